@@ -1,0 +1,116 @@
+"""The errors the API answers with: one class per code of spec §12.
+
+Every layer raises these; the service maps them onto the wire (Query error body or, later,
+a SOAP fault), the client rebuilds them from a response. A message always names what was
+wrong: the parameter and the value where there is one.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error the API reports to its caller (never a traceback)."""
+
+    code = "InternalError"
+    status = 500
+    sender = False  # Error/Type: Sender (the caller's fault) or Receiver (ours)
+
+    def __init__(self, message: str, *, parameter: str | None = None, value: object = None):
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.value = value
+
+    @property
+    def error_type(self) -> str:
+        return "Sender" if self.sender else "Receiver"
+
+
+class SenderError(ApiError):
+    status = 400
+    sender = True
+
+
+class MissingParameter(SenderError):
+    code = "MissingParameter"
+
+    def __init__(self, parameter: str):
+        super().__init__(f"The request must contain the parameter {parameter}.", parameter=parameter)
+
+
+class InvalidParameterValue(SenderError):
+    code = "InvalidParameterValue"
+
+    def __init__(self, parameter: str, value: object, reason: str):
+        reason = reason.rstrip(".")
+        super().__init__(
+            f"Value {value} for parameter {parameter} is invalid. Reason: {reason}.",
+            parameter=parameter,
+            value=value,
+        )
+        self.reason = reason
+
+
+class InvalidParameterCombination(SenderError):
+    code = "InvalidParameterCombination"
+
+
+class InvalidAction(SenderError):
+    code = "InvalidAction"
+
+
+class MissingAction(SenderError):
+    code = "MissingAction"
+
+
+class RequestTooLarge(SenderError):
+    code = "RequestEntityTooLarge"
+    status = 413
+
+
+class AuthFailure(SenderError):
+    status = 403
+
+
+class InvalidClientTokenId(AuthFailure):
+    code = "InvalidClientTokenId"
+
+    def __init__(self, message: str = "The AWS Access Key Id you provided does not exist in our records."):
+        super().__init__(message)
+
+
+class SignatureDoesNotMatch(AuthFailure):
+    code = "SignatureDoesNotMatch"
+
+
+class RequestExpired(AuthFailure):
+    code = "RequestExpired"
+
+
+class MissingAuthenticationToken(AuthFailure):
+    code = "MissingAuthenticationToken"
+
+
+class AccessDenied(AuthFailure):
+    code = "AccessDenied"
+
+
+class RequestThrottled(ApiError):
+    code = "RequestThrottled"
+    status = 503
+    sender = False
+
+
+class InternalError(ApiError):
+    code = "InternalError"
+    status = 500
+
+
+ERRORS_BY_CODE: dict[str, type[ApiError]] = {
+    cls.code: cls
+    for cls in (
+        MissingParameter, InvalidParameterValue, InvalidParameterCombination, InvalidAction,
+        MissingAction, RequestTooLarge, InvalidClientTokenId, SignatureDoesNotMatch,
+        RequestExpired, MissingAuthenticationToken, AccessDenied, RequestThrottled, InternalError,
+    )
+}
