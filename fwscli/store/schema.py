@@ -1,0 +1,207 @@
+"""The tables, in SQLAlchemy Core. One metadata for SQLite and PostgreSQL.
+
+Invariants live here as constraints (unique ids per merchant, non-negative balances) so that
+they hold however many server processes write at once; the code relies on them rather than
+on checks made in memory.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer,
+    MetaData, Numeric, String, Table, Text, UniqueConstraint,
+)
+
+# Naming convention so Alembic migrations name constraints the same on every database.
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (auto-increment);
+# PostgreSQL gets a 64-bit identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+def _ts(name: str, **kw) -> Column:
+    return Column(name, DateTime(timezone=True), **kw)
+
+
+settings = Table(
+    "settings", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+merchants = Table(
+    "merchants", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+access_keys = Table(
+    "access_keys", metadata,
+    Column("access_key_id", String(32), primary_key=True),
+    Column("secret_access_key", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    # NULL for operator keys: they belong to the warehouse, not to a merchant.
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=True, index=True),
+    _ts("created_at", nullable=False),
+    _ts("revoked_at", nullable=True),
+    CheckConstraint("role IN ('merchant', 'operator')", name="role"),
+    CheckConstraint("role = 'operator' OR merchant_id IS NOT NULL", name="merchant_key_owner"),
+)
+
+fulfillment_items = Table(
+    "fulfillment_items", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("merchant_sku", String(40), nullable=False),
+    Column("fnsku", String(10), nullable=False, unique=True),
+    Column("asin", String(10), nullable=True),
+    Column("condition", String(32), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    UniqueConstraint("merchant_id", "merchant_sku"),
+)
+
+inbound_shipments = Table(
+    "inbound_shipments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("shipment_id", String(40), nullable=False),
+    Column("shipment_name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("destination_fc", String(8), nullable=False),
+    Column("ship_from_address", JSON, nullable=False),
+    Column("label_prep_preference", String(32), nullable=True),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("status_updated_at", nullable=False),
+    UniqueConstraint("merchant_id", "shipment_id"),
+)
+
+inbound_shipment_items = Table(
+    "inbound_shipment_items", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("shipment_pk", Id, ForeignKey("inbound_shipments.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
+    Column("quantity_shipped", Integer, nullable=False),
+    Column("quantity_received", Integer, nullable=False, default=0),
+    UniqueConstraint("shipment_pk", "item_id"),
+    CheckConstraint("quantity_shipped >= 0", name="quantity_shipped"),
+    CheckConstraint("quantity_received >= 0", name="quantity_received"),
+)
+
+fulfillment_orders = Table(
+    "fulfillment_orders", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("merchant_order_id", String(40), nullable=False),
+    Column("displayable_order_id", String(40), nullable=False),
+    _ts("displayable_order_datetime", nullable=False),
+    Column("displayable_order_comment", Text, nullable=False),
+    Column("shipping_speed", String(16), nullable=False),
+    Column("destination_address", JSON, nullable=False),
+    Column("fulfillment_policy", String(20), nullable=False),
+    Column("fulfillment_method", String(16), nullable=False),
+    Column("notification_emails", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    # sha256 of the normalised create request: a repeated create compares this to decide
+    # between "same order again" (success) and "id already used" (error).
+    Column("request_fingerprint", String(64), nullable=False),
+    _ts("received_at", nullable=False),
+    _ts("status_updated_at", nullable=False),
+    UniqueConstraint("merchant_id", "merchant_order_id"),
+    Index("ix_fulfillment_orders_merchant_updated", "merchant_id", "status_updated_at"),
+)
+
+fulfillment_order_items = Table(
+    "fulfillment_order_items", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_pk", Id, ForeignKey("fulfillment_orders.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
+    Column("merchant_order_item_id", String(80), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("gift_message", String(512), nullable=True),
+    Column("displayable_comment", String(250), nullable=True),
+    Column("order_item_disposition", String(16), nullable=True),
+    Column("declared_value_currency", String(3), nullable=True),
+    Column("declared_value_amount", Numeric(18, 2), nullable=True),
+    Column("cancelled_quantity", Integer, nullable=False, default=0),
+    Column("unfulfillable_quantity", Integer, nullable=False, default=0),
+    _ts("estimated_ship_at", nullable=True),
+    _ts("estimated_arrival_at", nullable=True),
+    UniqueConstraint("order_pk", "merchant_order_item_id"),
+    CheckConstraint("quantity > 0", name="quantity"),
+)
+
+fulfillment_shipments = Table(
+    "fulfillment_shipments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_pk", Id, ForeignKey("fulfillment_orders.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("amazon_shipment_id", String(40), nullable=False, unique=True),
+    Column("fulfillment_center_id", String(8), nullable=False),
+    Column("status", String(24), nullable=False),
+    _ts("shipping_at", nullable=True),
+    _ts("estimated_arrival_at", nullable=True),
+    _ts("created_at", nullable=False),
+)
+
+fulfillment_shipment_items = Table(
+    "fulfillment_shipment_items", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("shipment_pk", Id, ForeignKey("fulfillment_shipments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("order_item_pk", Id, ForeignKey("fulfillment_order_items.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("package_number", Integer, nullable=True),
+)
+
+fulfillment_shipment_packages = Table(
+    "fulfillment_shipment_packages", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("shipment_pk", Id, ForeignKey("fulfillment_shipments.id", ondelete="CASCADE"), nullable=False),
+    Column("package_number", Integer, nullable=False),
+    Column("carrier_code", String(40), nullable=False),
+    Column("tracking_number", String(80), nullable=True),
+    _ts("estimated_arrival_at", nullable=True),
+    UniqueConstraint("shipment_pk", "package_number"),
+)
+
+# The ledger: every change of stock is a movement; balances are its running sums per
+# merchant item and fulfillment center, updated in the same transaction as the movement.
+inventory_movements = Table(
+    "inventory_movements", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
+    Column("fulfillment_center_id", String(8), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(200), nullable=True),
+    Column("document_type", String(32), nullable=True),
+    Column("document_id", String(80), nullable=True),
+    _ts("created_at", nullable=False),
+    Index("ix_inventory_movements_item", "item_id", "fulfillment_center_id"),
+)
+
+inventory_balances = Table(
+    "inventory_balances", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
+    Column("fulfillment_center_id", String(8), nullable=False),
+    Column("in_stock", Integer, nullable=False, default=0),
+    Column("inbound", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False, default=0),
+    _ts("updated_at", nullable=False),
+    UniqueConstraint("item_id", "fulfillment_center_id"),
+    Index("ix_inventory_balances_merchant_updated", "merchant_id", "updated_at"),
+    CheckConstraint("in_stock >= 0", name="in_stock"),
+    CheckConstraint("inbound >= 0", name="inbound"),
+    CheckConstraint("reserved >= 0 AND reserved <= in_stock", name="reserved"),
+)
