@@ -23,10 +23,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 class Database:
     """An engine plus the transaction discipline the service relies on."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, schema: str | None = None):
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        self.engine = _create_engine(self.url)
+        # A PostgreSQL schema to work in (tests give each test its own); None: the default.
+        self.schema = schema
+        self.engine = _create_engine(self.url, schema)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -56,10 +58,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _create_engine(url: str) -> Engine:
+def _create_engine(url: str, schema: str | None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        if schema:
+            @event.listens_for(engine, "connect")
+            def _search_path(dbapi_conn, _record) -> None:
+                with dbapi_conn.cursor() as cursor:
+                    cursor.execute(f'SET search_path TO "{schema}"')
+                dbapi_conn.commit()
+        return engine
 
     database = parsed.database or ""
     if database and database != ":memory:":

@@ -1,0 +1,72 @@
+"""Schema migrations (Alembic), run by `fws server init` / `upgrade` and on first use of
+the embedded database. The revisions live in `versions/`; `env.py` binds them to the
+connection we hand over, so no alembic.ini is needed."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert, select, text
+
+from ..database import Database
+from ..schema import settings
+
+HERE = Path(__file__).resolve().parent
+TOKEN_SECRET = "token_secret"
+
+
+def _config(db: Database, connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.attributes["connection"] = connection
+    config.attributes["schema"] = db.schema
+    return config
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema to `revision`, then make sure the shared secrets exist."""
+    with db.engine.begin() as conn:
+        if db.schema:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
+        command.upgrade(_config(db, conn), revision)
+    _ensure_token_secret(db)
+
+
+create_schema = upgrade
+
+
+def drop_schema(db: Database) -> None:
+    """Remove a PostgreSQL test schema with everything in it."""
+    if db.schema:
+        with db.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{db.schema}" CASCADE'))
+
+
+def token_secret(db: Database) -> bytes:
+    with db.read() as conn:
+        value = conn.execute(select(settings.c.value).where(settings.c.name == TOKEN_SECRET)).scalar_one()
+    return value.encode()
+
+
+def _ensure_token_secret(db: Database) -> None:
+    # Shared by every server process: a token issued by one is honoured by all.
+    with db.write() as conn:
+        exists = conn.execute(select(settings.c.name).where(settings.c.name == TOKEN_SECRET)).first()
+        if exists is None:
+            conn.execute(insert(settings).values(name=TOKEN_SECRET, value=secrets.token_hex(32)))

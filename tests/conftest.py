@@ -1,0 +1,72 @@
+"""Shared fixtures: a fresh database per test (SQLite always; PostgreSQL when
+FWS_TEST_DATABASE_URL is set), merchants with keys, and a warehouse Context."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from fwscli.store.database import Database
+from fwscli.store.migrations import create_schema, drop_schema
+from fwscli.warehouse import accounts
+from fwscli.warehouse.context import Caller, Context
+from fwscli.warehouse.network import FulfillmentNetwork
+from fwscli.warehouse.paging import TokenCodec
+
+NOW = datetime(2026, 11, 27, 20, 30, 0, tzinfo=timezone.utc)
+
+
+def _database_params():
+    params = ["sqlite"]
+    if os.environ.get("FWS_TEST_DATABASE_URL"):
+        params.append("postgresql")
+    return params
+
+
+@pytest.fixture(params=_database_params())
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        database = Database(str(tmp_path / "fws.db"))
+        create_schema(database)
+        yield database
+        database.dispose()
+    else:
+        # One PostgreSQL schema per test keeps tests independent without a new database.
+        schema = "t_" + uuid.uuid4().hex[:12]
+        database = Database(os.environ["FWS_TEST_DATABASE_URL"], schema=schema)
+        create_schema(database)
+        yield database
+        drop_schema(database)
+        database.dispose()
+
+
+@pytest.fixture
+def merchant(db):
+    with db.write() as conn:
+        return accounts.create_merchant(conn, "Test Merchant", NOW)
+
+
+@pytest.fixture
+def other_merchant(db):
+    with db.write() as conn:
+        return accounts.create_merchant(conn, "Other Merchant", NOW)
+
+
+@pytest.fixture
+def make_context(db):
+    """make_context(credentials, now=NOW) -> a warehouse Context for that merchant."""
+
+    def make(credentials, now: datetime = NOW) -> Context:
+        return Context(
+            db=db,
+            caller=Caller(credentials.access_key_id, "merchant", credentials.merchant_id),
+            now=now,
+            network=FulfillmentNetwork.default(),
+            tokens=TokenCodec(b"test-token-secret"),
+            request_id=str(uuid.uuid4()),
+        )
+
+    return make
