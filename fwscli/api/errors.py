@@ -20,6 +20,7 @@ class ApiError(Exception):
         self.message = message
         self.parameter = parameter
         self.value = value
+        self.request_id: str | None = None  # set once the error is tied to a request
 
     @property
     def error_type(self) -> str:
@@ -114,3 +115,14 @@ ERRORS_BY_CODE: dict[str, type[ApiError]] = {
         RequestExpired, MissingAuthenticationToken, AccessDenied, RequestThrottled, InternalError,
     )
 }
+
+
+def error_from_wire(code: str, message: str, error_type: str, request_id: str) -> ApiError:
+    """Rebuild an error a service answered with, as its class when the code is known."""
+    cls = ERRORS_BY_CODE.get(code, ApiError)
+    error = cls.__new__(cls)
+    ApiError.__init__(error, message)  # the subclasses' own __init__ build messages; this one is given
+    error.code = code
+    error.sender = error_type == "Sender"
+    error.request_id = request_id
+    return error

@@ -1,0 +1,171 @@
+"""The WSGI application: route -> authenticate -> decode -> handle -> encode.
+
+Everything a request can get wrong becomes an ApiError answered in the spec's error shape
+with its HTTP status; anything else is logged with its traceback and answered as a plain
+500 InternalError, so no input ever shows a traceback to a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+from urllib.parse import parse_qsl, quote
+
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request
+
+from ..api.errors import (
+    AccessDenied, ApiError, InternalError, InvalidAction, MissingAction, RequestTooLarge,
+)
+from ..api.shapes import Service
+from ..store.database import Database
+from ..store.migrations import token_secret
+from ..warehouse import accounts
+from ..warehouse.context import Caller, Context
+from ..warehouse.network import FulfillmentNetwork
+from ..warehouse.paging import TokenCodec
+from ..wire.query import decode_request, format_datetime
+from ..wire.signatures import IncomingRequest, verify_request
+from ..wire.xml import write_error, write_response
+from .handlers import HANDLERS
+from .routing import route
+
+log = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 1024 * 1024  # the largest legal request (250 order items) is ~150 KB
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FwsApp:
+    """The FWS-compatible service as a WSGI callable."""
+
+    def __init__(self, db: Database, *, region: str = "us-east-1",
+                 network: FulfillmentNetwork | None = None, clock: Clock = utc_now,
+                 max_request_bytes: int = MAX_REQUEST_BYTES):
+        self.db = db
+        self.region = region
+        self.network = network or FulfillmentNetwork.default()
+        self.clock = clock
+        self.max_request_bytes = max_request_bytes
+        self.tokens = TokenCodec(token_secret(db))
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        request.max_content_length = self.max_request_bytes
+        request_id = str(uuid.uuid4())
+        service: Service | None = None
+        try:
+            params, body = _read_params(request)
+            service = route(_first(params, "Version"), request.path, request.host)
+            status, payload = 200, self._dispatch(service, request, params, body, request_id)
+        except ApiError as error:
+            error.request_id = request_id
+            status, payload = error.status, write_error(service, error, request_id)
+            log.info("request %s failed: %s %s", request_id, error.code, error.message)
+        except Exception:
+            log.exception("request %s failed with an internal error", request_id)
+            error = InternalError("We encountered an internal error. Please try again.")
+            status, payload = 500, write_error(service, error, request_id)
+        headers = [
+            ("Content-Type", "text/xml; charset=utf-8"),
+            ("Content-Length", str(len(payload))),
+            ("x-amzn-RequestId", request_id),
+        ]
+        if environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+            # HTTP/1.0 clients (the PHP libraries) read until the server closes.
+            headers.append(("Connection", "close"))
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+        return [payload]
+
+    def _dispatch(self, service: Service, request: Request, params: list[tuple[str, str]],
+                  body: bytes, request_id: str) -> bytes:
+        action = _first(params, "Action")
+        if not action:
+            raise MissingAction("The request must contain the parameter Action.")
+        operation = service.find(action)
+        if operation is None:
+            raise InvalidAction(f"The action {action} is not valid for the {service.title} "
+                                f"service version {service.version}.")
+        now = self.clock()
+        caller = self._authenticate(request, params, body, now)
+        if caller.role != "merchant":
+            raise AccessDenied(f"{action} is a merchant operation; operator keys cannot call it.")
+        decoded = decode_request(operation, params, action=action)
+        if operation.name == "GetServiceStatus":
+            result = {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
+        else:
+            context = Context(db=self.db, caller=caller, now=now, network=self.network,
+                              tokens=self.tokens, request_id=request_id)
+            result = HANDLERS[service.name][operation.name](context, decoded)
+        return write_response(service, operation, result, request_id)
+
+    def _authenticate(self, request: Request, params: list[tuple[str, str]], body: bytes,
+                      now: datetime) -> Caller:
+        found: dict[str, Caller] = {}
+
+        def secret_for(access_key_id: str) -> str | None:
+            with self.db.read() as conn:
+                key = accounts.find_key(conn, access_key_id)
+            if key is None:
+                return None
+            found["caller"] = key[1]
+            return key[0]
+
+        incoming = IncomingRequest(
+            method=request.method,
+            host=request.headers.get("Host", ""),
+            path=request.environ.get("RAW_URI", "").split("?", 1)[0] or _raw_path(request.environ),
+            query_string=request.environ.get("QUERY_STRING", ""),
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=body,
+            params=params,
+        )
+        verify_request(incoming, secret_for, now=now, region=self.region)
+        return found["caller"]
+
+
+def _read_params(request: Request) -> tuple[list[tuple[str, str]], bytes]:
+    """Every Query parameter, query string first then form body, and the raw body."""
+    length = request.content_length
+    if length is not None and length > (request.max_content_length or 0):
+        raise RequestTooLarge(f"The request body is {length} bytes; the limit is "
+                              f"{request.max_content_length} bytes.")
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise RequestTooLarge(f"The request body exceeds {request.max_content_length} bytes.") from None
+    # parse_qsl reads both `+` (PHP urlencode) and `%20` (RFC 3986) as a space.
+    params = parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True,
+                       errors="replace")
+    if request.method == "POST" and _is_form(request):
+        params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return params, body
+
+
+def _is_form(request: Request) -> bool:
+    # The PHP libraries send the form type; a bare POST body is read as a form too.
+    return request.mimetype in ("application/x-www-form-urlencoded", "")
+
+
+def _first(params: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in params:
+        if key == name:
+            return value
+    return None
+
+
+def _raw_path(environ: dict) -> str:
+    # WSGI decodes PATH_INFO; re-encode it the way a client would have sent it.
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+    return quote(path.decode("utf-8", "replace"), safe="/-_.~!$&'()*+,;=:@") or "/"
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            413: "Request Entity Too Large", 500: "Internal Server Error",
+            503: "Service Unavailable"}

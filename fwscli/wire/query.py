@@ -1,0 +1,213 @@
+"""The Query API codec: flat `Name.N.Field=value` parameters <-> request dicts.
+
+Decoding accepts the three list conventions legacy clients use (spec §2):
+  A  `Item.1.Quantity`, and simple lists prefixed by the action: `GetX.MerchantSKU.1`
+  B  the same without the action prefix: `MerchantSKU.1`
+  C  un-indexed, one struct or repeated simple keys: `Item.Quantity`, `MerchantSKU`
+Encoding writes convention A. Both walk the operation's members from the API model, and
+validation (required, types, enums, lengths, limits) happens here, so handlers receive
+clean, typed dicts and every error names the parameter as the client spelled it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Sequence
+
+from ..api.errors import InvalidParameterValue, MissingParameter
+from ..api.shapes import Member, Operation, Scalar, Structure
+from .timestamps import parse_timestamp
+
+# Parameters of the transport (routing and signatures), not of any operation.
+COMMON_PARAMETERS = frozenset({
+    "Action", "AWSAccessKeyId", "Timestamp", "Expires", "Version", "SignatureVersion",
+    "SignatureMethod", "Signature",
+})
+INT32 = (-(2**31), 2**31 - 1)
+# XML 1.0 cannot carry these, so a value holding one could never be answered faithfully.
+_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INTEGER = re.compile(r"[+-]?\d{1,12}")
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+
+
+def decode_request(operation: Operation, params: Iterable[tuple[str, str]],
+                   action: str | None = None) -> dict[str, Any]:
+    """Decode and validate the parameters of one request to `operation`.
+
+    Empty values mean "absent" (one legacy client sends every unset field empty).
+    Unknown parameters are ignored, as AWS Query services of the era did.
+    """
+    values: dict[str, list[str]] = {}
+    for name, value in params:
+        if value == "" or name in COMMON_PARAMETERS or name.startswith("X-Amz-"):
+            continue
+        values.setdefault(name, []).append(value)
+    action_prefixes = {f"{operation.name}.", f"{action or operation.name}."}
+    return _ParamReader(values, action_prefixes).members(operation.input, "")
+
+
+class _ParamReader:
+    def __init__(self, values: dict[str, list[str]], action_prefixes: set[str]):
+        self.values = values
+        self.names = tuple(values)
+        self.action_prefixes = action_prefixes
+
+    def members(self, members: Sequence[Member], prefix: str) -> dict[str, Any]:
+        decoded: dict[str, Any] = {}
+        for member in members:
+            path = prefix + member.name
+            if member.repeated:
+                value = self.repeated(member, path, top_level=not prefix)
+                present = bool(value)
+            elif isinstance(member.shape, Structure):
+                value = self.members(member.shape.members, path + ".") if self.has_prefix(path + ".") else None
+                present = value is not None
+            else:
+                raw = self.single(path)
+                value = None if raw is None else decode_scalar(member.shape, raw, path)
+                present = value is not None
+            if present:
+                decoded[member.name] = value
+            elif member.required:
+                raise MissingParameter(path)
+        return decoded
+
+    def repeated(self, member: Member, path: str, top_level: bool) -> list[Any]:
+        if isinstance(member.shape, Structure):
+            items = [self.members(member.shape.members, f"{path}.{index}.")
+                     for index in self.indices(path)]
+            if not items and self.has_named_child(path):  # convention C: one un-indexed struct
+                items = [self.members(member.shape.members, path + ".")]
+        else:
+            prefixes = [path]
+            if top_level:
+                prefixes = [action + path for action in sorted(self.action_prefixes)] + prefixes
+            items = []
+            for base in prefixes:
+                for index in self.indices(base):
+                    name = f"{base}.{index}"
+                    items.append(decode_scalar(member.shape, self.single(name), name))
+                # Convention C: the bare name, possibly repeated.
+                for raw in self.values.get(base, ()):
+                    items.append(decode_scalar(member.shape, raw, base))
+        if member.max_items is not None and len(items) > member.max_items:
+            raise InvalidParameterValue(
+                path, f"{len(items)} values",
+                f"at most {member.max_items} {member.name} values are allowed in one request")
+        return items
+
+    def single(self, name: str) -> str | None:
+        raws = self.values.get(name)
+        if not raws:
+            return None
+        if any(raw != raws[0] for raw in raws[1:]):
+            raise InvalidParameterValue(name, " / ".join(raws), "the parameter is given more than once with different values")
+        return raws[0]
+
+    def indices(self, base: str) -> list[int]:
+        pattern = re.compile(re.escape(base) + r"\.(\d+)(?:\.|$)")
+        found = {int(match.group(1)) for name in self.names if (match := pattern.match(name))}
+        return sorted(found)
+
+    def has_prefix(self, prefix: str) -> bool:
+        return any(name.startswith(prefix) for name in self.names)
+
+    def has_named_child(self, path: str) -> bool:
+        start = len(path) + 1
+        return any(name.startswith(path + ".") and not name[start:start + 1].isdigit()
+                   for name in self.names)
+
+
+def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
+    """One wire value as the model's type; None for a lenient value that does not parse."""
+    kind = shape.kind
+    if kind == "string":
+        if len(raw) > shape.max_length:
+            raise InvalidParameterValue(name, _shorten(raw), f"it is longer than {shape.max_length} characters")
+        if _FORBIDDEN_CHARACTERS.search(raw):
+            raise InvalidParameterValue(name, _shorten(raw), "it contains control characters")
+        if shape.enum is not None and raw not in shape.enum:
+            raise InvalidParameterValue(name, _shorten(raw), "it must be one of " + ", ".join(shape.enum))
+        return raw
+    if kind == "int":
+        if not _INTEGER.fullmatch(raw.strip()):
+            raise InvalidParameterValue(name, _shorten(raw), "it is not a whole number")
+        number = int(raw)
+        if not INT32[0] <= number <= INT32[1]:
+            raise InvalidParameterValue(name, raw, "it is out of range")
+        if shape.min_value is not None and number < shape.min_value:
+            raise InvalidParameterValue(name, raw, f"it must be at least {shape.min_value}")
+        return number
+    if kind == "boolean":
+        folded = raw.strip().lower()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        raise InvalidParameterValue(name, _shorten(raw), "it must be true or false")
+    if kind == "datetime":
+        try:
+            return parse_timestamp(raw)
+        except ValueError:
+            if shape.lenient:
+                return None
+            raise InvalidParameterValue(name, _shorten(raw), "it is not an ISO 8601 date-time such as 2009-06-05T18:30:19Z") from None
+    if kind == "decimal":
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or len(raw) > 40:
+            raise InvalidParameterValue(name, _shorten(raw), "it is not a decimal number")
+        return number
+    raise AssertionError(f"unknown scalar kind {kind}")
+
+
+def _shorten(raw: str, limit: int = 60) -> str:
+    return raw if len(raw) <= limit else raw[: limit - 3] + "..."
+
+
+# --- encoding (the client's side) --------------------------------------------------------
+
+def encode_request(operation: Operation, request: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request as Query parameters, convention A, in model order (without Action)."""
+    params: list[tuple[str, str]] = []
+    _encode_members(operation.input, request, "", operation.name, params)
+    return params
+
+
+def _encode_members(members: Sequence[Member], data: dict[str, Any], prefix: str, action: str,
+                    params: list[tuple[str, str]]) -> None:
+    for member in members:
+        value = data.get(member.name)
+        if value is None:
+            continue
+        path = prefix + member.name
+        if member.repeated:
+            for index, item in enumerate(value, start=1):
+                if isinstance(member.shape, Structure):
+                    _encode_members(member.shape.members, item, f"{path}.{index}.", action, params)
+                else:
+                    name = f"{action}.{path}.{index}" if not prefix else f"{path}.{index}"
+                    params.append((name, encode_scalar(member.shape, item)))
+        elif isinstance(member.shape, Structure):
+            _encode_members(member.shape.members, value, path + ".", action, params)
+        else:
+            params.append((path, encode_scalar(member.shape, value)))
+
+
+def encode_scalar(shape: Scalar, value: Any) -> str:
+    if shape.kind == "boolean":
+        return "true" if value else "false"
+    if shape.kind == "datetime" and isinstance(value, datetime):
+        return format_datetime(value)
+    return str(value)
+
+
+def format_datetime(value: datetime) -> str:
+    """The one date-time form we write: UTC, seconds, `Z` (as real FWS responses did)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
