@@ -70,3 +70,32 @@ def make_context(db):
         )
 
     return make
+
+
+@pytest.fixture
+def app(db):
+    from fwscli.service.app import FwsApp
+
+    return FwsApp(db)
+
+
+@pytest.fixture
+def server(app):
+    from .http import LiveServer
+
+    with LiveServer(app) as live:
+        yield live
+
+
+@pytest.fixture
+def client(server, merchant):
+    from .http import SignedClient
+
+    return SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+
+
+@pytest.fixture
+def other_client(server, other_merchant):
+    from .http import SignedClient
+
+    return SignedClient(server.url, other_merchant.access_key_id, other_merchant.secret_access_key)

@@ -1,0 +1,111 @@
+"""Bad input, for every operation: missing members, bad values, unknown actions and
+random garbage. Each answers 400 with the right code and a message naming the parameter;
+nothing ever answers 500 or shows a traceback."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from fwscli.api import SERVICES
+
+from ..wsdl import assert_valid
+from .generated import bad_values, minimal_params, required_paths
+
+OPERATIONS = [(s.name, op) for s in SERVICES for op in s.operations]
+
+
+def _case_id(case):
+    return f"{case[0]}.{case[1].name}"
+
+
+def _drop(params, prefix):
+    return [(k, v) for k, v in params if k != prefix and not k.startswith(prefix + ".")]
+
+
+def _error_parts(reply):
+    from fwscli.wire.xml import read_error
+    error = read_error(reply.body)
+    assert error is not None, reply.text
+    return error
+
+
+@pytest.mark.parametrize("case", OPERATIONS, ids=_case_id)
+def test_each_missing_required_member_is_named(client, case):
+    service, operation = case
+    params = minimal_params(operation)
+    for prefix, name in required_paths(operation):
+        # Action-prefixed simple lists (convention A) are dropped by their own name.
+        reply = client.raw(service, operation.name, _drop(params, prefix))
+        assert reply.status == 400, (prefix, reply.text)
+        error = _error_parts(reply)
+        assert error.code == "MissingParameter", (prefix, reply.text)
+        assert error.message == f"The request must contain the parameter {name}."
+        assert_valid(service, reply.body)
+
+
+@pytest.mark.parametrize("case", OPERATIONS, ids=_case_id)
+def test_each_bad_value_is_named(client, case):
+    service, operation = case
+    params = minimal_params(operation)
+    for name, bad in bad_values(operation):
+        attempt = [(k, v) for k, v in params if k != name] + [(name, bad)]
+        reply = client.raw(service, operation.name, attempt)
+        assert reply.status == 400, (name, bad, reply.text)
+        error = _error_parts(reply)
+        assert error.code == "InvalidParameterValue", (name, reply.text)
+        assert f"for parameter {name} is invalid" in error.message
+
+
+def test_error_body_shape_is_the_one_php_2008_can_read(client):
+    reply = client.raw("outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "1337-1")])
+    assert reply.status == 400
+    first, second = reply.text.split("\n")
+    assert first.startswith("<!--<RequestId>") and first.endswith("</Error>-->")
+    assert "<Code>InvalidParameterValue</Code><Message>Value 1337-1 for parameter " \
+           "MerchantFulfillmentOrderId is invalid. Reason: requested order not found.</Message>" in first
+    assert second.startswith('<ErrorResponse xmlns="http://fba-outbound.amazonaws.com/doc/2007-08-02/">'
+                             "<Error><Type>Sender</Type><Code>InvalidParameterValue</Code>")
+    assert reply.headers["x-amzn-RequestId"] in first and reply.headers["x-amzn-RequestId"] in second
+    assert_valid("outbound", reply.body)
+
+
+@pytest.mark.parametrize("params, code", [
+    ([("Action", "Nope")], "InvalidAction"),
+    ([], "MissingAction"),
+])
+def test_unknown_and_missing_action(client, params, code):
+    reply = client.send("inbound", params)
+    assert reply.status == 400 and _error_parts(reply).code == code
+
+
+def test_unknown_version(client):
+    reply = client.send("inbound", [("Action", "GetServiceStatus"), ("Version", "2010-10-01")])
+    error = _error_parts(reply)
+    assert reply.status == 400 and error.code == "InvalidParameterValue"
+    assert "Value 2010-10-01 for parameter Version is invalid" in error.message
+
+
+def test_oversized_request_is_refused(client):
+    reply = client.raw("inbound", "GetServiceStatus", [("Filler", "x" * (1024 * 1024 + 1))])
+    assert reply.status == 413 and _error_parts(reply).code == "RequestEntityTooLarge"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_garbage_never_breaks_the_service(client, seed):
+    rng = random.Random(seed)
+    junk = ["", "0", "-1", "1e9", "true", "\u00e9\u00e8", "<x>&amp;", "'; DROP TABLE x;--", "..",
+            "9" * 30, "2026-02-30T25:61:00Z", "Working", "US", "%00", "\U0001F600"]
+    for service, operation in OPERATIONS:
+        params = minimal_params(operation)
+        for _ in range(4):
+            mutated = [(k, rng.choice(junk) if rng.random() < 0.5 else v) for k, v in params]
+            if rng.random() < 0.3:
+                mutated.append((rng.choice(["Item.x.Quantity", "MerchantSKU.0", "Item.1", "MaxCount"]),
+                                rng.choice(junk)))
+            reply = client.raw(service, operation.name, mutated)
+            assert reply.status in (200, 400), (operation.name, mutated, reply.text)
+            assert b"Traceback" not in reply.body
+            if reply.status == 200:
+                assert_valid(service, reply.body)

@@ -1,0 +1,69 @@
+"""Paging over real HTTP: every row exactly once while rows are added between pages, and
+tokens that are tampered with, or foreign, refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from fwscli.api.errors import ApiError
+
+
+def _register(client, skus):
+    for start in range(0, len(skus), 250):
+        client.call("inbound", "GetFulfillmentIdentifier", {"MerchantItem": [
+            {"ASIN": "B000000001", "Condition": "NewItem", "MerchantSKU": sku}
+            for sku in skus[start:start + 250]]})
+
+
+def test_1001_rows_by_7_with_inserts_between_pages(client):
+    originals = [f"SKU-{n:05d}" for n in range(1001)]
+    _register(client, originals)
+    page = client.call("inbound", "ListAllFulfillmentItems", {"MaxCount": 7})
+    seen: list[str] = []
+    added = 0
+    while True:
+        rows = [item["MerchantSKU"] for item in page["FulfillmentItem"]]
+        assert len(rows) == 7 or not page["HasNext"]
+        seen += rows
+        if not page["HasNext"]:
+            assert page["NextToken"] == ""
+            break
+        added += 1
+        _register(client, [f"NEW-{added:05d}"])
+        page = client.call("inbound", "ListAllFulfillmentItemsByNextToken", {"NextToken": page["NextToken"]})
+    assert len(seen) == len(set(seen)), "a row was returned twice"
+    assert set(originals) <= set(seen), "a row was skipped"
+
+
+def test_modified_token_is_refused(client):
+    _register(client, ["A", "B", "C"])
+    token = client.call("inbound", "ListAllFulfillmentItems", {"MaxCount": 1})["NextToken"]
+    head, mac = token.split(".")
+    flipped = head[:-2] + ("A" if head[-2] != "A" else "B") + head[-1]
+    for bad in (flipped + "." + mac, token[:-1], "garbage", token + "x"):
+        with pytest.raises(ApiError) as caught:
+            client.call("inbound", "ListAllFulfillmentItemsByNextToken", {"NextToken": bad})
+        assert caught.value.code == "InvalidParameterValue"
+        assert "for parameter NextToken is invalid" in caught.value.message
+
+
+def test_token_of_one_list_cannot_continue_another(client):
+    _register(client, ["A", "B"])
+    token = client.call("inbound", "ListAllFulfillmentItems", {"MaxCount": 1})["NextToken"]
+    with pytest.raises(ApiError) as caught:
+        client.call("outbound", "ListAllFulfillmentOrdersByNextToken", {"NextToken": token})
+    assert caught.value.code == "InvalidParameterValue"
+
+
+def test_page_size_defaults_and_caps(client):
+    _register(client, [f"S{n:04d}" for n in range(1005)])
+    assert len(client.call("inbound", "ListAllFulfillmentItems")["FulfillmentItem"]) == 100
+    page = client.call("inbound", "ListAllFulfillmentItems", {"MaxCount": 5000})
+    assert len(page["FulfillmentItem"]) == 1000 and page["HasNext"] is True
+
+
+def test_inventory_page_size_is_clamped_to_50_not_refused(client):
+    # Axis asks the inventory service for 100 rows; its limit is 50.
+    page = client.call("inventory", "ListUpdatedInventorySupply",
+                       {"NumberOfResultsRequested": 100, "QueryStartDateTime": "2020-01-01T00:00:00Z"})
+    assert page["HasNext"] is False and page["NextToken"] == ""
