@@ -1,0 +1,476 @@
+"""Fulfillment orders: create (validated, idempotent), cancel, get and list.
+
+Decisions where the spec is silent:
+* A repeated CreateFulfillmentOrder is compared by a sha256 fingerprint of the normalised
+  request (defaults filled in, FulfillmentNetworkSKU dropped — it is fixed by the SKU —,
+  items ordered by their MerchantFulfillmentOrderItemId, e-mails as a set, declared values
+  to the cent). Same fingerprint: success, nothing changes; otherwise the id is in use.
+* A missing City (outside JP) or US PostalCode is MissingParameter on
+  `DestinationAddress.<field>`; other address and item faults are InvalidParameterValue
+  naming `Item.N.<member>` and the value.
+* Cancelling: Pending shipments become CancelledByMerchant, every unshipped unit is
+  cancelled and its reservation released. The order ends `Cancelled`, or
+  `CompletePartialled` when some units had already shipped. Cancelling a Cancelled or
+  CompletePartialled order again is a harmless no-op (so retries are safe); a Complete,
+  Unfulfillable or Invalid order, or one whose every unit has shipped, cannot be cancelled.
+* Reservations for an order are ledger movements with document ORDER_DOCUMENT and the
+  MerchantFulfillmentOrderId.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..api.errors import InvalidParameterValue
+from ..api.outbound import OUTBOUND
+from ..store.schema import (
+    fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
+    fulfillment_shipment_packages, fulfillment_shipments,
+)
+from . import ledger
+from .context import Context
+from .preview import address_error, delivery_window, items_by_sku
+
+IN_PROGRESS_STATUSES = ("New", "Received", "Planning", "Processing")
+TERMINAL_STATUSES = ("Cancelled", "Complete", "CompletePartialled", "Unfulfillable", "Invalid")
+DEFAULT_POLICY = "FillOrKill"
+DEFAULT_METHOD = "Consumer"
+DEFAULT_DISPOSITION = "Sellable"
+ORDER_DOCUMENT = "fulfillment_order"
+DEFAULT_LOOKBACK = timedelta(hours=72)
+LIST_OPERATION = "ListAllFulfillmentOrders"
+_PAGING = OUTBOUND.operation(LIST_OPERATION).page_size
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_CENT = Decimal("0.01")
+_MAX_DECLARED_VALUE = Decimal("1e12")
+
+_orders = fulfillment_orders.c
+_lines = fulfillment_order_items.c
+
+
+# --- what the reads return ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Order:
+    merchant_order_id: str
+    displayable_order_id: str
+    displayable_order_datetime: datetime
+    displayable_order_comment: str
+    shipping_speed: str
+    destination_address: dict[str, Any]
+    fulfillment_policy: str
+    fulfillment_method: str
+    received_at: datetime
+    status: str
+    status_updated_at: datetime
+    notification_emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    merchant_sku: str
+    merchant_order_item_id: str
+    quantity: int
+    gift_message: str | None
+    displayable_comment: str | None
+    fnsku: str
+    disposition: str | None
+    cancelled_quantity: int
+    unfulfillable_quantity: int
+    estimated_ship_at: datetime | None
+    estimated_arrival_at: datetime | None
+    declared_value: tuple[str, Decimal] | None  # (currency code, amount)
+
+
+@dataclass(frozen=True)
+class ShipmentItem:
+    merchant_sku: str
+    merchant_order_item_id: str
+    quantity: int
+    package_number: int | None
+
+
+@dataclass(frozen=True)
+class Package:
+    package_number: int
+    carrier_code: str
+    tracking_number: str | None
+    estimated_arrival_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    amazon_shipment_id: str
+    fulfillment_center_id: str
+    status: str
+    shipping_at: datetime | None
+    estimated_arrival_at: datetime | None
+    items: tuple[ShipmentItem, ...]
+    packages: tuple[Package, ...]
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    order: Order
+    items: tuple[OrderItem, ...]
+    shipments: tuple[Shipment, ...]
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: tuple[Order, ...]
+    next_token: str  # "" on the last page
+    has_next: bool
+
+
+def not_found(order_id: str) -> InvalidParameterValue:
+    # Exactly this text: ActiveFulfillment matches it. Another merchant's order is "not found" too.
+    return InvalidParameterValue("MerchantFulfillmentOrderId", order_id, "requested order not found")
+
+
+# --- CreateFulfillmentOrder ---------------------------------------------------------------
+
+def create_order(ctx: Context, request: dict[str, Any]) -> None:
+    """Validate and store a new order in status Received; a repeat of it is a no-op."""
+    order, lines = _normalised(request)
+    fingerprint = _fingerprint(order, lines)
+    order_id = order["merchant_order_id"]
+    try:
+        with ctx.db.write() as conn:
+            if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
+                return
+            items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
+            _insert_order(conn, ctx, order, lines, items, fingerprint)
+    except IntegrityError:
+        # A concurrent create of the same id committed first: the unique constraint decided.
+        with ctx.db.read() as conn:
+            repeat = _is_repeat(conn, ctx.merchant_id, order_id, fingerprint)
+        if not repeat:
+            raise
+
+
+def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The order and its lines as stored, after the rules that need no database."""
+    problem = address_error(request["DestinationAddress"], "DestinationAddress")
+    if problem is not None:
+        raise problem
+    emails = list(dict.fromkeys(request.get("NotificationEmailList", [])))
+    for n, email in enumerate(request.get("NotificationEmailList", []), start=1):
+        if not _EMAIL.fullmatch(email):
+            raise InvalidParameterValue(f"NotificationEmailList.{n}", email, "it is not an e-mail address")
+    method = request.get("FulfillmentMethod", DEFAULT_METHOD)
+    order = {
+        "merchant_order_id": request["MerchantFulfillmentOrderId"],
+        "displayable_order_id": request["DisplayableOrderId"],
+        "displayable_order_datetime": request["DisplayableOrderDateTime"],
+        "displayable_order_comment": request["DisplayableOrderComment"],
+        "shipping_speed": request["ShippingSpeedCategory"],
+        "destination_address": {name: value for name, value in request["DestinationAddress"].items()
+                                if value is not None},
+        "fulfillment_policy": request.get("FulfillmentPolicy", DEFAULT_POLICY),
+        "fulfillment_method": method,
+        "notification_emails": emails,
+    }
+    seen: set[str] = set()
+    lines = []
+    for n, item in enumerate(request["Item"], start=1):
+        line_id = item["MerchantFulfillmentOrderItemId"]
+        if line_id in seen:
+            raise InvalidParameterValue(f"Item.{n}.MerchantFulfillmentOrderItemId", line_id,
+                                        "it is used by another item of this order")
+        seen.add(line_id)
+        disposition = item.get("OrderItemDisposition", DEFAULT_DISPOSITION)
+        if disposition == "Unsellable" and method != "Removal":
+            raise InvalidParameterValue(f"Item.{n}.OrderItemDisposition", disposition,
+                                        "Unsellable is allowed only in Removal orders")
+        currency, amount = _declared_value(item.get("PerUnitDeclaredValue"), n)
+        lines.append({
+            "merchant_sku": item["MerchantSKU"],
+            "merchant_order_item_id": line_id,
+            "quantity": item["Quantity"],
+            "gift_message": item.get("GiftMessage"),
+            "displayable_comment": item.get("DisplayableComment"),
+            "order_item_disposition": disposition,
+            "declared_value_currency": currency,
+            "declared_value_amount": amount,
+        })
+    return order, lines
+
+
+def _declared_value(value: dict[str, Any] | None, n: int) -> tuple[str | None, Decimal | None]:
+    if value is None:
+        return None, None
+    currency, amount = value["CurrencyCode"], value["Value"]
+    if not _CURRENCY.fullmatch(currency):
+        raise InvalidParameterValue(f"Item.{n}.PerUnitDeclaredValue.CurrencyCode", currency,
+                                    "it must be three upper-case letters (ISO 4217)")
+    if not Decimal(0) <= amount < _MAX_DECLARED_VALUE or amount != amount.quantize(_CENT):
+        raise InvalidParameterValue(f"Item.{n}.PerUnitDeclaredValue.Value", amount,
+                                    "it must be an amount of at least 0 with at most two decimals")
+    return currency, amount.quantize(_CENT)
+
+
+def _fingerprint(order: dict[str, Any], lines: list[dict[str, Any]]) -> str:
+    canonical = {
+        **order,
+        "displayable_order_datetime": order["displayable_order_datetime"].isoformat(),
+        "notification_emails": sorted(order["notification_emails"]),
+        "items": sorted(lines, key=lambda line: line["merchant_order_item_id"]),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_repeat(conn: Connection, merchant_id: int, order_id: str, fingerprint: str) -> bool:
+    """True when this very order exists already; an error when the id holds another one."""
+    stored = conn.execute(
+        select(_orders.request_fingerprint)
+        .where(_orders.merchant_id == merchant_id, _orders.merchant_order_id == order_id)
+    ).scalar_one_or_none()
+    if stored is None:
+        return False
+    if stored != fingerprint:
+        raise InvalidParameterValue("MerchantFulfillmentOrderId", order_id,
+                                    "the id is already used by a different order")
+    return True
+
+
+def _resolve_items(conn: Connection, merchant_id: int, items: list[dict[str, Any]],
+                   method: str) -> list[int]:
+    """The fulfillment item id of each order item, checking SKUs (and Removal FNSKUs)."""
+    known = items_by_sku(conn, merchant_id, [item["MerchantSKU"] for item in items])
+    ids = []
+    for n, item in enumerate(items, start=1):
+        sku = item["MerchantSKU"]
+        found = known.get(sku)
+        if found is None:
+            raise InvalidParameterValue(f"Item.{n}.MerchantSKU", sku,
+                                        "it is not a registered SKU of this merchant")
+        if not found.is_active:
+            raise InvalidParameterValue(f"Item.{n}.MerchantSKU", sku,
+                                        "the item is not active for fulfillment")
+        fnsku = item.get("FulfillmentNetworkSKU")
+        # Only Removal orders name the FNSKU to take back; elsewhere it is ignored.
+        if method == "Removal" and fnsku is not None and fnsku != found.fnsku:
+            raise InvalidParameterValue(f"Item.{n}.FulfillmentNetworkSKU", fnsku,
+                                        f"it is not the FNSKU of MerchantSKU {sku}")
+        ids.append(found.id)
+    return ids
+
+
+def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any],
+                  lines: list[dict[str, Any]], item_ids: list[int], fingerprint: str) -> None:
+    window = delivery_window(order["shipping_speed"], ctx.now)
+    order_pk = conn.execute(
+        insert(fulfillment_orders).values(
+            **order, merchant_id=ctx.merchant_id, status="Received",
+            request_fingerprint=fingerprint, received_at=ctx.now, status_updated_at=ctx.now,
+        ).returning(_orders.id)
+    ).scalar_one()
+    conn.execute(insert(fulfillment_order_items), [
+        {key: value for key, value in line.items() if key != "merchant_sku"}
+        | {"order_pk": order_pk, "item_id": item_id, "cancelled_quantity": 0,
+           "unfulfillable_quantity": 0, "estimated_ship_at": window.latest_ship,
+           "estimated_arrival_at": window.latest_arrival}
+        for line, item_id in zip(lines, item_ids)
+    ])
+
+
+# --- CancelFulfillmentOrder ---------------------------------------------------------------
+
+def cancel_order(ctx: Context, order_id: str) -> None:
+    """Stop everything of the order that has not shipped, releasing its reservations."""
+    with ctx.db.write() as conn:
+        order = conn.execute(
+            select(_orders.id, _orders.status)
+            .where(_orders.merchant_id == ctx.merchant_id, _orders.merchant_order_id == order_id)
+            .with_for_update()
+        ).first()
+        if order is None:
+            raise not_found(order_id)
+        if order.status in ("Cancelled", "CompletePartialled"):
+            return
+        if order.status in TERMINAL_STATUSES:
+            raise InvalidParameterValue("MerchantFulfillmentOrderId", order_id,
+                                        f"the order is {order.status} and can no longer be cancelled")
+        lines = conn.execute(
+            select(_lines.id, _lines.quantity, _lines.unfulfillable_quantity)
+            .where(_lines.order_pk == order.id)
+        ).all()
+        shipped = _shipped_quantities(conn, order.id)
+        cancelled = {line.id: max(0, line.quantity - shipped.get(line.id, 0) - line.unfulfillable_quantity)
+                     for line in lines}
+        if shipped and not any(cancelled.values()):
+            raise InvalidParameterValue("MerchantFulfillmentOrderId", order_id,
+                                        "every item of the order has already shipped")
+        for line_id, quantity in cancelled.items():
+            conn.execute(update(fulfillment_order_items).where(_lines.id == line_id)
+                         .values(cancelled_quantity=quantity))
+        conn.execute(
+            update(fulfillment_shipments)
+            .where(fulfillment_shipments.c.order_pk == order.id,
+                   fulfillment_shipments.c.status == "Pending")
+            # A cancelled shipment has neither a departure nor an arrival date (spec §6.2).
+            .values(status="CancelledByMerchant", shipping_at=None, estimated_arrival_at=None)
+        )
+        ledger.release_document(conn, merchant_id=ctx.merchant_id, document_type=ORDER_DOCUMENT,
+                                document_id=order_id, now=ctx.now, reason="order cancelled")
+        conn.execute(
+            update(fulfillment_orders).where(_orders.id == order.id)
+            .values(status="CompletePartialled" if shipped else "Cancelled",
+                    status_updated_at=ctx.now)
+        )
+
+
+def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
+    """Units of each order line in shipments that have left the fulfillment center."""
+    shipment_items = fulfillment_shipment_items.c
+    rows = conn.execute(
+        select(shipment_items.order_item_pk, func.sum(shipment_items.quantity))
+        .join(fulfillment_shipments, fulfillment_shipments.c.id == shipment_items.shipment_pk)
+        .where(fulfillment_shipments.c.order_pk == order_pk,
+               fulfillment_shipments.c.status == "Shipped")
+        .group_by(shipment_items.order_item_pk)
+    )
+    return {line_id: int(quantity) for line_id, quantity in rows if quantity}
+
+
+# --- GetFulfillmentOrder ------------------------------------------------------------------
+
+def get_order(ctx: Context, order_id: str) -> OrderDetail:
+    """One order of this merchant with its items, shipments and packages."""
+    with ctx.db.read() as conn:
+        row = conn.execute(
+            select(fulfillment_orders)
+            .where(_orders.merchant_id == ctx.merchant_id, _orders.merchant_order_id == order_id)
+        ).first()
+        if row is None:
+            raise not_found(order_id)
+        return OrderDetail(_order(row), _order_items(conn, row.id), _shipments(conn, row.id))
+
+
+def _order(row) -> Order:
+    return Order(
+        merchant_order_id=row.merchant_order_id,
+        displayable_order_id=row.displayable_order_id,
+        displayable_order_datetime=row.displayable_order_datetime,
+        displayable_order_comment=row.displayable_order_comment,
+        shipping_speed=row.shipping_speed,
+        destination_address=dict(row.destination_address),
+        fulfillment_policy=row.fulfillment_policy,
+        fulfillment_method=row.fulfillment_method,
+        received_at=row.received_at,
+        status=row.status,
+        status_updated_at=row.status_updated_at,
+        notification_emails=tuple(row.notification_emails),
+    )
+
+
+def _order_items(conn: Connection, order_pk: int) -> tuple[OrderItem, ...]:
+    rows = conn.execute(
+        select(fulfillment_order_items, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku)
+        .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
+        .where(_lines.order_pk == order_pk)
+        .order_by(_lines.id)
+    )
+    return tuple(
+        OrderItem(
+            merchant_sku=row.merchant_sku,
+            merchant_order_item_id=row.merchant_order_item_id,
+            quantity=row.quantity,
+            gift_message=row.gift_message,
+            displayable_comment=row.displayable_comment,
+            fnsku=row.fnsku,
+            disposition=row.order_item_disposition,
+            cancelled_quantity=row.cancelled_quantity,
+            unfulfillable_quantity=row.unfulfillable_quantity,
+            estimated_ship_at=row.estimated_ship_at,
+            estimated_arrival_at=row.estimated_arrival_at,
+            declared_value=(None if row.declared_value_currency is None
+                            else (row.declared_value_currency, row.declared_value_amount)),
+        )
+        for row in rows
+    )
+
+
+def _shipments(conn: Connection, order_pk: int) -> tuple[Shipment, ...]:
+    shipments = fulfillment_shipments.c
+    rows = conn.execute(select(fulfillment_shipments).where(shipments.order_pk == order_pk)
+                        .order_by(shipments.id)).all()
+    if not rows:
+        return ()
+    ids = [row.id for row in rows]
+    items: dict[int, list[ShipmentItem]] = {pk: [] for pk in ids}
+    shipment_items = fulfillment_shipment_items.c
+    for row in conn.execute(
+        select(shipment_items.shipment_pk, shipment_items.quantity, shipment_items.package_number,
+               _lines.merchant_order_item_id, fulfillment_items.c.merchant_sku)
+        .join(fulfillment_order_items, _lines.id == shipment_items.order_item_pk)
+        .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
+        .where(shipment_items.shipment_pk.in_(ids))
+        .order_by(shipment_items.id)
+    ):
+        items[row.shipment_pk].append(ShipmentItem(row.merchant_sku, row.merchant_order_item_id,
+                                                   row.quantity, row.package_number))
+    packages: dict[int, list[Package]] = {pk: [] for pk in ids}
+    package_rows = fulfillment_shipment_packages.c
+    for row in conn.execute(select(fulfillment_shipment_packages)
+                            .where(package_rows.shipment_pk.in_(ids))
+                            .order_by(package_rows.shipment_pk, package_rows.package_number)):
+        packages[row.shipment_pk].append(Package(row.package_number, row.carrier_code,
+                                                 row.tracking_number, row.estimated_arrival_at))
+    return tuple(
+        Shipment(row.amazon_shipment_id, row.fulfillment_center_id, row.status, row.shipping_at,
+                 row.estimated_arrival_at, tuple(items[row.id]), tuple(packages[row.id]))
+        for row in rows
+    )
+
+
+# --- ListAllFulfillmentOrders (+ ByNextToken) ----------------------------------------------
+
+def list_orders(ctx: Context, *, page_size: int | None = None, start: datetime | None = None,
+                methods: list[str] | None = None) -> OrderPage:
+    """The first page: orders in progress plus those changed since `start` (default 72 h ago)."""
+    size = min(page_size or _PAGING.default, _PAGING.maximum)
+    since = start if start is not None else ctx.now - DEFAULT_LOOKBACK
+    filters = {"start": since.isoformat(), "methods": sorted(set(methods or []))}
+    return _page(ctx, filters, size, after=0)
+
+
+def list_orders_next(ctx: Context, token: str) -> OrderPage:
+    cursor = ctx.tokens.decode(token, operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
+                               now=ctx.now)
+    return _page(ctx, cursor.filters, cursor.page_size, after=cursor.after[0])
+
+
+def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> OrderPage:
+    query = (
+        select(fulfillment_orders)
+        .where(_orders.merchant_id == ctx.merchant_id, _orders.id > after,
+               or_(_orders.status.in_(IN_PROGRESS_STATUSES),
+                   _orders.status_updated_at >= datetime.fromisoformat(filters["start"])))
+        .order_by(_orders.id)
+        .limit(size + 1)  # one more than the page tells whether another page follows
+    )
+    if filters["methods"]:
+        query = query.where(_orders.fulfillment_method.in_(filters["methods"]))
+    with ctx.db.read() as conn:
+        rows = conn.execute(query).all()
+    has_next = len(rows) > size
+    rows = rows[:size]
+    token = ""
+    if has_next:
+        token = ctx.tokens.encode(operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
+                                  cursor_after=[rows[-1].id], filters=filters, page_size=size,
+                                  now=ctx.now)
+    return OrderPage(tuple(_order(row) for row in rows), token, has_next)
