@@ -19,20 +19,15 @@ EXIT_CONFIG = 253
 
 
 def _open(url: Optional[str], *, create: bool):
-    """The database at `url`, its schema created when new (if `create`) and checked current."""
+    """The database at `url` (default: the embedded file), or exit 253 when its schema is stale."""
     from ..config import default_database_url
-    from ..store.database import Database
-    from ..store.migrations import current_revision, head_revision, upgrade
+    from ..store.migrations import SchemaOutOfDate, open_database
 
-    db = Database(url or default_database_url())
-    current = current_revision(db)
-    if current is None and create:
-        upgrade(db)
-    elif current != head_revision():
-        typer.echo(f"fws: the database schema is at revision {current or 'none'}, this fws needs "
-                   f"{head_revision()}: run `fws server upgrade --database …` first.", err=True)
+    try:
+        return open_database(url or default_database_url(), create=create)
+    except SchemaOutOfDate as error:
+        typer.echo(f"fws: {error}.", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    return db
 
 
 @app.command()

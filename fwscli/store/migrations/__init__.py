@@ -51,6 +51,39 @@ def upgrade(db: Database, revision: str = "head") -> None:
 create_schema = upgrade
 
 
+class SchemaOutOfDate(Exception):
+    """The database's schema is not the one this fws needs; `fws server upgrade` fixes it."""
+
+    def __init__(self, current: str | None, head: str):
+        super().__init__(f"the database schema is at revision {current or 'none'}, this fws needs "
+                         f"{head}: run `fws server upgrade --database …` first")
+        self.current = current
+        self.head = head
+
+
+def open_database(url: str, *, create: bool = True) -> Database:
+    """The database at `url`, its schema created when new (if `create`) and checked current.
+
+    Shared by `fws server` and the embedded service. A schema that exists but is older is
+    never upgraded here: migrating a shared database is an operator's decision.
+    """
+    db = Database(url)
+    current = current_revision(db)
+    if current is None and create:
+        try:
+            upgrade(db)
+        except Exception:
+            # Two processes creating one new database race; the loser's transaction rolls
+            # back whole, and the winner's schema is all we wanted.
+            if current_revision(db) != head_revision():
+                raise
+        return db
+    if current != head_revision():
+        db.dispose()
+        raise SchemaOutOfDate(current, head_revision())
+    return db
+
+
 def drop_schema(db: Database) -> None:
     """Remove a PostgreSQL test schema with everything in it."""
     if db.schema:
