@@ -1,0 +1,138 @@
+"""The inventory service: supply of merchant SKUs, read from the ledger's balances.
+
+Decisions where the spec is silent:
+* InStockSupplyQuantity is the *available* stock: in stock − reserved, summed over every
+  fulfillment center. Reserved units are promised to orders and are no longer supply; this
+  is the same figure GetFulfillmentPreview fulfils from.
+* TotalSupplyQuantity = InStockSupplyQuantity + inbound (no transfers are modelled).
+* EarliestAvailability: absent when the total is 0; `Immediately` when some stock is
+  available; otherwise (inbound only) `Unknown`, since inbound shipments carry no arrival date.
+* Detailed adds one SupplyDetail per supply type with a non-zero quantity: `InStock`
+  (pickable `Immediately`) and `Inbound` (`Unknown` both ways).
+* A SKU the merchant never registered is answered with zeros and no FNSKU, ASIN or Condition.
+* ListUpdatedInventorySupply lists the SKUs whose balance at any fulfillment center changed
+  at or after QueryStartDateTime, by item id (a keyset cursor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+
+from ..api.inventory import INVENTORY
+from ..store.schema import fulfillment_items, inventory_balances
+from . import ledger
+from .context import Context
+
+LIST_OPERATION = "ListUpdatedInventorySupply"
+_PAGING = INVENTORY.operation(LIST_OPERATION).page_size
+_items = fulfillment_items.c
+
+
+@dataclass(frozen=True)
+class Timepoint:
+    type: str                    # Immediately | DateTime | Unknown
+    at: datetime | None = None   # only with DateTime
+
+
+IMMEDIATELY = Timepoint("Immediately")
+UNKNOWN = Timepoint("Unknown")
+
+
+@dataclass(frozen=True)
+class SupplyDetail:
+    supply_type: str             # InStock | Inbound
+    quantity: int
+    earliest: Timepoint
+    latest: Timepoint
+
+
+@dataclass(frozen=True)
+class SkuSupply:
+    merchant_sku: str
+    fnsku: str | None
+    asin: str | None
+    condition: str | None
+    total: int
+    in_stock: int
+    earliest_availability: Timepoint | None
+    details: tuple[SupplyDetail, ...]
+
+
+@dataclass(frozen=True)
+class SupplyPage:
+    supplies: tuple[SkuSupply, ...]
+    next_token: str  # "" on the last page
+    has_next: bool
+
+
+def get_supply(ctx: Context, skus: list[str], *, detailed: bool = False) -> list[SkuSupply]:
+    """GetInventorySupply: one supply per requested SKU, in request order."""
+    with ctx.db.read() as conn:
+        rows = conn.execute(_select_items(ctx.merchant_id)
+                            .where(_items.merchant_sku.in_(set(skus)))).all()
+        found = {row.merchant_sku: row for row in rows}
+        totals = ledger.balances(conn, ctx.merchant_id, [row.id for row in rows])
+    return [_supply(found[sku], totals[found[sku].id], detailed) if sku in found
+            else SkuSupply(sku, None, None, None, 0, 0, None, ())
+            for sku in skus]
+
+
+def list_updated_supply(ctx: Context, *, start: datetime, page_size: int | None = None,
+                        detailed: bool = False) -> SupplyPage:
+    """The first page of SKUs whose supply changed at or after `start`."""
+    # Larger page sizes are clamped, not refused: Axis asks for 100 of the 50 allowed.
+    size = min(page_size or _PAGING.default, _PAGING.maximum)
+    return _page(ctx, {"start": start.isoformat(), "detailed": detailed}, size, after=0)
+
+
+def list_updated_supply_next(ctx: Context, token: str) -> SupplyPage:
+    cursor = ctx.tokens.decode(token, operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
+                               now=ctx.now)
+    return _page(ctx, cursor.filters, cursor.page_size, after=cursor.after[0])
+
+
+def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> SupplyPage:
+    balances = inventory_balances.c
+    changed = exists().where(balances.item_id == _items.id,
+                             balances.updated_at >= datetime.fromisoformat(filters["start"]))
+    query = (_select_items(ctx.merchant_id)
+             .where(_items.id > after, changed)
+             .order_by(_items.id)
+             .limit(size + 1))  # one more than the page tells whether another page follows
+    with ctx.db.read() as conn:
+        rows = conn.execute(query).all()
+        has_next = len(rows) > size
+        rows = rows[:size]
+        totals = ledger.balances(conn, ctx.merchant_id, [row.id for row in rows])
+    token = ""
+    if has_next:
+        token = ctx.tokens.encode(operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
+                                  cursor_after=[rows[-1].id], filters=filters, page_size=size,
+                                  now=ctx.now)
+    supplies = tuple(_supply(row, totals[row.id], filters["detailed"]) for row in rows)
+    return SupplyPage(supplies, token, has_next)
+
+
+def _select_items(merchant_id: int):
+    return (select(_items.id, _items.merchant_sku, _items.fnsku, _items.asin, _items.condition)
+            .where(_items.merchant_id == merchant_id))
+
+
+def _supply(item, balance: ledger.Balance, detailed: bool) -> SkuSupply:
+    in_stock, inbound = balance.available, balance.inbound
+    total = in_stock + inbound
+    earliest = None if total == 0 else IMMEDIATELY if in_stock else UNKNOWN
+    details: tuple[SupplyDetail, ...] = ()
+    if detailed:
+        details = tuple(
+            detail for detail in (
+                SupplyDetail("InStock", in_stock, IMMEDIATELY, IMMEDIATELY),
+                SupplyDetail("Inbound", inbound, UNKNOWN, UNKNOWN),
+            ) if detail.quantity > 0
+        )
+    return SkuSupply(item.merchant_sku, item.fnsku, item.asin, item.condition, total, in_stock,
+                     earliest, details)
