@@ -6,13 +6,14 @@ Decisions where the spec is silent:
   items ordered by their MerchantFulfillmentOrderItemId, e-mails as a set, declared values
   to the cent). Same fingerprint: success, nothing changes; otherwise the id is in use.
 * A missing City (outside JP) or US PostalCode is MissingParameter on
-  `DestinationAddress.<field>`; other address and item faults are InvalidParameterValue
-  naming `Item.N.<member>` and the value.
+  `DestinationAddress.<field>`; every other fault is InvalidParameterValue naming the
+  member (`DestinationAddress.PostalCode`, `Item.N.MerchantSKU`, ...) and the value.
 * Cancelling: Pending shipments become CancelledByMerchant, every unshipped unit is
   cancelled and its reservation released. The order ends `Cancelled`, or
   `CompletePartialled` when some units had already shipped. Cancelling a Cancelled or
   CompletePartialled order again is a harmless no-op (so retries are safe); a Complete,
-  Unfulfillable or Invalid order, or one whose every unit has shipped, cannot be cancelled.
+  Unfulfillable or Invalid order, or one with nothing left unshipped, cannot be cancelled.
+  CancelledQuantity = Quantity − shipped − UnfulfillableQuantity.
 * Reservations for an order are ledger movements with document ORDER_DOCUMENT and the
   MerchantFulfillmentOrderId.
 """
@@ -312,7 +313,7 @@ def cancel_order(ctx: Context, order_id: str) -> None:
                      for line in lines}
         if shipped and not any(cancelled.values()):
             raise InvalidParameterValue("MerchantFulfillmentOrderId", order_id,
-                                        "every item of the order has already shipped")
+                                        "nothing of the order is left to cancel: it has shipped")
         for line_id, quantity in cancelled.items():
             conn.execute(update(fulfillment_order_items).where(_lines.id == line_id)
                          .values(cancelled_quantity=quantity))
