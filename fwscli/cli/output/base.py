@@ -1,0 +1,90 @@
+"""The renderer contract shared by every format.
+
+A list result may arrive in pieces: `write_rows` can be called once per page, and all calls
+together form one list (one JSON array, one CSV header). When `write_rows` returns, the rows
+it was given are on the stream (flushed); `close` ends the output (the JSON array's `]`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence, TextIO
+
+from .query import Query
+
+
+@dataclass(frozen=True)
+class Column:
+    """A csv/tsv/table column: its header and a dotted path into a row, such as
+    `DestinationAddress.City`."""
+
+    header: str
+    path: str
+
+
+class Renderer(ABC):
+    def __init__(self, stream: TextIO, columns: Sequence[Column] | None = None,
+                 query: Query | None = None, color: bool = False) -> None:
+        self.stream = stream
+        self.columns = list(columns) if columns else None
+        self.color = color
+        self._query = query
+        # --query sees the whole list (AWS CLI semantics), so rows are kept until close().
+        self._pending: list[dict] | None = None
+
+    def write_rows(self, rows: Iterable[dict]) -> int:
+        """Writes a list result, or a part of one; returns how many rows it consumed.
+
+        Streams without holding the rows in memory — except with --query, which needs the
+        whole list and renders it at close()."""
+        if self._query is not None:
+            if self._pending is None:
+                self._pending = []
+            before = len(self._pending)
+            self._pending.extend(rows)
+            return len(self._pending) - before
+        count = self._rows(rows)
+        self.stream.flush()
+        return count
+
+    def write_object(self, obj: dict | list) -> None:
+        """Writes a single result (a get, a create's answer)."""
+        self._render(self._query.search(obj) if self._query is not None else obj)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._query is not None and self._pending is not None:
+            rows, self._pending = self._pending, None
+            self._render(self._query.search(rows))
+        self._end_rows()
+        self.stream.flush()
+
+    def _render(self, value: Any) -> None:
+        """Writes a whole value, by its shape: a query result may be anything."""
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            self._rows(value)
+        elif isinstance(value, list):
+            self._values(value)
+        elif isinstance(value, dict):
+            self._object(value)
+        else:
+            self._scalar(value)
+
+    @abstractmethod
+    def _rows(self, rows: Iterable[dict]) -> int:
+        """Writes rows (dicts) as they come; returns how many."""
+
+    @abstractmethod
+    def _values(self, values: list) -> None:
+        """Writes a list that is not a list of rows: scalars, lists, or a mix."""
+
+    @abstractmethod
+    def _object(self, obj: dict) -> None:
+        """Writes one object."""
+
+    def _scalar(self, value: Any) -> None:
+        self._values([value])
+
+    def _end_rows(self) -> None:
+        """Ends a list written by `_rows` (for formats that have an end)."""

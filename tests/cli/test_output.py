@@ -1,0 +1,377 @@
+"""The `fws` output renderers: every format, streaming, --query, format and colour choice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import tracemalloc
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from fwscli.cli.output import (Column, QueryError, default_format, make_renderer,
+                               use_color)
+from fwscli.cli.output.table import MAX_COLUMNS
+
+ORDERS = [
+    {
+        "SellerFulfillmentOrderId": "ORDER-1001",
+        "FulfillmentOrderStatus": "Complete",
+        "DestinationAddress": {"Name": "Ada [b]Lovelace[/b]", "City": "Seattle"},
+        "Items": [{"SellerSKU": "SKU-1", "Quantity": 2}],
+        "NotificationEmailList": ["a@example.com", "b@example.com"],
+        "PerUnitDeclaredValue": Decimal("12.50"),
+        "IsCancellable": False,
+    },
+    {
+        "SellerFulfillmentOrderId": "ORDER-1002",
+        "FulfillmentOrderStatus": "Planning",
+        "DestinationAddress": {"Name": "Grace\tHopper", "City": "New\nYork"},
+        "Items": [],
+        "NotificationEmailList": [],
+        "PerUnitDeclaredValue": None,
+        "IsCancellable": True,
+        "Extra": "only in the second row",
+    },
+]
+
+
+def render(fmt: str, rows=None, obj=None, **options) -> str:
+    stream = io.StringIO()
+    renderer = make_renderer(fmt, stream, **options)
+    if rows is not None:
+        renderer.write_rows(iter(rows))
+    if obj is not None:
+        renderer.write_object(obj)
+    renderer.close()
+    return stream.getvalue()
+
+
+def plain(value):
+    """The value as the stdlib would see it, Decimals as floats, for comparisons."""
+    return json.loads(json.dumps(value, default=float))
+
+
+# --- json -----------------------------------------------------------------------------
+
+def test_json_rows_are_a_pretty_array_with_exact_decimals():
+    text = render("json", ORDERS)
+    assert json.loads(text) == plain(ORDERS)
+    assert '"PerUnitDeclaredValue": 12.50,' in text  # a number, every digit kept
+    assert json.loads(text, parse_float=Decimal)[0]["PerUnitDeclaredValue"] == Decimal("12.50")
+    without_decimals = [{k: v for k, v in o.items() if k != "PerUnitDeclaredValue"}
+                        for o in ORDERS]
+    assert render("json", without_decimals) == json.dumps(
+        without_decimals, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_json_empty_list_and_pages_in_several_calls():
+    assert render("json", []) == "[]\n"
+    stream = io.StringIO()
+    renderer = make_renderer("json", stream)
+    assert renderer.write_rows(iter(ORDERS[:1])) == 1
+    assert renderer.write_rows(iter(ORDERS[1:])) == 1
+    renderer.close()
+    assert json.loads(stream.getvalue()) == plain(ORDERS)
+
+
+def test_json_object_is_pretty_and_dates_are_iso():
+    created = datetime(2026, 11, 27, 20, 30, tzinfo=timezone.utc)
+    text = render("json", obj={"Order": ORDERS[0], "Created": created})
+    assert text.startswith('{\n  "Order": {\n    "SellerFulfillmentOrderId": "ORDER-1001",')
+    assert json.loads(text)["Created"] == "2026-11-27T20:30:00Z"
+
+
+def test_json_is_not_coloured_unless_asked():
+    assert "\x1b[" not in render("json", ORDERS)
+    coloured = render("json", ORDERS, color=True)
+    assert "\x1b[" in coloured
+
+
+# --- ndjson ---------------------------------------------------------------------------
+
+class FlushCounter(io.StringIO):
+    flushes = 0
+
+    def flush(self):
+        self.flushes += 1
+        super().flush()
+
+
+def test_ndjson_one_compact_object_per_line_flushed_per_line():
+    stream = FlushCounter()
+    renderer = make_renderer("ndjson", stream)
+    renderer.write_rows(iter(ORDERS))
+    lines = stream.getvalue().splitlines()
+    assert [json.loads(line) for line in lines] == plain(ORDERS)
+    assert lines[0].startswith('{"SellerFulfillmentOrderId":"ORDER-1001",')
+    assert '"PerUnitDeclaredValue":12.50' in lines[0]
+    assert stream.flushes >= len(ORDERS)
+
+
+# --- csv and tsv ----------------------------------------------------------------------
+
+def test_csv_flattens_nested_rows():
+    table = list(csv.reader(io.StringIO(render("csv", ORDERS))))
+    assert table[0] == ["SellerFulfillmentOrderId", "FulfillmentOrderStatus",
+                        "DestinationAddress.Name", "DestinationAddress.City", "Items",
+                        "NotificationEmailList", "PerUnitDeclaredValue", "IsCancellable"]
+    assert table[1] == ["ORDER-1001", "Complete", "Ada [b]Lovelace[/b]", "Seattle",
+                        '[{"SellerSKU":"SKU-1","Quantity":2}]',
+                        "a@example.com;b@example.com", "12.50", "false"]
+    assert table[2] == ["ORDER-1002", "Planning", "Grace\tHopper", "New\nYork", "", "", "",
+                        "true"]
+
+
+def test_csv_header_is_fixed_by_the_first_row():
+    rows = [{"A": 1, "B": 2}, {"B": 3, "C": 4}, {"A": 5, "B": 6}]
+    assert render("csv", rows) == "A,B\n1,2\n,3\n5,6\n"
+
+
+def test_csv_columns_choose_order_and_paths():
+    columns = [Column("City", "DestinationAddress.City"),
+               Column("Order", "SellerFulfillmentOrderId"), Column("Zip", "Nope.Zip")]
+    assert render("csv", ORDERS[:1], columns=columns) == "City,Order,Zip\nSeattle,ORDER-1001,\n"
+    assert render("csv", [], columns=columns) == "City,Order,Zip\n"
+    assert render("csv", []) == ""
+
+
+def test_csv_object_is_a_one_row_table():
+    assert render("csv", obj={"Status": "ok", "Address": {"City": "Paris"}}) == (
+        "Status,Address.City\nok,Paris\n")
+
+
+def test_tsv_escapes_tabs_and_newlines():
+    lines = render("tsv", ORDERS).split("\n")
+    assert len(lines) == 4 and lines[-1] == ""  # header, two rows, nothing split a row
+    assert lines[2].split("\t")[2:4] == ["Grace\\tHopper", "New\\nYork"]
+    assert render("tsv", obj={"Path": "C:\\temp"}) == "Path\nC:\\\\temp\n"
+
+
+# --- table and off --------------------------------------------------------------------
+
+def test_table_rows_with_columns():
+    columns = [Column("Order", "SellerFulfillmentOrderId"),
+               Column("City", "DestinationAddress.City")]
+    text = render("table", ORDERS, columns=columns)
+    lines = text.splitlines()
+    assert lines[0].split() == ["Order", "City"]
+    assert lines[2].split() == ["ORDER-1001", "Seattle"]
+    assert "\x1b[" not in text
+
+
+def test_table_columns_from_the_first_row_are_capped():
+    row = {f"Field{n}": n for n in range(MAX_COLUMNS + 5)}
+    header = render("table", [row]).splitlines()[0].split()
+    assert header == [f"Field{n}" for n in range(MAX_COLUMNS)]
+
+
+def test_table_object_is_field_and_value_and_data_is_not_markup():
+    lines = render("table", obj=ORDERS[0]).splitlines()
+    assert lines[0].split() == ["SellerFulfillmentOrderId", "ORDER-1001"]
+    assert lines[2].split() == ["DestinationAddress.Name", "Ada", "[b]Lovelace[/b]"]
+
+
+def test_table_colour_only_when_on():
+    assert "\x1b[" in render("table", ORDERS, color=True)
+
+
+def test_off_writes_nothing_but_reads_every_row():
+    stream = io.StringIO()
+    renderer = make_renderer("off", stream, query="[0]")
+    assert renderer.write_rows(iter(ORDERS)) == 2
+    renderer.write_object(ORDERS[0])
+    renderer.close()
+    assert stream.getvalue() == ""
+
+
+def test_unknown_format():
+    with pytest.raises(ValueError, match="--output must be one of"):
+        make_renderer("xml", io.StringIO())
+
+
+# --- streaming ------------------------------------------------------------------------
+
+class Source:
+    """A generator of small rows that counts how many have been taken."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.taken = 0
+
+    def __iter__(self):
+        for number in range(self.count):
+            self.taken += 1
+            yield {"SellerSKU": f"SKU-{number}", "Quantity": number,
+                   "Address": {"City": "Seattle"}}
+
+
+class Probe:
+    """A stream that keeps no text, only how many rows were taken at each write."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.taken_at_writes: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.taken_at_writes.append(self.source.taken)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv", "tsv"])
+def test_rows_are_written_as_they_are_read(fmt):
+    source = Source(100_000)
+    probe = Probe(source)
+    renderer = make_renderer(fmt, probe)
+    assert renderer.write_rows(source) == 100_000
+    renderer.close()
+    assert probe.taken_at_writes[0] <= 1
+    # A write (at least) per row, each as soon as its row was read.
+    assert len(set(probe.taken_at_writes)) >= 100_000
+
+
+class Sink:
+    """A stream that keeps nothing."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_memory_stays_flat(fmt):
+    source = Source(30_000)  # tracemalloc is slow; as a list these rows would take ~14 MB
+    renderer = make_renderer(fmt, Sink())
+    tracemalloc.start()
+    try:
+        renderer.write_rows(source)
+        renderer.close()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+# --- --query --------------------------------------------------------------------------
+
+def test_query_filters_rows_then_renders_them():
+    query = "[?FulfillmentOrderStatus=='Complete']"
+    assert json.loads(render("json", ORDERS, query=query)) == plain(ORDERS[:1])
+    assert render("csv", ORDERS, query=query).splitlines()[1].startswith("ORDER-1001,")
+
+
+def test_query_sees_all_pages():
+    stream = io.StringIO()
+    renderer = make_renderer("json", stream, query="length(@)")
+    renderer.write_rows(iter(ORDERS[:1]))
+    renderer.write_rows(iter(ORDERS[1:]))
+    assert stream.getvalue() == ""  # a query needs the whole list: nothing until close
+    renderer.close()
+    assert stream.getvalue() == "2\n"
+
+
+def test_query_list_of_scalars():
+    query = "[].SellerFulfillmentOrderId"
+    assert json.loads(render("json", ORDERS, query=query)) == ["ORDER-1001", "ORDER-1002"]
+    assert render("ndjson", ORDERS, query=query) == '"ORDER-1001"\n"ORDER-1002"\n'
+    assert render("csv", ORDERS, query=query) == "ORDER-1001\nORDER-1002\n"
+    assert render("table", ORDERS, query=query).split() == ["ORDER-1001", "ORDER-1002"]
+    pairs = "[].[SellerFulfillmentOrderId, IsCancellable]"
+    assert render("tsv", ORDERS, query=pairs) == "ORDER-1001\tfalse\nORDER-1002\ttrue\n"
+
+
+def test_query_scalar_is_json_but_raw_in_text_formats():
+    query = "[0].FulfillmentOrderStatus"
+    assert render("json", ORDERS, query=query) == '"Complete"\n'
+    assert render("csv", ORDERS, query=query) == "Complete\n"
+    assert render("table", ORDERS, query=query) == "Complete\n"
+
+
+def test_query_on_an_object():
+    assert json.loads(render("json", obj=ORDERS[0], query="DestinationAddress")) == {
+        "Name": "Ada [b]Lovelace[/b]", "City": "Seattle"}
+    assert render("csv", obj=ORDERS[0], query="Items") == "SellerSKU,Quantity\nSKU-1,2\n"
+
+
+def test_query_functions_accept_decimals():
+    rows = [{"Value": Decimal("12.50")}, {"Value": Decimal("0.25")}]
+    assert render("json", rows, query="sum([].Value)") == "12.75\n"
+    assert render("json", rows, query="max_by(@, &Value).Value") == "12.5\n"
+
+
+def test_invalid_query_fails_before_anything_is_read():
+    with pytest.raises(QueryError, match="invalid --query expression") as caught:
+        make_renderer("json", io.StringIO(), query="[?Status==")
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(QueryError):
+        make_renderer("json", io.StringIO(), query="")
+
+
+def test_query_that_fails_on_the_result():
+    with pytest.raises(QueryError, match="abs"):
+        render("json", obj=ORDERS[0], query="abs(FulfillmentOrderStatus)")
+
+
+# --- format and colour choice ---------------------------------------------------------
+
+def test_default_format():
+    assert default_format(None, stdout_is_tty=True) == "table"
+    assert default_format(None, stdout_is_tty=False) == "json"
+    assert default_format("", stdout_is_tty=False) == "json"
+    assert default_format("csv", stdout_is_tty=True) == "csv"
+    with pytest.raises(ValueError, match="profile's output"):
+        default_format("text", stdout_is_tty=True)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def colour_env(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    return monkeypatch
+
+
+def test_use_color_auto_follows_the_terminal(colour_env):
+    assert use_color("auto", Terminal()) is True
+    assert use_color("auto", io.StringIO()) is False
+    assert use_color("auto", object()) is False  # no isatty at all
+    colour_env.setenv("TERM", "dumb")
+    assert use_color("auto", Terminal()) is False
+
+
+def test_use_color_on_and_off(colour_env):
+    assert use_color("on", io.StringIO()) is True
+    assert use_color("off", Terminal()) is False
+    with pytest.raises(ValueError, match="--color"):
+        use_color("yes", Terminal())
+
+
+def test_no_color_disables_auto_but_not_an_explicit_on(colour_env):
+    colour_env.setenv("NO_COLOR", "1")
+    assert use_color("auto", Terminal()) is False
+    assert use_color("on", Terminal()) is True
+    # ...and rich, which reads NO_COLOR too, does not undo the explicit choice.
+    assert "\x1b[" in render("table", ORDERS, color=True)
+    colour_env.setenv("NO_COLOR", "")
+    assert use_color("auto", Terminal()) is True
+
+
+def test_importing_the_renderers_loads_neither_rich_nor_jmespath():
+    code = ("import sys, fwscli.cli.output; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'jmespath')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
