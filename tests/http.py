@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 from botocore.auth import SigV4Auth
@@ -57,12 +57,14 @@ class SignedClient:
         self.credentials = Credentials(access_key_id, secret)
         self.region = region
         self.session = requests.Session()
+        self.last_reply: Reply | None = None
 
     def send(self, service: str, params: list[tuple[str, str]], *, method: str = "POST",
              tamper=None) -> Reply:
         version = SERVICES_BY_NAME[service].version
         params = list(params) + [("Version", version)]
-        body = urlencode(params)
+        # RFC 3986 (space as %20), as AWS SDKs encode: SigV4 signs the query as sent.
+        body = urlencode(params, quote_via=quote, safe="-_.~")
         url = self.url if method == "POST" else f"{self.url}?{body}"
         request = AWSRequest(
             method=method, url=url, data=body if method == "POST" else b"",
@@ -71,7 +73,9 @@ class SignedClient:
         )
         SigV4Auth(self.credentials, "fws", self.region).add_auth(request)
         prepared = request.prepare()
-        headers, data = dict(prepared.headers), prepared.body
+        headers, data = dict(prepared.headers), prepared.body or b""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
         if tamper is not None:
             url, headers, data = tamper(url, headers, data)
         response = self.session.request(method, url, data=data, headers=headers)
@@ -81,7 +85,7 @@ class SignedClient:
         """Call an operation with a request dict; return the decoded Result or raise ApiError."""
         operation = SERVICES_BY_NAME[service].operation(action)
         params = [("Action", action)] + encode_request(operation, request or {})
-        reply = self.send(service, params)
+        reply = self.last_reply = self.send(service, params)
         if reply.status != 200:
             error = read_error(reply.body)
             assert error is not None, f"unreadable error body: {reply.text}"

@@ -125,11 +125,11 @@ def _read_members(members: Sequence[Member], node: Any) -> dict[str, Any]:
         return {}
     data: dict[str, Any] = {}
     for member in members:
-        raw = node.get(member.name)
-        if raw is None:
+        if member.name not in node:
             if member.repeated:
                 data[member.name] = []
             continue
+        raw = node[member.name]  # None for an empty element, e.g. the last page's NextToken
         if member.repeated:
             items = raw if isinstance(raw, list) else [raw]
             data[member.name] = [_read_value(member, item) for item in items]

@@ -34,6 +34,13 @@ def _fill(members, prefix, params, required_only):
             params.append((path, sample_value(member.shape)))
 
 
+def full_params(operation: Operation) -> list[tuple[str, str]]:
+    """Every member, optional ones too, filled with a valid value."""
+    params: list[tuple[str, str]] = []
+    _fill(operation.input, "", params, required_only=False)
+    return params
+
+
 def required_paths(operation: Operation) -> list[tuple[str, str]]:
     """(wire prefix to remove, parameter name the error must name) for each required member."""
     found: list[tuple[str, str]] = []

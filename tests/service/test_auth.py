@@ -26,7 +26,7 @@ def _replace_in_body(old: bytes, new: bytes):
 
 
 @pytest.mark.parametrize("tamper, code", [
-    (_replace_in_body(b"MerchantSKU=SKU-1", b"MerchantSKU=SKU-2"), "SignatureDoesNotMatch"),
+    (_replace_in_body(b"MerchantSKU.1=SKU-1", b"MerchantSKU.1=SKU-2"), "SignatureDoesNotMatch"),
     (lambda url, h, d: (url, h, d + b"&Extra=1"), "SignatureDoesNotMatch"),
     (lambda url, h, d: (url, {**h, "X-Amz-Date": "20261127T000000Z"}, d), "SignatureDoesNotMatch"),
     (lambda url, h, d: (url, {**h, "Host": "fba-outbound.example.com"}, d), "SignatureDoesNotMatch"),

@@ -11,7 +11,7 @@ import pytest
 from fwscli.api import SERVICES
 
 from ..wsdl import assert_valid
-from .generated import bad_values, minimal_params, required_paths
+from .generated import bad_values, full_params, minimal_params, required_paths
 
 OPERATIONS = [(s.name, op) for s in SERVICES for op in s.operations]
 
@@ -48,7 +48,7 @@ def test_each_missing_required_member_is_named(client, case):
 @pytest.mark.parametrize("case", OPERATIONS, ids=_case_id)
 def test_each_bad_value_is_named(client, case):
     service, operation = case
-    params = minimal_params(operation)
+    params = full_params(operation)
     for name, bad in bad_values(operation):
         attempt = [(k, v) for k, v in params if k != name] + [(name, bad)]
         reply = client.raw(service, operation.name, attempt)
