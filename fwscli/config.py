@@ -1,13 +1,52 @@
-"""Where fws keeps its files, and the environment variables that move them.
+"""Where fws keeps its files, and the profiles that say which service to talk to and how.
 
-(Profiles and credentials files join this module with the command line's client.)
+Two INI files, as the AWS CLI has them (DESIGN §4):
+
+* the config file, `$XDG_CONFIG_HOME/fws/config` (moved by `FWS_CONFIG_FILE`):
+  `[default]` and `[profile NAME]` sections holding the CONFIG_KEYS;
+* the credentials file, `$XDG_CONFIG_HOME/fws/credentials` (moved by
+  `FWS_SHARED_CREDENTIALS_FILE`): `[NAME]` sections holding the CREDENTIAL_KEYS.
+
+A value comes from the first of: a command-line flag, an environment variable, the profile's
+file section, the built-in default. `resolve()` records where each value came from, so
+`fws configure list` can say why fws talks to the endpoint it does.
 """
 
 from __future__ import annotations
 
+import configparser
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Mapping
 
+DEFAULT_PROFILE = "default"
+CONFIG_KEYS = ("endpoint_url", "region", "output", "retry_mode", "max_attempts",
+               "connect_timeout", "read_timeout")
+CREDENTIAL_KEYS = ("access_key_id", "secret_access_key")
+RETRY_MODES = ("standard", "off")
+DEFAULTS: dict[str, str] = {
+    "region": "us-east-1",
+    "retry_mode": "standard",
+    "max_attempts": "3",
+    "connect_timeout": "10",  # seconds; what the PHP libraries used (spec §1.2)
+    "read_timeout": "60",
+}
+ENVIRONMENT: dict[str, str] = {
+    "endpoint_url": "FWS_ENDPOINT_URL",
+    "region": "FWS_REGION",
+    "access_key_id": "FWS_ACCESS_KEY_ID",
+    "secret_access_key": "FWS_SECRET_ACCESS_KEY",
+}
+PROFILE_ENV = "FWS_PROFILE"
+
+
+class ConfigError(Exception):
+    """The configuration or the credentials are unusable (the CLI exits 253)."""
+
+
+# --- where the files are -----------------------------------------------------------------
 
 def data_dir() -> Path:
     """`$XDG_DATA_HOME/fws`, by default `~/.local/share/fws`."""
@@ -18,3 +57,248 @@ def data_dir() -> Path:
 def default_database_url() -> str:
     """`FWS_DATABASE_URL`, else the embedded SQLite file in the data directory."""
     return os.environ.get("FWS_DATABASE_URL") or f"sqlite:///{data_dir() / 'fws.db'}"
+
+
+def config_dir() -> Path:
+    """`$XDG_CONFIG_HOME/fws`, by default `~/.config/fws`."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "fws"
+
+
+def config_file() -> Path:
+    return Path(os.environ.get("FWS_CONFIG_FILE") or config_dir() / "config").expanduser()
+
+
+def credentials_file() -> Path:
+    return Path(os.environ.get("FWS_SHARED_CREDENTIALS_FILE") or config_dir() / "credentials").expanduser()
+
+
+# --- reading -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """One resolved value and where it came from.
+
+    source: "flag", "env:NAME", "config-file", "credentials-file", "default", or "unset";
+    location: the file's path for the two file sources.
+    """
+
+    value: str | None
+    source: str
+    location: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the active profile, resolved, with its origin."""
+
+    profile: Setting
+    values: Mapping[str, Setting]
+
+    def __getitem__(self, name: str) -> Setting:
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def value(self, name: str) -> str | None:
+        return self.values[name].value
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self.value("endpoint_url")
+
+    @property
+    def region(self) -> str:
+        return self.value("region") or DEFAULTS["region"]
+
+    @property
+    def output(self) -> str | None:
+        return self.value("output")
+
+    @property
+    def retry_mode(self) -> str:
+        mode = (self.value("retry_mode") or DEFAULTS["retry_mode"]).lower()
+        if mode not in RETRY_MODES:
+            raise self._invalid("retry_mode", "it must be " + " or ".join(RETRY_MODES))
+        return mode
+
+    @property
+    def max_attempts(self) -> int:
+        raw = self.value("max_attempts") or DEFAULTS["max_attempts"]
+        if not raw.strip().isdigit() or int(raw) < 1:
+            raise self._invalid("max_attempts", "it must be a whole number of at least 1")
+        return int(raw)
+
+    @property
+    def connect_timeout(self) -> float:
+        return self._seconds("connect_timeout")
+
+    @property
+    def read_timeout(self) -> float:
+        return self._seconds("read_timeout")
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """(access key id, secret), or None when neither is set anywhere."""
+        key, secret = self["access_key_id"], self["secret_access_key"]
+        if key.value is None and secret.value is None:
+            return None
+        if key.value is None or secret.value is None:
+            present, missing = ("access_key_id", "secret_access_key") if key.value else \
+                               ("secret_access_key", "access_key_id")
+            raise ConfigError(f"{present} is set ({_describe(self[present])}) but {missing} is "
+                              f"not: set both, e.g. with `fws configure`.")
+        return key.value, secret.value
+
+    def _seconds(self, name: str) -> float:
+        raw = self.value(name) or DEFAULTS[name]
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = 0.0
+        if not seconds > 0:
+            raise self._invalid(name, "it must be a number of seconds above 0")
+        return seconds
+
+    def _invalid(self, name: str, reason: str) -> ConfigError:
+        setting = self[name]
+        return ConfigError(f"{name} = {setting.value!r} ({_describe(setting)}) is invalid: {reason}.")
+
+
+def resolve(profile: str | None = None, flags: Mapping[str, str | None] | None = None) -> Settings:
+    """The settings of `profile` (else `$FWS_PROFILE`, else "default").
+
+    `flags` holds command-line values by key name (None: not given). A profile named
+    explicitly that neither file defines is a ConfigError; "default" always exists.
+    """
+    flags = flags or {}
+    if profile:
+        chosen = Setting(profile, "flag")
+    elif os.environ.get(PROFILE_ENV):
+        chosen = Setting(os.environ[PROFILE_ENV], f"env:{PROFILE_ENV}")
+    else:
+        chosen = Setting(DEFAULT_PROFILE, "default")
+    name = chosen.value or DEFAULT_PROFILE
+
+    config_path, credentials_path = config_file(), credentials_file()
+    config_section = _section(_read(config_path), _config_section_names(name))
+    credentials_section = _section(_read(credentials_path), (name,))
+    if config_section is None and credentials_section is None and name != DEFAULT_PROFILE:
+        raise ConfigError(f"The profile {name!r} ({_describe(chosen)}) is not defined in "
+                          f"{config_path} (as [profile {name}]) or {credentials_path} "
+                          f"(as [{name}]).")
+
+    # Credentials may also sit in the config file, as the AWS CLI allows; their own file wins.
+    files: list[tuple[str, Path, Mapping[str, str]]] = [
+        ("credentials-file", credentials_path, credentials_section or {}),
+        ("config-file", config_path, config_section or {}),
+    ]
+    values: dict[str, Setting] = {}
+    for key in CONFIG_KEYS + CREDENTIAL_KEYS:
+        values[key] = _resolve_one(key, flags, files)
+    return Settings(profile=Setting(name, chosen.source), values=values)
+
+
+def _resolve_one(key: str, flags: Mapping[str, str | None],
+                 files: list[tuple[str, Path, Mapping[str, str]]]) -> Setting:
+    if flags.get(key):
+        return Setting(flags[key], "flag")
+    variable = ENVIRONMENT.get(key)
+    if variable and os.environ.get(variable):
+        return Setting(os.environ[variable], f"env:{variable}")
+    for source, path, section in files:
+        if key in CONFIG_KEYS and source == "credentials-file":
+            continue  # the credentials file holds secrets only
+        if section.get(key):
+            return Setting(section[key], source, path)
+    if key in DEFAULTS:
+        return Setting(DEFAULTS[key], "default")
+    return Setting(None, "unset")
+
+
+def _config_section_names(profile: str) -> tuple[str, ...]:
+    if profile == DEFAULT_PROFILE:
+        return (DEFAULT_PROFILE, f"profile {DEFAULT_PROFILE}")
+    return (f"profile {profile}",)
+
+
+def _section(parser: configparser.ConfigParser, names: tuple[str, ...]) -> dict[str, str] | None:
+    for name in names:
+        if parser.has_section(name):
+            return {key: value.strip() for key, value in parser.items(name)}
+    return None
+
+
+def _read(path: Path) -> configparser.ConfigParser:
+    parser = _parser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is not a valid INI file: {error}") from None
+    return parser
+
+
+def _parser() -> configparser.ConfigParser:
+    # No interpolation: a secret may contain "%".
+    return configparser.ConfigParser(interpolation=None)
+
+
+def _describe(setting: Setting) -> str:
+    if setting.location is not None:
+        return f"from {setting.location}"
+    return f"from {setting.source}"
+
+
+# --- writing -----------------------------------------------------------------------------
+
+def set_value(profile: str, name: str, value: str) -> Path:
+    """Write one setting of `profile` to the file it belongs in; returns that file."""
+    return set_values(profile, {name: value})[0]
+
+
+def set_values(profile: str, values: Mapping[str, str]) -> list[Path]:
+    """Write settings of `profile`: secrets to the credentials file, the rest to the config
+    file. Files are created with mode 0600 in a 0700 directory. Returns the files written."""
+    unknown = sorted(set(values) - set(CONFIG_KEYS) - set(CREDENTIAL_KEYS))
+    if unknown:
+        raise ConfigError(f"Unknown setting {', '.join(unknown)}: the settings are "
+                          f"{', '.join(CONFIG_KEYS + CREDENTIAL_KEYS)}.")
+    written = []
+    secrets = {key: value for key, value in values.items() if key in CREDENTIAL_KEYS}
+    others = {key: value for key, value in values.items() if key in CONFIG_KEYS}
+    if secrets:
+        path = credentials_file()
+        _update(path, profile, secrets)
+        written.append(path)
+    if others:
+        path = config_file()
+        section = profile if profile == DEFAULT_PROFILE else f"profile {profile}"
+        _update(path, section, others)
+        written.append(path)
+    return written
+
+
+def _update(path: Path, section: str, values: Mapping[str, str]) -> None:
+    parser = _read(path)
+    if not parser.has_section(section):
+        parser.add_section(section)
+    for key, value in values.items():
+        parser.set(section, key, value)
+    _write_private(path, parser)
+
+
+def _write_private(path: Path, parser: configparser.ConfigParser) -> None:
+    """Replace `path` atomically by a file only its owner can read."""
+    path = Path(os.path.realpath(path))  # keep a symlinked file (dotfiles) a symlink
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    # mkstemp creates the file 0600, so the secret is never readable by others, even briefly.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            parser.write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
