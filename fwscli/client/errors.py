@@ -1,0 +1,70 @@
+"""What a call can fail with, on the client's side.
+
+ServiceError is the service's own answer (its code, message and RequestId); the others say
+the answer never came (EndpointUnreachable), could not be read (ResponseError), or that
+paging went wrong (PaginationError). Configuration problems are config.ConfigError.
+"""
+
+from __future__ import annotations
+
+# Codes that mean "your keys or your clock", not "your request".
+AUTH_CODES = frozenset({
+    "InvalidClientTokenId", "SignatureDoesNotMatch", "RequestExpired",
+    "MissingAuthenticationToken", "AccessDenied",
+})
+
+
+class ClientError(Exception):
+    """Any failure of a call made by the client."""
+
+
+class ServiceError(ClientError):
+    """The service answered with an error.
+
+    `operation` is "service.Action"; `code`, `message` and `request_id` are as answered;
+    `status` is the HTTP status; `sender` is True when the service blamed the request.
+    """
+
+    def __init__(self, operation: str, code: str, message: str, request_id: str, status: int,
+                 sender: bool):
+        super().__init__(f"{operation} failed: {code}: {message} "
+                         f"(HTTP {status}, RequestId {request_id or 'none'})")
+        self.operation = operation
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.status = status
+        self.sender = sender
+
+    @property
+    def is_auth_error(self) -> bool:
+        return self.code in AUTH_CODES
+
+
+class EndpointUnreachable(ClientError):
+    """No answer from the endpoint (refused, unknown host, timed out) after every attempt."""
+
+    def __init__(self, url: str, attempts: int, reason: str):
+        tries = "once" if attempts == 1 else f"{attempts} times"
+        super().__init__(f"Could not reach {url} (tried {tries}): {reason}")
+        self.url = url
+        self.attempts = attempts
+        self.reason = reason
+
+
+class ResponseError(ClientError):
+    """The endpoint answered with something that is not an FWS response (an HTML error
+    page from a proxy, an empty body, another protocol)."""
+
+    def __init__(self, operation: str, status: int, reason: str, body: bytes):
+        excerpt = body[:200].decode("utf-8", "replace")
+        super().__init__(f"{operation}: unreadable answer (HTTP {status}): {reason}"
+                         + (f": {excerpt!r}" if excerpt else ""))
+        self.operation = operation
+        self.status = status
+        self.reason = reason
+        self.body = body
+
+
+class PaginationError(ClientError):
+    """Paging cannot go on: a token came back twice, or a starting token is not usable."""

@@ -1,0 +1,141 @@
+"""Sending one signed Query request: a form POST, SigV4-signed for the service "fws".
+
+Every parameter goes in the form body, none in the query string: requests-auth-aws-sigv4
+canonicalises a query string naively (spaces, repeated keys), while the body is signed
+through its hash, which is exact. Retries are the client's business, not this module's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+from requests_auth_aws_sigv4 import AWSSigV4
+
+from .. import __version__
+from ..config import ConfigError
+from .session import Credentials, Session
+
+log = logging.getLogger("fwscli.client")
+# The signing library logs each signature and canonical request at DEBUG; ours logs the
+# request with the signature redacted, so a root logger at DEBUG must not undo that.
+logging.getLogger("requests_auth_aws_sigv4").setLevel(logging.INFO)
+
+SIGNING_SERVICE = "fws"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+USER_AGENT = f"fws-cli/{__version__} python-requests/{requests.__version__}"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass
+class Transport:
+    """Signs and sends form POSTs to one endpoint with one set of keys.
+
+    `provisioned` is True when opening the embedded service just created a merchant and
+    wrote its keys to the credentials file (the CLI says so on stderr).
+    """
+
+    http: requests.Session
+    url: str
+    credentials: Credentials
+    region: str
+    timeout: tuple[float, float]  # (connect, read) seconds
+    provisioned: bool = False
+
+    def __post_init__(self) -> None:
+        # AWSSigV4 keeps the request's date on itself while signing: one per thread.
+        self._local = threading.local()
+
+    def prepare(self, params: list[tuple[str, str]]) -> requests.PreparedRequest:
+        """The signed request carrying `params` (also what `--dry-run` shows)."""
+        body = urlencode(params, quote_via=quote).encode("ascii")
+        request = requests.Request("POST", self.url, data=body, auth=self._auth(), headers={
+            "Host": host_header(self.url),
+            "Content-Type": FORM_CONTENT_TYPE,
+            "User-Agent": USER_AGENT,
+        })
+        return self.http.prepare_request(request)
+
+    def send(self, params: list[tuple[str, str]]) -> requests.Response:
+        """Sign (afresh: each attempt gets its own date) and send; requests' exceptions pass."""
+        prepared = self.prepare(params)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("sending %s", describe_request(prepared))
+        # Session.send alone ignores the environment (proxies, CA bundle); request() would not.
+        settings = self.http.merge_environment_settings(prepared.url, {}, None, None, None)
+        return self.http.send(prepared, timeout=self.timeout, **settings)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _auth(self) -> AWSSigV4:
+        auth = getattr(self._local, "auth", None)
+        if auth is None:
+            auth = self._local.auth = AWSSigV4(
+                SIGNING_SERVICE, region=self.region,
+                aws_access_key_id=self.credentials.access_key_id,
+                aws_secret_access_key=self.credentials.secret_access_key)
+        return auth
+
+
+def connect(session: Session) -> Transport:
+    """The transport for a session: HTTP to its endpoint, or the embedded service."""
+    timeout = (session.connect_timeout, session.read_timeout)
+    if session.embedded:
+        from .embedded import EMBEDDED_URL, start_embedded
+
+        service = start_embedded(session)
+        http = requests.Session()
+        http.mount(EMBEDDED_URL, service.adapter)
+        return Transport(http, EMBEDDED_URL, service.credentials, session.region, timeout,
+                         provisioned=service.provisioned)
+    url = checked_endpoint(session.endpoint_url or "")
+    if session.credentials is None:
+        raise ConfigError(f"No credentials for profile {session.profile!r}: set access_key_id and "
+                          f"secret_access_key with `fws configure`, or FWS_ACCESS_KEY_ID and "
+                          f"FWS_SECRET_ACCESS_KEY.")
+    return Transport(requests.Session(), url, session.credentials, session.region, timeout)
+
+
+def checked_endpoint(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ConfigError(f"endpoint_url {url!r} is not an http:// or https:// URL with a host.")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"endpoint_url {url!r} must not have a query string or fragment.")
+    return url
+
+
+def host_header(url: str) -> str:
+    """The Host header requests would send: the port only when it is not the default."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+        host += f":{parts.port}"
+    return host
+
+
+_SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
+_SECRET_PARAMETER = re.compile(r"(?i)((?:^|&)[^&=]*secret[^&=]*=)[^&]*")
+
+
+def describe_request(request: requests.PreparedRequest) -> str:
+    """Method, URL, headers and body, with the signature and any secret redacted."""
+    lines = [f"{request.method} {request.url}"]
+    for name, value in request.headers.items():
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if name.lower() == "authorization":
+            value = _SIGNATURE.sub(r"\1REDACTED", value)
+        lines.append(f"{name}: {value}")
+    body = request.body or b""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    lines.append("")
+    lines.append(_SECRET_PARAMETER.sub(r"\1REDACTED", text))
+    return "\n".join(lines)
