@@ -1,0 +1,148 @@
+"""Walking a list operation page by page, driven by the model's paging pairs.
+
+The list operation gives the first page; its ByNextToken twin (`operation.next_page`) gives
+the next while `HasNext`. Pages are fetched lazily, one at a time, so memory stays flat
+however long the list.
+
+`max_items` stops after that many rows and leaves `resume_token`, which continues exactly
+after the last row yielded, even when the cut falls inside a page. Its format:
+
+    fws1.<base64url, unpadded, of {"op": LIST_OPERATION, "next": NEXT_TOKEN|null, "skip": N}>
+
+meaning "fetch the page that NEXT_TOKEN names (null: the list operation's first page,
+called with the same request) and drop its first N rows". N may exceed a page (when a
+resumed walk uses another page size); the rows are skipped across pages. A starting token
+without the `fws1.` prefix is taken as a service NextToken as is (e.g. one copied from a
+single page's output), skipping nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from .client import find_operation
+from .errors import PaginationError
+
+if TYPE_CHECKING:
+    from .client import Client
+
+TOKEN_PREFIX = "fws1."
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a walk starts: the page to fetch (None: the first) and the rows to drop."""
+
+    next_token: str | None
+    skip: int = 0
+
+
+def encode_token(list_operation: str, position: Position) -> str:
+    data = {"op": list_operation, "next": position.next_token, "skip": position.skip}
+    raw = json.dumps(data, separators=(",", ":")).encode("utf-8")
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_token(token: str, list_operation: str) -> Position:
+    if not token.startswith(TOKEN_PREFIX):
+        return Position(token, 0)
+    payload = token[len(TOKEN_PREFIX):]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        operation, next_token, skip = data["op"], data["next"], data["skip"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise PaginationError(f"The starting token {token!r} is damaged: pass it exactly as "
+                              f"fws printed it.") from None
+    if operation != list_operation:
+        raise PaginationError(f"The starting token continues {operation}, not {list_operation}.")
+    if not (next_token is None or isinstance(next_token, str)) or not isinstance(skip, int) or skip < 0:
+        raise PaginationError(f"The starting token {token!r} is damaged: pass it exactly as "
+                              f"fws printed it.")
+    return Position(next_token, skip)
+
+
+class Paginator:
+    """Iterate for pages (result dicts whose row list holds only the rows meant for the
+    caller), or call `rows()` for the rows themselves.
+
+    After the walk, `resume_token` is None when the list is complete, else the token that
+    continues after the last row yielded (set after every page, so it is also the place to
+    resume from when a later page fails).
+    """
+
+    def __init__(self, client: "Client", service: str, action: str,
+                 request: Mapping[str, Any] | None = None, *, page_size: int | None = None,
+                 max_items: int | None = None, starting_token: str | None = None):
+        _, operation = find_operation(service, action)
+        if not operation.is_list or operation.next_page is None or operation.page_size is None:
+            raise ValueError(f"{service}.{operation.name} is not a list operation that pages.")
+        for name, value in (("page_size", page_size), ("max_items", max_items)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1, not {value}.")
+        self.client = client
+        self.service = service
+        self.operation = operation
+        self.request = dict(request or {})
+        if page_size is not None:
+            self.request[operation.page_size.member] = page_size
+        self.max_items = max_items
+        self.start = decode_token(starting_token, operation.name) if starting_token else Position(None)
+        self.resume_token: str | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        key = self.operation.result_key
+        assert key is not None
+        token, to_skip, remaining = self.start.next_token, self.start.skip, self.max_items
+        used: set[str] = set()
+        while True:
+            page = self._fetch(token, used)
+            rows = page.get(key) or []
+            first = min(to_skip, len(rows))
+            to_skip -= first
+            end = len(rows) if remaining is None else min(len(rows), first + remaining)
+            has_next = bool(page.get("HasNext"))
+            next_token = page.get("NextToken") or None
+            if has_next and next_token is None:
+                raise PaginationError(f"{self.service}.{self.operation.name}: the service said "
+                                      f"there are more rows but sent no NextToken.")
+            # Where the rows after this page's last kept row begin.
+            if end < len(rows):
+                after = Position(token, end)
+            elif has_next:
+                after = Position(next_token, to_skip)
+            else:
+                after = None
+            self.resume_token = None if after is None else encode_token(self.operation.name, after)
+            if remaining is not None:
+                remaining -= end - first
+            yield {**page, key: rows[first:end]}
+            if after is None or remaining == 0:
+                return
+            token = next_token
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        key = self.operation.result_key
+        for page in self:
+            yield from page[key]
+
+    def _fetch(self, token: str | None, used: set[str]) -> dict[str, Any]:
+        if token is None:
+            return self.client.call(self.service, self.operation.name, self.request)
+        if token in used:
+            raise PaginationError(f"{self.service}.{self.operation.name}: the service sent the "
+                                  f"NextToken {token[:40]}… a second time; stopping rather than "
+                                  f"looping.")
+        used.add(token)
+        return self.client.call(self.service, self.operation.next_page, {"NextToken": token})
+
+
+def paginate(client: "Client", service: str, action: str, request: Mapping[str, Any] | None = None,
+             *, page_size: int | None = None, max_items: int | None = None,
+             starting_token: str | None = None) -> Paginator:
+    """Pages of a list operation, fetched lazily; see Paginator."""
+    return Paginator(client, service, action, request, page_size=page_size,
+                     max_items=max_items, starting_token=starting_token)
