@@ -1,0 +1,309 @@
+"""The client over real HTTP and over small WSGI apps: signed calls, typed errors, retries
+with backoff, unreachable endpoints, and the redacted debug log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qsl
+
+import pytest
+import requests
+
+from fwscli.api import INBOUND
+from fwscli.api.errors import InternalError, RequestThrottled
+from fwscli.client.client import Client
+from fwscli.client.errors import EndpointUnreachable, ResponseError, ServiceError
+from fwscli.client.session import Credentials, Session
+from fwscli.config import ConfigError
+from fwscli.wire.xml import write_error, write_response
+
+from .conftest import TEST_URL, client_over
+
+STATUS = INBOUND.operation("GetServiceStatus")
+
+
+def ok_app(environ, start_response):
+    """Answers any inbound action; GetServiceStatus with Status "fine"."""
+    form = dict(parse_qsl(environ["wsgi.input"].getvalue().decode()))
+    operation = INBOUND.operation(form["Action"])
+    result = {"Status": "fine"} if operation is STATUS else {}
+    body = write_response(INBOUND, operation, result, "rid-ok")
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    return [body]
+
+
+class Flaky:
+    """Answers `failures` times with the given status and body, then like `app`."""
+
+    def __init__(self, failures: int, status: str = "503 Service Unavailable", body: bytes | None = None,
+                 headers=(), app=ok_app):
+        self.failures = failures
+        self.status = status
+        self.body = body if body is not None else write_error(
+            INBOUND, RequestThrottled("Request rate exceeded."), "rid-throttled")
+        self.headers = list(headers)
+        self.app = app
+        self.calls = 0
+        self.environs: list[dict] = []
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        self.environs.append(environ)
+        if self.calls <= self.failures:
+            start_response(self.status, [("Content-Type", "text/xml")] + self.headers)
+            return [self.body]
+        return self.app(environ, start_response)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- over real HTTP ----------------------------------------------------------------------
+
+def test_signed_calls_succeed_over_http(remote):
+    client = remote()
+    assert "service available [Version: 2007-05-10]" in client.call("inbound", "GetServiceStatus")["Status"]
+    registered = client.call("inbound", "GetFulfillmentIdentifierForMSKU",
+                             {"MerchantSKU": ["SKU with space", "SKU&amp;+~/"]})
+    skus = [item["MerchantSKU"] for item in registered["FulfillmentItem"]]
+    assert skus == ["SKU with space", "SKU&amp;+~/"]
+    found = client.call("inbound", "GetFulfillmentItemByMSKU", {"MerchantSKU": ["SKU with space"]})
+    assert found["FulfillmentItem"] == registered["FulfillmentItem"][:1]
+
+
+def test_wrong_secret_is_a_typed_error_with_request_id(remote, merchant):
+    client = remote(credentials=Credentials(merchant.access_key_id, "not-the-secret"))
+    with pytest.raises(ServiceError) as caught:
+        client.call("inbound", "GetServiceStatus")
+    error = caught.value
+    assert error.code == "SignatureDoesNotMatch"
+    assert re.fullmatch(r"[0-9a-f-]{36}", error.request_id)
+    assert (error.status, error.sender, error.is_auth_error) == (403, True, True)
+    assert error.operation == "inbound.GetServiceStatus"
+    assert error.request_id in str(error) and "SignatureDoesNotMatch" in str(error)
+
+
+def test_unknown_key_is_invalid_client_token_id(remote):
+    with pytest.raises(ServiceError) as caught:
+        remote(credentials=Credentials("AKFMNOSUCHKEY0000000", "x")).call("inbound", "GetServiceStatus")
+    assert caught.value.code == "InvalidClientTokenId"
+
+
+def test_bad_parameter_is_not_retried(remote):
+    sleeps: list[float] = []
+    client = remote()
+    client._sleep = sleeps.append
+    with pytest.raises(ServiceError) as caught:
+        client.call("inbound", "ListAllFulfillmentItemsByNextToken", {"NextToken": "garbage"})
+    assert (caught.value.code, caught.value.status, caught.value.sender) == ("InvalidParameterValue", 400, True)
+    assert "parameter NextToken" in caught.value.message
+    assert sleeps == []
+
+
+def test_calls_from_many_threads_share_one_client(remote):
+    client = remote()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda n: client.call("inbound", "GetFulfillmentIdentifierForMSKU",
+                                                      {"MerchantSKU": [f"T-{n}"]}), range(32)))
+    assert sorted(r["FulfillmentItem"][0]["MerchantSKU"] for r in results) == sorted(f"T-{n}" for n in range(32))
+
+
+def test_unreachable_endpoint_after_max_attempts():
+    sleeps: list[float] = []
+    session = Session(endpoint_url=f"http://127.0.0.1:{closed_port()}/", max_attempts=4,
+                      credentials=Credentials("AK", "S"), connect_timeout=2)
+    client = Client(session, sleep=sleeps.append, rand=lambda: 1.0)
+    with pytest.raises(EndpointUnreachable) as caught:
+        client.call("inbound", "GetServiceStatus")
+    assert caught.value.attempts == 4 and "tried 4 times" in str(caught.value)
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_unknown_host_is_unreachable():
+    session = Session(endpoint_url="http://no-such-host.invalid/", retry_mode="off",
+                      credentials=Credentials("AK", "S"))
+    with pytest.raises(EndpointUnreachable, match="tried once"):
+        Client(session).call("inbound", "GetServiceStatus")
+
+
+# --- the request on the wire ---------------------------------------------------------------
+
+def test_every_parameter_is_in_the_signed_form_body():
+    app = Flaky(0)
+    client_over(app).call("inbound", "GetFulfillmentIdentifierForMSKU", {"MerchantSKU": ["a b", "a b"]})
+    environ = app.environs[0]
+    assert environ["REQUEST_METHOD"] == "POST" and environ["QUERY_STRING"] == ""
+    assert environ["CONTENT_TYPE"] == "application/x-www-form-urlencoded; charset=utf-8"
+    body = environ["wsgi.input"].getvalue().decode()
+    assert parse_qsl(body) == [
+        ("Action", "GetFulfillmentIdentifierForMSKU"), ("Version", "2007-05-10"),
+        ("GetFulfillmentIdentifierForMSKU.MerchantSKU.1", "a b"),
+        ("GetFulfillmentIdentifierForMSKU.MerchantSKU.2", "a b")]
+    assert environ["HTTP_AUTHORIZATION"].startswith(
+        "AWS4-HMAC-SHA256 Credential=AKFMTEST/") and "/us-east-1/fws/aws4_request" in environ["HTTP_AUTHORIZATION"]
+    assert environ["HTTP_HOST"] == "fws.test"
+
+
+def test_host_header_carries_a_non_default_port(remote, server):
+    prepared = remote().transport.prepare([("Action", "GetServiceStatus")])
+    assert prepared.headers["Host"] == server.url.split("/")[2]
+
+
+@pytest.mark.parametrize("url", ["ftp://host/", "http:///", "http://host/?a=b"])
+def test_unusable_endpoint_urls_are_config_errors(url):
+    with pytest.raises(ConfigError, match="endpoint_url"):
+        Client(Session(endpoint_url=url, credentials=Credentials("AK", "S")))
+
+
+def test_remote_endpoint_without_credentials_is_a_config_error():
+    with pytest.raises(ConfigError, match="No credentials for profile 'default'"):
+        Client(Session(endpoint_url="http://localhost:1/"))
+
+
+# --- retries -------------------------------------------------------------------------------
+
+def test_retries_a_503_with_full_jitter_backoff():
+    sleeps: list[float] = []
+    app = Flaky(2)
+    client = client_over(app, sleep=sleeps.append, rand=lambda: 0.5)
+    assert client.call("inbound", "GetServiceStatus") == {"Status": "fine"}
+    assert app.calls == 3
+    assert sleeps == [0.25, 0.5]  # 0.5 × uniform(0, 0.5 s × 2^(k-1))
+    dates = {environ["HTTP_X_AMZ_DATE"] for environ in app.environs}
+    assert all(dates)  # every attempt is signed afresh
+
+
+@pytest.mark.parametrize("status", ["500 Internal Server Error", "502 Bad Gateway", "504 Gateway Timeout"])
+def test_retries_server_failures(status):
+    app = Flaky(1, status=status, body=write_error(INBOUND, InternalError("boom"), "rid-500"))
+    assert client_over(app).call("inbound", "GetServiceStatus") == {"Status": "fine"}
+    assert app.calls == 2
+
+
+def test_throttling_answered_with_another_status_is_retried():
+    app = Flaky(1, status="400 Bad Request")
+    assert client_over(app).call("inbound", "GetServiceStatus") == {"Status": "fine"}
+    assert app.calls == 2
+
+
+def test_gives_up_after_max_attempts_with_the_last_error():
+    sleeps: list[float] = []
+    app = Flaky(10)
+    with pytest.raises(ServiceError) as caught:
+        client_over(app, sleep=sleeps.append, max_attempts=5).call("inbound", "GetServiceStatus")
+    assert (caught.value.code, caught.value.status, caught.value.request_id) == \
+        ("RequestThrottled", 503, "rid-throttled")
+    assert app.calls == 5 and sleeps == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_backoff_is_capped():
+    sleeps: list[float] = []
+    with pytest.raises(ServiceError):
+        client_over(Flaky(20), sleep=sleeps.append, max_attempts=10).call("inbound", "GetServiceStatus")
+    assert max(sleeps) == 20.0
+
+
+def test_retry_mode_off_sends_once():
+    app = Flaky(1)
+    with pytest.raises(ServiceError):
+        client_over(app, retry_mode="off").call("inbound", "GetServiceStatus")
+    assert app.calls == 1
+
+
+@pytest.mark.parametrize("header, expected", [("3", 3.0), ("0", 0.0), ("3600", 60.0)])
+def test_retry_after_sets_the_wait(header, expected):
+    sleeps: list[float] = []
+    client_over(Flaky(1, headers=[("Retry-After", header)]), sleep=sleeps.append).call(
+        "inbound", "GetServiceStatus")
+    assert sleeps == [expected]
+
+
+def test_connection_errors_are_retried():
+    sleeps: list[float] = []
+    client = client_over(ok_app, sleep=sleeps.append)
+    real_send = client.transport.http.send
+    failures = iter([requests.ConnectionError("reset by peer")])
+
+    def send(prepared, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real_send(prepared, **kwargs)
+
+    client.transport.http.send = send
+    assert client.call("inbound", "GetServiceStatus") == {"Status": "fine"}
+    assert sleeps == [0.5]
+
+
+def test_non_xml_answers_are_response_errors():
+    html = b"<html><body>502 Bad Gateway</body></html>"
+    app = Flaky(5, status="502 Bad Gateway", body=html)
+    with pytest.raises(ResponseError) as caught:
+        client_over(app).call("inbound", "GetServiceStatus")
+    assert caught.value.status == 502 and "Bad Gateway" in str(caught.value)
+    assert app.calls == 3
+
+
+def test_a_200_that_is_not_the_operation_answer_is_a_response_error():
+    def wrong(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hello"]
+
+    with pytest.raises(ResponseError, match="inbound.GetServiceStatus"):
+        client_over(wrong).call("inbound", "GetServiceStatus")
+
+
+def test_unknown_operation_is_a_value_error():
+    with pytest.raises(ValueError, match="no operation 'Nope'"):
+        client_over(ok_app).call("inbound", "Nope")
+    with pytest.raises(ValueError, match="Unknown service"):
+        client_over(ok_app).call("shipping", "GetServiceStatus")
+
+
+# --- debug log -----------------------------------------------------------------------------
+
+def test_debug_log_shows_signed_requests_and_retries_redacted(caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "the-secret-key"
+    client = client_over(Flaky(1), credentials=Credentials("AKFMDEBUG", secret))
+    client.call("inbound", "GetServiceStatus")
+    text = caplog.text
+    assert "POST http://fws.test/" in text
+    assert "Credential=AKFMDEBUG/" in text and "Signature=REDACTED" in text
+    assert "Action=GetServiceStatus&Version=2007-05-10" in text
+    assert "attempt 1 of 3 failed (HTTP 503); retrying in" in text
+    assert "RequestId rid-ok" in text
+    assert secret not in text
+    assert not re.search(r"Signature=[0-9a-f]{64}", text)
+    assert not re.search(r"Signature: [0-9a-f]{64}", text)  # the signing library's own log
+
+
+def test_debug_log_redacts_secret_parameters():
+    from fwscli.client.transport import describe_request
+
+    prepared = requests.Request("POST", TEST_URL, data=b"Action=X&SecretAccessKey=abc&Other=1").prepare()
+    assert describe_request(prepared).endswith("Action=X&SecretAccessKey=REDACTED&Other=1")
+
+
+def test_one_signer_per_thread():
+    client = client_over(ok_app)
+    signers = []
+
+    def sign():
+        signers.append(client.transport._auth())
+
+    threads = [threading.Thread(target=sign) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sign()
+    sign()
+    assert len({id(signer) for signer in signers}) == 4

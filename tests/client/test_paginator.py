@@ -1,0 +1,176 @@
+"""The paginator: every row once, lazily; max_items with exact resumption; broken paging
+stopped instead of looped."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from fwscli.client.errors import PaginationError
+from fwscli.client.paginator import Position, decode_token, encode_token, paginate
+
+SKUS = [f"SKU-{n:02d}" for n in range(25)]
+
+
+@pytest.fixture
+def client(remote):
+    client = remote()
+    client.call("inbound", "GetFulfillmentIdentifierForMSKU", {"MerchantSKU": SKUS})
+    return client
+
+
+def skus(rows) -> list[str]:
+    return [row["MerchantSKU"] for row in rows]
+
+
+class Recorder:
+    """Wraps a client and records the actions called."""
+
+    def __init__(self, client):
+        self.client = client
+        self.actions: list[str] = []
+
+    def call(self, service, action, request=None):
+        self.actions.append(action)
+        return self.client.call(service, action, request)
+
+
+class Scripted:
+    """A fake client answering list calls from a script of pages."""
+
+    def __init__(self, pages):
+        self.pages = list(pages)
+        self.requests: list[tuple[str, dict]] = []
+
+    def call(self, service, action, request=None):
+        self.requests.append((action, dict(request or {})))
+        rows, has_next, token = self.pages.pop(0)
+        return {"NextToken": token, "HasNext": has_next,
+                "FulfillmentItem": [{"MerchantSKU": sku} for sku in rows]}
+
+
+def test_every_row_once_in_pages_of_two(client):
+    recorder = Recorder(client)
+    pages = list(paginate(recorder, "inbound", "ListAllFulfillmentItems", page_size=2))
+    assert [len(page["FulfillmentItem"]) for page in pages] == [2] * 12 + [1]
+    assert skus(row for page in pages for row in page["FulfillmentItem"]) == SKUS
+    assert recorder.actions == ["ListAllFulfillmentItems"] + ["ListAllFulfillmentItemsByNextToken"] * 12
+
+
+def test_rows_are_fetched_lazily(client):
+    recorder = Recorder(client)
+    rows = paginate(recorder, "inbound", "ListAllFulfillmentItems", page_size=2).rows()
+    assert skus([next(rows), next(rows), next(rows)]) == SKUS[:3]
+    assert len(recorder.actions) == 2
+
+
+@pytest.mark.parametrize("max_items", [1, 2, 5, 7, 24])
+def test_max_items_then_starting_token_resumes_exactly(client, max_items):
+    seen: list[str] = []
+    token = None
+    for _ in range(30):
+        pager = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=2,
+                         max_items=max_items, starting_token=token)
+        chunk = skus(pager.rows())
+        assert len(chunk) == min(max_items, len(SKUS) - len(seen))
+        seen += chunk
+        token = pager.resume_token
+        if token is None:
+            break
+    assert seen == SKUS
+
+
+def test_resuming_with_another_page_size_skips_across_pages(client):
+    first = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=10, max_items=7)
+    assert skus(first.rows()) == SKUS[:7]
+    assert decode_token(first.resume_token, "ListAllFulfillmentItems") == Position(None, 7)
+    rest = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=3,
+                    starting_token=first.resume_token)
+    assert skus(rest.rows()) == SKUS[7:]
+    assert rest.resume_token is None
+
+
+def test_max_items_covering_the_list_leaves_no_token(client):
+    for max_items in (25, 100):
+        pager = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=5, max_items=max_items)
+        assert skus(pager.rows()) == SKUS and pager.resume_token is None
+
+
+def test_cut_at_a_page_end_resumes_from_the_service_token(client):
+    pager = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=5, max_items=10)
+    assert len(list(pager.rows())) == 10
+    position = decode_token(pager.resume_token, "ListAllFulfillmentItems")
+    assert position.next_token and position.skip == 0
+
+
+def test_a_raw_service_token_is_accepted(client):
+    page = client.call("inbound", "ListAllFulfillmentItems", {"MaxCount": 20})
+    rest = paginate(client, "inbound", "ListAllFulfillmentItems", starting_token=page["NextToken"])
+    assert skus(rest.rows()) == SKUS[20:]
+
+
+def test_the_page_size_goes_in_the_model_member():
+    fake = Scripted([(["A"], False, "")])
+    list(paginate(fake, "inbound", "ListAllFulfillmentItems", {"IncludeInactive": True}, page_size=9))
+    assert fake.requests == [("ListAllFulfillmentItems", {"IncludeInactive": True, "MaxCount": 9})]
+
+
+def test_an_empty_list_is_one_empty_page():
+    fake = Scripted([([], False, "")])
+    pager = paginate(fake, "inbound", "ListAllFulfillmentItems")
+    assert [page["FulfillmentItem"] for page in pager] == [[]] and pager.resume_token is None
+
+
+def test_a_repeated_token_stops_the_walk():
+    fake = Scripted([(["A"], True, "T1"), (["B"], True, "T2"), (["C"], True, "T1"), (["D"], True, "T3")])
+    rows = []
+    with pytest.raises(PaginationError, match="NextToken T1.* a second time"):
+        for row in paginate(fake, "inbound", "ListAllFulfillmentItems").rows():
+            rows.append(row["MerchantSKU"])
+    assert rows == ["A", "B", "C"]
+
+
+def test_has_next_without_a_token_stops_the_walk():
+    with pytest.raises(PaginationError, match="sent no NextToken"):
+        list(paginate(Scripted([(["A"], True, "")]), "inbound", "ListAllFulfillmentItems"))
+
+
+def test_resume_token_after_a_failed_page_points_after_the_last_page():
+    fake = Scripted([(["A", "B"], True, "T1"), (["C"], True, "T1")])
+    pager = paginate(fake, "inbound", "ListAllFulfillmentItems")
+    with pytest.raises(PaginationError):
+        list(pager)
+    assert decode_token(pager.resume_token, "ListAllFulfillmentItems") == Position("T1", 0)
+
+
+def test_token_of_another_list_is_refused():
+    token = encode_token("ListAllFulfillmentOrders", Position("X", 1))
+    with pytest.raises(PaginationError, match="continues ListAllFulfillmentOrders, not ListAllFulfillmentItems"):
+        paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", starting_token=token)
+
+
+@pytest.mark.parametrize("payload", [b"not json", b'{"op": "ListAllFulfillmentItems"}',
+                                     b'{"op": "ListAllFulfillmentItems", "next": 5, "skip": 0}',
+                                     b'{"op": "ListAllFulfillmentItems", "next": null, "skip": -1}'])
+def test_damaged_tokens_are_refused(payload):
+    token = "fws1." + base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    with pytest.raises(PaginationError, match="damaged"):
+        paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", starting_token=token)
+
+
+def test_token_format_is_documented_json():
+    token = encode_token("ListAllFulfillmentItems", Position("abc", 3))
+    payload = token.removeprefix("fws1.")
+    assert json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))) == \
+        {"op": "ListAllFulfillmentItems", "next": "abc", "skip": 3}
+
+
+def test_only_list_operations_page():
+    with pytest.raises(ValueError, match="not a list operation"):
+        paginate(Scripted([]), "inbound", "GetServiceStatus")
+    with pytest.raises(ValueError, match="not a list operation"):
+        paginate(Scripted([]), "inbound", "ListAllFulfillmentItemsByNextToken")
+    with pytest.raises(ValueError, match="max_items must be at least 1"):
+        paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", max_items=0)
