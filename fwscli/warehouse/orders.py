@@ -37,8 +37,9 @@ from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
-from . import ledger
+from . import ledger, paging
 from .context import Context
+from .paging import Page
 from .preview import address_error, delivery_window, items_by_sku
 
 IN_PROGRESS_STATUSES = ("New", "Received", "Planning", "Processing")
@@ -125,13 +126,6 @@ class OrderDetail:
     order: Order
     items: tuple[OrderItem, ...]
     shipments: tuple[Shipment, ...]
-
-
-@dataclass(frozen=True)
-class OrderPage:
-    orders: tuple[Order, ...]
-    next_token: str  # "" on the last page
-    has_next: bool
 
 
 def not_found(order_id: str) -> InvalidParameterValue:
@@ -440,38 +434,31 @@ def _shipments(conn: Connection, order_pk: int) -> tuple[Shipment, ...]:
 # --- ListAllFulfillmentOrders (+ ByNextToken) ----------------------------------------------
 
 def list_orders(ctx: Context, *, page_size: int | None = None, start: datetime | None = None,
-                methods: list[str] | None = None) -> OrderPage:
+                methods: list[str] | None = None) -> Page:
     """The first page: orders in progress plus those changed since `start` (default 72 h ago)."""
-    size = min(page_size or _PAGING.default, _PAGING.maximum)
     since = start if start is not None else ctx.now - DEFAULT_LOOKBACK
     filters = {"start": since.isoformat(), "methods": sorted(set(methods or []))}
-    return _page(ctx, filters, size, after=0)
+    return _page(ctx, filters, paging.page_size(_PAGING, page_size), after=0)
 
 
-def list_orders_next(ctx: Context, token: str) -> OrderPage:
-    cursor = ctx.tokens.decode(token, operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
-                               now=ctx.now)
+def list_orders_next(ctx: Context, token: str) -> Page:
+    cursor = paging.resume(ctx, LIST_OPERATION, token)
     return _page(ctx, cursor.filters, cursor.page_size, after=cursor.after[0])
 
 
-def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> OrderPage:
+def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
+    """Rows of a page are `Order`s."""
     query = (
         select(fulfillment_orders)
         .where(_orders.merchant_id == ctx.merchant_id, _orders.id > after,
                or_(_orders.status.in_(IN_PROGRESS_STATUSES),
                    _orders.status_updated_at >= datetime.fromisoformat(filters["start"])))
         .order_by(_orders.id)
-        .limit(size + 1)  # one more than the page tells whether another page follows
+        .limit(size + 1)
     )
     if filters["methods"]:
         query = query.where(_orders.fulfillment_method.in_(filters["methods"]))
     with ctx.db.read() as conn:
         rows = conn.execute(query).all()
-    has_next = len(rows) > size
-    rows = rows[:size]
-    token = ""
-    if has_next:
-        token = ctx.tokens.encode(operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
-                                  cursor_after=[rows[-1].id], filters=filters, page_size=size,
-                                  now=ctx.now)
-    return OrderPage(tuple(_order(row) for row in rows), token, has_next)
+    page = paging.finish_page(ctx, LIST_OPERATION, filters, size, rows)
+    return paging.Page([_order(row) for row in page.rows], page.next_token, page.has_next)

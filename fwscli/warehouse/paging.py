@@ -15,9 +15,13 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..api.errors import InvalidParameterValue
+from ..api.shapes import PageSize
+
+if TYPE_CHECKING:  # the context imports this module
+    from .context import Context
 
 TOKEN_LIFETIME = timedelta(days=7)
 _MAC_BYTES = 18
@@ -76,3 +80,34 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    next_token: str  # "" on the last page (spec §12)
+    has_next: bool
+
+
+def page_size(spec: PageSize, requested: int | None) -> int:
+    """The requested size, else the default; a larger request is clamped, not refused."""
+    return min(requested or spec.default, spec.maximum)
+
+
+def finish_page(ctx: "Context", operation: str, filters: dict[str, Any], size: int,
+                fetched: list[Any], key: Callable[[Any], list[Any]] = lambda row: [row.id]) -> Page:
+    """Turn `size + 1` fetched rows into a page: the extra row only says a page follows,
+    and the token resumes after the last row kept."""
+    has_next = len(fetched) > size
+    rows = fetched[:size]
+    token = ""
+    if has_next:
+        token = ctx.tokens.encode(operation=operation, merchant_id=ctx.merchant_id,
+                                  cursor_after=key(rows[-1]), filters=filters, page_size=size,
+                                  now=ctx.now)
+    return Page(rows, token, has_next)
+
+
+def resume(ctx: "Context", operation: str, token: str) -> Cursor:
+    """The cursor a NextToken of `operation` carries, for this caller, now."""
+    return ctx.tokens.decode(token, operation=operation, merchant_id=ctx.merchant_id, now=ctx.now)

@@ -24,8 +24,9 @@ from sqlalchemy import exists, select
 
 from ..api.inventory import INVENTORY
 from ..store.schema import fulfillment_items, inventory_balances
-from . import ledger
+from . import ledger, paging
 from .context import Context
+from .paging import Page
 
 LIST_OPERATION = "ListUpdatedInventorySupply"
 _PAGING = INVENTORY.operation(LIST_OPERATION).page_size
@@ -62,13 +63,6 @@ class SkuSupply:
     details: tuple[SupplyDetail, ...]
 
 
-@dataclass(frozen=True)
-class SupplyPage:
-    supplies: tuple[SkuSupply, ...]
-    next_token: str  # "" on the last page
-    has_next: bool
-
-
 def get_supply(ctx: Context, skus: list[str], *, detailed: bool = False) -> list[SkuSupply]:
     """GetInventorySupply: one supply per requested SKU, in request order."""
     with ctx.db.read() as conn:
@@ -82,39 +76,32 @@ def get_supply(ctx: Context, skus: list[str], *, detailed: bool = False) -> list
 
 
 def list_updated_supply(ctx: Context, *, start: datetime, page_size: int | None = None,
-                        detailed: bool = False) -> SupplyPage:
+                        detailed: bool = False) -> Page:
     """The first page of SKUs whose supply changed at or after `start`."""
     # Larger page sizes are clamped, not refused: Axis asks for 100 of the 50 allowed.
-    size = min(page_size or _PAGING.default, _PAGING.maximum)
+    size = paging.page_size(_PAGING, page_size)
     return _page(ctx, {"start": start.isoformat(), "detailed": detailed}, size, after=0)
 
 
-def list_updated_supply_next(ctx: Context, token: str) -> SupplyPage:
-    cursor = ctx.tokens.decode(token, operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
-                               now=ctx.now)
+def list_updated_supply_next(ctx: Context, token: str) -> Page:
+    cursor = paging.resume(ctx, LIST_OPERATION, token)
     return _page(ctx, cursor.filters, cursor.page_size, after=cursor.after[0])
 
 
-def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> SupplyPage:
+def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
+    """Rows of a page are `SkuSupply`s."""
     balances = inventory_balances.c
     changed = exists().where(balances.item_id == _items.id,
                              balances.updated_at >= datetime.fromisoformat(filters["start"]))
     query = (_select_items(ctx.merchant_id)
              .where(_items.id > after, changed)
              .order_by(_items.id)
-             .limit(size + 1))  # one more than the page tells whether another page follows
+             .limit(size + 1))
     with ctx.db.read() as conn:
-        rows = conn.execute(query).all()
-        has_next = len(rows) > size
-        rows = rows[:size]
-        totals = ledger.balances(conn, ctx.merchant_id, [row.id for row in rows])
-    token = ""
-    if has_next:
-        token = ctx.tokens.encode(operation=LIST_OPERATION, merchant_id=ctx.merchant_id,
-                                  cursor_after=[rows[-1].id], filters=filters, page_size=size,
-                                  now=ctx.now)
-    supplies = tuple(_supply(row, totals[row.id], filters["detailed"]) for row in rows)
-    return SupplyPage(supplies, token, has_next)
+        page = paging.finish_page(ctx, LIST_OPERATION, filters, size, conn.execute(query).all())
+        totals = ledger.balances(conn, ctx.merchant_id, [row.id for row in page.rows])
+    supplies = [_supply(row, totals[row.id], filters["detailed"]) for row in page.rows]
+    return Page(supplies, page.next_token, page.has_next)
 
 
 def _select_items(merchant_id: int):

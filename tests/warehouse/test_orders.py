@@ -292,7 +292,7 @@ def test_another_merchants_order_is_not_found(ctx, make_context, other_merchant,
         with pytest.raises(InvalidParameterValue) as caught:
             call(other, "ORDER-1")
         assert caught.value.message == NOT_FOUND
-    assert orders.list_orders(other).orders == ()
+    assert orders.list_orders(other).rows == []
     assert orders.get_order(ctx, "ORDER-1").order.status == "Received"
 
 
@@ -401,7 +401,7 @@ def _create(ctx, *order_ids: str, **overrides) -> None:
 
 
 def _ids(page) -> list[str]:
-    return [order.merchant_order_id for order in page.orders]
+    return [order.merchant_order_id for order in page.rows]
 
 
 def test_paging_returns_every_order_exactly_once_while_orders_arrive(ctx, sku1):
@@ -413,7 +413,7 @@ def test_paging_returns_every_order_exactly_once_while_orders_arrive(ctx, sku1):
     _create(ctx, "O-5", "O-6")  # arrive between pages
     while page.has_next:
         page = orders.list_orders_next(ctx, page.next_token)
-        assert len(page.orders) == 2 or not page.has_next
+        assert len(page.rows) == 2 or not page.has_next
         seen += _ids(page)
 
     assert seen == [f"O-{n}" for n in range(7)]
@@ -466,9 +466,9 @@ def _bulk_orders(db, merchant_id: int, count: int) -> None:
 
 def test_page_size_defaults_to_100_and_is_capped_at_1000(db, ctx):
     _bulk_orders(db, ctx.merchant_id, 1001)
-    assert len(orders.list_orders(ctx).orders) == 100
+    assert len(orders.list_orders(ctx).rows) == 100
     page = orders.list_orders(ctx, page_size=5000)
-    assert len(page.orders) == 1000 and page.has_next
+    assert len(page.rows) == 1000 and page.has_next
     last = orders.list_orders_next(ctx, page.next_token)
     assert _ids(last) == ["B-01000"] and not last.has_next
 

@@ -72,15 +72,15 @@ def test_updated_supply_lists_skus_changed_since_the_start(db, ctx, make_context
     add_stock(db, other_merchant.merchant_id, theirs, 5, now=later)
 
     page = supply.list_updated_supply(ctx, start=later)
-    assert [row.merchant_sku for row in page.supplies] == ["INBOUND"]
-    assert (page.supplies[0].total, page.supplies[0].in_stock) == (4, 1)
+    assert [row.merchant_sku for row in page.rows] == ["INBOUND"]
+    assert (page.rows[0].total, page.rows[0].in_stock) == (4, 1)
     assert (page.next_token, page.has_next) == ("", False)
 
     everything = supply.list_updated_supply(ctx, start=NOW - timedelta(days=1))
-    assert [row.merchant_sku for row in everything.supplies] == ["STOCKED", "INBOUND"]
+    assert [row.merchant_sku for row in everything.rows] == ["STOCKED", "INBOUND"]
 
     nothing = supply.list_updated_supply(ctx, start=later + timedelta(seconds=1))
-    assert nothing.supplies == () and (nothing.next_token, nothing.has_next) == ("", False)
+    assert nothing.rows == [] and (nothing.next_token, nothing.has_next) == ("", False)
 
 
 def _many_stocked_items(db, merchant_id: int, count: int) -> list[int]:
@@ -101,15 +101,15 @@ def test_page_size_is_clamped_to_50_and_the_last_token_is_empty(db, ctx, merchan
     start = NOW - timedelta(hours=1)
 
     first = supply.list_updated_supply(ctx, start=start, page_size=100)
-    assert len(first.supplies) == 50 and first.has_next and first.next_token
-    assert len(supply.list_updated_supply(ctx, start=start).supplies) == 50  # the default
+    assert len(first.rows) == 50 and first.has_next and first.next_token
+    assert len(supply.list_updated_supply(ctx, start=start).rows) == 50  # the default
 
     # A SKU of the first page changes between pages: it is not listed again.
     add_stock(db, merchant.merchant_id, ids[0], 1, now=NOW + timedelta(minutes=1))
     last = supply.list_updated_supply_next(ctx, first.next_token)
-    assert len(last.supplies) == 10
+    assert len(last.rows) == 10
     assert (last.next_token, last.has_next) == ("", False)
-    skus = [row.merchant_sku for row in first.supplies + last.supplies]
+    skus = [row.merchant_sku for row in first.rows + last.rows]
     assert skus == [f"BULK-{n:03d}" for n in range(60)]
 
 
@@ -117,9 +117,9 @@ def test_the_token_keeps_the_response_group_and_page_size(db, ctx, merchant):
     _many_stocked_items(db, merchant.merchant_id, 5)
     first = supply.list_updated_supply(ctx, start=NOW, page_size=2, detailed=True)
     second = supply.list_updated_supply_next(ctx, first.next_token)
-    assert len(second.supplies) == 2
+    assert len(second.rows) == 2
     assert all(row.details == (SupplyDetail("InStock", 1, IMMEDIATELY, IMMEDIATELY),)
-               for row in first.supplies + second.supplies)
+               for row in first.rows + second.rows)
 
 
 def test_a_tampered_or_foreign_token_is_refused(db, ctx, make_context, merchant, other_merchant):

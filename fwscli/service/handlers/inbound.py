@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ...api.inbound import INBOUND
-from ...warehouse import catalog, inbound
+from ...warehouse import catalog, inbound, paging
 from ...warehouse.catalog import Item
 from ...warehouse.context import Context
 from ...warehouse.inbound import PlannedShipment, Shipment, ShipmentLine
@@ -56,30 +56,22 @@ def _shipment_preview(planned: PlannedShipment) -> Result:
 # --- paging ----------------------------------------------------------------------------
 
 def _first_page(ctx: Context, list_name: str, request: dict, filters: dict[str, Any]) -> Result:
-    page_size = INBOUND.operation(list_name).page_size
-    size = min(request.get(page_size.member, page_size.default), page_size.maximum)
+    size = paging.page_size(INBOUND.operation(list_name).page_size,
+                            request.get(INBOUND.operation(list_name).page_size.member))
     return _page(ctx, list_name, filters, size, None)
 
 
 def _next_page(ctx: Context, list_name: str, request: dict) -> Result:
-    cursor = ctx.tokens.decode(request["NextToken"], operation=list_name,
-                               merchant_id=ctx.merchant_id, now=ctx.now)
+    cursor = paging.resume(ctx, list_name, request["NextToken"])
     return _page(ctx, list_name, cursor.filters, cursor.page_size, cursor.after[0])
 
 
 def _page(ctx: Context, list_name: str, filters: dict[str, Any], size: int,
           after_id: int | None) -> Result:
     fetch, shape = _LISTS[list_name]
-    rows = fetch(ctx, filters, after_id, size + 1)  # one more tells whether a page follows
-    has_next = len(rows) > size
-    rows = rows[:size]
-    token = ""
-    if has_next:
-        token = ctx.tokens.encode(operation=list_name, merchant_id=ctx.merchant_id,
-                                  cursor_after=[rows[-1].id], filters=filters,
-                                  page_size=size, now=ctx.now)
-    return {"NextToken": token, "HasNext": has_next,
-            INBOUND.operation(list_name).result_key: [shape(row) for row in rows]}
+    page = paging.finish_page(ctx, list_name, filters, size, fetch(ctx, filters, after_id, size + 1))
+    return {"NextToken": page.next_token, "HasNext": page.has_next,
+            INBOUND.operation(list_name).result_key: [shape(row) for row in page.rows]}
 
 
 def _fetch_items(ctx: Context, filters: dict, after_id: int | None, limit: int) -> list:

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from ...warehouse import supply
 from ...warehouse.context import Context
+from ...warehouse.paging import Page
 
 Result = dict[str, Any]
 
@@ -33,9 +34,9 @@ def _supply(row: supply.SkuSupply) -> Result:
     }
 
 
-def _page(page: supply.SupplyPage) -> Result:
+def _page(page: Page) -> Result:
     return {"NextToken": page.next_token, "HasNext": page.has_next,
-            "MerchantSKUSupply": [_supply(row) for row in page.supplies]}
+            "MerchantSKUSupply": [_supply(row) for row in page.rows]}
 
 
 def _detailed(request: dict) -> bool:

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from ...warehouse import orders, preview
 from ...warehouse.context import Context
+from ...warehouse.paging import Page
 
 Result = dict[str, Any]
 
@@ -71,9 +72,9 @@ def _shipment(shipment: orders.Shipment) -> Result:
     }
 
 
-def _order_page(page: orders.OrderPage) -> Result:
+def _order_page(page: Page) -> Result:
     return {"NextToken": page.next_token, "HasNext": page.has_next,
-            "FulfillmentOrder": [_order(order) for order in page.orders]}
+            "FulfillmentOrder": [_order(order) for order in page.rows]}
 
 
 def _weight(value: Any) -> Result:
