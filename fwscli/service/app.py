@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, quote
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request
 from ..api.errors import (
     AccessDenied, ApiError, InternalError, InvalidAction, MissingAction, RequestTooLarge,
 )
-from ..api.shapes import Service
+from ..api.shapes import Operation, Service
 from ..store.database import Database
 from ..store.migrations import token_secret
 from ..warehouse import accounts
@@ -94,16 +94,20 @@ class FwsApp:
                                 f"service version {service.version}.")
         now = self.clock()
         caller = self._authenticate(request, params, body, now)
-        if caller.role != "merchant":
-            raise AccessDenied(f"{action} is a merchant operation; operator keys cannot call it.")
         decoded = decode_request(operation, params, action=action)
-        if operation.name == "GetServiceStatus":
-            result = {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
-        else:
-            context = Context(db=self.db, caller=caller, now=now, network=self.network,
-                              tokens=self.tokens, request_id=request_id)
-            result = HANDLERS[service.name][operation.name](context, decoded)
+        result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
         return write_response(service, operation, result, request_id)
+
+    def execute(self, service: Service, operation: Operation, caller: Caller,
+                request: dict[str, Any], *, now: datetime, request_id: str) -> dict[str, Any] | None:
+        """Run one authenticated, decoded request; every binding (Query, SOAP) ends here."""
+        if caller.role != "merchant":
+            raise AccessDenied(f"{operation.name} is a merchant operation; operator keys cannot call it.")
+        if operation.name == "GetServiceStatus":
+            return {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
+        context = Context(db=self.db, caller=caller, now=now, network=self.network,
+                          tokens=self.tokens, request_id=request_id)
+        return HANDLERS[service.name][operation.name](context, request)
 
     def _authenticate(self, request: Request, params: list[tuple[str, str]], body: bytes,
                       now: datetime) -> Caller:
