@@ -37,17 +37,19 @@ class JsonRenderer(Renderer):
 
     def _items(self, items: Iterable[Any]) -> int:
         if self._items_written is None:
-            self._emit("[")
             self._items_written = 0
         start = self._items_written
         for item in items:
-            self._emit(item_separator(self._items_written, INDENT, 0) + dumps(item, INDENT, 1))
+            # "[" goes out with the first row: a listing that fails before any row leaves
+            # stdout empty rather than holding half a document.
+            opening = "[" if self._items_written == 0 else ""
+            self._emit(opening + item_separator(self._items_written, INDENT, 0) + dumps(item, INDENT, 1))
             self._items_written += 1
         return self._items_written - start
 
     def _end_rows(self) -> None:
         if self._items_written is not None:
-            self._emit((closing("]", INDENT, 0) if self._items_written else "]") + "\n")
+            self._emit((closing("]", INDENT, 0) if self._items_written else "[]") + "\n")
             self._items_written = None
 
 

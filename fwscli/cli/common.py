@@ -1,0 +1,343 @@
+"""What every `fws` command shares: global options, the client, output, input parsing,
+and the mapping of failures to exit codes (DESIGN.md §4).
+
+Cheap to import: `fws --help` loads this module, so requests, SQLAlchemy and rich are
+imported only inside the functions that use them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Sequence
+
+import typer
+
+if TYPE_CHECKING:
+    from ..client.client import Client
+    from .output import Column, Renderer
+
+# Exit codes (DESIGN.md §4), documented in `fws --help`.
+EXIT_OK = 0
+EXIT_PARTIAL = 1           # some rows of a batch failed
+EXIT_USAGE = 2             # the command line itself is wrong
+EXIT_INTERRUPTED = 130
+EXIT_BAD_PARAMETER = 252   # a value was refused before anything was sent
+EXIT_CONFIG = 253          # configuration or credentials
+EXIT_SERVICE = 254         # the service answered with an error
+EXIT_OTHER = 255           # anything else (endpoint unreachable, unreadable answers)
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 some rows of a batch failed; 2 usage; 130 interrupted; "
+    "252 bad parameter; 253 configuration or credentials; 254 the service returned an error; "
+    "255 anything else."
+)
+
+# Options that may stand anywhere on the command line, as with the AWS CLI: `run()` moves
+# them in front of the subcommand, where Click expects a group's options. name -> takes a value
+GLOBAL_OPTIONS: dict[str, bool] = {
+    "--profile": True, "--endpoint-url": True, "--region": True, "-o": True, "--output": True,
+    "--query": True, "--color": True, "--debug": False, "--error-format": True,
+}
+
+
+class CliError(Exception):
+    """A failure the CLI reports itself: a one-line message and an exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_PARAMETER, *,
+                 code: str | None = None, operation: str | None = None,
+                 request_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.code = code
+        self.operation = operation
+        self.request_id = request_id
+
+
+def bad_parameter(option: str, value: object, reason: str) -> CliError:
+    return CliError(f"{option}: {value!r} is invalid: {reason}", EXIT_BAD_PARAMETER,
+                    code="InvalidParameterValue")
+
+
+@dataclass
+class Globals:
+    """The global options of one invocation, and the client built from them on demand."""
+
+    profile: Optional[str] = None
+    endpoint_url: Optional[str] = None
+    region: Optional[str] = None
+    output: Optional[str] = None
+    query: Optional[str] = None
+    color: str = "auto"
+    debug: bool = False
+    error_format: str = "text"
+    _client: Optional["Client"] = field(default=None, repr=False)
+    _settings: Any = field(default=None, repr=False)
+
+    # --- configuration and client -------------------------------------------------------
+
+    def settings(self):
+        if self._settings is None:
+            from ..config import ConfigError, resolve
+
+            flags = {"endpoint_url": self.endpoint_url, "region": self.region}
+            try:
+                self._settings = resolve(self.profile, flags)
+            except ConfigError as error:
+                raise CliError(str(error), EXIT_CONFIG, code="ConfigError") from None
+        return self._settings
+
+    def client(self) -> "Client":
+        if self._client is None:
+            from ..client.client import Client
+            from ..client.session import Session
+            from ..config import ConfigError
+
+            try:
+                session = Session.from_settings(self.settings())
+                self._client = Client(session)
+            except ConfigError as error:
+                raise CliError(str(error), EXIT_CONFIG, code="ConfigError") from None
+            if session.credentials is None and not session.embedded:
+                raise CliError(
+                    f"No credentials for profile {session.profile!r}: set them with "
+                    f"`fws configure` or FWS_ACCESS_KEY_ID / FWS_SECRET_ACCESS_KEY.",
+                    EXIT_CONFIG, code="MissingCredentials")
+            if self._client.provisioned:
+                note(f"created a merchant on the embedded service and saved its keys to "
+                     f"profile {session.profile!r}")
+        return self._client
+
+    def call(self, service: str, action: str, request: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self.client().call(service, action, request or {})
+
+    # --- output --------------------------------------------------------------------------
+
+    def output_format(self) -> str:
+        from .output import default_format
+
+        if self.output:
+            return self.output
+        try:
+            return default_format(self.settings().output, sys.stdout.isatty())
+        except ValueError as error:
+            raise CliError(str(error), EXIT_CONFIG, code="ConfigError") from None
+
+    def renderer(self, columns: Sequence["Column"] | None = None) -> "Renderer":
+        from .output import QueryError, make_renderer, use_color
+
+        try:
+            return make_renderer(self.output_format(), sys.stdout, columns=columns,
+                                 query=self.query, color=use_color(self.color, sys.stdout))
+        except QueryError as error:
+            raise CliError(f"--query: {error}", EXIT_BAD_PARAMETER, code="InvalidQuery") from None
+        except ValueError as error:
+            raise CliError(str(error), EXIT_BAD_PARAMETER) from None
+
+    def show(self, obj: Any, columns: Sequence["Column"] | None = None) -> None:
+        """Render one result object."""
+        renderer = self.renderer(columns)
+        renderer.write_object(obj)
+        renderer.close()
+
+    def show_rows(self, rows: Iterable[dict[str, Any]], columns: Sequence["Column"] | None = None) -> int:
+        """Render a stream of rows (streamed as they arrive); returns how many were shown."""
+        renderer = self.renderer(columns)
+        count = renderer.write_rows(rows)
+        renderer.close()
+        return count
+
+
+def globals_of(ctx: typer.Context) -> Globals:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Globals):
+        root.obj = Globals()
+    return root.obj
+
+
+def note(message: str) -> None:
+    """A message for the person, never for a pipe reading stdout."""
+    typer.echo(f"fws: {message}", err=True)
+
+
+# --- paging ---------------------------------------------------------------------------------
+
+MAX_ITEMS = typer.Option(None, "--max-items", min=1,
+                         help="Stop after this many rows and print a token to resume from.")
+STARTING_TOKEN = typer.Option(None, "--starting-token",
+                              help="Resume a listing where --max-items stopped.")
+PAGE_SIZE = typer.Option(None, "--page-size", min=1,
+                         help="Rows per request to the service (the output is the same).")
+NO_PAGINATE = typer.Option(False, "--no-paginate", help="Fetch only the first page.")
+
+
+def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
+              max_items: int | None, starting_token: str | None, page_size: int | None,
+              no_paginate: bool, transform=None, columns=None) -> None:
+    """Stream the rows of a list operation to the output as the pages arrive."""
+    from ..client.paginator import paginate
+
+    pages = paginate(g.client(), service, action, request, page_size=page_size,
+                     max_items=max_items, starting_token=starting_token)
+    key = pages.operation.result_key
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for page in pages:
+            for row in page[key]:
+                yield transform(row) if transform else row
+            if no_paginate:
+                return
+
+    g.show_rows(rows(), columns)
+    if pages.resume_token and (max_items is not None or no_paginate):
+        note(f"more results: --starting-token {pages.resume_token}")
+
+
+# --- input ----------------------------------------------------------------------------------
+
+def read_text_argument(value: str, what: str) -> str:
+    """`-` reads stdin (only then: cron must never hang), `@path` or a path reads a file."""
+    if value == "-":
+        return sys.stdin.read()
+    path = Path(value[1:] if value.startswith("@") else value).expanduser()
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CliError(f"{what}: cannot read {path}: {error.strerror}", EXIT_BAD_PARAMETER) from None
+
+
+def load_json_argument(value: str, what: str) -> Any:
+    """A JSON value given as `@file.json`, `-` (stdin) or inline JSON text."""
+    text = read_text_argument(value, what) if value == "-" or value.startswith("@") else value
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CliError(f"{what}: not valid JSON ({error.msg} at line {error.lineno}, "
+                       f"column {error.colno})", EXIT_BAD_PARAMETER) from None
+
+
+def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
+    """`SKU=QTY` with a positive whole quantity."""
+    sku, sep, quantity = text.rpartition("=")
+    if not sep or not sku:
+        raise bad_parameter(option, text, "expected SKU=QUANTITY, e.g. SKU-1=2")
+    if not quantity.isdigit() or int(quantity) < 1:
+        raise bad_parameter(option, text, f"the quantity {quantity!r} must be a whole number of at least 1")
+    return sku, int(quantity)
+
+
+def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:
+    """`--cli-input-json FILE|-`: a whole request; flags given on the command line win."""
+    if not cli_input_json:
+        return request
+    loaded = load_json_argument(cli_input_json if cli_input_json == "-" else "@" + cli_input_json.lstrip("@"),
+                                "--cli-input-json")
+    if not isinstance(loaded, dict):
+        raise CliError("--cli-input-json: expected a JSON object with the request's members",
+                       EXIT_BAD_PARAMETER)
+    return {**loaded, **{k: v for k, v in request.items() if v not in (None, [], {})}}
+
+
+CLI_INPUT_JSON = typer.Option(None, "--cli-input-json", metavar="FILE|-",
+                              help="Read the whole request from a JSON file (or - for stdin).")
+DRY_RUN = typer.Option(False, "--dry-run", help="Print the request that would be sent; send nothing.")
+
+
+def send(g: Globals, service: str, action: str, request: dict[str, Any], *, dry_run: bool) -> dict[str, Any] | None:
+    """Call an operation, or with --dry-run print what would be sent (no secrets) and stop."""
+    if dry_run:
+        from ..api import SERVICES_BY_NAME
+        from ..wire.query import encode_request
+
+        model = SERVICES_BY_NAME[service]
+        operation = model.operation(action)
+        settings = g.settings()
+        g.show({
+            "Endpoint": settings.endpoint_url or "embedded",
+            "Service": service, "Version": model.version, "Action": operation.name,
+            "Parameters": dict(encode_request(operation, request)),
+        })
+        return None
+    return g.call(service, action, request)
+
+
+# --- running --------------------------------------------------------------------------------
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options (anywhere on the line) in front, keeping their order."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            rest += argv[index:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            takes_value = GLOBAL_OPTIONS[name] and "=" not in arg
+            front.append(arg)
+            if takes_value and index + 1 < len(argv):
+                front.append(argv[index + 1])
+                index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
+def report(error: CliError, error_format: str) -> None:
+    if error_format == "json":
+        payload = {"Error": {"Code": error.code or "Error", "Message": error.message,
+                             "Operation": error.operation, "RequestId": error.request_id,
+                             "ExitCode": error.exit_code}}
+        typer.echo(json.dumps(payload), err=True)
+    else:
+        typer.echo(f"fws: error: {error.message}", err=True)
+
+
+def as_cli_error(error: BaseException) -> CliError | None:
+    """The CliError for a failure of the client layers, None for anything unexpected."""
+    from ..client.errors import ClientError, EndpointUnreachable, PaginationError, ServiceError
+    from ..config import ConfigError
+
+    if isinstance(error, CliError):
+        return error
+    if isinstance(error, ConfigError):
+        return CliError(str(error), EXIT_CONFIG, code="ConfigError")
+    if isinstance(error, ServiceError):
+        exit_code = EXIT_CONFIG if error.is_auth_error else EXIT_SERVICE
+        return CliError(f"{error.operation}: {error.code}: {error.message} (RequestId {error.request_id})",
+                        exit_code, code=error.code, operation=error.operation,
+                        request_id=error.request_id)
+    if isinstance(error, EndpointUnreachable):
+        return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
+    if isinstance(error, PaginationError):
+        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
+    if isinstance(error, ClientError):
+        return CliError(str(error), EXIT_OTHER, code=type(error).__name__)
+    return None
+
+
+def configure_debug(enabled: bool) -> None:
+    if enabled:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("fws debug: %(message)s"))
+        logger = logging.getLogger("fwscli.client")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+
+
+def error_format_from(argv: Sequence[str]) -> str:
+    """--error-format before Click has parsed anything (so even usage errors honour it)."""
+    for index, arg in enumerate(argv):
+        if arg.startswith("--error-format="):
+            return arg.split("=", 1)[1]
+        if arg == "--error-format" and index + 1 < len(argv):
+            return argv[index + 1]
+    return os.environ.get("FWS_ERROR_FORMAT", "text")
