@@ -17,11 +17,13 @@ from fwscli.warehouse.network import FulfillmentNetwork
 from fwscli.warehouse.paging import TokenCodec
 
 NOW = datetime(2026, 11, 27, 20, 30, 0, tzinfo=timezone.utc)
+# Read once at import: some suites clear every FWS_* variable for the client's sake.
+TEST_DATABASE_URL = os.environ.get("FWS_TEST_DATABASE_URL")
 
 
 def _database_params():
     params = ["sqlite"]
-    if os.environ.get("FWS_TEST_DATABASE_URL"):
+    if TEST_DATABASE_URL:
         params.append("postgresql")
     return params
 
@@ -36,7 +38,7 @@ def db(request, tmp_path):
     else:
         # One PostgreSQL schema per test keeps tests independent without a new database.
         schema = "t_" + uuid.uuid4().hex[:12]
-        database = Database(os.environ["FWS_TEST_DATABASE_URL"], schema=schema)
+        database = Database(TEST_DATABASE_URL, schema=schema)
         create_schema(database)
         yield database
         drop_schema(database)
