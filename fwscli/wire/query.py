@@ -92,19 +92,12 @@ class _ParamReader:
                 # Convention C: the bare name, possibly repeated.
                 for raw in self.values.get(base, ()):
                     items.append(decode_scalar(member.shape, raw, base))
-        if member.max_items is not None and len(items) > member.max_items:
-            raise InvalidParameterValue(
-                path, f"{len(items)} values",
-                f"at most {member.max_items} {member.name} values are allowed in one request")
+        check_item_count(member, path, len(items))
         return items
 
     def single(self, name: str) -> str | None:
         raws = self.values.get(name)
-        if not raws:
-            return None
-        if any(raw != raws[0] for raw in raws[1:]):
-            raise InvalidParameterValue(name, " / ".join(raws), "the parameter is given more than once with different values")
-        return raws[0]
+        return one_value(name, raws) if raws else None
 
     def indices(self, base: str) -> list[int]:
         pattern = re.compile(re.escape(base) + r"\.(\d+)(?:\.|$)")
@@ -118,6 +111,21 @@ class _ParamReader:
         start = len(path) + 1
         return any(name.startswith(path + ".") and not name[start:start + 1].isdigit()
                    for name in self.names)
+
+
+def check_item_count(member: Member, path: str, count: int) -> None:
+    """Refuse more values of a repeated member than the operation allows."""
+    if member.max_items is not None and count > member.max_items:
+        raise InvalidParameterValue(
+            path, f"{count} values",
+            f"at most {member.max_items} {member.name} values are allowed in one request")
+
+
+def one_value(name: str, raws: Sequence[str]) -> str:
+    """The value of a single-valued member sent one or more times (the same each time)."""
+    if any(raw != raws[0] for raw in raws[1:]):
+        raise InvalidParameterValue(name, " / ".join(raws), "the parameter is given more than once with different values")
+    return raws[0]
 
 
 def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
