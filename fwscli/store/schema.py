@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer,
-    MetaData, Numeric, String, Table, Text, TypeDecorator, UniqueConstraint,
+    JSON, BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index,
+    Integer, MetaData, Numeric, String, Table, Text, TypeDecorator, UniqueConstraint,
 )
 
 # Naming convention so Alembic migrations name constraints the same on every database.
@@ -226,4 +226,14 @@ inventory_balances = Table(
     CheckConstraint("in_stock >= 0", name="in_stock"),
     CheckConstraint("inbound >= 0", name="inbound"),
     CheckConstraint("reserved >= 0 AND reserved <= in_stock", name="reserved"),
+)
+
+# Token buckets for throttling, one per caller and operation class, shared by every server
+# process. A bucket is stored as the moment it will be full again (epoch seconds): the
+# tokens at any time follow from it, so taking one is a single conditional upsert.
+throttle_buckets = Table(
+    "throttle_buckets", metadata,
+    Column("subject", String(48), primary_key=True),
+    Column("operation_class", String(16), primary_key=True),
+    Column("full_at", Float(precision=53), nullable=False),
 )
