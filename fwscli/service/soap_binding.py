@@ -1,0 +1,112 @@
+"""The SOAP binding of the service: SOAP envelopes in, the shared FwsApp.execute() core,
+envelopes out; and each service's WSDL on `GET …?wsdl`.
+
+The codecs are `fwscli.wire.soap` and `fwscli.wire.wsdl`; this module only ties them to the
+HTTP request and to FwsApp. Every fault is answered with HTTP 500, as real FWS did: Axis
+reads a fault only from a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
+
+from ..api import SERVICES
+from ..api.errors import ApiError, InternalError, MissingParameter, RequestTooLarge
+from ..warehouse import accounts
+from ..warehouse.context import Caller
+from ..wire import soap
+from ..wire.wsdl import is_wsdl_request, write_wsdl
+from ..wire.xml import write_response
+from .routing import route
+
+if TYPE_CHECKING:
+    from .app import FwsApp
+
+log = logging.getLogger(__name__)
+
+XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+Answer = tuple[int, str, bytes]  # status, Content-Type, body
+
+
+def handles(request: Request) -> bool:
+    """Whether this binding answers the request: a SOAP call or a WSDL download."""
+    if is_wsdl_request(request.method, request.query_string.decode("latin-1")):
+        return True
+    return soap.is_soap_request(request.method, request.mimetype,
+                                request.headers.get("SOAPAction"), lambda: _body(request))
+
+
+def serve(app: "FwsApp", request: Request, start_response: Callable) -> Iterable[bytes]:
+    request_id = str(uuid.uuid4())
+    if request.method == "POST":
+        status, content_type, payload = _call(app, request, request_id)
+    else:
+        status, content_type, payload = _wsdl(request)
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(payload))),
+               ("x-amzn-RequestId", request_id)]
+    if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+        headers.append(("Connection", "close"))  # Axis speaks HTTP/1.0 and reads until close
+    start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}", headers)
+    return [b"" if request.method == "HEAD" else payload]
+
+
+def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
+    try:
+        call = soap.parse_request(_body(request, strict=True))
+        now = app.clock()
+        callers: dict[str, Caller] = {}
+
+        def secret_for(access_key_id: str) -> str | None:
+            with app.db.read() as conn:
+                key = accounts.find_key(conn, access_key_id)
+            if key is None:
+                return None
+            callers[access_key_id] = key[1]
+            return key[0]
+
+        verified = soap.verify_security(call, secret_for, now=now)
+        decoded = soap.decode_request(call)
+        result = app.execute(call.service, call.operation, callers[verified.access_key_id],
+                             decoded, now=now, request_id=request_id)
+        response = write_response(call.service, call.operation, result, request_id)
+        return 200, XML_CONTENT_TYPE, soap.write_envelope(response)
+    except ApiError as error:
+        error.request_id = request_id
+        log.info("SOAP request %s failed: %s %s", request_id, error.code, error.message)
+        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id)
+    except Exception:
+        log.exception("SOAP request %s failed with an internal error", request_id)
+        error = InternalError("We encountered an internal error. Please try again.")
+        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id)
+
+
+def _wsdl(request: Request) -> Answer:
+    """The WSDL of the service named by the path prefix or Host, as Query routing does."""
+    try:
+        service = route(None, request.path, request.host)
+    except MissingParameter:
+        urls = "\n".join(f"  {request.host_url}{s.name}?wsdl" for s in SERVICES)
+        text = f"This server speaks three services; ask for one WSDL:\n{urls}\n"
+        return 400, "text/plain; charset=utf-8", text.encode("utf-8")
+    # The SOAP address is this very URL without its query: SOAP calls are routed by body.
+    return 200, XML_CONTENT_TYPE, write_wsdl(service, request.base_url)
+
+
+def _body(request: Request, strict: bool = False) -> bytes:
+    """The request body within the size limit; for mere detection (not strict), an
+    oversized body is b"" and the Query path reports it."""
+    limit = request.max_content_length or 0
+    try:
+        if request.content_length is not None and request.content_length > limit:
+            raise RequestEntityTooLarge()
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        if strict:
+            raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
+        return b""
