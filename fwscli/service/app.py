@@ -29,6 +29,7 @@ from ..warehouse.paging import TokenCodec
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
+from . import soap_binding
 from .handlers import HANDLERS
 from .routing import route
 
@@ -58,6 +59,8 @@ class FwsApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         request.max_content_length = self.max_request_bytes
+        if soap_binding.handles(request):  # SOAP envelopes and WSDL downloads
+            return soap_binding.serve(self, request, start_response)
         request_id = str(uuid.uuid4())
         service: Service | None = None
         try:
