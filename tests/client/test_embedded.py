@@ -141,14 +141,26 @@ def test_a_named_profile_gets_its_own_keys(home):
         assert resolve("default").credentials is None
 
 
-def test_a_stale_schema_is_a_config_error(tmp_path, monkeypatch):
-    path = tmp_path / "old.db"
+def test_a_schema_of_an_unknown_revision_is_a_config_error(tmp_path, monkeypatch):
+    path = tmp_path / "newer.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        conn.execute("INSERT INTO alembic_version VALUES ('0000')")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999')")
     monkeypatch.setenv("FWS_DATABASE_URL", f"sqlite:///{path}")
-    with pytest.raises(ConfigError, match="revision 0000.*fws server upgrade"):
+    with pytest.raises(ConfigError, match="cannot be opened by this fws.*9999"):
         Client(Session.resolve())
+
+
+def test_an_older_embedded_schema_is_upgraded_in_place(tmp_path, monkeypatch):
+    from fwscli.store.database import Database
+    from fwscli.store.migrations import current_revision, head_revision, upgrade
+
+    path = tmp_path / "old.db"
+    upgrade(Database(str(path)), "0001")
+    monkeypatch.setenv("FWS_DATABASE_URL", f"sqlite:///{path}")
+    with Client(Session.resolve()) as client:
+        client.call("inbound", "GetServiceStatus")
+    assert current_revision(Database(str(path))) == head_revision()
 
 
 def test_a_remote_client_never_imports_the_service():

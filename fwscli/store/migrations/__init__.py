@@ -61,15 +61,16 @@ class SchemaOutOfDate(Exception):
         self.head = head
 
 
-def open_database(url: str, *, create: bool = True) -> Database:
+def open_database(url: str, *, create: bool = True, migrate: bool = False) -> Database:
     """The database at `url`, its schema created when new (if `create`) and checked current.
 
-    Shared by `fws server` and the embedded service. A schema that exists but is older is
-    never upgraded here: migrating a shared database is an operator's decision.
+    Shared by `fws server` and the embedded service. An older schema is upgraded only with
+    `migrate`: the embedded database is fws's own file, but migrating a shared server
+    database is an operator's decision (`fws server upgrade`).
     """
     db = Database(url)
     current = current_revision(db)
-    if current is None and create:
+    if (current is None and create) or (current is not None and migrate):
         try:
             upgrade(db)
         except Exception:

@@ -1,0 +1,89 @@
+"""`fws items` through the real entry point, embedded and against a live server, plus the
+shared conventions: global options anywhere, exit codes, errors on stderr."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from fwscli.cli.common import hoist_global_options
+
+
+def test_register_is_idempotent_and_get_finds_by_sku_and_fnsku(fws):
+    first = fws.ok("items", "register", "SKU-1", "SKU-2=B000000002", "-o", "json").json()
+    again = fws.ok("items", "register", "SKU-1", "SKU-2=B000000002", "-o", "json").json()
+    fnsku = {row["MerchantSKU"]: row["FulfillmentNetworkSKU"] for row in first}
+    assert fnsku == {row["MerchantSKU"]: row["FulfillmentNetworkSKU"] for row in again}
+    by_sku = fws.ok("items", "get", "SKU-2", "NOPE", "-o", "json").json()
+    assert [row["ASIN"] for row in by_sku] == ["B000000002"]
+    by_fnsku = fws.ok("items", "get", "--fnsku", fnsku["SKU-1"], "-o", "json").json()
+    assert [row["MerchantSKU"] for row in by_fnsku] == ["SKU-1"]
+
+
+def test_list_pages_resumes_and_renders_every_format(fws):
+    skus = [f"SKU-{n:02d}" for n in range(25)]
+    fws.ok("items", "register", *skus, "-o", "off")
+    listed = fws.ok("items", "list", "--page-size", "2", "-o", "json").json()
+    assert sorted(row["MerchantSKU"] for row in listed) == skus
+
+    head = fws.ok("items", "list", "--page-size", "2", "--max-items", "7", "-o", "json")
+    token = head.err.split("--starting-token ")[1].split()[0]
+    tail = fws.ok("items", "list", "--page-size", "3", "--starting-token", token, "-o", "json").json()
+    assert [r["MerchantSKU"] for r in head.json() + tail] == [r["MerchantSKU"] for r in listed]
+
+    lines = fws.ok("items", "list", "-o", "ndjson").out.splitlines()
+    assert len(lines) == 25 and all(json.loads(line)["IsActive"] for line in lines)
+    rows = list(csv.reader(io.StringIO(fws.ok("items", "list", "-o", "csv").out)))
+    assert rows[0] == ["MerchantSKU", "FNSKU", "ASIN", "Condition", "Active"]
+    assert len(rows) == 26
+    queried = fws.ok("items", "list", "-o", "json", "--query", "[?MerchantSKU=='SKU-03'].MerchantSKU").json()
+    assert queried == ["SKU-03"]
+    assert fws.ok("items", "list", "-o", "off").out == ""
+
+
+def test_global_options_stand_anywhere():
+    assert hoist_global_options(["items", "list", "-o", "json", "--page-size", "2", "--debug"]) == \
+        ["-o", "json", "--debug", "items", "list", "--page-size", "2"]
+    assert hoist_global_options(["items", "get", "--output=csv", "--", "-o"]) == \
+        ["--output=csv", "items", "get", "--", "-o"]
+
+
+@pytest.mark.parametrize("args, code, culprit", [
+    (["items", "register", "=B0001"], 252, "=B0001"),
+    (["items", "get"], 2, "one kind"),
+    (["items", "list", "--bogus"], 2, "--bogus"),
+    (["items", "list", "-o", "yaml"], 2, "--output"),
+    (["items", "list", "--query", "[?"], 252, "--query"),
+    (["--profile", "nope", "items", "list"], 253, "nope"),
+])
+def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
+    result = embedded_fws(*args)
+    assert result.code == code, result.err
+    assert culprit in result.err
+    assert result.out == ""
+
+
+def test_unreachable_endpoint_and_missing_credentials(embedded_fws):
+    unreachable = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9",
+                                                     "FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"})
+    assert unreachable.code == 255 and "127.0.0.1:9" in unreachable.err and unreachable.out == ""
+    missing = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert missing.code == 253 and "credentials" in missing.err.lower()
+
+
+def test_service_errors_name_the_culprit_and_json_errors(remote_fws):
+    wrong_key = remote_fws("items", "list", "--error-format", "json", env={"FWS_SECRET_ACCESS_KEY": "wrong"})
+    assert wrong_key.code == 253
+    error = json.loads(wrong_key.err)["Error"]
+    assert error["Code"] == "SignatureDoesNotMatch" and error["RequestId"]
+
+
+def test_embedded_first_use_provisions_once(embedded_fws):
+    first = embedded_fws.ok("items", "register", "A", "-o", "json")
+    assert "created a merchant" in first.err
+    second = embedded_fws.ok("items", "list", "-o", "json")
+    assert "created a merchant" not in second.err
+    assert [row["MerchantSKU"] for row in second.json()] == ["A"]
