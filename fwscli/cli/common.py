@@ -30,11 +30,14 @@ EXIT_BAD_PARAMETER = 252   # a value was refused before anything was sent
 EXIT_CONFIG = 253          # configuration or credentials
 EXIT_SERVICE = 254         # the service answered with an error
 EXIT_OTHER = 255           # anything else (endpoint unreachable, unreadable answers)
+# Waiting for a status (`fws outbound wait`, `fws demo`):
+EXIT_WAIT_ENDED = 3        # it ended in another final status than the one awaited
+EXIT_WAIT_TIMEOUT = 124    # gave up waiting (the code of timeout(1))
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 some rows of a batch failed; 2 usage; 130 interrupted; "
-    "252 bad parameter; 253 configuration or credentials; 254 the service returned an error; "
-    "255 anything else."
+    "Exit codes: 0 ok; 1 some rows of a batch failed; 2 usage; 3 a wait ended in another "
+    "final status; 124 a wait timed out; 130 interrupted; 252 bad parameter; "
+    "253 configuration or credentials; 254 the service returned an error; 255 anything else."
 )
 
 # Options that may stand anywhere on the command line, as with the AWS CLI: `run()` moves
@@ -231,6 +234,43 @@ def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
     return sku, int(quantity)
 
 
+def parse_datetime(value: str, option: str):
+    """An ISO 8601 date-time option as an aware UTC datetime (no zone: UTC)."""
+    from ..wire.timestamps import parse_timestamp
+
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise bad_parameter(option, value, "expected an ISO 8601 date-time such as "
+                                           "2026-11-27T20:30:00Z") from None
+
+
+def validate_request(service: str, action: str, request: dict[str, Any],
+                     hints: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Check a request against the model before anything is sent (exit 252), as the service
+    would: required members, types, enums, lengths, item limits. Returns it typed.
+
+    `hints` maps a member path (`DestinationAddress.City`, `Item`) to the flag that sets it,
+    so the message names what the person typed; the longest matching prefix wins.
+    """
+    from ..api import SERVICES_BY_NAME
+    from ..api.errors import ApiError
+    from ..wire.query import decode_request, encode_request
+
+    operation = SERVICES_BY_NAME[service].operation(action)
+    try:
+        # The service's own decoder over what the encoder would send: one set of rules.
+        return decode_request(operation, encode_request(operation, request))
+    except ApiError as error:
+        parameter = error.parameter or ""
+        parts = parameter.split(".")
+        flag = next((hints[".".join(parts[:n])] for n in range(len(parts), 0, -1)
+                     if ".".join(parts[:n]) in (hints or {})), None)
+        where = f"{flag} ({parameter})" if flag else parameter or action
+        raise CliError(f"{where}: {error.message}", EXIT_BAD_PARAMETER, code=error.code,
+                       operation=f"{service}.{operation.name}") from None
+
+
 def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:
     """`--cli-input-json FILE|-`: a whole request; flags given on the command line win."""
     if not cli_input_json:
@@ -248,20 +288,47 @@ CLI_INPUT_JSON = typer.Option(None, "--cli-input-json", metavar="FILE|-",
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the request that would be sent; send nothing.")
 
 
+def check_request(service: str, action: str, request: Mapping[str, Any],
+                  hints: Mapping[str, str] | None = None) -> None:
+    """Refuse before sending (exit 252) what the service's own decoder would refuse:
+    missing members, types, enums, lengths, list limits. The model is the one judge, so the
+    CLI and the service cannot disagree. `hints` maps a parameter name (or its start, such as
+    "ShipFromAddress.") to the option that sets it, for the message."""
+    from ..api import SERVICES_BY_NAME
+    from ..api.errors import ApiError
+    from ..wire.query import decode_request, encode_request
+
+    operation = SERVICES_BY_NAME[service].operation(action)
+    try:
+        decode_request(operation, encode_request(operation, dict(request)))
+    except ApiError as error:
+        parameter = error.parameter or ""
+        hint = next((option for name, option in (hints or {}).items() if parameter.startswith(name)), None)
+        raise CliError(error.message + (f" Set it with {hint}." if hint else ""),
+                       EXIT_BAD_PARAMETER, code=error.code, operation=operation.name) from None
+    except (AttributeError, TypeError):  # a list or object where the model has another shape
+        raise CliError(f"{operation.name}: the request does not have the operation's shape "
+                       f"(see --cli-input-json)", EXIT_BAD_PARAMETER, code="InvalidParameterValue") from None
+
+
+def dry_run_request(g: Globals, service: str, action: str, request: dict[str, Any]) -> dict[str, Any]:
+    """What --dry-run prints for one request: where it would go and its parameters."""
+    from ..api import SERVICES_BY_NAME
+    from ..wire.query import encode_request
+
+    model = SERVICES_BY_NAME[service]
+    operation = model.operation(action)
+    return {
+        "Endpoint": g.settings().endpoint_url or "embedded",
+        "Service": service, "Version": model.version, "Action": operation.name,
+        "Parameters": dict(encode_request(operation, request)),
+    }
+
+
 def send(g: Globals, service: str, action: str, request: dict[str, Any], *, dry_run: bool) -> dict[str, Any] | None:
     """Call an operation, or with --dry-run print what would be sent (no secrets) and stop."""
     if dry_run:
-        from ..api import SERVICES_BY_NAME
-        from ..wire.query import encode_request
-
-        model = SERVICES_BY_NAME[service]
-        operation = model.operation(action)
-        settings = g.settings()
-        g.show({
-            "Endpoint": settings.endpoint_url or "embedded",
-            "Service": service, "Version": model.version, "Action": operation.name,
-            "Parameters": dict(encode_request(operation, request)),
-        })
+        g.show(dry_run_request(g, service, action, request))
         return None
     return g.call(service, action, request)
 
