@@ -288,29 +288,6 @@ CLI_INPUT_JSON = typer.Option(None, "--cli-input-json", metavar="FILE|-",
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the request that would be sent; send nothing.")
 
 
-def check_request(service: str, action: str, request: Mapping[str, Any],
-                  hints: Mapping[str, str] | None = None) -> None:
-    """Refuse before sending (exit 252) what the service's own decoder would refuse:
-    missing members, types, enums, lengths, list limits. The model is the one judge, so the
-    CLI and the service cannot disagree. `hints` maps a parameter name (or its start, such as
-    "ShipFromAddress.") to the option that sets it, for the message."""
-    from ..api import SERVICES_BY_NAME
-    from ..api.errors import ApiError
-    from ..wire.query import decode_request, encode_request
-
-    operation = SERVICES_BY_NAME[service].operation(action)
-    try:
-        decode_request(operation, encode_request(operation, dict(request)))
-    except ApiError as error:
-        parameter = error.parameter or ""
-        hint = next((option for name, option in (hints or {}).items() if parameter.startswith(name)), None)
-        raise CliError(error.message + (f" Set it with {hint}." if hint else ""),
-                       EXIT_BAD_PARAMETER, code=error.code, operation=operation.name) from None
-    except (AttributeError, TypeError):  # a list or object where the model has another shape
-        raise CliError(f"{operation.name}: the request does not have the operation's shape "
-                       f"(see --cli-input-json)", EXIT_BAD_PARAMETER, code="InvalidParameterValue") from None
-
-
 def dry_run_request(g: Globals, service: str, action: str, request: dict[str, Any]) -> dict[str, Any]:
     """What --dry-run prints for one request: where it would go and its parameters."""
     from ..api import SERVICES_BY_NAME
