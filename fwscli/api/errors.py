@@ -21,6 +21,7 @@ class ApiError(Exception):
         self.parameter = parameter
         self.value = value
         self.request_id: str | None = None  # set once the error is tied to a request
+        self.headers: dict[str, str] = {}  # extra HTTP response headers, e.g. Retry-After
 
     @property
     def error_type(self) -> str:

@@ -29,13 +29,15 @@ from ..warehouse.paging import TokenCodec
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
-from . import soap_binding
+from . import health, soap_binding
 from .handlers import HANDLERS
 from .routing import route
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024  # the largest legal request (250 order items) is ~150 KB
+WAREHOUSE_MODES = ("manual", "auto")
 Clock = Callable[[], datetime]
 
 
@@ -44,25 +46,38 @@ def utc_now() -> datetime:
 
 
 class FwsApp:
-    """The FWS-compatible service as a WSGI callable."""
+    """The FWS-compatible service as a WSGI callable.
+
+    `throttle` None serves every request unthrottled (the embedded service's single user
+    gains nothing from it); `warehouse_mode` says who moves orders and shipments along:
+    operators ("manual") or the simulation clock ("auto").
+    """
 
     def __init__(self, db: Database, *, region: str = "us-east-1",
                  network: FulfillmentNetwork | None = None, clock: Clock = utc_now,
-                 max_request_bytes: int = MAX_REQUEST_BYTES):
+                 max_request_bytes: int = MAX_REQUEST_BYTES, throttle: Throttle | None = None,
+                 warehouse_mode: str = "auto"):
+        if warehouse_mode not in WAREHOUSE_MODES:
+            raise ValueError(f"warehouse mode {warehouse_mode!r} is not one of {WAREHOUSE_MODES}")
         self.db = db
         self.region = region
+        self.throttle = throttle
+        self.warehouse_mode = warehouse_mode
         self.network = network or FulfillmentNetwork.default()
         self.clock = clock
         self.max_request_bytes = max_request_bytes
         self.tokens = TokenCodec(token_secret(db))
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == health.PATH:
+            return health.answer(self.db, start_response)
         request = Request(environ)
         request.max_content_length = self.max_request_bytes
         if soap_binding.handles(request):  # SOAP envelopes and WSDL downloads
             return soap_binding.serve(self, request, start_response)
         request_id = str(uuid.uuid4())
         service: Service | None = None
+        extra_headers: dict[str, str] = {}
         try:
             params, body = _read_params(request)
             service = route(_first(params, "Version"), request.path, request.host)
@@ -70,6 +85,7 @@ class FwsApp:
         except ApiError as error:
             error.request_id = request_id
             status, payload = error.status, write_error(service, error, request_id)
+            extra_headers = error.headers
             log.info("request %s failed: %s %s", request_id, error.code, error.message)
         except Exception:
             log.exception("request %s failed with an internal error", request_id)
@@ -79,6 +95,7 @@ class FwsApp:
             ("Content-Type", "text/xml; charset=utf-8"),
             ("Content-Length", str(len(payload))),
             ("x-amzn-RequestId", request_id),
+            *extra_headers.items(),
         ]
         if environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
             # HTTP/1.0 clients (the PHP libraries) read until the server closes.
@@ -106,6 +123,8 @@ class FwsApp:
         """Run one authenticated, decoded request; every binding (Query, SOAP) ends here."""
         if caller.role != "merchant":
             raise AccessDenied(f"{operation.name} is a merchant operation; operator keys cannot call it.")
+        if self.throttle is not None:
+            self.throttle.take(caller, operation, now)
         if operation.name == "GetServiceStatus":
             return {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
         context = Context(db=self.db, caller=caller, now=now, network=self.network,
