@@ -1,0 +1,114 @@
+"""Throttling: a token bucket per merchant and operation class, kept in the database.
+
+Every server process on every machine draws from the same buckets, so the limit holds
+however the service is scaled out; process memory would multiply it by the process count.
+
+Classes come from the API model: operations marked `read_only` draw from the merchant's
+"read" bucket, every other one from its "write" bucket. Defaults (`fws server start`
+changes them with --read-rate/--read-burst/--write-rate/--write-burst or FWS_THROTTLE_*):
+
+* read:  20 requests/s restored, bursts of 100
+* write: 10 requests/s restored, bursts of 50
+
+They are generous next to what one merchant's integration needs, and low enough that a
+runaway loop is slowed down instead of starving the other merchants. A request over the
+limit is answered 503 `RequestThrottled` with `Retry-After` (whole seconds, as HTTP
+wants), which the fws client honours.
+
+A bucket is stored as `full_at`, the moment it would be full again (the "theoretical
+arrival time" of GCRA): at time t it holds `burst - max(0, full_at - t) * rate` tokens.
+Taking a token moves `full_at` one interval (1/rate) later, allowed only while the bucket
+keeps at least one token. That is one conditional upsert, atomic on both databases; no
+row comes back exactly when the request is over the limit.
+
+Cost: it is a write transaction per request, which SQLite serialises; bench/service.py
+measures it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Mapping
+
+from sqlalchemy import case, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..api.errors import RequestThrottled
+from ..api.shapes import Operation
+from ..store.database import Database
+from ..store.schema import throttle_buckets
+from ..warehouse.context import Caller
+
+_b = throttle_buckets.c
+# Float sums of many intervals drift by ulps; never refuse a request over such dust.
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Limit:
+    rate: float  # tokens restored per second
+    burst: int   # tokens in a full bucket: requests that may arrive at once
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError(f"a throttle needs a positive rate and a burst of at least 1, "
+                             f"not rate {self.rate} and burst {self.burst}")
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / self.rate
+
+
+READ, WRITE = "read", "write"
+DEFAULT_LIMITS: Mapping[str, Limit] = {READ: Limit(rate=20, burst=100),
+                                       WRITE: Limit(rate=10, burst=50)}
+
+
+def operation_class(operation: Operation) -> str:
+    return READ if operation.read_only else WRITE
+
+
+def subject(caller: Caller) -> str:
+    """Whose bucket: a merchant's (all its keys share it), or an operator key's own."""
+    if caller.merchant_id is not None:
+        return f"merchant:{caller.merchant_id}"
+    return f"key:{caller.access_key_id}"
+
+
+class Throttle:
+    def __init__(self, db: Database, limits: Mapping[str, Limit] = DEFAULT_LIMITS):
+        self.db = db
+        self.limits = dict(limits)
+        self._insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+
+    def take(self, caller: Caller, operation: Operation, now: datetime) -> None:
+        """Take a token from the caller's bucket for this operation, or raise RequestThrottled."""
+        kind = operation_class(operation)
+        limit = self.limits[kind]
+        key = {"subject": subject(caller), "operation_class": kind}
+        t = now.timestamp()
+        start = case((_b.full_at > t, _b.full_at), else_=t)
+        upsert = self._insert(throttle_buckets).values(**key, full_at=t + limit.interval)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[_b.subject, _b.operation_class],
+            set_={"full_at": start + limit.interval},
+            where=start - t <= (limit.burst - 1) * limit.interval + _EPSILON,
+        ).returning(_b.full_at)
+        with self.db.write() as conn:
+            if conn.execute(upsert).first() is not None:
+                return
+            full_at = conn.execute(select(_b.full_at).where(
+                _b.subject == key["subject"], _b.operation_class == kind)).scalar_one()
+        wait = max(full_at, t) - t - (limit.burst - 1) * limit.interval
+        raise throttled(kind, limit, wait)
+
+
+def throttled(kind: str, limit: Limit, wait: float) -> RequestThrottled:
+    retry_after = max(1, math.ceil(wait))
+    error = RequestThrottled(
+        f"Request rate exceeded for {kind} operations: at most {limit.rate:g} per second "
+        f"in bursts of {limit.burst}. Retry after {retry_after} s.")
+    error.headers["Retry-After"] = str(retry_after)
+    return error
