@@ -10,7 +10,7 @@ import click
 import typer
 
 from .. import __version__
-from . import common, items, server, status
+from . import common, inventory, items, server, status
 from .common import EXIT_CODES_HELP, Globals
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(items.app, name="items")
 app.add_typer(server.app, name="server")
+app.add_typer(inventory.app, name="inventory")
 app.command("status")(status.status)
 
 
