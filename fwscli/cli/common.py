@@ -269,6 +269,10 @@ def validate_request(service: str, action: str, request: dict[str, Any],
         where = f"{flag} ({parameter})" if flag else parameter or action
         raise CliError(f"{where}: {error.message}", EXIT_BAD_PARAMETER, code=error.code,
                        operation=f"{service}.{operation.name}") from None
+    except (AttributeError, TypeError):  # a list or object where the model has another shape
+        raise CliError(f"{operation.name}: the request does not have the operation's shape "
+                       f"(see --cli-input-json)", EXIT_BAD_PARAMETER,
+                       code="InvalidParameterValue") from None
 
 
 def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:
