@@ -11,6 +11,7 @@ import typer
 
 from .. import __version__
 from . import common, inventory, items, server, status
+from . import outbound
 from .common import EXIT_CODES_HELP, Globals
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(items.app, name="items")
 app.add_typer(server.app, name="server")
+app.add_typer(outbound.app, name="outbound")
 app.add_typer(inventory.app, name="inventory")
 app.command("status")(status.status)
 

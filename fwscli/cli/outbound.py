@@ -1,0 +1,420 @@
+"""`fws outbound …`: multi-channel fulfillment orders — preview, create, follow, cancel."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, List, Optional
+
+import typer
+
+from . import common
+from .output import Column
+
+WAIT_HELP = (f"Exit codes: 0 the status was reached; {common.EXIT_WAIT_ENDED} the order ended in "
+             f"another final status; {common.EXIT_WAIT_TIMEOUT} timed out.")
+app = typer.Typer(help="Multi-channel fulfillment orders: preview, create, get, list, cancel, wait.",
+                  no_args_is_help=True)
+
+ORDER_COLUMNS = [
+    Column("OrderId", "MerchantFulfillmentOrderId"), Column("Status", "FulfillmentOrderStatus"),
+    Column("Speed", "ShippingSpeedCategory"), Column("Method", "FulfillmentMethod"),
+    Column("Received", "ReceivedDateTime"), Column("Updated", "StatusUpdatedDateTime"),
+    Column("City", "DestinationAddress.City"), Column("Country", "DestinationAddress.CountryCode"),
+]
+DETAIL_COLUMNS = [
+    Column("Order", "MerchantFulfillmentOrderId"), Column("Status", "FulfillmentOrderStatus"),
+    Column("Status updated", "StatusUpdatedDateTime"), Column("Displayable id", "DisplayableOrderId"),
+    Column("Order date", "DisplayableOrderDateTime"), Column("Comment", "DisplayableOrderComment"),
+    Column("Speed", "ShippingSpeedCategory"), Column("Policy", "FulfillmentPolicy"),
+    Column("Method", "FulfillmentMethod"), Column("Received", "ReceivedDateTime"),
+    Column("Ship to", "ShipTo"), Column("Notify", "NotificationEmailList"),
+]
+ITEM_COLUMNS = [
+    Column("Item", "MerchantFulfillmentOrderItemId"), Column("SKU", "MerchantSKU"),
+    Column("FNSKU", "FulfillmentNetworkSKU"), Column("Qty", "Quantity"),
+    Column("Cancelled", "CancelledQuantity"), Column("Unfulfillable", "UnfulfillableQuantity"),
+    Column("Ships by", "EstimatedShipDateTime"), Column("Arrives by", "EstimatedArrivalDateTime"),
+]
+SHIPMENT_COLUMNS = [
+    Column("Shipment", "AmazonShipmentId"), Column("Center", "FulfillmentCenterId"),
+    Column("Status", "FulfillmentShipmentStatus"), Column("Shipped", "ShippingDateTime"),
+    Column("Arrives by", "EstimatedArrivalDateTime"), Column("Contents", "Contents"),
+]
+PACKAGE_COLUMNS = [
+    Column("Shipment", "Shipment"), Column("Package", "PackageNumber"),
+    Column("Carrier", "CarrierCode"), Column("Tracking", "TrackingNumber"),
+    Column("Arrives by", "EstimatedArrivalDateTime"), Column("Contents", "Contents"),
+]
+PREVIEW_COLUMNS = [
+    Column("Speed", "Speed"), Column("Fulfillable", "Fulfillable"), Column("Ships by", "ShipsBy"),
+    Column("Arrives from", "ArrivesFrom"), Column("Arrives by", "ArrivesBy"),
+    Column("Fees", "Fees"), Column("Weight", "Weight"), Column("Unfulfillable", "Unfulfillable"),
+]
+
+# Address members -> the flag that sets each (all of them also come from `--to @file.json`).
+ADDRESS_FLAGS = {
+    "Name": "--to-name", "Line1": "--to-line1", "Line2": "--to-line2", "Line3": "--to-line3",
+    "City": "--to-city", "StateOrProvinceCode": "--to-state", "CountryCode": "--to-country",
+    "PostalCode": "--to-postal-code", "PhoneNumber": "--to-phone",
+}
+CREATE_HINTS = {
+    "MerchantFulfillmentOrderId": "ORDER_ID", "DisplayableOrderId": "--displayable-id",
+    "DisplayableOrderDateTime": "--date", "DisplayableOrderComment": "--comment",
+    "ShippingSpeedCategory": "--speed", "FulfillmentPolicy": "--policy",
+    "FulfillmentMethod": "--method", "NotificationEmailList": "--email", "Item": "--item",
+    "DestinationAddress": "--to",
+    **{f"DestinationAddress.{member}": flag for member, flag in ADDRESS_FLAGS.items()},
+}
+PREVIEW_HINTS = {
+    "Address": "--to", "Items": "--item", "ShippingSpeedCategories": "--speed",
+    **{f"Address.{member}": flag for member, flag in ADDRESS_FLAGS.items()},
+}
+DEFAULT_COMMENT = "Thank you for your order."
+# Statuses an order moves through, in order; every other status is final.
+IN_PROGRESS = ("New", "Received", "Planning", "Processing")
+
+TO = typer.Option(None, "--to", metavar="@FILE.json|JSON",
+                  help="Destination address as JSON (keys: the Address members Name, Line1, "
+                       "Line2, Line3, City, StateOrProvinceCode, CountryCode, PostalCode, "
+                       "PhoneNumber); --to-* flags override its keys.")
+TO_NAME = typer.Option(None, "--to-name", help="Recipient name.")
+TO_LINE1 = typer.Option(None, "--to-line1", help="Address line 1.")
+TO_LINE2 = typer.Option(None, "--to-line2", help="Address line 2.")
+TO_LINE3 = typer.Option(None, "--to-line3", help="Address line 3.")
+TO_CITY = typer.Option(None, "--to-city", help="City (required except in JP).")
+TO_STATE = typer.Option(None, "--to-state", help="State or province code.")
+TO_COUNTRY = typer.Option(None, "--to-country", help="Two-letter country code (ISO 3166-1).")
+TO_POSTAL_CODE = typer.Option(None, "--to-postal-code", help="Postal code (US: at least 5 digits).")
+TO_PHONE = typer.Option(None, "--to-phone", help="Phone number.")
+ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="An item and its quantity (repeatable).")
+
+
+# --- commands ---------------------------------------------------------------------------
+
+@app.command()
+def preview(
+    ctx: typer.Context,
+    to: Optional[str] = TO, to_name: Optional[str] = TO_NAME, to_line1: Optional[str] = TO_LINE1,
+    to_line2: Optional[str] = TO_LINE2, to_line3: Optional[str] = TO_LINE3,
+    to_city: Optional[str] = TO_CITY, to_state: Optional[str] = TO_STATE,
+    to_country: Optional[str] = TO_COUNTRY, to_postal_code: Optional[str] = TO_POSTAL_CODE,
+    to_phone: Optional[str] = TO_PHONE,
+    items: List[str] = ITEMS,
+    speeds: List[str] = typer.Option(None, "--speed", help="Standard, Expedited or Priority "
+                                                           "(repeatable; default: every speed)."),
+) -> None:
+    """Whether, when and for how much items could ship to an address, at each speed."""
+    g = common.globals_of(ctx)
+    address = destination(to, [to_name, to_line1, to_line2, to_line3, to_city, to_state,
+                               to_country, to_postal_code, to_phone])
+    request = {"Address": address, "ShippingSpeedCategories": speeds or None,
+               "Items": [{"MerchantSKU": sku, "Quantity": quantity,
+                          "MerchantFulfillmentOrderItemId": str(n)}
+                         for n, (sku, quantity) in enumerate(parse_items(items), start=1)]}
+    checked = checked_request("GetFulfillmentPreview", request, "Address", PREVIEW_HINTS)
+    previews = g.call("outbound", "GetFulfillmentPreview", checked)["FulfillmentPreviews"]
+    if g.output_format() in ("table", "csv", "tsv") and g.query is None:
+        g.show_rows((preview_summary(p) for p in previews), PREVIEW_COLUMNS)
+    else:
+        g.show_rows(previews)
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    order_id: Optional[str] = typer.Argument(None, metavar="ORDER_ID",
+                                             help="Your id for the order (MerchantFulfillmentOrderId)."),
+    to: Optional[str] = TO, to_name: Optional[str] = TO_NAME, to_line1: Optional[str] = TO_LINE1,
+    to_line2: Optional[str] = TO_LINE2, to_line3: Optional[str] = TO_LINE3,
+    to_city: Optional[str] = TO_CITY, to_state: Optional[str] = TO_STATE,
+    to_country: Optional[str] = TO_COUNTRY, to_postal_code: Optional[str] = TO_POSTAL_CODE,
+    to_phone: Optional[str] = TO_PHONE,
+    items: List[str] = ITEMS,
+    speed: Optional[str] = typer.Option(None, "--speed", help="Standard, Expedited or Priority."),
+    policy: Optional[str] = typer.Option(None, "--policy",
+                                         help="FillOrKill (default), FillAll or FillAllAvailable."),
+    method: Optional[str] = typer.Option(None, "--method", help="Consumer (default) or Removal."),
+    comment: Optional[str] = typer.Option(None, "--comment",
+                                          help=f"Shown on the packing slip (default: {DEFAULT_COMMENT!r})."),
+    displayable_id: Optional[str] = typer.Option(None, "--displayable-id",
+                                                 help="Order id shown to the recipient (default: ORDER_ID)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="ISO8601",
+                                       help="Order date shown to the recipient (default: now; give it "
+                                            "to make re-running the same command harmless)."),
+    emails: List[str] = typer.Option(None, "--email", help="Notify this address of shipments (repeatable)."),
+    gift_message: Optional[str] = typer.Option(None, "--gift-message", help="Gift message for every item."),
+    cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
+    dry_run: bool = common.DRY_RUN,
+) -> None:
+    """Ask for an order to be shipped. Repeating the very same order is harmless."""
+    g = common.globals_of(ctx)
+    request = {
+        "MerchantFulfillmentOrderId": order_id,
+        "DisplayableOrderId": displayable_id,
+        "DisplayableOrderDateTime": common.parse_datetime(date, "--date") if date else None,
+        "DisplayableOrderComment": comment,
+        "ShippingSpeedCategory": speed,
+        "DestinationAddress": destination(to, [to_name, to_line1, to_line2, to_line3, to_city,
+                                               to_state, to_country, to_postal_code, to_phone]),
+        "FulfillmentPolicy": policy,
+        "FulfillmentMethod": method,
+        "NotificationEmailList": emails or None,
+        "Item": [{"MerchantSKU": sku, "Quantity": quantity, "MerchantFulfillmentOrderItemId": str(n),
+                  "GiftMessage": gift_message}
+                 for n, (sku, quantity) in enumerate(parse_items(items), start=1)],
+    }
+    request = common.merge_input_json({key: value for key, value in request.items()
+                                       if value not in (None, [])}, cli_input_json)
+    # Defaults only after the merge, so they never override the input file.
+    request.setdefault("DisplayableOrderId", request.get("MerchantFulfillmentOrderId"))
+    request.setdefault("DisplayableOrderDateTime", datetime.now(timezone.utc).replace(microsecond=0))
+    request.setdefault("DisplayableOrderComment", DEFAULT_COMMENT)
+    checked = checked_request("CreateFulfillmentOrder", request, "DestinationAddress", CREATE_HINTS)
+    if common.send(g, "outbound", "CreateFulfillmentOrder", checked, dry_run=dry_run) is None:
+        return
+    order_id = checked["MerchantFulfillmentOrderId"]
+    common.note(f"order {order_id} accepted")
+    g.show(get_order(g, order_id)["FulfillmentOrder"], ORDER_COLUMNS)
+
+
+@app.command()
+def get(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ORDER_ID")) -> None:
+    """One order with its items, shipments, packages and tracking."""
+    g = common.globals_of(ctx)
+    result = get_order(g, order_id)
+    if g.output_format() == "table" and g.query is None:
+        show_detail(g, result)
+    else:
+        g.show(result)
+
+
+@app.command("list")
+def list_orders(
+    ctx: typer.Context,
+    since: Optional[str] = typer.Option(None, "--since", metavar="ISO8601",
+                                        help="Also orders that ended since then (default: 72 hours "
+                                             "ago); orders in progress are always listed."),
+    methods: List[str] = typer.Option(None, "--method", help="Only Consumer or Removal orders (repeatable)."),
+    max_items: Optional[int] = common.MAX_ITEMS,
+    starting_token: Optional[str] = common.STARTING_TOKEN,
+    page_size: Optional[int] = common.PAGE_SIZE,
+    no_paginate: bool = common.NO_PAGINATE,
+) -> None:
+    """Orders in progress and those changed recently, streamed page by page."""
+    g = common.globals_of(ctx)
+    request = common.validate_request(
+        "outbound", "ListAllFulfillmentOrders",
+        {"QueryStartDateTime": common.parse_datetime(since, "--since") if since else None,
+         "FulfillmentMethod": methods or None},
+        {"QueryStartDateTime": "--since", "FulfillmentMethod": "--method"})
+    common.list_rows(g, "outbound", "ListAllFulfillmentOrders", request, max_items=max_items,
+                     starting_token=starting_token, page_size=page_size,
+                     no_paginate=no_paginate, columns=ORDER_COLUMNS)
+
+
+@app.command()
+def cancel(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ORDER_ID"),
+           dry_run: bool = common.DRY_RUN) -> None:
+    """Stop whatever of an order has not shipped yet (shipped units stay shipped)."""
+    g = common.globals_of(ctx)
+    request = {"MerchantFulfillmentOrderId": order_id}
+    if common.send(g, "outbound", "CancelFulfillmentOrder", request, dry_run=dry_run) is None:
+        return
+    order = get_order(g, order_id)["FulfillmentOrder"]
+    common.note(f"order {order_id} is {order['FulfillmentOrderStatus']}")
+    g.show(order, ORDER_COLUMNS)
+
+
+@app.command(epilog=WAIT_HELP)
+def wait(
+    ctx: typer.Context,
+    order_id: str = typer.Argument(..., metavar="ORDER_ID"),
+    status: str = typer.Option(..., "--for", metavar="STATUS",
+                               help="Received, Planning, Processing, Complete, CompletePartialled, "
+                                    "Unfulfillable, Cancelled or Invalid."),
+    timeout: float = typer.Option(600.0, "--timeout", min=0, metavar="SECONDS", help="Give up after this long."),
+    interval: float = typer.Option(2.0, "--interval", min=0.05, metavar="SECONDS", help="Time between polls."),
+) -> None:
+    """Poll an order until it reaches STATUS (or has moved past it), then print it.
+
+    An order that ends in another final status stops the wait at once.
+    """
+    from ..api.outbound import ORDER_STATUSES
+
+    g = common.globals_of(ctx)
+    if status not in ORDER_STATUSES:
+        raise common.bad_parameter("--for", status, "expected one of " + ", ".join(ORDER_STATUSES))
+    order, current = follow_order(g, order_id, lambda s: is_final(s) or reached(s, status),
+                                  timeout=timeout, interval=interval)
+    if reached(current, status):
+        g.show(order, ORDER_COLUMNS)
+        return
+    if is_final(current):
+        raise common.CliError(f"order {order_id} ended {current}, not {status}",
+                              common.EXIT_WAIT_ENDED, code="WaitEnded")
+    raise common.CliError(f"timed out after {timeout:g} s waiting for order {order_id} to be "
+                          f"{status}: it is {current}", common.EXIT_WAIT_TIMEOUT, code="WaitTimeout")
+
+
+# --- following an order (also used by `fws demo`) ----------------------------------------
+
+def reached(current: str, awaited: str) -> bool:
+    """The awaited status, or a later step of the way (a brief status may go unseen)."""
+    if current == awaited:
+        return True
+    return (current in IN_PROGRESS and awaited in IN_PROGRESS
+            and IN_PROGRESS.index(current) > IN_PROGRESS.index(awaited))
+
+
+def is_final(status: str) -> bool:
+    return status not in IN_PROGRESS
+
+
+def poll_until(fetch: Callable[[], Any], status_of: Callable[[Any], str],
+               done: Callable[[str], bool], *, timeout: float, interval: float,
+               on_change: Callable[[str], None]) -> tuple[Any, str]:
+    """Fetch until done(status) or `timeout` seconds have passed; the last value and status."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        value = fetch()
+        status = status_of(value)
+        if status != last:
+            on_change(status)
+            last = status
+        remaining = deadline - time.monotonic()
+        if done(status) or remaining <= 0:
+            return value, status
+        time.sleep(min(interval, remaining))
+
+
+def follow_order(g: common.Globals, order_id: str, done: Callable[[str], bool], *,
+                 timeout: float, interval: float) -> tuple[dict[str, Any], str]:
+    """Poll an order, telling stderr each status it is seen in."""
+    return poll_until(lambda: get_order(g, order_id)["FulfillmentOrder"],
+                      lambda order: order["FulfillmentOrderStatus"], done,
+                      timeout=timeout, interval=interval,
+                      on_change=lambda status: common.note(f"order {order_id}: {status}"))
+
+
+def get_order(g: common.Globals, order_id: str) -> dict[str, Any]:
+    return g.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": order_id})
+
+
+# --- input ------------------------------------------------------------------------------
+
+def parse_items(values: List[str] | None) -> list[tuple[str, int]]:
+    return [common.parse_sku_quantity(value) for value in values or []]
+
+
+def destination(to: str | None, flag_values: list[str | None]) -> dict[str, str] | None:
+    """The address from `--to` JSON, with the --to-* flags (ADDRESS_FLAGS order) on top."""
+    address = load_address(to) if to else {}
+    address.update({member: value for member, value in zip(ADDRESS_FLAGS, flag_values)
+                    if value is not None})
+    return address or None
+
+
+def load_address(value: str) -> dict[str, str]:
+    """`--to @file.json`, `--to -` (stdin) or inline JSON; refuses keys the model lacks."""
+    source = value if value.lstrip().startswith("{") or value.startswith("@") or value == "-" \
+        else "@" + value
+    what = f"--to {value}"
+    address = common.load_json_argument(source, what)
+    if not isinstance(address, dict):
+        raise common.CliError(f"{what}: expected a JSON object of address fields", common.EXIT_BAD_PARAMETER)
+    for key, field_value in address.items():
+        if key not in ADDRESS_FLAGS:
+            raise common.CliError(f"{what}: unknown key {key!r} (the keys are {', '.join(ADDRESS_FLAGS)})",
+                                  common.EXIT_BAD_PARAMETER)
+        if not isinstance(field_value, str):
+            raise common.CliError(f"{what}: {key} must be a string, not {field_value!r}",
+                                  common.EXIT_BAD_PARAMETER)
+    return address
+
+
+def checked_request(action: str, request: dict[str, Any], address_member: str,
+                    hints: dict[str, str]) -> dict[str, Any]:
+    """The request validated by the model, then by the address rules the model cannot say."""
+    address = request.get(address_member)
+    if isinstance(address, dict) and isinstance(address.get("CountryCode"), str):
+        address["CountryCode"] = address["CountryCode"].upper()
+    checked = common.validate_request("outbound", action, request, hints)
+    problem = address_problem(checked[address_member])
+    if problem is not None:
+        member, reason = problem
+        path = f"{address_member}.{member}"
+        raise common.CliError(f"{hints[path]} ({path}): {reason}", common.EXIT_BAD_PARAMETER,
+                              code="InvalidParameterValue")
+    return checked
+
+
+def address_problem(address: dict[str, str]) -> tuple[str, str] | None:
+    """(member, reason) when the address is not deliverable as written, else None."""
+    country = address["CountryCode"]
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        return "CountryCode", f"{country!r} is not a two-letter country code such as US"
+    # Japanese addresses carry the city in their lines.
+    if country != "JP" and not address.get("City"):
+        return "City", "a city is required (except for JP addresses)"
+    if country == "US" and sum(c.isdigit() for c in address.get("PostalCode") or "") < 5:
+        return "PostalCode", f"{address.get('PostalCode')!r}: a US postal code has at least 5 digits"
+    return None
+
+
+# --- output for people ------------------------------------------------------------------
+
+def show_detail(g: common.Globals, result: dict[str, Any]) -> None:
+    """An order as sections (order, items, shipments, packages) for a terminal."""
+    order = result["FulfillmentOrder"]
+    g.show({**order, "ShipTo": one_line(order["DestinationAddress"])}, DETAIL_COLUMNS)
+    shipments = result["FulfillmentShipment"]
+    packages = [{**package, "Shipment": shipment["AmazonShipmentId"],
+                 "Contents": contents(item for item in shipment["FulfillmentShipmentItem"]
+                                      if item.get("PackageNumber") == package["PackageNumber"])}
+                for shipment in shipments for package in shipment["FulfillmentShipmentPackage"]]
+    section(g, "Items", result["FulfillmentOrderItem"], ITEM_COLUMNS)
+    section(g, "Shipments", [{**shipment, "Contents": contents(shipment["FulfillmentShipmentItem"])}
+                             for shipment in shipments], SHIPMENT_COLUMNS)
+    section(g, "Packages", packages, PACKAGE_COLUMNS)
+
+
+def section(g: common.Globals, title: str, rows: list[dict[str, Any]], columns: list[Column]) -> None:
+    typer.echo("")
+    if not rows:
+        typer.echo(f"{title}: none yet")
+        return
+    typer.echo(f"{title}:")
+    g.show_rows(rows, columns)
+
+
+def one_line(address: dict[str, Any]) -> str:
+    parts = [address.get(member) for member in ("Name", "Line1", "Line2", "Line3", "City")]
+    parts.append(" ".join(filter(None, (address.get("StateOrProvinceCode"), address.get("PostalCode")))))
+    parts.append(address.get("CountryCode"))
+    return ", ".join(part for part in parts if part)
+
+
+def contents(items) -> str:
+    return ", ".join(f"{item['MerchantSKU']}×{item['Quantity']}" for item in items)
+
+
+def preview_summary(preview: dict[str, Any]) -> dict[str, Any]:
+    """One line per speed: dates, fee total, weight and what cannot ship."""
+    shipment = (preview["FulfillmentPreviewShipments"] or [{}])[0]
+    fees = preview["EstimatedFees"]
+    weight = preview.get("EstimatedShippingWeight")
+    unfulfillable = [f"{item['MerchantSKU']}×{item['Quantity']} ({', '.join(item['ItemUnfulfillableReasons'])})"
+                     for item in preview["UnfulfillablePreviewItems"]]
+    return {
+        "Speed": preview["ShippingSpeedCategory"],
+        "Fulfillable": preview["IsFulfillable"],
+        "ShipsBy": shipment.get("LatestShipDate"),
+        "ArrivesFrom": shipment.get("EarliestArrivalDate"),
+        "ArrivesBy": shipment.get("LatestArrivalDate"),
+        "Fees": (f"{fees[0]['Amount']['CurrencyCode']} {sum(fee['Amount']['Value'] for fee in fees)}"
+                 if fees else None),
+        "Weight": f"{weight['Value']} {weight['Unit']}" if weight else None,
+        "Unfulfillable": "; ".join(unfulfillable + preview["OrderUnfulfillableReasons"]) or None,
+    }
