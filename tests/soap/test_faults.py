@@ -1,0 +1,91 @@
+"""Faults over HTTP: `aws:Client.<Code>` / `aws:Server.<Code>`, the message, the RequestId,
+the `env:` and `aws:` prefixes, and HTTP 500 whatever the error (spec §1.8, §13)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fwscli.api import SERVICES_BY_NAME
+from fwscli.service.handlers import HANDLERS
+from fwscli.wire.timestamps import format_timestamp
+
+from .envelopes import envelope, read_fault
+
+
+def _fault(response):
+    assert response.status_code == 500, response.get_data(as_text=True)
+    assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
+    fault = read_fault(response.get_data())
+    assert fault.request_id == response.headers["x-amzn-RequestId"]
+    return fault
+
+
+def test_missing_parameter(soap):
+    fault = _fault(soap.call("outbound", "GetFulfillmentOrder"))
+    assert fault.code == "aws:Client.MissingParameter"
+    assert fault.string == "The request must contain the parameter MerchantFulfillmentOrderId."
+
+
+def test_invalid_parameter_value_names_the_nested_member(soap):
+    items = ("<MerchantSKUQuantityItem><MerchantSKU>A</MerchantSKU><Quantity>1</Quantity></MerchantSKUQuantityItem>"
+             "<MerchantSKUQuantityItem><MerchantSKU>B</MerchantSKU><Quantity>two</Quantity></MerchantSKUQuantityItem>")
+    fault = _fault(soap.call("inbound", "PutInboundShipmentItems", f"<ShipmentId>S</ShipmentId>{items}"))
+    assert fault.code == "aws:Client.InvalidParameterValue"
+    assert fault.string == ("Value two for parameter MerchantSKUQuantityItem.2.Quantity is invalid. "
+                            "Reason: it is not a whole number.")
+
+
+def test_order_not_found_has_the_text_clients_match(soap):
+    fault = _fault(soap.call("outbound", "GetFulfillmentOrder",
+                             "<MerchantFulfillmentOrderId>#1337-1</MerchantFulfillmentOrderId>"))
+    assert fault.string == ("Value #1337-1 for parameter MerchantFulfillmentOrderId is invalid. "
+                            "Reason: requested order not found.")
+
+
+def test_unknown_operation(soap):
+    fault = _fault(soap.call("inventory", "CreateFulfillmentOrder"))
+    assert fault.code == "aws:Client.InvalidAction"
+
+
+@pytest.mark.parametrize("body", [b"<env:Envelope", b"<?xml version='1.0'?><Envelope/>"])
+def test_a_body_that_is_not_an_envelope(soap, body):
+    fault = _fault(soap.post(body, content_type="text/xml", SOAPAction='"GetServiceStatus"'))
+    assert fault.code == "aws:Client.InvalidSOAPRequest"
+
+
+def test_entity_expansion_is_refused(soap):
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+            b'<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body>'
+            b'<GetServiceStatus xmlns="http://fba-outbound.amazonaws.com/doc/2007-08-02/">&b;'
+            b"</GetServiceStatus></env:Body></env:Envelope>")
+    assert _fault(soap.post(bomb)).code == "aws:Client.InvalidSOAPRequest"
+
+
+def test_a_body_over_the_size_limit(soap, frozen_app):
+    frozen_app.max_request_bytes = 1000
+    fault = _fault(soap.call("outbound", "GetServiceStatus", "<x>" + "y" * 2000 + "</x>"))
+    assert fault.code == "aws:Client.RequestEntityTooLarge"
+
+
+def test_internal_errors_are_server_faults_without_a_traceback(soap, monkeypatch):
+    def broken(ctx, request):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setitem(HANDLERS["outbound"], "CancelFulfillmentOrder", broken)
+    response = soap.call("outbound", "CancelFulfillmentOrder",
+                         "<MerchantFulfillmentOrderId>O-1</MerchantFulfillmentOrderId>")
+    fault = _fault(response)
+    assert fault.code == "aws:Server.InternalError"
+    assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_axis_style_request_with_soapaction_and_text_xml(soap):
+    """Axis: text/xml, a quoted SOAPAction, HTTP/1.0."""
+    body = envelope(SERVICES_BY_NAME["inbound"], "GetServiceStatus", "", key=soap.key,
+                    secret=soap.secret, timestamp=format_timestamp(soap.clock.now))
+    response = soap.client.post("/", data=body, headers={"Content-Type": "text/xml; charset=utf-8",
+                                                         "SOAPAction": '"GetServiceStatus"'},
+                                environ_overrides={"SERVER_PROTOCOL": "HTTP/1.0"})
+    assert response.status_code == 200
+    assert response.headers["Connection"] == "close"
+    assert response.headers["Content-Length"] == str(len(response.get_data()))
