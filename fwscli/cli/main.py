@@ -11,7 +11,7 @@ import typer
 
 from .. import __version__
 from . import common, inventory, items, server, status
-from . import outbound
+from . import configure, outbound
 from .common import EXIT_CODES_HELP, Globals
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(items.app, name="items")
 app.add_typer(server.app, name="server")
 app.add_typer(outbound.app, name="outbound")
+app.add_typer(configure.app, name="configure")
 app.add_typer(inventory.app, name="inventory")
 app.command("status")(status.status)
 
