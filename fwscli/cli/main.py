@@ -10,7 +10,7 @@ import click
 import typer
 
 from .. import __version__
-from . import common, inventory, items, server, status
+from . import common, inbound, inventory, items, server, status
 from . import configure, outbound
 from .common import EXIT_CODES_HELP, Globals
 
@@ -26,6 +26,7 @@ app.add_typer(items.app, name="items")
 app.add_typer(server.app, name="server")
 app.add_typer(outbound.app, name="outbound")
 app.add_typer(configure.app, name="configure")
+app.add_typer(inbound.app, name="inbound")
 app.add_typer(inventory.app, name="inventory")
 app.command("status")(status.status)
 

@@ -1,0 +1,444 @@
+"""`fws inbound …`: inbound shipments — plan them, create and edit them while Working, mark
+them shipped, follow what the warehouse received."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, List, Optional
+
+import typer
+
+from . import common
+from .output import Column
+
+app = typer.Typer(help="Inbound shipments: preview, plan, create, edit, ship, cancel, list.",
+                  no_args_is_help=True)
+
+SHIPMENT_COLUMNS = [
+    Column("ShipmentId", "ShipmentId"), Column("Name", "ShipmentName"),
+    Column("Status", "ShipmentStatus"), Column("FC", "DestinationFulfillmentCenter"),
+    Column("From", "ShipFromAddress.City"), Column("Created", "CreateDate"),
+    Column("LabelPrep", "LabelPrepType"),
+]
+ITEM_COLUMNS = [
+    Column("MerchantSKU", "MerchantSKU"), Column("FNSKU", "FulfillmentNetworkSKU"),
+    Column("Shipped", "QuantityShipped"), Column("Received", "QuantityReceived"),
+]
+PREVIEW_COLUMNS = [
+    Column("ShipmentId", "ShipmentId"), Column("FC", "DestinationFulfillmentCenter"),
+    Column("ShipTo", "ShipToAddress.City"), Column("LabelPrep", "LabelPrepType"),
+    Column("Items", "Items"),  # added by `readable_items`
+]
+PLAN_COLUMNS = PREVIEW_COLUMNS[:1] + [Column("Name", "ShipmentName")] + PREVIEW_COLUMNS[1:]
+
+# The model's Address members -> the flag that sets each (all also come from `--from`).
+ADDRESS_FLAGS = {
+    "Name": "--from-name", "AddressLine1": "--from-line1", "AddressLine2": "--from-line2",
+    "City": "--from-city", "StateOrProvinceCode": "--from-state",
+    "CountryCode": "--from-country", "PostalCode": "--from-postal-code",
+}
+HINTS = {
+    "ShipmentId": "SHIPMENT_ID", "ShipmentName": "--name", "DestinationFulfillmentCenter": "--fc",
+    "LabelPrepPreference": "--label-prep", "MerchantSKUQuantityItem": "--item",
+    "MerchantSKU": "SKU", "DeleteInboundShipmentItems.MerchantSKU": "SKU", "ShipFromAddress": "--from",
+    **{f"ShipFromAddress.{member}": flag for member, flag in ADDRESS_FLAGS.items()},
+}
+# What GetInboundShipmentData reports -> the preference that gives it back, so `update`
+# without --label-prep keeps the shipment's label preparation as it is.
+LABEL_PREFERENCE_OF_TYPE = {"MERCHANT_LABEL": "MERCHANT_LABEL",
+                            "AMAZON_LABEL": "AMAZON_LABEL_PREFERRED"}
+US_POSTAL_DIGITS = 5
+
+FROM = typer.Option(None, "--from", metavar="@FILE.json|JSON",
+                    help="Ship-from address as JSON (keys: the Address members Name, "
+                         "AddressLine1, AddressLine2, City, StateOrProvinceCode, CountryCode, "
+                         "PostalCode); --from-* flags override its keys.")
+FROM_NAME = typer.Option(None, "--from-name", help="Ship-from name.")
+FROM_LINE1 = typer.Option(None, "--from-line1", help="Ship-from address line 1.")
+FROM_LINE2 = typer.Option(None, "--from-line2", help="Ship-from address line 2.")
+FROM_CITY = typer.Option(None, "--from-city", help="Ship-from city.")
+FROM_STATE = typer.Option(None, "--from-state", help="Ship-from state or province code.")
+FROM_COUNTRY = typer.Option(None, "--from-country", help="Two-letter country code (ISO 3166-1).")
+FROM_POSTAL_CODE = typer.Option(None, "--from-postal-code", help="Postal code (US: at least 5 digits).")
+ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="A registered SKU and its quantity (repeatable).")
+LABEL_PREP = typer.Option(None, "--label-prep",
+                          help="AMAZON_LABEL_ONLY, AMAZON_LABEL_PREFERRED or MERCHANT_LABEL.")
+SHIPMENT_ID = typer.Argument(..., metavar="SHIPMENT_ID")
+
+
+# --- planning ----------------------------------------------------------------------------
+
+@app.command()
+def preview(
+    ctx: typer.Context,
+    items: List[str] = ITEMS,
+    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
+    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
+    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
+    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    label_prep: Optional[str] = LABEL_PREP,
+    cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
+) -> None:
+    """How items would be split into shipments to fulfillment centers (nothing is created)."""
+    g = common.globals_of(ctx)
+    request = preview_request(
+        items, ship_from(from_, [from_name, from_line1, from_line2, from_city, from_state,
+                                 from_country, from_postal_code]), label_prep, cli_input_json)
+    previews = g.call("inbound", "GetInboundShipmentPreview", request)["ShipmentPreview"]
+    g.show_rows(readable_items(g, previews), PREVIEW_COLUMNS)
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    items: List[str] = ITEMS,
+    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
+    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
+    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
+    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    label_prep: Optional[str] = LABEL_PREP,
+    name: Optional[str] = typer.Option(None, "--name",
+                                       help="Shipment name; with several shipments each gets "
+                                            "' i/n' added (default: 'Plan <today>')."),
+    cli_input_json: Optional[str] = typer.Option(None, "--cli-input-json", metavar="FILE|-",
+                                                 help="Read the preview request from a JSON file "
+                                                      "(or - for stdin)."),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Preview, then print the shipments that would be created; "
+                                      "create nothing."),
+) -> None:
+    """Preview, then create every planned shipment with its planned id, FC and items.
+
+    Everything is checked (and previewed) before the first shipment is created."""
+    g = common.globals_of(ctx)
+    request = preview_request(
+        items, ship_from(from_, [from_name, from_line1, from_line2, from_city, from_state,
+                                 from_country, from_postal_code]), label_prep, cli_input_json)
+    planned = g.call("inbound", "GetInboundShipmentPreview", request)["ShipmentPreview"]
+    base = name or f"Plan {date.today().isoformat()}"
+    puts = []
+    for number, shipment in enumerate(planned, start=1):
+        put = {
+            "ShipmentId": shipment["ShipmentId"],
+            "ShipmentName": base if len(planned) == 1 else f"{base} {number}/{len(planned)}",
+            "DestinationFulfillmentCenter": shipment["DestinationFulfillmentCenter"],
+            "ShipFromAddress": request["ShipFromAddress"],
+            "LabelPrepPreference": request.get("LabelPrepPreference"),
+            "MerchantSKUQuantityItem": shipment["MerchantSKUQuantityItem"],
+        }
+        puts.append(common.validate_request("inbound", "PutInboundShipment", put, HINTS))
+    if dry_run:
+        g.show([common.dry_run_request(g, "inbound", "PutInboundShipment", put) for put in puts])
+        return
+    created: list[str] = []
+    try:
+        for put in puts:
+            g.call("inbound", "PutInboundShipment", put)
+            created.append(put["ShipmentId"])
+    finally:
+        if len(created) < len(puts):
+            # Put is create-or-replace: running the same creates again is harmless.
+            common.note(f"created {len(created)} of {len(puts)} planned shipments"
+                        + (f" ({', '.join(created)})" if created else ""))
+    g.show_rows(readable_items(g, [{**shipment, "ShipmentName": put["ShipmentName"]}
+                                   for shipment, put in zip(planned, puts)]), PLAN_COLUMNS)
+
+
+# --- creating and editing ----------------------------------------------------------------
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID",
+                                                help="The shipment's id (from a preview)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Shipment name."),
+    fc: Optional[str] = typer.Option(None, "--fc", help="Destination fulfillment center code."),
+    items: List[str] = ITEMS,
+    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
+    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
+    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
+    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    label_prep: Optional[str] = LABEL_PREP,
+    cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
+    dry_run: bool = common.DRY_RUN,
+) -> None:
+    """Create a shipment with its items (PutInboundShipment).
+
+    A Working shipment with the same id is replaced, header and items: repeating the same
+    command is harmless."""
+    g = common.globals_of(ctx)
+    request = merged(cli_input_json, {
+        "ShipmentId": shipment_id, "ShipmentName": name, "DestinationFulfillmentCenter": fc,
+        "ShipFromAddress": ship_from(from_, [from_name, from_line1, from_line2, from_city,
+                                             from_state, from_country, from_postal_code]),
+        "LabelPrepPreference": label_prep,
+        "MerchantSKUQuantityItem": item_lines(items),
+    })
+    checked = checked_request("PutInboundShipment", request)
+    if common.send(g, "inbound", "PutInboundShipment", checked, dry_run=dry_run) is not None:
+        show_shipment(g, checked["ShipmentId"])
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
+    name: Optional[str] = typer.Option(None, "--name", help="New shipment name."),
+    fc: Optional[str] = typer.Option(None, "--fc", help="New destination fulfillment center."),
+    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
+    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
+    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
+    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    label_prep: Optional[str] = LABEL_PREP,
+    cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
+    dry_run: bool = common.DRY_RUN,
+) -> None:
+    """Change a Working shipment's header (PutInboundShipmentData); its items stay.
+
+    What is not given is kept: the current header is read first (with --cli-input-json the
+    file is the whole request instead)."""
+    g = common.globals_of(ctx)
+    changes = {"ShipmentName": name, "DestinationFulfillmentCenter": fc,
+               "LabelPrepPreference": label_prep}
+    address = ship_from(from_, [from_name, from_line1, from_line2, from_city, from_state,
+                                from_country, from_postal_code])
+    if cli_input_json:
+        request = merged(cli_input_json, {"ShipmentId": shipment_id, "ShipFromAddress": address,
+                                          **changes})
+    else:
+        if shipment_id is None:
+            raise common.CliError("give the SHIPMENT_ID to update", common.EXIT_USAGE, code="UsageError")
+        if address is None and all(value is None for value in changes.values()):
+            raise common.CliError("nothing to update: give --name, --fc, --from… or --label-prep",
+                                  common.EXIT_USAGE, code="UsageError")
+        current = header_of(get_shipment(g, shipment_id))
+        request = {**current, **present(changes),
+                   "ShipFromAddress": {**current["ShipFromAddress"], **(address or {})}}
+    checked = checked_request("PutInboundShipmentData", request)
+    if common.send(g, "inbound", "PutInboundShipmentData", checked, dry_run=dry_run) is not None:
+        show_shipment(g, checked["ShipmentId"])
+
+
+@app.command("add-items")
+def add_items(
+    ctx: typer.Context,
+    shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
+    items: List[str] = ITEMS,
+    cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
+    dry_run: bool = common.DRY_RUN,
+) -> None:
+    """Add items to a Working shipment; a SKU already on it gets the new quantity."""
+    g = common.globals_of(ctx)
+    request = merged(cli_input_json, {"ShipmentId": shipment_id,
+                                      "MerchantSKUQuantityItem": item_lines(items)})
+    checked = common.validate_request("inbound", "PutInboundShipmentItems", request, HINTS)
+    if common.send(g, "inbound", "PutInboundShipmentItems", checked, dry_run=dry_run) is not None:
+        show_items(g, checked["ShipmentId"])
+
+
+@app.command("remove-items")
+def remove_items(
+    ctx: typer.Context,
+    shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
+    skus: List[str] = typer.Argument(None, metavar="SKU...", help="Merchant SKUs to take off."),
+    cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
+    dry_run: bool = common.DRY_RUN,
+) -> None:
+    """Take SKUs off a Working shipment; SKUs not on it are ignored."""
+    g = common.globals_of(ctx)
+    request = merged(cli_input_json, {"ShipmentId": shipment_id, "MerchantSKU": skus or None})
+    checked = common.validate_request("inbound", "DeleteInboundShipmentItems", request, HINTS)
+    if common.send(g, "inbound", "DeleteInboundShipmentItems", checked, dry_run=dry_run) is not None:
+        show_items(g, checked["ShipmentId"])
+
+
+@app.command()
+def ship(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
+         cli_input_json: Optional[str] = common.CLI_INPUT_JSON, dry_run: bool = common.DRY_RUN) -> None:
+    """Mark a Working shipment Shipped: it has left you; its items become inbound supply."""
+    set_status(ctx, shipment_id, "Shipped", cli_input_json, dry_run)
+
+
+@app.command()
+def cancel(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
+           cli_input_json: Optional[str] = common.CLI_INPUT_JSON, dry_run: bool = common.DRY_RUN) -> None:
+    """Cancel a Working or Shipped shipment (cancelling twice is harmless)."""
+    set_status(ctx, shipment_id, "Cancelled", cli_input_json, dry_run)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+@app.command("list")
+def list_shipments(
+    ctx: typer.Context,
+    statuses: List[str] = typer.Option(None, "--status",
+                                       help="Only shipments in this status (repeatable): Working, "
+                                            "Shipped, InTransit, Delivered, CheckedIn, Receiving, "
+                                            "Closed, Cancelled, Error."),
+    max_items: Optional[int] = common.MAX_ITEMS,
+    starting_token: Optional[str] = common.STARTING_TOKEN,
+    page_size: Optional[int] = common.PAGE_SIZE,
+    no_paginate: bool = common.NO_PAGINATE,
+) -> None:
+    """Inbound shipments, oldest first, streamed page by page."""
+    request = {"ShipmentStatus": [canonical_status(status) for status in statuses or ()] or None}
+    common.list_rows(common.globals_of(ctx), "inbound", "ListInboundShipments", request,
+                     max_items=max_items, starting_token=starting_token, page_size=page_size,
+                     no_paginate=no_paginate, columns=SHIPMENT_COLUMNS)
+
+
+@app.command()
+def get(ctx: typer.Context, shipment_id: str = SHIPMENT_ID) -> None:
+    """One shipment: status, destination (ship-to) and ship-from addresses."""
+    g = common.globals_of(ctx)
+    g.show(get_shipment(g, shipment_id))
+
+
+@app.command("items")
+def list_items(
+    ctx: typer.Context,
+    shipment_id: str = SHIPMENT_ID,
+    max_items: Optional[int] = common.MAX_ITEMS,
+    starting_token: Optional[str] = common.STARTING_TOKEN,
+    page_size: Optional[int] = common.PAGE_SIZE,
+    no_paginate: bool = common.NO_PAGINATE,
+) -> None:
+    """A shipment's items with the quantities shipped and received, streamed page by page."""
+    common.list_rows(common.globals_of(ctx), "inbound", "ListInboundShipmentItems",
+                     {"ShipmentId": shipment_id}, max_items=max_items,
+                     starting_token=starting_token, page_size=page_size,
+                     no_paginate=no_paginate, columns=ITEM_COLUMNS)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def readable_items(g: common.Globals, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For table, csv and tsv, a planned shipment's items as `SKU=QTY ...`, as they were
+    typed, rather than a cell of JSON; json and ndjson keep the API's shape."""
+    if g.output_format() not in ("table", "csv", "tsv"):
+        return rows
+    return [{**row, "Items": " ".join(f"{item['MerchantSKU']}={item['Quantity']}"
+                                      for item in row["MerchantSKUQuantityItem"])} for row in rows]
+
+
+def set_status(ctx: typer.Context, shipment_id: str | None, status: str,
+               cli_input_json: str | None, dry_run: bool) -> None:
+    g = common.globals_of(ctx)
+    request = merged(cli_input_json, {"ShipmentId": shipment_id, "ShipmentStatus": status})
+    checked = common.validate_request("inbound", "SetInboundShipmentStatus", request, HINTS)
+    if common.send(g, "inbound", "SetInboundShipmentStatus", checked, dry_run=dry_run) is not None:
+        show_shipment(g, checked["ShipmentId"])
+
+
+def preview_request(items: list[str] | None, address: dict[str, str] | None,
+                    label_prep: str | None, cli_input_json: str | None) -> dict[str, Any]:
+    request = merged(cli_input_json, {"ShipFromAddress": address, "LabelPrepPreference": label_prep,
+                                      "MerchantSKUQuantityItem": item_lines(items)})
+    return checked_request("GetInboundShipmentPreview", request)
+
+
+def merged(cli_input_json: str | None, flags: dict[str, Any]) -> dict[str, Any]:
+    """The --cli-input-json request (if any) with the flags given on top. An address given
+    in part by flags fills in the file's address rather than replacing it."""
+    request = common.merge_input_json({}, cli_input_json)
+    address, loaded = flags.get("ShipFromAddress"), request.get("ShipFromAddress")
+    if address and isinstance(loaded, dict):
+        flags = {**flags, "ShipFromAddress": {**loaded, **address}}
+    return {**request, **present(flags)}
+
+
+def present(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value not in (None, [], {})}
+
+
+def item_lines(values: list[str] | None) -> list[dict[str, Any]] | None:
+    """`--item SKU=QTY` values as MerchantSKUQuantityItem members (None when none given)."""
+    lines = [{"MerchantSKU": sku, "Quantity": quantity}
+             for sku, quantity in map(common.parse_sku_quantity, values or ())]
+    return lines or None
+
+
+def ship_from(source: str | None, flag_values: list[str | None]) -> dict[str, str] | None:
+    """The address from `--from` JSON, with the --from-* flags (ADDRESS_FLAGS order) on top."""
+    address = load_address(source) if source else {}
+    address.update({member: value for member, value in zip(ADDRESS_FLAGS, flag_values)
+                    if value is not None})
+    return address or None
+
+
+def load_address(value: str) -> dict[str, str]:
+    """`--from @file.json`, `--from -` (stdin), a path, or inline JSON; refuses keys the
+    model's Address lacks and values that are not strings (a ZIP code as a number loses
+    its leading zeros)."""
+    source = value if value.lstrip().startswith("{") or value.startswith("@") or value == "-" \
+        else "@" + value
+    what = f"--from {value}"
+    address = common.load_json_argument(source, what)
+    if not isinstance(address, dict):
+        raise common.CliError(f"{what}: expected a JSON object of address fields",
+                              common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
+    for key, field_value in address.items():
+        if key not in ADDRESS_FLAGS:
+            raise common.CliError(f"{what}: unknown key {key!r} (the keys are {', '.join(ADDRESS_FLAGS)})",
+                                  common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
+        if not isinstance(field_value, str):
+            raise common.CliError(f"{what}: {key} must be a string, not {field_value!r}",
+                                  common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
+    return address
+
+
+def checked_request(action: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The request validated by the model, then the ship-from rules the model cannot say:
+    a two-letter country, and a US postal code with at least 5 digits."""
+    address = request.get("ShipFromAddress")
+    if isinstance(address, dict) and isinstance(address.get("CountryCode"), str):
+        address["CountryCode"] = address["CountryCode"].upper()
+    checked = common.validate_request("inbound", action, request, HINTS)
+    address = checked["ShipFromAddress"]
+    country = address["CountryCode"]
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        raise address_error("CountryCode", f"{country!r} is not a two-letter country code such as US")
+    if country == "US" and sum(c.isdigit() for c in address.get("PostalCode") or "") < US_POSTAL_DIGITS:
+        raise address_error("PostalCode", f"{address.get('PostalCode')!r}: a US postal code has at "
+                                          f"least {US_POSTAL_DIGITS} digits")
+    return checked
+
+
+def address_error(member: str, reason: str) -> common.CliError:
+    path = f"ShipFromAddress.{member}"
+    return common.CliError(f"{HINTS[path]} ({path}): {reason}", common.EXIT_BAD_PARAMETER,
+                           code="InvalidParameterValue")
+
+
+def canonical_status(value: str) -> str:
+    """A shipment status as the model spells it, whatever its case (`shipped` -> Shipped)."""
+    from ..api.inbound import SHIPMENT_STATUSES
+
+    for status in SHIPMENT_STATUSES:
+        if status.lower() == value.lower():
+            return status
+    raise common.bad_parameter("--status", value, f"expected one of {', '.join(SHIPMENT_STATUSES)}")
+
+
+def get_shipment(g: common.Globals, shipment_id: str) -> dict[str, Any]:
+    return g.call("inbound", "GetInboundShipmentData", {"ShipmentId": shipment_id})["ShipmentData"]
+
+
+def header_of(shipment: dict[str, Any]) -> dict[str, Any]:
+    """A shipment as read, as the PutInboundShipmentData request that would write it back."""
+    return {
+        "ShipmentId": shipment["ShipmentId"], "ShipmentName": shipment["ShipmentName"],
+        "DestinationFulfillmentCenter": shipment["DestinationFulfillmentCenter"],
+        "ShipFromAddress": shipment["ShipFromAddress"],
+        "LabelPrepPreference": LABEL_PREFERENCE_OF_TYPE.get(shipment.get("LabelPrepType") or ""),
+    }
+
+
+def show_shipment(g: common.Globals, shipment_id: str) -> None:
+    g.show(get_shipment(g, shipment_id))
+
+
+def show_items(g: common.Globals, shipment_id: str) -> None:
+    common.list_rows(g, "inbound", "ListInboundShipmentItems", {"ShipmentId": shipment_id},
+                     max_items=None, starting_token=None, page_size=None, no_paginate=False,
+                     columns=ITEM_COLUMNS)
