@@ -11,7 +11,7 @@ import typer
 
 from .. import __version__
 from . import common, inbound, inventory, items, server, status
-from . import configure, outbound
+from . import configure, demo, outbound
 from .common import EXIT_CODES_HELP, Globals
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(items.app, name="items")
 app.add_typer(server.app, name="server")
 app.add_typer(outbound.app, name="outbound")
 app.add_typer(configure.app, name="configure")
+app.command("demo", epilog=demo.EPILOG)(demo.demo)
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(inventory.app, name="inventory")
 app.command("status")(status.status)

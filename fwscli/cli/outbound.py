@@ -272,9 +272,10 @@ def is_final(status: str) -> bool:
 
 
 def poll_until(fetch: Callable[[], Any], status_of: Callable[[Any], str],
-               done: Callable[[str], bool], *, timeout: float, interval: float,
+               done: Callable[[Any], bool], *, timeout: float, interval: float,
                on_change: Callable[[str], None]) -> tuple[Any, str]:
-    """Fetch until done(status) or `timeout` seconds have passed; the last value and status."""
+    """Fetch until done(value) or `timeout` seconds have passed; the last value and its status.
+    on_change(status) is called with each status as it is first seen."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
@@ -284,7 +285,7 @@ def poll_until(fetch: Callable[[], Any], status_of: Callable[[Any], str],
             on_change(status)
             last = status
         remaining = deadline - time.monotonic()
-        if done(status) or remaining <= 0:
+        if done(value) or remaining <= 0:
             return value, status
         time.sleep(min(interval, remaining))
 
@@ -293,7 +294,8 @@ def follow_order(g: common.Globals, order_id: str, done: Callable[[str], bool], 
                  timeout: float, interval: float) -> tuple[dict[str, Any], str]:
     """Poll an order, telling stderr each status it is seen in."""
     return poll_until(lambda: get_order(g, order_id)["FulfillmentOrder"],
-                      lambda order: order["FulfillmentOrderStatus"], done,
+                      lambda order: order["FulfillmentOrderStatus"],
+                      lambda order: done(order["FulfillmentOrderStatus"]),
                       timeout=timeout, interval=interval,
                       on_change=lambda status: common.note(f"order {order_id}: {status}"))
 
