@@ -47,7 +47,9 @@ def write_wsdl(service: Service, location: str) -> bytes:
         f"document/literal. Sign each call with the AWSAccessKeyId, Timestamp and Signature "
         f"headers of http://security.amazonaws.com/doc/2007-01-01/.</wsdl:documentation>",
         "  <wsdl:types>",
-        f'    <xs:schema targetNamespace="{service.namespace}" elementFormDefault="qualified">',
+        # Namespaces declared again here: some tool-kits read the schema on its own.
+        f'    <xs:schema targetNamespace="{service.namespace}" elementFormDefault="qualified"',
+        f'        xmlns:xs="{XSD_NS}" xmlns:tns="{service.namespace}">',
     ]
     types = _TypeCollector()
     for operation in service.operations:
