@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
-Answer = tuple[int, str, bytes]  # status, Content-Type, body
+Answer = tuple[int, str, bytes, dict[str, str]]  # status, Content-Type, body, more headers
 
 
 def handles(request: Request) -> bool:
@@ -45,11 +45,11 @@ def handles(request: Request) -> bool:
 def serve(app: "FwsApp", request: Request, start_response: Callable) -> Iterable[bytes]:
     request_id = str(uuid.uuid4())
     if request.method == "POST":
-        status, content_type, payload = _call(app, request, request_id)
+        status, content_type, payload, extra = _call(app, request, request_id)
     else:
-        status, content_type, payload = _wsdl(request)
+        status, content_type, payload, extra = _wsdl(request)
     headers = [("Content-Type", content_type), ("Content-Length", str(len(payload))),
-               ("x-amzn-RequestId", request_id)]
+               ("x-amzn-RequestId", request_id), *extra.items()]
     if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
         headers.append(("Connection", "close"))  # Axis speaks HTTP/1.0 and reads until close
     start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}", headers)
@@ -75,15 +75,15 @@ def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
         result = app.execute(call.service, call.operation, callers[verified.access_key_id],
                              decoded, now=now, request_id=request_id)
         response = write_response(call.service, call.operation, result, request_id)
-        return 200, XML_CONTENT_TYPE, soap.write_envelope(response)
+        return 200, XML_CONTENT_TYPE, soap.write_envelope(response), {}
     except ApiError as error:
         error.request_id = request_id
         log.info("SOAP request %s failed: %s %s", request_id, error.code, error.message)
-        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id)
+        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id), error.headers
     except Exception:
         log.exception("SOAP request %s failed with an internal error", request_id)
         error = InternalError("We encountered an internal error. Please try again.")
-        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id)
+        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id), {}
 
 
 def _wsdl(request: Request) -> Answer:
@@ -93,9 +93,9 @@ def _wsdl(request: Request) -> Answer:
     except MissingParameter:
         urls = "\n".join(f"  {request.host_url}{s.name}?wsdl" for s in SERVICES)
         text = f"This server speaks three services; ask for one WSDL:\n{urls}\n"
-        return 400, "text/plain; charset=utf-8", text.encode("utf-8")
+        return 400, "text/plain; charset=utf-8", text.encode("utf-8"), {}
     # The SOAP address is this very URL without its query: SOAP calls are routed by body.
-    return 200, XML_CONTENT_TYPE, write_wsdl(service, request.base_url)
+    return 200, XML_CONTENT_TYPE, write_wsdl(service, request.base_url), {}
 
 
 def _body(request: Request, strict: bool = False) -> bytes:

@@ -87,7 +87,9 @@ def parse_request(body: bytes) -> SoapRequest:
     """Parse an envelope (no DTDs, no entities) and find what it asks of which service."""
     try:
         root = fromstring(body, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
+    except DefusedXmlException:
+        raise InvalidSOAPRequest("The request body may not declare a DTD or entities.") from None
+    except (ParseError, ValueError) as exc:
         raise InvalidSOAPRequest(f"The request body is not well-formed XML: {exc}") from None
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         raise InvalidSOAPRequest(f"The root element must be the SOAP 1.1 Envelope "

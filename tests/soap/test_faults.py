@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fwscli.api import SERVICES_BY_NAME
+from fwscli.api.errors import RequestThrottled
 from fwscli.service.handlers import HANDLERS
 from fwscli.wire.timestamps import format_timestamp
 
@@ -89,3 +90,19 @@ def test_axis_style_request_with_soapaction_and_text_xml(soap):
     assert response.status_code == 200
     assert response.headers["Connection"] == "close"
     assert response.headers["Content-Length"] == str(len(response.get_data()))
+
+
+class _Exhausted:
+    """A throttle whose buckets are empty (the real one is tested in tests/service)."""
+
+    def take(self, caller, operation, now):
+        error = RequestThrottled(f"Request rate exceeded for {operation.name}.")
+        error.headers["Retry-After"] = "2"
+        raise error
+
+
+def test_throttling_is_a_server_fault_with_retry_after(soap, frozen_app):
+    frozen_app.throttle = _Exhausted()
+    response = soap.call("outbound", "GetServiceStatus")
+    assert _fault(response).code == "aws:Server.RequestThrottled"
+    assert response.headers["Retry-After"] == "2"

@@ -79,7 +79,7 @@ def test_a_malformed_timestamp(soap):
     assert "Timestamp" in fault.string
 
 
-def test_no_security_header(soap, merchant):
+def test_no_security_header(soap):
     body = (b'<?xml version="1.0"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">'
             b'<env:Body><GetServiceStatus xmlns="http://fba-outbound.amazonaws.com/doc/2007-08-02/"/>'
             b"</env:Body></env:Envelope>")
