@@ -1,0 +1,140 @@
+"""`fws configure` through the real entry point: set/get/list with the source of every value
+(flag > env > file > default), profiles, private files, and the interactive questions."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+
+def listing(fws, *args: str, env=None) -> dict[str, dict]:
+    rows = fws.ok(*args, "configure", "list", "-o", "json", env=env).json()
+    return {row["Name"]: row for row in rows}
+
+
+def files(fws) -> tuple[Path, Path]:
+    base = Path(fws.env["XDG_CONFIG_HOME"]) / "fws"
+    return base / "config", base / "credentials"
+
+
+def test_sources_follow_the_precedence(embedded_fws):
+    fws = embedded_fws
+    config, credentials = files(fws)
+    fresh = listing(fws)
+    assert fresh["profile"] == {"Name": "profile", "Value": "default", "Source": "default", "Location": None}
+    assert fresh["region"]["Value"] == "us-east-1" and fresh["region"]["Source"] == "default"
+    assert fresh["endpoint_url"] == {"Name": "endpoint_url", "Value": None, "Source": "unset", "Location": None}
+
+    fws.ok("configure", "set", "region", "eu-west-1")
+    fws.ok("configure", "set", "access_key_id", "AKIDEXAMPLE12345")
+    fws.ok("configure", "set", "secret-access-key", "wJalrXUtnFEMI/K7MDENG")
+    from_files = listing(fws)
+    assert from_files["region"] == {"Name": "region", "Value": "eu-west-1", "Source": "config-file",
+                                    "Location": str(config)}
+    assert from_files["access_key_id"]["Value"] == "****************2345"
+    assert from_files["secret_access_key"]["Value"] == "****************DENG"
+    assert from_files["secret_access_key"]["Source"] == "credentials-file"
+    assert from_files["secret_access_key"]["Location"] == str(credentials)
+
+    from_env = listing(fws, env={"FWS_REGION": "ap-south-1"})
+    assert from_env["region"] == {"Name": "region", "Value": "ap-south-1", "Source": "env", "Location": "FWS_REGION"}
+    from_flag = listing(fws, "--region", "sa-east-1", env={"FWS_REGION": "ap-south-1"})
+    assert from_flag["region"]["Value"] == "sa-east-1" and from_flag["region"]["Source"] == "flag"
+    assert from_flag["output"]["Value"] == "json" and from_flag["output"]["Source"] == "flag"
+
+    table = fws.ok("configure", "list", "-o", "table").out
+    assert "wJalrXUtnFEMI" not in table and "****************DENG" in table
+    assert "embedded service" in fws.ok("configure", "list", "-o", "off").err
+
+    for path in (config, credentials):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config.parent.stat().st_mode) == 0o700
+
+
+def test_get_set_and_profiles(embedded_fws):
+    fws = embedded_fws
+    fws.ok("configure", "set", "output", "csv")
+    fws.ok("--profile", "team", "configure", "set", "endpoint_url", "http://fws.example:8080/")
+    fws.ok("configure", "set", "max_attempts", "5", "--profile", "team")  # global options anywhere
+
+    assert fws.ok("configure", "get", "output").out == "csv\n"
+    assert fws.ok("--profile", "team", "configure", "get", "endpoint-url").out == "http://fws.example:8080/\n"
+    assert fws.ok("configure", "get", "region", env={"FWS_PROFILE": "team", "FWS_REGION": "eu-west-1"}).out \
+        == "eu-west-1\n"
+    unset = fws.ok("configure", "get", "endpoint_url")
+    assert unset.out == "" and "not set" in unset.err
+    assert fws.ok("configure", "list-profiles", "-o", "json").json() == ["default", "team"]
+    assert fws.ok("configure", "list-profiles", "-o", "table").out.split() == ["default", "team"]
+    config, _ = files(fws)
+    assert "[profile team]" in config.read_text()
+
+    # An empty value clears a setting: the profile goes back to the embedded service.
+    fws.ok("--profile", "team", "configure", "set", "endpoint_url", "")
+    assert listing(fws, "--profile", "team")["endpoint_url"]["Source"] == "unset"
+
+    unknown = fws("--profile", "nope", "configure", "list")
+    assert unknown.code == 253 and "nope" in unknown.err
+    assert fws("--profile", "nope", "configure", "get", "region").code == 253
+
+
+@pytest.mark.parametrize("name, value, culprit", [
+    ("colour", "blue", "colour"),
+    ("output", "yaml", "yaml"),
+    ("retry_mode", "sometimes", "sometimes"),
+    ("max_attempts", "0", "max_attempts"),
+    ("read_timeout", "soon", "read_timeout"),
+    ("endpoint_url", "localhost:8080", "http"),
+    ("access_key_id", "AK ID", "access_key_id"),
+])
+def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
+    result = embedded_fws("configure", "set", name, value)
+    assert result.code == 252 and culprit in result.err
+    assert not files(embedded_fws)[0].exists()
+
+
+def test_interactive_keeps_what_enter_keeps(embedded_fws):
+    fws = embedded_fws
+    first = fws.ok("--profile", "work", "configure",
+                   input="AKIDWORK00001111\nsecret-of-work-9999\n\nhttp://127.0.0.1:9/\nyaml\njson\n")
+    assert "must be one of" in first.err  # "yaml" was asked again
+    values = listing(fws, "--profile", "work", env={})
+    assert values["access_key_id"]["Value"] == "****************1111"
+    assert values["region"]["Source"] == "default"
+    assert values["endpoint_url"]["Value"] == "http://127.0.0.1:9/"
+    assert values["output"]["Value"] == "json"
+
+    again = fws.ok("--profile", "work", "configure", input="\n\neu-central-1\n\n\n")
+    assert "[****************1111]" in again.err and "[****************9999]" in again.err
+    assert "secret-of-work" not in again.err
+    after = listing(fws, "--profile", "work")
+    assert after["region"]["Value"] == "eu-central-1"
+    assert after["access_key_id"]["Value"] == "****************1111"
+    assert fws.ok("--profile", "work", "configure", input="\n" * 5).err.endswith("unchanged\n")
+
+    cron = fws("configure", input="")
+    assert cron.code == 2 and "configure set" in cron.err
+
+
+def test_a_configured_profile_reaches_a_live_server(embedded_fws, server, merchant):
+    fws = embedded_fws
+    fws.ok("--profile", "live", "configure", "set", "endpoint_url", server.url)
+    fws.ok("--profile", "live", "configure", "set", "access_key_id", merchant.access_key_id)
+    fws.ok("--profile", "live", "configure", "set", "secret_access_key", merchant.secret_access_key)
+    fws.ok("--profile", "live", "items", "register", "VIA-PROFILE", "-o", "off")
+    assert [row["MerchantSKU"] for row in fws.ok("--profile", "live", "items", "list", "-o", "json").json()] \
+        == ["VIA-PROFILE"]
+    # The default profile still talks to the embedded service, which has no such item.
+    assert fws.ok("items", "list", "-o", "json").json() == []
+
+    env_wins = listing(fws, "--profile", "live", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9/"})
+    assert env_wins["endpoint_url"]["Source"] == "env"
+    assert env_wins["profile"]["Source"] == "flag"
+
+
+def test_list_against_the_environment_of_a_live_server(remote_fws):
+    values = listing(remote_fws)
+    assert values["endpoint_url"]["Source"] == "env" and values["endpoint_url"]["Location"] == "FWS_ENDPOINT_URL"
+    assert values["access_key_id"]["Location"] == "FWS_ACCESS_KEY_ID"
+    assert values["secret_access_key"]["Value"].startswith("****************")
