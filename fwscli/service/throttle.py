@@ -3,17 +3,9 @@
 Every server process on every machine draws from the same buckets, so the limit holds
 however the service is scaled out; process memory would multiply it by the process count.
 
-Classes come from the API model: operations marked `read_only` draw from the merchant's
-"read" bucket, every other one from its "write" bucket. Defaults (`fws server start`
-changes them with --read-rate/--read-burst/--write-rate/--write-burst or FWS_THROTTLE_*):
-
-* read:  20 requests/s restored, bursts of 100
-* write: 10 requests/s restored, bursts of 50
-
-They are generous next to what one merchant's integration needs, and low enough that a
-runaway loop is slowed down instead of starving the other merchants. A request over the
-limit is answered 503 `RequestThrottled` with `Retry-After` (whole seconds, as HTTP
-wants), which the fws client honours.
+Limits and their defaults (read 20/s in bursts of 100, write 10/s in bursts of 50) are in
+`limits.py`. A request over the limit is answered 503 `RequestThrottled` with `Retry-After`
+(whole seconds, as HTTP wants), which the fws client honours.
 
 A bucket is stored as `full_at`, the moment it would be full again (the "theoretical
 arrival time" of GCRA): at time t it holds `burst - max(0, full_at - t) * rate` tokens.
@@ -28,7 +20,6 @@ measures it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 
@@ -40,30 +31,11 @@ from ..api.shapes import Operation
 from ..store.database import Database
 from ..store.schema import throttle_buckets
 from ..warehouse.context import Caller
+from .limits import DEFAULT_LIMITS, READ, WRITE, Limit
 
 _b = throttle_buckets.c
 # Float sums of many intervals drift by ulps; never refuse a request over such dust.
 _EPSILON = 1e-9
-
-
-@dataclass(frozen=True)
-class Limit:
-    rate: float  # tokens restored per second
-    burst: int   # tokens in a full bucket: requests that may arrive at once
-
-    def __post_init__(self) -> None:
-        if self.rate <= 0 or self.burst < 1:
-            raise ValueError(f"a throttle needs a positive rate and a burst of at least 1, "
-                             f"not rate {self.rate} and burst {self.burst}")
-
-    @property
-    def interval(self) -> float:
-        return 1.0 / self.rate
-
-
-READ, WRITE = "read", "write"
-DEFAULT_LIMITS: Mapping[str, Limit] = {READ: Limit(rate=20, burst=100),
-                                       WRITE: Limit(rate=10, burst=50)}
 
 
 def operation_class(operation: Operation) -> str:

@@ -11,7 +11,8 @@ import pytest
 from fwscli.api import SERVICES_BY_NAME
 from fwscli.api.errors import RequestThrottled
 from fwscli.service.app import FwsApp
-from fwscli.service.throttle import DEFAULT_LIMITS, Limit, Throttle, operation_class
+from fwscli.service.limits import DEFAULT_LIMITS, Limit
+from fwscli.service.throttle import Throttle, operation_class
 from fwscli.store.database import Database
 from fwscli.warehouse.context import Caller
 from fwscli.wire.xml import read_error
