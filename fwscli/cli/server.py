@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Optional
+from typing import List, Optional
 
 import typer
+
+from ..service.limits import DEFAULT_LIMITS, Limit
 
 app = typer.Typer(help="Run the FWS-compatible service and manage its database.",
                   no_args_is_help=True)
@@ -30,24 +32,75 @@ def _open(url: Optional[str], *, create: bool):
         raise typer.Exit(EXIT_CONFIG)
 
 
+def _globals(ctx: typer.Context):
+    """The global options (--region, -o: `fws` hoists them in front of the command)."""
+    from .common import Globals
+
+    return ctx.obj if isinstance(ctx.obj, Globals) else Globals()
+
+
 @app.command()
 def start(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    ctx: typer.Context,
+    bind: Optional[List[str]] = typer.Option(
+        None, "--bind", "-b", envvar="FWS_SERVER_BIND",
+        help="HOST:PORT (or unix:PATH) to listen on; repeat for several. "
+             "Default: --host:--port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (without --bind)."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on (without --bind)."),
+    workers: int = typer.Option(2, "--workers", "-w", min=1, envvar="FWS_SERVER_WORKERS",
+                                help="Worker processes."),
+    threads: int = typer.Option(4, "--threads", min=1, envvar="FWS_SERVER_THREADS",
+                                help="Requests served at once by each worker."),
     database: Optional[str] = DatabaseOption,
-    region: str = typer.Option("us-east-1", "--region", help="SigV4 region the service signs for."),
+    warehouse_mode: str = typer.Option(
+        "auto", "--warehouse-mode", envvar="FWS_WAREHOUSE_MODE",
+        help="Who moves orders and shipments along: 'auto' (the simulation clock) or "
+             "'manual' (operators, with fws ops)."),
+    throttle: bool = typer.Option(True, "--throttle/--no-throttle", envvar="FWS_THROTTLE",
+                                  help="Throttle each merchant's requests (503 RequestThrottled)."),
+    read_rate: float = typer.Option(DEFAULT_LIMITS["read"].rate, "--read-rate", min=0.001,
+                                    envvar="FWS_THROTTLE_READ_RATE",
+                                    help="Read requests per second restored to each merchant."),
+    read_burst: int = typer.Option(DEFAULT_LIMITS["read"].burst, "--read-burst", min=1,
+                                   envvar="FWS_THROTTLE_READ_BURST",
+                                   help="Read requests a merchant may send at once."),
+    write_rate: float = typer.Option(DEFAULT_LIMITS["write"].rate, "--write-rate", min=0.001,
+                                     envvar="FWS_THROTTLE_WRITE_RATE",
+                                     help="Write requests per second restored to each merchant."),
+    write_burst: int = typer.Option(DEFAULT_LIMITS["write"].burst, "--write-burst", min=1,
+                                    envvar="FWS_THROTTLE_WRITE_BURST",
+                                    help="Write requests a merchant may send at once."),
 ) -> None:
-    """Serve the inbound, outbound and inventory APIs over HTTP."""
+    """Serve the inbound, outbound and inventory APIs over HTTP, under gunicorn.
+
+    The region requests are signed for is the global --region (default us-east-1).
+    SIGTERM stops gracefully: requests in flight are answered first. GET /ping answers
+    200 OK while the database answers, 503 otherwise.
+    """
     import logging
 
-    from werkzeug.serving import run_simple
+    from ..service.app import WAREHOUSE_MODES
+    from ..service.serve import AppSettings, serve
 
-    from ..service.app import FwsApp
-
+    if warehouse_mode not in WAREHOUSE_MODES:
+        raise typer.BadParameter(f"must be one of {', '.join(WAREHOUSE_MODES)}",
+                                 param_hint="--warehouse-mode")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each worker's schema check
+    # Created or checked here, once, so a stale schema stops the start with its message
+    # instead of failing every worker; the workers open their own engines after the fork.
     db = _open(database, create=True)
-    typer.echo(f"fws: serving on http://{host}:{port}/ (database {db.engine.url.render_as_string()})", err=True)
-    run_simple(host, port, FwsApp(db, region=region), threaded=True)
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.dispose()
+    limits = {"read": Limit(read_rate, read_burst), "write": Limit(write_rate, write_burst)}
+    settings = AppSettings(database_url=url, region=_globals(ctx).region or "us-east-1",
+                           warehouse_mode=warehouse_mode, throttle=limits if throttle else None)
+    addresses = list(bind) if bind else [f"{host}:{port}"]
+    typer.echo(f"fws: serving on {', '.join(addresses)} with {workers} workers x {threads} "
+               f"threads (database {db.engine.url.render_as_string()}, "
+               f"throttling {'on' if throttle else 'off'})", err=True)
+    serve(settings, bind=addresses, workers=workers, threads=threads)
 
 
 @app.command()
@@ -72,17 +125,17 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
 
 @app.command("create-merchant")
 def create_merchant(
+    ctx: typer.Context,
     name: str = typer.Argument(..., help="The merchant's name."),
     database: Optional[str] = DatabaseOption,
-    output: str = typer.Option("text", "-o", "--output", help="text or json"),
 ) -> None:
-    """Create a merchant and print its new access key id and secret."""
+    """Create a merchant and print its new access key id and secret (JSON with -o json)."""
     from ..warehouse import accounts
 
     db = _open(database, create=True)
     with db.write() as conn:
         credentials = accounts.create_merchant(conn, name, datetime.now(timezone.utc))
-    if output == "json":
+    if _globals(ctx).output == "json":
         typer.echo(json.dumps({"AccessKeyId": credentials.access_key_id,
                                "SecretAccessKey": credentials.secret_access_key}))
     else:

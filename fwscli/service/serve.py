@@ -1,0 +1,76 @@
+"""Serving the WSGI app under gunicorn, for `fws server start`.
+
+The master process only listens and supervises; each worker builds its own app after the
+fork (`load` runs in the worker), because database engines and their pooled connections
+must not be shared across a fork. Workers are gthread workers: several requests at once
+per process, which suits a service that mostly waits on its database.
+
+SIGTERM (or SIGINT) is gunicorn's graceful stop: listeners close at once, requests in
+flight run to completion (up to `graceful_timeout`), idle keep-alive connections are
+closed. Each request is logged on one access-log line that ends with its RequestId.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from gunicorn.app.base import BaseApplication
+
+from ..store.migrations import open_database
+from .app import FwsApp
+from .limits import Limit
+from .throttle import Throttle
+
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms RequestId=%({x-amzn-requestid}o)s'
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """What each worker needs to build its app."""
+
+    database_url: str
+    region: str = "us-east-1"
+    warehouse_mode: str = "auto"
+    throttle: Mapping[str, Limit] | None = None  # None: no throttling
+
+
+def build_app(settings: AppSettings) -> FwsApp:
+    # create=False: the master created or checked the schema; a worker never migrates,
+    # and refuses to serve a schema that went stale since (SchemaOutOfDate).
+    db = open_database(settings.database_url, create=False)
+    throttle = Throttle(db, settings.throttle) if settings.throttle is not None else None
+    return FwsApp(db, region=settings.region, throttle=throttle,
+                  warehouse_mode=settings.warehouse_mode)
+
+
+class FwsServer(BaseApplication):
+    def __init__(self, settings: AppSettings, options: Mapping[str, Any]):
+        self.settings = settings
+        self.options = dict(options)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> FwsApp:
+        return build_app(self.settings)
+
+
+def serve(settings: AppSettings, *, bind: list[str], workers: int, threads: int,
+          graceful_timeout: float = 30) -> None:
+    """Run gunicorn in the foreground until it is told to stop."""
+    FwsServer(settings, {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "graceful_timeout": graceful_timeout,
+        "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "errorlog": "-",
+        "proc_name": "fws",
+        # One fixed control-socket path per user would be fought over by several servers.
+        "control_socket_disable": True,
+    }).run()
