@@ -101,3 +101,13 @@ def other_client(server, other_merchant):
     from .http import SignedClient
 
     return SignedClient(server.url, other_merchant.access_key_id, other_merchant.secret_access_key)
+
+
+@pytest.fixture
+def production_server(db, merchant, tmp_path):
+    """`fws server start` (gunicorn, 2 workers x 4 threads) as a subprocess on this test's
+    database, where `merchant` exists; see tests/production.py."""
+    from .production import ServerProcess, served_url
+
+    with ServerProcess(served_url(db), tmp_path) as server:
+        yield server

@@ -1,0 +1,102 @@
+"""`fws server start` as a real subprocess (gunicorn, its own process group, a free port),
+for the tests of the production service. Other suites (the CLI's) can start one the same way:
+
+    with ServerProcess(served_url(db), tmp_path) as server:
+        ... server.url ...
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+from fwscli.store.database import Database
+
+FWS = str(Path(sys.executable).with_name("fws"))
+START_TIMEOUT = 30.0
+
+
+def served_url(db: Database) -> str:
+    """A URL that another process can open to reach the same data as `db` (for PostgreSQL,
+    the test's own schema, through libpq's `options`)."""
+    if not db.schema:
+        return db.url
+    return f"{db.url}?options={quote(f'-csearch_path={db.schema}')}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    def __init__(self, database_url: str, logs: Path, *args: str, workers: int = 2,
+                 threads: int = 4, name: str = "server"):
+        self.database_url = database_url
+        self.args = [*args, "--workers", str(workers), "--threads", str(threads)]
+        self.stdout_path = logs / f"{name}.out"
+        self.stderr_path = logs / f"{name}.err"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "ServerProcess":
+        env = {name: value for name, value in os.environ.items() if not name.startswith("FWS_")}
+        with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
+            # A session of its own: a crash test kills the master and its workers together.
+            self.process = subprocess.Popen(
+                [FWS, "server", "start", "--bind", f"127.0.0.1:{self.port}",
+                 "--database", self.database_url, *self.args],
+                stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self._wait_until_healthy()
+        return self
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fws server start exited {self.process.returncode}:\n{self.stderr}")
+            try:
+                if requests.get(self.url + "ping", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"fws server start did not answer /ping in {START_TIMEOUT} s:\n{self.stderr}")
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM, gunicorn's graceful stop; the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: a crash, nothing cleaned up."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # every process of the group has exited already
+        self.process.wait(10)
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    @property
+    def access_log(self) -> str:
+        return self.stdout_path.read_text(errors="replace")
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.kill()

@@ -1,0 +1,304 @@
+"""The production service: `fws server start` (gunicorn, several workers) on SQLite and on
+PostgreSQL — a lifecycle scenario, graceful SIGTERM, crash safety under SIGKILL, throttling
+shared by two servers, and the stale-schema refusal."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from typing import Iterator
+from urllib.parse import quote, urlencode
+
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotoCredentials
+from sqlalchemy import func, select, text
+
+from fwscli.api import SERVICES_BY_NAME
+from fwscli.client.client import Client
+from fwscli.client.session import Credentials, Session
+from fwscli.store.database import Database
+from fwscli.store.migrations import current_revision, drop_schema, head_revision, upgrade
+from fwscli.store.schema import fulfillment_order_items, fulfillment_orders
+from fwscli.wire.query import encode_request
+from fwscli.wire.xml import read_error
+
+from ..conftest import TEST_DATABASE_URL
+from ..http import SignedClient
+from ..production import FWS, ServerProcess, served_url
+from .samples import order, shipment
+
+SKUS = [f"SKU-{n}" for n in range(5)]
+
+
+def client_of(server: ServerProcess, merchant) -> Client:
+    return Client(Session(endpoint_url=server.url,
+                          credentials=Credentials(merchant.access_key_id, merchant.secret_access_key)))
+
+
+def register(client: Client, *skus: str) -> None:
+    client.call("inbound", "GetFulfillmentIdentifier", {"MerchantItem": [
+        {"ASIN": f"B00000{n:04d}", "Condition": "NewItem", "MerchantSKU": sku}
+        for n, sku in enumerate(skus)]})
+
+
+def order_with_items(order_id: str, n: int) -> dict:
+    """Order `n` has n % 5 + 1 items: a half-written one would show."""
+    return order(order_id, *[(SKUS[i], i + 1) for i in range(n % 5 + 1)])
+
+
+def whole_orders(db: Database) -> dict[str, int]:
+    """Item count of each order in the database."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(fulfillment_orders.c.merchant_order_id, func.count(fulfillment_order_items.c.id))
+            .outerjoin(fulfillment_order_items, fulfillment_order_items.c.order_pk == fulfillment_orders.c.id)
+            .group_by(fulfillment_orders.c.merchant_order_id))
+        return dict(rows.all())
+
+
+# --- the scenario -------------------------------------------------------------------------
+
+def lifecycle_scenario(client: Client) -> None:
+    """Catalog, inbound, inventory and outbound, as one merchant's integration would go.
+
+    Over the signed HTTP client; the same scenario through the `fws` CLI can be added next
+    to it as `test_cli_lifecycle_on_production_server`, using the `production_server`
+    fixture (tests/conftest.py).
+    """
+    for service in ("inbound", "outbound", "inventory"):
+        assert "service available" in client.call(service, "GetServiceStatus")["Status"]
+    register(client, "SKU-A", "SKU-B")
+    client.call("inbound", "PutInboundShipment", shipment("FBA-PROD-1", ("SKU-A", 10), ("SKU-B", 4)))
+    client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "FBA-PROD-1", "ShipmentStatus": "Shipped"})
+    listed = client.call("inbound", "ListInboundShipments", {"ShipmentStatus": ["Shipped"]})
+    assert [s["ShipmentId"] for s in listed["ShipmentData"]] == ["FBA-PROD-1"]
+    supply = client.call("inventory", "GetInventorySupply", {"MerchantSKU": ["SKU-A", "SKU-B"]})
+    assert [s["TotalSupplyQuantity"] for s in supply["MerchantSKUSupply"]] == [10, 4]
+
+    for n in range(5):
+        client.call("outbound", "CreateFulfillmentOrder", order(f"PROD-{n}", ("SKU-A", 1), ("SKU-B", 1)))
+    client.call("outbound", "CreateFulfillmentOrder", order("PROD-0", ("SKU-A", 1), ("SKU-B", 1)))
+    # Tokens are signed with the secret every worker shares: any worker continues a list.
+    page = client.call("outbound", "ListAllFulfillmentOrders", {"NumberOfResultsRequested": 2})
+    seen = [o["MerchantFulfillmentOrderId"] for o in page["FulfillmentOrder"]]
+    while page["HasNext"]:
+        page = client.call("outbound", "ListAllFulfillmentOrdersByNextToken", {"NextToken": page["NextToken"]})
+        seen += [o["MerchantFulfillmentOrderId"] for o in page["FulfillmentOrder"]]
+    assert seen == [f"PROD-{n}" for n in range(5)]
+    client.call("outbound", "CancelFulfillmentOrder", {"MerchantFulfillmentOrderId": "PROD-4"})
+    got = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "PROD-4"})
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Cancelled"
+
+
+@pytest.mark.slow
+def test_lifecycle_on_two_workers_then_sigterm(production_server, merchant):
+    with client_of(production_server, merchant) as client:
+        lifecycle_scenario(client)
+    signed = SignedClient(production_server.url, merchant.access_key_id, merchant.secret_access_key)
+    reply = signed.raw("outbound", "GetServiceStatus", [])
+    request_id = reply.headers["x-amzn-RequestId"]
+    assert production_server.terminate() == 0
+    # One access-log line per request, carrying its RequestId.
+    assert f'"POST / HTTP/1.1" 200 ' in production_server.access_log
+    assert f"RequestId={request_id}" in production_server.access_log
+
+
+# --- graceful stop ------------------------------------------------------------------------
+
+def signed_request(server: ServerProcess, merchant, action: str, request: dict) -> bytes:
+    """The raw bytes of a SigV4-signed form POST, to be sent in pieces."""
+    operation = SERVICES_BY_NAME["outbound"].operation(action)
+    params = [("Action", action), ("Version", "2007-08-02")] + encode_request(operation, request)
+    body = urlencode(params, quote_via=quote, safe="-_.~")
+    signed = AWSRequest(method="POST", url=server.url, data=body,
+                        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(BotoCredentials(merchant.access_key_id, merchant.secret_access_key), "fws",
+              "us-east-1").add_auth(signed)
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.prepare().headers.items())
+    return (f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n{headers}"
+            f"Connection: close\r\n\r\n{body}").encode()
+
+
+def read_reply(sock: socket.socket) -> tuple[int, bytes]:
+    with sock:
+        reply = http.client.HTTPResponse(sock)
+        reply.begin()
+        return reply.status, reply.read()
+
+
+@pytest.mark.slow
+def test_sigterm_answers_every_request_in_flight(db, merchant, tmp_path):
+    with ServerProcess(served_url(db), tmp_path, "--no-throttle") as server:
+        with client_of(server, merchant) as client:
+            register(client, *SKUS)
+        # Four requests whose bodies are half sent: a worker thread is inside each of them.
+        requests_ = [signed_request(server, merchant, "CreateFulfillmentOrder",
+                                    order_with_items(f"FLIGHT-{n}", n)) for n in range(4)]
+        sockets = [socket.create_connection(("127.0.0.1", server.port)) for _ in requests_]
+        for sock, raw in zip(sockets, requests_):
+            sock.sendall(raw[:-40])
+        time.sleep(0.5)
+        server.process.send_signal(15)
+        time.sleep(1.0)
+        for sock, raw in zip(sockets, requests_):
+            sock.sendall(raw[-40:])
+        replies = [read_reply(sock) for sock in sockets]
+        assert server.process.wait(30) == 0
+    assert [status for status, _ in replies] == [200] * 4, replies
+    orders = whole_orders(db)
+    assert {f"FLIGHT-{n}": n % 5 + 1 for n in range(4)}.items() <= orders.items()
+
+
+# --- crash safety -------------------------------------------------------------------------
+
+def send_creates(server: ServerProcess, merchant, ids: Iterator[tuple[int, str]], answered: list[str],
+                 failures: list[str]) -> None:
+    """Create orders until the ids run out or the server is gone."""
+    client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+    for n, order_id in ids:
+        try:
+            client.call("outbound", "CreateFulfillmentOrder", order_with_items(order_id, n))
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            return  # killed under our feet
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            failures.append(f"{order_id}: {error!r}")
+            return
+        answered.append(order_id)
+
+
+@pytest.mark.slow
+def test_sigkill_during_creates_leaves_each_order_whole_or_absent(db, merchant, tmp_path):
+    ids = [(n, f"CRASH-{n}") for n in range(3000)]
+    answered: list[str] = []
+    failures: list[str] = []
+    server = ServerProcess(served_url(db), tmp_path, "--no-throttle", name="crashed").start()
+    try:
+        with client_of(server, merchant) as client:
+            register(client, *SKUS)
+        queue = iter(ids)
+        lock = threading.Lock()
+
+        def locked():
+            while True:
+                with lock:
+                    item = next(queue, None)
+                if item is None:
+                    return
+                yield item
+
+        senders = [threading.Thread(target=send_creates, args=(server, merchant, locked(), answered, failures))
+                   for _ in range(6)]
+        for sender in senders:
+            sender.start()
+        deadline = time.monotonic() + 20
+        while len(answered) < 150 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.kill()
+        for sender in senders:
+            sender.join(30)
+    finally:
+        server.kill()
+    assert not failures
+    assert len(answered) >= 150
+
+    orders = whole_orders(db)
+    expected = {order_id: n % 5 + 1 for n, order_id in ids}
+    assert set(answered) <= set(orders)
+    assert all(orders[order_id] == expected[order_id] for order_id in orders), "a half-written order"
+    if db.is_sqlite:
+        with db.read() as conn:
+            assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+    # Restarted, the same creates sent again (as a client retries) complete the set.
+    with ServerProcess(served_url(db), tmp_path, "--no-throttle", name="restarted") as server:
+        retry = iter(ids[:len(orders) + 50])
+        send_creates(server, merchant, retry, answered, failures)
+    assert not failures
+    orders = whole_orders(db)
+    assert {order_id: expected[order_id] for _, order_id in ids[:len(orders)]} == orders
+
+
+# --- throttling across servers ------------------------------------------------------------
+
+@pytest.mark.slow
+def test_two_servers_share_the_throttle_and_the_client_rides_it_out(db, merchant, tmp_path):
+    limits = ("--write-rate", "10", "--write-burst", "5")
+    url = served_url(db)
+    with ServerProcess(url, tmp_path, *limits, workers=1, name="a") as a, \
+            ServerProcess(url, tmp_path, *limits, workers=1, name="b") as b:
+        with client_of(a, merchant) as client:
+            register(client, *SKUS)
+        time.sleep(1)  # the bucket full again after the registration
+        raw = [SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+               for server in (a, b)]
+        started = time.monotonic()
+        replies = []
+        for n in range(16):
+            params = [("Action", "GetFulfillmentIdentifierForMSKU"), ("MerchantSKU.1", f"BURST-{n}")]
+            replies.append((n % 2, raw[n % 2].send("inbound", params)))
+        elapsed = time.monotonic() - started
+        allowed = [reply for _, reply in replies if reply.status == 200]
+        throttled = [(server, reply) for server, reply in replies if reply.status == 503]
+        assert len(allowed) + len(throttled) == 16
+        assert 5 <= len(allowed) <= 5 + 10 * elapsed + 1
+        assert {server for server, _ in throttled} == {0, 1}
+        for _, reply in throttled:
+            assert read_error(reply.body).code == "RequestThrottled"
+            assert int(reply.headers["Retry-After"]) >= 1
+
+        # The fws client waits as told and retries: the work completes, no error shown.
+        done: list[str] = []
+        errors: list[Exception] = []
+
+        def work(server: ServerProcess, prefix: str) -> None:
+            with client_of(server, merchant) as client:
+                for n in range(12):
+                    try:
+                        client.call("outbound", "CreateFulfillmentOrder", order_with_items(f"{prefix}-{n}", n))
+                    except Exception as error:  # noqa: BLE001 - reported by the test
+                        errors.append(error)
+                        return
+                    done.append(f"{prefix}-{n}")
+
+        workers = [threading.Thread(target=work, args=(server, name)) for server, name in ((a, "A"), (b, "B"))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+    assert errors == []
+    orders = whole_orders(db)
+    assert all(orders[f"{prefix}-{n}"] == n % 5 + 1 for prefix in "AB" for n in range(12))
+
+
+# --- schema revisions ---------------------------------------------------------------------
+
+@pytest.fixture
+def old_database(db, tmp_path):
+    """A database of this test's kind at the first schema revision."""
+    if db.is_sqlite:
+        old = Database(str(tmp_path / "old.db"))
+    else:
+        old = Database(TEST_DATABASE_URL, schema=f"old_{uuid.uuid4().hex[:12]}")
+    upgrade(old, "0001")
+    yield old
+    drop_schema(old)
+    old.dispose()
+
+
+def test_start_refuses_a_stale_schema_until_upgraded(old_database, tmp_path):
+    url = served_url(old_database)
+    started = subprocess.run([FWS, "server", "start", "--database", url, "--port", "1"],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 253
+    assert "fws server upgrade" in started.stderr
+    upgraded = subprocess.run([FWS, "server", "upgrade", "--database", url],
+                              capture_output=True, text=True, timeout=60)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert current_revision(old_database) == head_revision()
