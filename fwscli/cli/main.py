@@ -11,7 +11,7 @@ import typer
 
 from .. import __version__
 from . import common, inbound, inventory, items, server, status
-from . import configure, demo, outbound
+from . import configure, demo, imports, outbound
 from .common import EXIT_CODES_HELP, Globals
 
 app = typer.Typer(
@@ -30,6 +30,10 @@ app.command("demo", epilog=demo.EPILOG)(demo.demo)
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(inventory.app, name="inventory")
 app.command("status")(status.status)
+outbound.app.command("import")(imports.outbound_import)
+outbound.app.command("export")(imports.outbound_export)
+items.app.command("import")(imports.items_import)
+inbound.app.command("import")(imports.inbound_import)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,47 @@
+"""The per-row results file (`--results FILE`, `-` for stdout): CSV, one line per row of
+the input, written as outcomes arrive.
+
+  Row        the row's line in the input
+  <key>      the unit it belongs to (MerchantFulfillmentOrderId, ShipmentId, MerchantSKU)
+  Outcome    ok (the service confirmed it now), done-before (confirmed by an earlier run of
+             the same file: not sent again), failed (the service refused it; run again
+             after fixing the cause), invalid (refused before sending, or not sent because
+             another row of its unit was)
+  RequestId  of the answer that confirmed or refused it
+  Error      why it failed or is invalid
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from typing import TextIO
+
+OK, DONE_BEFORE, FAILED, INVALID = "ok", "done-before", "failed", "invalid"
+OUTCOMES = (OK, DONE_BEFORE, FAILED, INVALID)
+
+
+class Results:
+    """Counts outcomes, and writes them to `path` when one is given."""
+
+    def __init__(self, path: str | None, key_column: str):
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+        self._stream: TextIO | None = None
+        self._writer = None
+        if path is not None:
+            self._stream = sys.stdout if path == "-" else open(path, "w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._stream, lineterminator="\n")
+            self._writer.writerow(["Row", key_column, "Outcome", "RequestId", "Error"])
+
+    def add(self, rows: list[int], key: str | None, outcome: str, request_id: str | None = None,
+            error: str | None = None) -> None:
+        self.counts[outcome] += len(rows)
+        if self._writer is not None:
+            for row in rows:
+                self._writer.writerow([row, key or "", outcome, request_id or "", error or ""])
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
+            if self._stream is not sys.stdout:
+                self._stream.close()

@@ -1,0 +1,275 @@
+"""Reading an import file (or stdin) into records: CSV or JSON lines, in any encoding.
+
+A record is what one CSV row or one JSON line holds, split into the unit's own values and
+the values of its lines (an order's items), keyed by column (`layout.py`). The bytes are
+hashed as they are read: the hash names the file in the journal, whatever its name.
+
+Text is UTF-8 by default, with or without a byte-order mark; `encoding` reads others
+(merchants' spreadsheets write cp1252 and cp932).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from .layout import Layout, Problem, Value, split_list
+
+FORMATS = ("csv", "jsonl")
+_JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+_CSV_SUFFIXES = {".csv", ".txt"}
+FILE_COLUMN = "-"  # the column of a problem that is about the whole line or file
+
+
+class SourceError(Exception):
+    """The input cannot be opened, or its format or encoding is unknown."""
+
+
+@dataclass
+class Record:
+    line: int
+    unit: dict[str, Value]
+    lines: list[dict[str, Value]]  # one per line of the unit: a CSV row has one
+    whole: bool  # a JSON line is a whole unit; CSV rows of one unit may be many
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Hashing(io.RawIOBase):
+    """A binary stream that hashes the bytes read through it."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        self.sha256.update(data)
+        buffer[:len(data)] = data
+        return len(data)
+
+
+class Source:
+    """The input as text, with its format chosen and its content hashed as it is read."""
+
+    def __init__(self, path: str, encoding: str | None = None, fmt: str | None = None):
+        self.name = "<stdin>" if path == "-" else path
+        try:
+            raw = sys.stdin.buffer if path == "-" else Path(path).expanduser().open("rb")
+        except OSError as error:
+            raise SourceError(f"cannot read {path}: {error.strerror}") from None
+        self._hashing = _Hashing(raw)
+        self._buffer = io.BufferedReader(self._hashing)
+        self.encoding = _text_encoding(encoding)
+        self.format = fmt or _format_of(path, self._buffer)
+        if self.format not in FORMATS:
+            raise SourceError(f"unknown format {self.format!r}: one of {', '.join(FORMATS)}")
+        # newline="": the csv module reads the line ends itself (quoted cells may hold them).
+        self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="")
+
+    def digest(self) -> str:
+        """The SHA-256 of every byte read so far (the whole input, once it is read)."""
+        return self._hashing.sha256.hexdigest()
+
+    def close(self) -> None:
+        if self._hashing.raw is not sys.stdin.buffer:
+            self._hashing.raw.close()
+
+
+def _text_encoding(encoding: str | None) -> str:
+    try:
+        name = codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r}") from None
+    # A UTF-8 byte-order mark (Excel writes one) is not part of the first column's name.
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _format_of(path: str, buffer: io.BufferedReader) -> str:
+    suffix = Path(path).suffix.lower() if path != "-" else ""
+    if suffix in _JSON_SUFFIXES:
+        return "jsonl"
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    # stdin or an unknown extension: a JSON line starts with "{", a CSV header never does.
+    start = buffer.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "jsonl" if start.startswith(b"{") else "csv"
+
+
+class CsvReader:
+    """Records from CSV with a header of column names.
+
+    `problems` holds what is wrong with the file rather than a row — unknown or repeated
+    columns, required columns missing, text that cannot be decoded: a file with any cannot
+    be imported, whatever rows are skipped. Columns in `absent` are not reported again on
+    every row.
+    """
+
+    def __init__(self, source: Source, layout: Layout):
+        self.source = source
+        self.layout = layout
+        self.problems: list[Problem] = []
+        self._reader = csv.reader(source.text, strict=True)
+        self._columns: list[str] = []
+        self.absent: frozenset[str] = frozenset()
+        header = self._read_header()
+        if header is not None:
+            self._columns = self._header_columns(header)
+
+    def _read_header(self) -> list[str] | None:
+        try:
+            return next(self._reader, None)
+        except (UnicodeDecodeError, csv.Error) as error:
+            self.problems.append(_unreadable(1, error, self.source))
+            return None
+
+    def _header_columns(self, header: list[str]) -> list[str]:
+        columns, seen = [], {}
+        for name in (cell.strip() for cell in header):
+            column = self.layout.column(name)
+            if column is None:
+                self.problems.append(Problem(1, name, None, "unknown column"))
+            elif column and column in seen:
+                self.problems.append(Problem(1, name, None, f"the column is given twice "
+                                                            f"(also as {seen[column]})"))
+                column = ""
+            elif column:
+                seen[column] = name
+            columns.append(column or "")
+        required = self.layout.unit.required_columns()
+        if self.layout.line is not None:
+            required += self.layout.line.required_columns()
+        self.absent = frozenset(column for column in required if column not in seen)
+        self.problems += [Problem(1, column, None, "a required column is missing")
+                          for column in sorted(self.absent)]
+        return columns
+
+    def __iter__(self) -> Iterator[Record]:
+        if not self._columns:
+            return
+        columns, layout = self._columns, self.layout
+        repeated = {leaf.column for part in (layout.unit, layout.line) if part
+                    for leaf in part.leaves if leaf.member.repeated}
+        last = self._reader.line_num
+        while True:
+            try:
+                row = next(self._reader, None)
+            except (UnicodeDecodeError, csv.Error) as error:
+                self.problems.append(_unreadable(last + 1, error, self.source))
+                return
+            if row is None:
+                return
+            line, last = last + 1, self._reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines are not rows
+            record = Record(line, {}, [{}] if layout.line is not None else [], False)
+            if len(row) != len(columns):
+                record.problems.append(Problem(line, FILE_COLUMN, None,
+                                               f"the row has {len(row)} cells; the header has {len(columns)}"))
+            for column, cell in zip(columns, row):
+                if not column or not cell:
+                    continue
+                value: Value = split_list(cell) if column in repeated else cell
+                target = record.lines[0] if layout.is_line_column(column) else record.unit
+                target[column] = value
+            yield record
+
+
+class JsonLinesReader:
+    """Records from JSON lines: one object per line, the request's members by name (an
+    order with its `Item` list), or for items one item. `problems` as for CsvReader."""
+
+    def __init__(self, source: Source, layout: Layout, lines_member: str | None):
+        self.source = source
+        self.layout = layout
+        self.lines_member = lines_member
+        self.problems: list[Problem] = []
+        self.absent: frozenset[str] = frozenset()
+
+    def __iter__(self) -> Iterator[Record]:
+        number = 0
+        try:
+            for number, text in enumerate(self.source.text, start=1):
+                if text.strip():
+                    yield self._record(number, text)
+        except UnicodeDecodeError as error:
+            self.problems.append(_unreadable(number + 1, error, self.source))
+
+    def _record(self, number: int, text: str) -> Record:
+        record = Record(number, {}, [], True)
+        try:
+            obj = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            record.problems.append(Problem(number, FILE_COLUMN, _excerpt(text),
+                                           f"not valid JSON ({error.msg} at column {error.colno})"))
+            return record
+        if not isinstance(obj, dict):
+            record.problems.append(Problem(number, FILE_COLUMN, _excerpt(text), "not a JSON object"))
+            return record
+        lines = obj.pop(self.lines_member, None) if self.lines_member else None
+        self._flatten(obj, "", record.unit, record)
+        if lines is not None:
+            if not isinstance(lines, list):
+                lines = [lines]
+            for index, item in enumerate(lines, start=1):
+                values: dict[str, Value] = {}
+                if isinstance(item, dict):
+                    self._flatten(item, f"{self.lines_member}.", values, record, index)
+                else:
+                    record.problems.append(Problem(number, f"{self.lines_member}.{index}",
+                                                   _excerpt(json.dumps(item, default=str)),
+                                                   "not a JSON object"))
+                record.lines.append(values)
+        return record
+
+    def _flatten(self, obj: dict, prefix: str, out: dict[str, Value], record: Record,
+                 index: int | None = None) -> None:
+        for key, value in obj.items():
+            name = prefix + str(key)
+            if isinstance(value, dict):
+                self._flatten(value, name + ".", out, record, index)
+                continue
+            column = self.layout.column(name)
+            if column is None:
+                label = name if index is None else numbered(name, index)
+                record.problems.append(Problem(record.line, label, None, "unknown member"))
+            elif column and value is not None:
+                out[column] = [_scalar(item) for item in value] if isinstance(value, list) \
+                    else _scalar(value)
+
+
+def numbered(column: str, index: int) -> str:
+    """`Item.Quantity` of the index-th item, as the API numbers it: `Item.3.Quantity`."""
+    head, _, rest = column.partition(".")
+    return f"{head}.{index}.{rest}"
+
+
+def _scalar(value: Any) -> str:
+    """A JSON value as the text the wire would carry (what the service validates)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+def _unreadable(line: int, error: Exception, source: Source) -> Problem:
+    if isinstance(error, UnicodeDecodeError):
+        return Problem(line, FILE_COLUMN, None, f"the text is not {source.encoding} "
+                                                f"(use --encoding, e.g. cp1252 or cp932)")
+    return Problem(line, FILE_COLUMN, None, f"not readable as CSV: {error}")
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -1,0 +1,141 @@
+"""The validation pass: every row checked before anything is sent.
+
+A row is checked against the model and the service's rules (`kinds.py`), and against the
+rows before it (`staging.py`): the rows of one unit must agree on the unit's own members, a
+line id may appear once per unit, a unit may have no more lines than its operation takes,
+and a unit given whole (a JSON line, an item) may appear once. Problems are handed to
+`report` as they are found, record by record, so nothing accumulates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Protocol
+
+from .kinds import Kind
+from .layout import MISSING, Problem
+from .source import Record, numbered
+from .staging import Seen, Staging, fingerprint
+
+Report = Callable[[int, "str | None", list[Problem]], None]  # (line, unit key, problems)
+
+
+class Reader(Protocol):
+    problems: list[Problem]
+    absent: frozenset[str]
+
+    def __iter__(self) -> Iterable[Record]: ...
+
+
+@dataclass
+class Tally:
+    rows: int = 0           # records read: CSV rows or JSON lines
+    invalid_rows: int = 0
+    file_problems: int = 0  # problems with the file itself: nothing may be sent
+
+
+def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
+             keep_values: bool = True) -> Tally:
+    """Check every record of `reader`, keeping the valid rows in `staging` (their values
+    too when `keep_values`, for sending)."""
+    tally = Tally()
+    if reader.problems:  # the header
+        report(1, None, list(reader.problems))
+        tally.file_problems += len(reader.problems)
+    checked = len(reader.problems)
+    for record in reader:
+        tally.rows += 1
+        key, problems = _check(record, kind, staging, reader.absent, keep_values)
+        if problems:
+            tally.invalid_rows += 1
+            report(record.line, key, problems)
+    late = reader.problems[checked:]  # text that could not be decoded or parsed
+    if late:
+        report(late[0].line, None, late)
+        tally.file_problems += len(late)
+    return tally
+
+
+def _check(record: Record, kind: Kind, staging: Staging, absent: frozenset[str],
+           keep_values: bool) -> tuple[str | None, list[Problem]]:
+    line = record.line
+    problems = list(record.problems)
+    key, key_problem = kind.key_of(record.unit, line)
+    if key_problem is not None and kind.key not in absent:
+        problems.append(key_problem)
+    whole = record.whole or kind.layout.line is None
+    seen = staging.seen(key) if key is not None else None
+    if key is not None and seen is not None and (whole or seen.whole):
+        # Two whole units by one key: neither can be told to be the right one.
+        staging.mark_bad(key, line)
+        return key, problems + [Problem(line, kind.key, key, f"the {kind.noun} is already "
+                                                             f"on line {seen.first_line}")]
+    if seen is None:
+        own, own_problems = kind.check_unit(record.unit, line, absent)
+        problems += own_problems
+    else:
+        # Its own members were checked on the unit's first row; here they must equal them.
+        own, _ = kind.layout.unit.decode(record.unit, line)
+        problems += _disagreements(record, seen, kind.noun)
+    if kind.layout.line is not None:
+        problems += _check_lines(record, kind, own, absent)
+    if key is None:
+        return None, problems
+    if seen is None:
+        staging.add_unit(key, line, record.unit, whole=whole, bad=bool(problems))
+    problems += _stage_lines(record, kind, staging, key, seen, keep_values, bad=bool(problems))
+    if problems:
+        staging.mark_bad(key, line)
+    return key, problems
+
+
+def _disagreements(record: Record, seen: Seen, noun: str) -> list[Problem]:
+    """Where a row of a unit differs from the unit's first row in the unit's own members."""
+    if fingerprint(record.unit) == seen.fingerprint:
+        return []
+    return [Problem(record.line, column, _text(record.unit.get(column)),
+                    f"differs from line {seen.first_line} of the same {noun} "
+                    f"({_text(seen.own.get(column)) or 'empty'})")
+            for column in sorted(set(record.unit) | set(seen.own))
+            if record.unit.get(column) != seen.own.get(column)]
+
+
+def _check_lines(record: Record, kind: Kind, own: dict, absent: frozenset[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    if not record.lines:
+        return [Problem(record.line, kind.lines_member or "", None, MISSING)]
+    for position, values in enumerate(record.lines, start=1):
+        label = (lambda column, n=position: numbered(column, n)) if record.whole else str
+        problems += kind.check_line(own, values, record.line, label=label, absent=absent)[1]
+    return problems
+
+
+def _stage_lines(record: Record, kind: Kind, staging: Staging, key: str, seen: Seen | None,
+                 keep_values: bool, *, bad: bool) -> list[Problem]:
+    """Add the record's lines to its unit: problems for repeated line ids and too many lines."""
+    problems: list[Problem] = []
+    count = seen.lines if seen is not None else 0
+    for position, values in enumerate(record.lines, start=1):
+        line_id = values.get(kind.line_key or "")
+        line_id = _text(line_id) if line_id else None
+        earlier = staging.add_line(key, record.line, position, line_id,
+                                   values if keep_values else None, bad=bad)
+        column = kind.line_key or ""
+        if record.whole:
+            column = numbered(column, position)
+        if earlier is not None:
+            where = "this line" if earlier == record.line else f"line {earlier}"
+            problems.append(Problem(record.line, column, line_id,
+                                    f"the {kind.noun} {key} already has it (on {where})"))
+            continue
+        count += 1
+        if kind.max_lines is not None and count == kind.max_lines + 1:
+            problems.append(Problem(record.line, kind.lines_member or "", None,
+                                    f"the {kind.noun} {key} has more than {kind.max_lines} lines"))
+    return problems
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ";".join(map(str, value))  # type: ignore[call-overload]
