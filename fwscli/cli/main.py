@@ -21,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain Click help: Typer's rich help imports rich and markdown-it (~50-100 ms per --help).
+    rich_markup_mode=None,
 )
 app.add_typer(items.app, name="items")
 app.add_typer(server.app, name="server")
