@@ -43,8 +43,10 @@ def outbound_import(ctx: typer.Context, path: str = FILE_ARGUMENT, fmt: Optional
                     encoding: Optional[str] = ENCODING, validate_only: bool = VALIDATE_ONLY,
                     skip_invalid: bool = SKIP_INVALID, concurrency: int = CONCURRENCY,
                     results: Optional[str] = RESULTS) -> None:
-    """Create fulfillment orders from a file: one row per order item, rows grouped into
-    orders by MerchantFulfillmentOrderId. Safe to re-run."""
+    """Create fulfillment orders from a CSV or JSON lines file. Safe to re-run.
+
+    CSV: one row per order item, rows grouped into orders by MerchantFulfillmentOrderId.
+    """
     from ..batch import kinds
 
     _import(ctx, kinds.orders(), path, fmt, encoding, validate_only, skip_invalid, concurrency, results)
@@ -54,8 +56,10 @@ def items_import(ctx: typer.Context, path: str = FILE_ARGUMENT, fmt: Optional[st
                  encoding: Optional[str] = ENCODING, validate_only: bool = VALIDATE_ONLY,
                  skip_invalid: bool = SKIP_INVALID, concurrency: int = CONCURRENCY,
                  results: Optional[str] = RESULTS) -> None:
-    """Register items from a file (one per row: MerchantSKU, ASIN, Condition), such as
-    `fws items list -o csv` writes. Safe to re-run."""
+    """Register items from a CSV or JSON lines file. Safe to re-run.
+
+    One item per row: MerchantSKU, ASIN, Condition (as `fws items list -o csv` writes them).
+    """
     from ..batch import kinds
     from . import items
 
@@ -68,8 +72,10 @@ def inbound_import(ctx: typer.Context, path: str = FILE_ARGUMENT, fmt: Optional[
                    encoding: Optional[str] = ENCODING, validate_only: bool = VALIDATE_ONLY,
                    skip_invalid: bool = SKIP_INVALID, concurrency: int = CONCURRENCY,
                    results: Optional[str] = RESULTS) -> None:
-    """Create or replace inbound shipments from a file: one row per SKU, rows grouped into
-    shipments by ShipmentId. Safe to re-run."""
+    """Create or replace inbound shipments from a CSV or JSON lines file. Safe to re-run.
+
+    CSV: one row per SKU, rows grouped into shipments by ShipmentId.
+    """
     from ..batch import kinds
 
     _import(ctx, kinds.shipments(), path, fmt, encoding, validate_only, skip_invalid,
@@ -84,8 +90,10 @@ def outbound_export(
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=64,
                                     help="Orders fetched at once."),
 ) -> None:
-    """Orders as `fws outbound import` reads them: CSV order lines by default, one
-    CreateFulfillmentOrder request per line with -o ndjson. Streamed."""
+    """Orders as `fws outbound import` reads them, streamed.
+
+    CSV order lines by default; one CreateFulfillmentOrder request per line with -o ndjson.
+    """
     from ..batch import kinds
     from ..batch.export import order_lines, order_request, ordered_map
     from ..client.paginator import paginate

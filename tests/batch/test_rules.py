@@ -1,0 +1,93 @@
+"""The batch rules refuse exactly what the warehouse refuses: each is run side by side with
+the warehouse function it mirrors, on the same typed input."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from fwscli.api.errors import ApiError
+from fwscli.batch import rules
+from fwscli.warehouse import inbound, orders
+from fwscli.warehouse.preview import address_error
+
+US = {"Name": "Jane", "Line1": "1 Main St", "City": "Seattle", "StateOrProvinceCode": "WA",
+      "CountryCode": "US", "PostalCode": "98101"}
+ADDRESSES = [
+    US,
+    {**US, "PostalCode": "9810"},
+    {**US, "PostalCode": "98-1-0-1"},
+    {**US, "PostalCode": "ABCDE"},
+    {key: value for key, value in US.items() if key != "PostalCode"},
+    {key: value for key, value in US.items() if key != "City"},
+    {**US, "City": ""},
+    {**US, "CountryCode": "JP", "City": None, "PostalCode": "150"},
+    {**US, "CountryCode": "us"},
+    {**US, "CountryCode": "GB", "PostalCode": "1"},
+]
+
+
+def verdict(faults: list) -> str | None:
+    return faults[0][0] if faults else None
+
+
+def parameter(error: ApiError | None) -> str | None:
+    return None if error is None else error.parameter
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_destination_addresses(address):
+    address = {key: value for key, value in address.items() if value is not None}
+    assert verdict(rules.destination_address(address, "DestinationAddress")) == \
+        parameter(address_error(address, "DestinationAddress"))
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_ship_from_addresses(address):
+    address = {key: value for key, value in address.items() if value is not None}
+    try:
+        inbound._check_ship_from(address)
+        expected = None
+    except ApiError as error:
+        expected = error.parameter
+    assert verdict(rules.ship_from_address(address, "ShipFromAddress")) == expected
+
+
+ITEM = {"MerchantSKU": "SKU", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1}
+ORDER = {"MerchantFulfillmentOrderId": "O", "DisplayableOrderId": "O",
+         "DisplayableOrderDateTime": None, "DisplayableOrderComment": "c",
+         "ShippingSpeedCategory": "Standard", "DestinationAddress": US}
+
+
+@pytest.mark.parametrize("order, item", [
+    ({}, {}),
+    ({"NotificationEmailList": ["a@b.co", "not-an-address"]}, {}),
+    ({}, {"OrderItemDisposition": "Unsellable"}),
+    ({"FulfillmentMethod": "Removal"}, {"OrderItemDisposition": "Unsellable"}),
+    ({}, {"PerUnitDeclaredValue": {"CurrencyCode": "usd", "Value": Decimal("1")}}),
+    ({}, {"PerUnitDeclaredValue": {"CurrencyCode": "USD", "Value": Decimal("1.005")}}),
+    ({}, {"PerUnitDeclaredValue": {"CurrencyCode": "USD", "Value": Decimal("-1")}}),
+    ({}, {"PerUnitDeclaredValue": {"CurrencyCode": "USD", "Value": Decimal("1e30")}}),
+    ({}, {"PerUnitDeclaredValue": {"CurrencyCode": "EUR", "Value": Decimal("19.99")}}),
+])
+def test_orders_and_their_items(order, item):
+    request = {**ORDER, **order, "Item": [{**ITEM, **item}]}
+    try:
+        orders._normalised(request)
+        expected = None
+    except ApiError as error:
+        expected = error.parameter.replace("Item.1.", "").replace("NotificationEmailList.2", "NotificationEmailList")
+    faults = rules.order(request) + rules.order_item(request, request["Item"][0])
+    assert verdict(faults) == expected
+
+
+def test_an_item_is_registered_in_a_known_condition(make_context, merchant):
+    with pytest.raises(ApiError) as refused:
+        from fwscli.warehouse import catalog
+
+        catalog.register_items(make_context(merchant), [{"ASIN": "B1", "Condition": "Unknown",
+                                                         "MerchantSKU": "S"}])
+    assert verdict(rules.registered_item({"Condition": "Unknown"})) == "Condition"
+    assert refused.value.parameter == "MerchantItem.1.Condition"
+    assert rules.registered_item({"Condition": "NewItem"}) == []

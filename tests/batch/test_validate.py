@@ -1,0 +1,140 @@
+"""The validation pass in-process: columns from the model, rows of a unit gathered wherever
+they are, every problem with its line and column, and the requests the valid units make."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fwscli.batch import kinds
+from fwscli.batch.source import CsvReader, JsonLinesReader, Source
+from fwscli.batch.staging import Staging
+from fwscli.batch.validate import validate
+
+HEADER = ("MerchantFulfillmentOrderId,DisplayableOrderId,DisplayableOrderDateTime,"
+          "DisplayableOrderComment,ShippingSpeedCategory,DestinationAddress.Name,"
+          "DestinationAddress.Line1,DestinationAddress.City,DestinationAddress.StateOrProvinceCode,"
+          "DestinationAddress.CountryCode,DestinationAddress.PostalCode,MerchantFulfillmentOrderItemId,"
+          "MerchantSKU,Quantity")
+
+
+def row(order: str, item: str, sku: str = "SKU", quantity: str = "1", city: str = "Seattle") -> str:
+    return f"{order},{order},2026-11-27T20:00:00Z,c,Standard,Jane,1 Main St,{city},WA,US,98101,{item},{sku},{quantity}"
+
+
+def check(tmp_path, text: str, kind=None, name: str = "in.csv"):
+    kind = kind or kinds.orders()
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    source = Source(str(path))
+    reader = CsvReader(source, kind.layout) if source.format == "csv" else \
+        JsonLinesReader(source, kind.layout, kind.lines_member)
+    staging = Staging(str(tmp_path))
+    found = []
+    tally = validate(reader, kind, staging, lambda line, key, problems: found.extend(problems))
+    units = list(staging.units())
+    batches = list(kind.batches(units))
+    bystanders = list(staging.bystanders())
+    staging.close()
+    source.close()
+    return [(p.line, p.column, p.reason) for p in found], units, batches, bystanders, tally
+
+
+def test_rows_of_an_order_are_gathered_wherever_they_are(tmp_path):
+    text = "\n".join([HEADER, row("A", "1"), row("B", "1"), row("A", "2", "MUG", "3"), ""])
+    problems, units, batches, _, tally = check(tmp_path, text)
+    assert problems == [] and tally.rows == 3
+    assert [(unit.key, unit.rows) for unit in units] == [("A", [2, 4]), ("B", [3])]
+    request = batches[0].request
+    assert [(item["MerchantSKU"], item["Quantity"]) for item in request["Item"]] == [("SKU", 1), ("MUG", 3)]
+    assert request["DestinationAddress"]["City"] == "Seattle"
+    assert request["DisplayableOrderDateTime"].isoformat() == "2026-11-27T20:00:00+00:00"
+
+
+def test_a_conflict_invalidates_the_whole_order(tmp_path):
+    text = "\n".join([HEADER, row("A", "1"), row("B", "1"), row("A", "2", city="Tacoma")])
+    problems, units, _, bystanders, _ = check(tmp_path, text)
+    assert problems == [(4, "DestinationAddress.City", "differs from line 2 of the same order (Seattle)")]
+    assert [unit.key for unit in units] == ["B"]
+    assert bystanders == [("A", 2)]
+
+
+def test_an_order_may_have_at_most_250_items(tmp_path):
+    text = "\n".join([HEADER] + [row("A", str(n)) for n in range(251)])
+    problems, units, _, _, _ = check(tmp_path, text)
+    assert problems == [(252, "Item", "the order A has more than 250 lines")]
+    assert units == []
+
+
+def test_json_lines_name_items_by_number_and_a_repeated_order_is_ambiguous(tmp_path):
+    order = {"MerchantFulfillmentOrderId": "A", "DisplayableOrderId": "A",
+             "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "c",
+             "ShippingSpeedCategory": "Standard",
+             "DestinationAddress": {"Name": "J", "Line1": "1", "City": "X", "StateOrProvinceCode": "WA",
+                                    "CountryCode": "US", "PostalCode": "98101"},
+             "Item": [{"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1},
+                      {"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": "2", "Quantity": 1.5,
+                       "Colour": "red"}]}
+    good = {**order, "MerchantFulfillmentOrderId": "B", "Item": order["Item"][:1]}
+    text = "\n".join(json.dumps(obj) for obj in (order, good, good)) + "\n\n"
+    problems, units, _, bystanders, _ = check(tmp_path, text, name="in.jsonl")
+    assert problems == [(1, "Item.2.Colour", "unknown member"),
+                        (1, "Item.2.Quantity", "it is not a whole number"),
+                        (3, "MerchantFulfillmentOrderId", "the order is already on line 2")]
+    assert units == [] and bystanders == [("B", 2)]
+
+
+def test_plain_and_prefixed_item_columns_are_one_column(tmp_path):
+    text = HEADER.replace("MerchantSKU", "Item.MerchantSKU") + ",Item.Quantity\n" + row("A", "1") + ",1\n"
+    problems, *_ = check(tmp_path, text)
+    assert problems == [(1, "Item.Quantity", "the column is given twice (also as Quantity)")]
+
+
+def test_items_with_or_without_an_asin_as_the_listing_writes_them(tmp_path):
+    kind = kinds.items({"MerchantSKU": "MerchantSKU", "FNSKU": "FulfillmentNetworkSKU",
+                        "ASIN": "ASIN", "Condition": "Condition", "Active": "IsActive"})
+    skus = "\n".join(f"S-{n},X00000000{n % 10},B{n:09d},NewItem,true" for n in range(300))
+    text = ("MerchantSKU,FNSKU,ASIN,Condition,Active\n" + skus + "\nGIFT,X1,,Unknown,true\n"
+            "BARE,,,UsedGood,\nS-1,,B1,NewItem,\nODD,,B2,Unknown,\n")
+    problems, units, batches, _, _ = check(tmp_path, text, kind)
+    assert problems == [
+        (303, "Condition", "an item without an ASIN is registered by its SKU alone: give its ASIN, "
+                           "or leave Condition empty"),
+        (304, "MerchantSKU", "the item is already on line 3"),
+        (305, "Condition", "Unknown is not a valid condition for registering an item"),
+    ]
+    assert [(b.action, len(b.keys)) for b in batches] == [
+        ("GetFulfillmentIdentifier", 250), ("GetFulfillmentIdentifier", 49),
+        ("GetFulfillmentIdentifierForMSKU", 1)]
+    assert batches[2].request == {"MerchantSKU": ["GIFT"]}
+    assert batches[0].request["MerchantItem"][0] == {"ASIN": "B000000000", "Condition": "NewItem",
+                                                     "MerchantSKU": "S-0"}
+
+
+def test_shipments_from_a_us_address_need_a_postal_code(tmp_path):
+    header = ("ShipmentId,ShipmentName,DestinationFulfillmentCenter,ShipFromAddress.Name,"
+              "ShipFromAddress.AddressLine1,ShipFromAddress.City,ShipFromAddress.StateOrProvinceCode,"
+              "ShipFromAddress.CountryCode,ShipFromAddress.PostalCode,MerchantSKU,Quantity,ShipmentStatus")
+    text = (f"{header}\nS1,n,PHL1,A,1 Main,Kent,WA,US,,SKU,5,Working\n"
+            f"S2,n,PHL1,A,1 Main,Kent,WA,US,98032,SKU,5,\nS2,n,PHL1,A,1 Main,Kent,WA,US,98032,SKU,1,\n")
+    problems, units, batches, _, _ = check(tmp_path, text, kinds.shipments())
+    assert problems == [(2, "ShipFromAddress.PostalCode", "a value is required in the US"),
+                        (4, "MerchantSKUQuantityItem.MerchantSKU", "the shipment S2 already has it (on line 3)")]
+    assert units == []
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig", "utf-16"])
+def test_encodings(tmp_path, encoding):
+    text = HEADER + "\n" + row("A", "1").replace("Jane", "Zoë Müller") + "\n"
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode(encoding))
+    source = Source(str(path), encoding if encoding != "utf-8-sig" else None)
+    kind = kinds.orders()
+    staging = Staging(str(tmp_path))
+    found = []
+    validate(CsvReader(source, kind.layout), kind, staging, lambda *args: found.append(args))
+    assert found == []
+    [batch] = kind.batches(staging.units())
+    assert batch.request["DestinationAddress"]["Name"] == "Zoë Müller"
+    staging.close()

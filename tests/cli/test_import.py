@@ -1,0 +1,327 @@
+"""`fws outbound|items|inbound import` and `fws outbound export` through the real entry
+point: whole files imported exactly once however often (and however brokenly) they are
+run, every bad row reported before anything is sent, encodings, and export -> import round
+trips. What reached the service is read from its database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fwscli.store.schema import fulfillment_order_items, fulfillment_orders
+
+from .conftest import FWS
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SKUS = ["SKU-RED-MUG", "SKU-BLUE-MUG", "SKU-TEA-TIN", "SKU-GIFT-CARD", "SKU-SPOON"]
+ORDER_COLUMNS = [
+    "MerchantFulfillmentOrderId", "DisplayableOrderId", "DisplayableOrderDateTime",
+    "DisplayableOrderComment", "ShippingSpeedCategory", "DestinationAddress.Name",
+    "DestinationAddress.Line1", "DestinationAddress.City", "DestinationAddress.StateOrProvinceCode",
+    "DestinationAddress.CountryCode", "DestinationAddress.PostalCode", "NotificationEmailList",
+    "Item.MerchantFulfillmentOrderItemId", "Item.MerchantSKU", "Item.Quantity",
+]
+
+
+def order_row(order_id: str, item: int, **changes: str) -> dict[str, str]:
+    row = {
+        "MerchantFulfillmentOrderId": order_id, "DisplayableOrderId": order_id,
+        "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "Thanks!",
+        "ShippingSpeedCategory": "Standard", "DestinationAddress.Name": "Jane Doe",
+        "DestinationAddress.Line1": "1 Main St", "DestinationAddress.City": "Seattle",
+        "DestinationAddress.StateOrProvinceCode": "WA", "DestinationAddress.CountryCode": "US",
+        "DestinationAddress.PostalCode": "98101", "NotificationEmailList": "jane@example.com",
+        "Item.MerchantFulfillmentOrderItemId": str(item), "Item.MerchantSKU": SKUS[item % len(SKUS)],
+        "Item.Quantity": str(item),
+    }
+    row.update(changes)
+    return row
+
+
+def orders_file(path: Path, count: int, *, encoding: str = "utf-8") -> dict[str, int]:
+    """`count` orders of 1-3 items; the last item of every 10th order is at the end of the
+    file, away from its order's other rows. Returns each order's item count."""
+    rows, stray, items = [], [], {}
+    for n in range(count):
+        order_id = f"ORDER-{n:05d}"
+        items[order_id] = n % 3 + 1
+        lines = [order_row(order_id, item) for item in range(1, items[order_id] + 1)]
+        if n % 10 == 0 and len(lines) > 1:
+            stray.append(lines.pop())
+        rows += lines
+    write_csv(path, rows + stray, encoding=encoding)
+    return items
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], *, encoding: str = "utf-8") -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def stored_orders(db, merchant_id: int) -> dict[str, int]:
+    """Each order of the merchant on the service, with its number of items."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(fulfillment_orders.c.merchant_order_id, func.count(fulfillment_order_items.c.id))
+            .join(fulfillment_order_items, fulfillment_order_items.c.order_pk == fulfillment_orders.c.id)
+            .where(fulfillment_orders.c.merchant_id == merchant_id)
+            .group_by(fulfillment_orders.c.merchant_order_id)
+        ).all()
+    return dict(rows)
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def problem_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if not line.startswith("fws:")]
+
+
+@pytest.fixture
+def registered(remote_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    write_csv(path, [{"MerchantSKU": sku, "ASIN": f"B00000000{n}", "Condition": "NewItem"}
+                     for n, sku in enumerate(SKUS)])
+    remote_fws.ok("items", "import", str(path))
+    return remote_fws
+
+
+def test_a_large_file_imports_exactly_and_again_creates_nothing(registered, db, merchant, tmp_path):
+    path = tmp_path / "orders.csv"
+    expected = orders_file(path, 2000)
+    first = registered.ok("outbound", "import", str(path), "--results", str(tmp_path / "first.csv"),
+                          timeout=300)
+    assert stored_orders(db, merchant.merchant_id) == expected
+    results = read_results(tmp_path / "first.csv")
+    assert sorted(int(r["Row"]) for r in results) == list(range(2, 2 + sum(expected.values())))
+    assert {r["Outcome"] for r in results} == {"ok"} and all(r["RequestId"] for r in results)
+    assert "2000 orders" in first.err
+
+    # The journal: nothing is asked of the service again.
+    registered.ok("outbound", "import", str(path), "--results", str(tmp_path / "second.csv"))
+    again = read_results(tmp_path / "second.csv")
+    assert {r["Outcome"] for r in again} == {"done-before"}
+    assert {r["Row"]: r["RequestId"] for r in again} == {r["Row"]: r["RequestId"] for r in results}
+
+    # Without the journal, the service's idempotent create: every order answered, none new.
+    registered.ok("outbound", "import", str(path), "--results", str(tmp_path / "third.csv"),
+                  "--concurrency", "8", env={"XDG_STATE_HOME": str(tmp_path / "fresh-state")},
+                  timeout=300)
+    assert {r["Outcome"] for r in read_results(tmp_path / "third.csv")} == {"ok"}
+    assert stored_orders(db, merchant.merchant_id) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_killed_at_a_random_point_and_run_again_every_order_once(registered, db, merchant, tmp_path, seed):
+    path = tmp_path / "orders.csv"
+    expected = orders_file(path, 1000)
+    point = random.Random(seed).randint(50, 950)
+    process = subprocess.Popen([FWS, "outbound", "import", str(path), "--concurrency", "8"],
+                               env=registered.env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(stored_orders(db, merchant.merchant_id)) < point and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = len(stored_orders(db, merchant.merchant_id))
+    assert 0 < before < len(expected), "the run was not cut short"
+
+    registered.ok("outbound", "import", str(path), "--results", str(tmp_path / "rerun.csv"), timeout=300)
+    assert stored_orders(db, merchant.merchant_id) == expected
+    outcomes = [r["Outcome"] for r in read_results(tmp_path / "rerun.csv")]
+    assert set(outcomes) <= {"ok", "done-before"} and "done-before" in outcomes
+    assert len(outcomes) == sum(expected.values())
+
+
+def test_every_bad_row_is_reported_and_nothing_is_sent(registered, db, merchant, tmp_path):
+    rows = [
+        order_row("GOOD-1", 1),
+        order_row("BAD-1", 1, DisplayableOrderId=""),                      # 3 missing
+        order_row("BAD-2", 1, **{"Item.Quantity": "0"}),                   # 4 quantity
+        order_row("BAD-3", 1, ShippingSpeedCategory="Overnight"),          # 5 enum
+        order_row("BAD-4", 1, **{"DestinationAddress.PostalCode": "981"}),  # 6 US postal code
+        order_row("BAD-5", 1, **{"DestinationAddress.City": ""}),          # 7 City outside JP
+        order_row("BAD-6", 1),
+        order_row("BAD-6", 1, **{"Item.MerchantSKU": "SKU-SPOON"}),        # 9 repeated item id
+        order_row("BAD-7", 1),
+        order_row("BAD-7", 2, **{"DestinationAddress.City": "Tacoma"}),    # 11 conflicting row
+        order_row("GOOD-2", 1, **{"DestinationAddress.CountryCode": "JP",
+                                  "DestinationAddress.City": "", "DestinationAddress.PostalCode": ""}),
+    ]
+    path = tmp_path / "bad.csv"
+    write_csv(path, rows)
+    expected = [
+        (3, "DisplayableOrderId", "a value is required"),
+        (4, "Item.Quantity", "at least 1"),
+        (5, "ShippingSpeedCategory", "one of Standard, Expedited, Priority"),
+        (6, "DestinationAddress.PostalCode", "at least 5 digits"),
+        (7, "DestinationAddress.City", "a value is required"),
+        (9, "Item.MerchantFulfillmentOrderItemId", "already has it (on line 8)"),
+        (11, "DestinationAddress.City", "differs from line 10"),
+    ]
+
+    for extra in ([], ["--validate-only"]):
+        result = registered("outbound", "import", str(path), *extra)
+        assert result.code == 252, result.err
+        problems = problem_lines(result.err)
+        assert len(problems) == len(expected), result.err
+        for problem, (line, column, reason) in zip(problems, expected):
+            assert problem.startswith(f"{path}:{line}: {column}:") and reason in problem, problem
+        assert "nothing was sent" in result.err
+    assert stored_orders(db, merchant.merchant_id) == {}
+
+    as_json = registered("outbound", "import", str(path), "--validate-only", "--error-format", "json")
+    reported = [json.loads(line) for line in problem_lines(as_json.err)[:-1]]
+    assert [(p["Line"], p["Column"]) for p in reported] == [(line, column) for line, column, _ in expected]
+    assert reported[1]["Value"] == "0"
+
+    skipped = registered("outbound", "import", str(path), "--skip-invalid",
+                         "--results", str(tmp_path / "results.csv"))
+    assert skipped.code == 1, skipped.err
+    assert stored_orders(db, merchant.merchant_id) == {"GOOD-1": 1, "GOOD-2": 1}
+    outcomes = {int(r["Row"]): r["Outcome"] for r in read_results(tmp_path / "results.csv")}
+    assert outcomes == {2: "ok", 12: "ok", **{line: "invalid" for line in range(3, 12)}}
+
+
+def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("MerchantFulfillmentOrderId,Colour,Item.Quantity,Quantity\nA,red,1,1\n")
+    result = registered("outbound", "import", str(path), "--skip-invalid")
+    assert result.code == 252
+    problems = problem_lines(result.err)
+    assert f"{path}:1: Colour: unknown column" in problems
+    assert any("Quantity: the column is given twice (also as Item.Quantity)" in p for p in problems)
+    assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
+
+
+def test_cp1252_cp932_and_bom_files_import(registered, db, merchant, tmp_path):
+    names = {"cp1252": "Max Müller, Hauptstraße", "cp932": "山田 花子", "utf-8-sig": "Zoë Ørsted"}
+    for encoding, name in names.items():
+        path = tmp_path / f"{encoding}.csv"
+        write_csv(path, [order_row(f"ENC-{encoding}", 1, **{"DestinationAddress.Name": name})],
+                  encoding=encoding)
+        flags = [] if encoding == "utf-8-sig" else ["--encoding", encoding]
+        registered.ok("outbound", "import", str(path), *flags)
+        order = registered.ok("outbound", "get", f"ENC-{encoding}", "-o", "json").json()
+        assert order["FulfillmentOrder"]["DestinationAddress"]["Name"] == name
+    assert len(stored_orders(db, merchant.merchant_id)) == 3
+
+    result = registered("outbound", "import", str(tmp_path / "cp932.csv"))
+    assert result.code == 252 and "use --encoding" in result.err
+
+
+def test_json_lines_from_stdin(registered, db, merchant):
+    text = (SAMPLES / "orders.jsonl").read_text(encoding="utf-8")
+    registered.ok("outbound", "import", "-", input=text)
+    assert stored_orders(db, merchant.merchant_id) == {"ORDER-2001": 2, "ORDER-2002": 1}
+
+    broken = text.replace('"Quantity": 3', '"Quantity": "three"') + '{"MerchantFulfillmentOrderId": "X"\n'
+    result = registered("outbound", "import", "-", "--validate-only", input=broken)
+    assert result.code == 252
+    problems = problem_lines(result.err)
+    assert problems[0].startswith("<stdin>:2: Item.1.Quantity: 'three':")
+    assert problems[1].startswith("<stdin>:3: -:") and "not valid JSON" in problems[1]
+
+
+def test_export_import_round_trip_is_identical(remote_fws, server, other_merchant, tmp_path):
+    remote_fws.ok("items", "import", str(SAMPLES / "items.csv"))
+    remote_fws.ok("outbound", "import", str(SAMPLES / "orders.csv"))
+    remote_fws.ok("outbound", "import", str(SAMPLES / "orders.jsonl"))
+    exported = remote_fws.ok("outbound", "export").out
+    items = remote_fws.ok("items", "list", "-o", "csv").out
+    (tmp_path / "export.csv").write_text(exported)
+    (tmp_path / "items.csv").write_text(items)
+
+    # The export is what was imported: re-imported as is, every order is the same order.
+    remote_fws.ok("outbound", "import", str(tmp_path / "export.csv"))
+    assert remote_fws.ok("outbound", "export").out == exported
+
+    other = remote_fws.env | {"FWS_ACCESS_KEY_ID": other_merchant.access_key_id,
+                              "FWS_SECRET_ACCESS_KEY": other_merchant.secret_access_key,
+                              "XDG_STATE_HOME": str(tmp_path / "other-state")}
+    run = type(remote_fws)(other)
+    run.ok("items", "import", str(tmp_path / "items.csv"), "--concurrency", "1")
+    run.ok("outbound", "import", str(tmp_path / "export.csv"), "--concurrency", "1")
+    assert sorted(run.ok("outbound", "export").out.splitlines()) == sorted(exported.splitlines())
+    assert without_fnsku(run.ok("items", "list", "-o", "csv").out) == without_fnsku(items)
+
+    lines = run.ok("outbound", "export", "-o", "ndjson").out
+    run.ok("outbound", "import", "-", "--format", "jsonl", input=lines)
+    assert sorted(run.ok("outbound", "export").out.splitlines()) == sorted(exported.splitlines())
+
+
+def without_fnsku(text: str) -> list[list[str]]:
+    """Item rows without the FNSKU column: FNSKUs are made by the service, per merchant."""
+    rows = list(csv.reader(io.StringIO(text)))
+    drop = rows[0].index("FNSKU")
+    return sorted(row[:drop] + row[drop + 1:] for row in rows)
+
+
+def test_samples_import_on_the_embedded_service(embedded_fws):
+    embedded_fws.ok("items", "import", str(SAMPLES / "items.csv"))
+    embedded_fws.ok("outbound", "import", str(SAMPLES / "orders.csv"))
+    embedded_fws.ok("outbound", "import", str(SAMPLES / "orders.jsonl"))
+    embedded_fws.ok("inbound", "import", str(SAMPLES / "inbound.csv"))
+    shipment = embedded_fws.ok("inbound", "items", "SHIP-0001", "-o", "json").json()
+    assert {row["MerchantSKU"]: row["QuantityShipped"] for row in shipment} == \
+        {"SKU-RED-MUG": 120, "SKU-BLUE-MUG": 80, "SKU-TEA-TIN": 40}
+
+
+def test_ctrl_c_loses_nothing_that_was_confirmed(registered, db, merchant, tmp_path):
+    path = tmp_path / "orders.csv"
+    expected = orders_file(path, 600)
+    process = subprocess.Popen([FWS, "outbound", "import", str(path)], env=registered.env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(stored_orders(db, merchant.merchant_id)) < 100:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130, process.stderr.read()
+    created = set(stored_orders(db, merchant.merchant_id))
+    assert len(created) < len(expected)
+
+    registered.ok("outbound", "import", str(path), "--results", str(tmp_path / "rerun.csv"))
+    done_before = {r["MerchantFulfillmentOrderId"] for r in read_results(tmp_path / "rerun.csv")
+                   if r["Outcome"] == "done-before"}
+    assert done_before == created  # every order the service took was journalled before exiting
+    assert stored_orders(db, merchant.merchant_id) == expected
+
+
+def test_throttling_is_waited_out(db, merchant, tmp_path):
+    from fwscli.service.app import FwsApp
+    from fwscli.service.limits import Limit
+    from fwscli.service.throttle import Throttle
+
+    from ..http import LiveServer
+    from .conftest import _remote
+
+    app = FwsApp(db, throttle=Throttle(db, {"read": Limit(rate=100, burst=10),
+                                            "write": Limit(rate=40, burst=5)}))
+    with LiveServer(app) as server:
+        fws = _remote(tmp_path, server, merchant)
+        fws.ok("items", "register", *SKUS, "-o", "off")
+        path = tmp_path / "orders.csv"
+        expected = orders_file(path, 120)
+        result = fws.ok("outbound", "import", str(path), "--concurrency", "8",
+                        "--results", str(tmp_path / "results.csv"), "--debug")
+    assert "HTTP 503" in result.err  # it was throttled, and still
+    assert {r["Outcome"] for r in read_results(tmp_path / "results.csv")} == {"ok"}
+    assert stored_orders(db, merchant.merchant_id) == expected
