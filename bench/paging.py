@@ -1,0 +1,122 @@
+"""Streaming a long list: `fws outbound list -o ndjson` over 10k and 100k orders.
+
+The orders are written straight into a fresh embedded database (one bulk insert through the
+store's tables: creating 100k orders through the API would take far longer than the thing
+measured), then `fws outbound list -o ndjson` streams them all, page by page, through the
+real embedded service: signed requests, XML, the paginator, the ndjson renderer. Prints
+rows/s and the child's peak RSS for each size and page size.
+
+Targets: >= 20k rows/s; peak RSS at 100k <= 1.2 x peak RSS at 10k (memory stays flat).
+
+    .venv/bin/python bench/paging.py [--runs 3] [--sizes 10000 100000] [--page-sizes 100 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+FWS = str(Path(sys.executable).with_name("fws"))
+INSERT_BATCH = 10_000
+ADDRESS = {"Name": "Ada Lovelace", "Line1": "1 Main St", "City": "Seattle",
+           "StateOrProvinceCode": "WA", "CountryCode": "US", "PostalCode": "98101"}
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("FWS_") and name != "PYTHONDONTWRITEBYTECODE"}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
+               XDG_DATA_HOME=str(home / "data"), PYTHONPYCACHEPREFIX=str(home / "pycache"))
+    return env
+
+
+def seed_orders(database_url: str, first: int, last: int) -> None:
+    """Orders number first..last-1, Complete just now (so the default listing shows them)."""
+    from sqlalchemy import insert, select
+
+    from fwscli.store.database import Database
+    from fwscli.store.schema import fulfillment_orders, merchants
+
+    db = Database(database_url)
+    now = datetime.now(timezone.utc)
+    with db.write() as conn:
+        merchant_id = conn.execute(select(merchants.c.id)).scalar_one()
+        for start in range(first, last, INSERT_BATCH):
+            conn.execute(insert(fulfillment_orders), [
+                {"merchant_id": merchant_id, "merchant_order_id": f"ORDER-{n:07d}",
+                 "displayable_order_id": f"ORDER-{n:07d}", "displayable_order_datetime": now,
+                 "displayable_order_comment": "Thank you for your order.",
+                 "shipping_speed": "Standard", "destination_address": ADDRESS,
+                 "fulfillment_policy": "FillOrKill", "fulfillment_method": "Consumer",
+                 "notification_emails": [], "status": "Complete",
+                 "request_fingerprint": f"{n:064d}", "received_at": now, "status_updated_at": now}
+                for n in range(start, min(start + INSERT_BATCH, last))
+            ])
+    db.dispose()
+
+
+def stream(env: dict[str, str], page_size: int) -> tuple[int, float, float, float]:
+    """(rows, wall seconds, CPU seconds, peak RSS in MB) of one `fws outbound list -o ndjson`.
+
+    CPU time (user + system) hardly moves when other work shares the machine; wall time
+    does, so both are printed."""
+    argv = [FWS, "outbound", "list", "-o", "ndjson", "--page-size", str(page_size)]
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    rows = 0
+    assert child.stdout is not None
+    while chunk := child.stdout.read(1 << 16):
+        rows += chunk.count(b"\n")
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed")
+    cpu = usage.ru_utime + usage.ru_stime
+    return rows, seconds, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--page-sizes", type=int, nargs="+", default=[100, 1000],
+                        help="100 is the service's default page, 1000 its largest")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        env = isolated_env(Path(home))
+        database_url = f"sqlite:///{Path(home) / 'data' / 'fws' / 'fws.db'}"
+        # The real first use: creates the database and provisions the merchant.
+        subprocess.run([FWS, "status", "-o", "off"], env=env, check=True)
+        print(f"{'orders':>8}{'page':>6}{'rows/s':>10}{'seconds':>9}{'rows/CPU s':>12}"
+              f"{'peak RSS MB':>13}   ({options.runs} runs: medians; RSS the largest)")
+        seeded, peak = 0, {}
+        for size in sorted(options.sizes):
+            seed_orders(database_url, seeded, size)
+            seeded = size
+            for page_size in options.page_sizes:
+                results = [stream(env, page_size) for _ in range(options.runs)]
+                if any(result[0] != size for result in results):
+                    raise SystemExit(f"expected {size} rows, streamed {[r[0] for r in results]}")
+                rate = statistics.median(rows / seconds for rows, seconds, _, _ in results)
+                seconds = statistics.median(seconds for _, seconds, _, _ in results)
+                cpu_rate = statistics.median(rows / cpu for rows, _, cpu, _ in results)
+                peak[size, page_size] = max(rss for _, _, _, rss in results)
+                print(f"{size:>8}{page_size:>6}{rate:>10.0f}{seconds:>9.2f}{cpu_rate:>12.0f}"
+                      f"{peak[size, page_size]:>13.1f}   {'ok' if rate >= 20_000 else 'MISSED'} (>= 20k rows/s)")
+        smallest, largest = min(options.sizes), max(options.sizes)
+        for page_size in options.page_sizes:
+            ratio = peak[largest, page_size] / peak[smallest, page_size]
+            print(f"page {page_size}: RSS at {largest} / RSS at {smallest} = {ratio:.2f}"
+                  f"   {'ok' if ratio <= 1.2 else 'MISSED'} (<= 1.2)")
+        print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
