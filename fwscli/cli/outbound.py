@@ -143,7 +143,7 @@ def create(
                                        help="Order date shown to the recipient (default: now; give it "
                                             "to make re-running the same command harmless)."),
     emails: List[str] = typer.Option(None, "--email", help="Notify this address of shipments (repeatable)."),
-    gift_message: Optional[str] = typer.Option(None, "--gift-message", help="Gift message for every item."),
+    gift_message: Optional[str] = typer.Option(None, "--gift-message", help="Gift message for every --item."),
     cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
     dry_run: bool = common.DRY_RUN,
 ) -> None:
