@@ -399,7 +399,11 @@ def one_line(address: dict[str, Any]) -> str:
 
 
 def contents(items) -> str:
-    return ", ".join(f"{item['MerchantSKU']}×{item['Quantity']}" for item in items)
+    """`SKU×units` per SKU (a SKU may sit on several lines of a shipment)."""
+    units: dict[str, int] = {}
+    for item in items:
+        units[item["MerchantSKU"]] = units.get(item["MerchantSKU"], 0) + item["Quantity"]
+    return ", ".join(f"{sku}×{quantity}" for sku, quantity in units.items())
 
 
 def preview_summary(preview: dict[str, Any]) -> dict[str, Any]:

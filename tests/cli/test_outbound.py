@@ -261,3 +261,35 @@ def test_configuration_and_endpoint_failures(embedded_fws, address_file):
     for result in (unknown_profile, no_keys, unreachable):
         assert result.out == ""
     assert_no_order(embedded_fws, "BAD-4")
+
+
+def test_a_shipped_order_reads_as_sections(capsys, monkeypatch):
+    """The terminal layout of `outbound get` once the warehouse has shipped (built here, as
+    no merchant call can ship an order)."""
+    from fwscli.cli.common import Globals
+    from fwscli.cli.outbound import show_detail
+
+    monkeypatch.setenv("COLUMNS", "200")
+    moment = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+    order = {"MerchantFulfillmentOrderId": "SHIPPED-1", "FulfillmentOrderStatus": "Complete",
+             "DestinationAddress": ADDRESS, "NotificationEmailList": [], "StatusUpdatedDateTime": moment}
+    item = {"MerchantSKU": "MUG", "MerchantFulfillmentOrderItemId": "1", "Quantity": 2}
+    result = {
+        "FulfillmentOrder": order,
+        "FulfillmentOrderItem": [{**item, "CancelledQuantity": 0, "UnfulfillableQuantity": 0}],
+        "FulfillmentShipment": [{
+            "AmazonShipmentId": "DxYz1", "FulfillmentCenterId": "PHL1",
+            "FulfillmentShipmentStatus": "Shipped", "ShippingDateTime": moment,
+            "FulfillmentShipmentItem": [{**item, "Quantity": 1, "PackageNumber": 1},
+                                        {**item, "Quantity": 1, "PackageNumber": 2}],
+            "FulfillmentShipmentPackage": [
+                {"PackageNumber": 1, "CarrierCode": "UPS", "TrackingNumber": "1Z001"},
+                {"PackageNumber": 2, "CarrierCode": "UPS", "TrackingNumber": "1Z002"}],
+        }],
+    }
+    show_detail(Globals(output="table", color="off"), result)
+    out = capsys.readouterr().out
+    assert "Complete" in out and "2026-11-28T09:00:00Z" in out
+    assert "Shipments:" in out and "DxYz1" in out and "MUG×2" in out
+    packages = out.split("Packages:")[1]
+    assert "1Z001" in packages and "1Z002" in packages and packages.count("MUG×1") == 2
