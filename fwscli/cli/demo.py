@@ -54,30 +54,28 @@ def demo(
     order and follow it until it completes. Steps go to stderr, the final order to stdout."""
     import secrets
 
+    from ..config import default_database_url
+
     g = common.globals_of(ctx)
     deadline = time.monotonic() + timeout
     run = f"DEMO-{secrets.token_hex(4).upper()}"
     skus = {suffix: f"{run}-{suffix}" for suffix in STOCK}
     order_id = f"{run}-ORDER"
+    lines = {skus[suffix]: quantity for suffix, quantity in ORDERED.items()}
 
-    from ..config import default_database_url
-
-    endpoint = g.settings().endpoint_url
-    say(f"fws demo {run} on " + (endpoint or f"the embedded service ({default_database_url()})"))
+    say(f"fws demo {run} on " + (g.settings().endpoint_url or
+                                 f"the embedded service ({default_database_url()})"))
     register(g, list(skus.values()))
     shipments = ship_inbound(g, run, {skus[suffix]: quantity for suffix, quantity in STOCK.items()})
     received = follow_inbound(g, shipments, remaining(deadline), interval)
     show_stock(g, list(skus.values()))
-    lines = {skus[suffix]: quantity for suffix, quantity in ORDERED.items()}
     preview(g, lines)
     create_order(g, order_id, lines)
+    step(f"Following order {order_id}")
     _, status = outbound.follow_order(g, order_id, outbound.is_final,
-                                          timeout=remaining(deadline), interval=interval)
+                                      timeout=remaining(deadline), interval=interval)
     result = outbound.get_order(g, order_id)
-    if g.output_format() == "table" and g.query is None:
-        outbound.show_detail(g, result)
-    else:
-        g.show(result)
+    outbound.show_order(g, result)
     finish(order_id, status, result, received, timeout)
 
 
@@ -174,7 +172,6 @@ def create_order(g: common.Globals, order_id: str, lines: dict[str, int]) -> Non
         "Item": [{"MerchantSKU": sku, "Quantity": quantity, "MerchantFulfillmentOrderItemId": str(n)}
                  for n, (sku, quantity) in enumerate(lines.items(), start=1)],
     })
-    step(f"Following order {order_id}")
 
 
 def finish(order_id: str, status: str, result: dict[str, Any], received: bool, timeout: float) -> None:

@@ -182,11 +182,7 @@ def create(
 def get(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ORDER_ID")) -> None:
     """One order with its items, shipments, packages and tracking."""
     g = common.globals_of(ctx)
-    result = get_order(g, order_id)
-    if g.output_format() == "table" and g.query is None:
-        show_detail(g, result)
-    else:
-        g.show(result)
+    show_order(g, get_order(g, order_id))
 
 
 @app.command("list")
@@ -366,6 +362,14 @@ def address_problem(address: dict[str, str]) -> tuple[str, str] | None:
 
 
 # --- output for people ------------------------------------------------------------------
+
+def show_order(g: common.Globals, result: dict[str, Any]) -> None:
+    """GetFulfillmentOrder's result: as sections on a terminal, as the API has it elsewhere."""
+    if g.output_format() == "table" and g.query is None:
+        show_detail(g, result)
+    else:
+        g.show(result)
+
 
 def show_detail(g: common.Globals, result: dict[str, Any]) -> None:
     """An order as sections (order, items, shipments, packages) for a terminal."""

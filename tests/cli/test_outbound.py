@@ -287,7 +287,7 @@ def test_a_shipped_order_reads_as_sections(capsys, monkeypatch):
                 {"PackageNumber": 2, "CarrierCode": "UPS", "TrackingNumber": "1Z002"}],
         }],
     }
-    show_detail(Globals(output="table", color="off"), result)
+    show_order(Globals(output="table", color="off"), result)
     out = capsys.readouterr().out
     assert "Complete" in out and "2026-11-28T09:00:00Z" in out
     assert "Shipments:" in out and "DxYz1" in out and "MUG×2" in out
