@@ -267,7 +267,7 @@ def test_a_shipped_order_reads_as_sections(capsys, monkeypatch):
     """The terminal layout of `outbound get` once the warehouse has shipped (built here, as
     no merchant call can ship an order)."""
     from fwscli.cli.common import Globals
-    from fwscli.cli.outbound import show_detail
+    from fwscli.cli.outbound import show_order
 
     monkeypatch.setenv("COLUMNS", "200")
     moment = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
