@@ -84,7 +84,7 @@ class Part:
                     problems.append(Problem(line, label(leaf.column), None, MISSING))
                 continue
             try:
-                value = _decode_leaf(leaf, raw, label(leaf.column))
+                value = _decode_leaf(leaf, raw, leaf.column)
             except InvalidParameterValue as error:
                 problems.append(Problem(line, label(leaf.column), _text(raw), error.reason))
                 continue

@@ -47,17 +47,22 @@ class Seen:
 
     first_line: int
     fingerprint: bytes
-    own: dict[str, Value]
+    own_text: str
     lines: int
     whole: bool
 
+    @property
+    def own(self) -> dict[str, Value]:
+        return json.loads(self.own_text)
 
-def fingerprint(values: Mapping[str, Value]) -> bytes:
-    return hashlib.blake2b(_dumps(values).encode("utf-8"), digest_size=16).digest()
 
-
-def _dumps(values: Mapping[str, Value]) -> str:
+def dumps(values: Mapping[str, Value]) -> str:
+    """Values as canonical text: equal values, equal text."""
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def fingerprint(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 class Staging:
@@ -80,18 +85,19 @@ class Staging:
                                "WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        return Seen(row[0], row[1], json.loads(row[2]), row[3], bool(row[4]))
+        return Seen(row[0], row[1], row[2], row[3], bool(row[4]))
 
-    def add_unit(self, key: str, line: int, own: Mapping[str, Value], *, whole: bool, bad: bool) -> None:
+    def add_unit(self, key: str, line: int, own_text: str, own_print: bytes, *, whole: bool,
+                 bad: bool) -> None:
+        """A new unit: its own members' values as `dumps` text, and their fingerprint."""
         self._db.execute("INSERT INTO units (key, first_line, fingerprint, own, bad, whole) "
-                         "VALUES (?, ?, ?, ?, ?, ?)",
-                         (key, line, fingerprint(own), _dumps(own), bad, whole))
+                         "VALUES (?, ?, ?, ?, ?, ?)", (key, line, own_print, own_text, bad, whole))
 
     def add_line(self, key: str, line: int, position: int, line_id: str | None,
                  values: Mapping[str, Value] | None, *, bad: bool) -> int | None:
         """Add a line (values None: keep only where it is); if another line of the unit has
         the same id, nothing is added and that line's number is returned."""
-        payload = None if values is None else _dumps(values)
+        payload = None if values is None else dumps(values)
         try:
             self._db.execute("INSERT INTO lines (key, line, position, line_id, payload, bad) "
                              "VALUES (?, ?, ?, ?, ?, ?)",

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Protocol
 from .kinds import Kind
 from .layout import MISSING, Problem
 from .source import Record, numbered
-from .staging import Seen, Staging, fingerprint
+from .staging import Seen, Staging, dumps, fingerprint
 
 Report = Callable[[int, "str | None", list[Problem]], None]  # (line, unit key, problems)
 
@@ -43,9 +43,10 @@ def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
         report(1, None, list(reader.problems))
         tally.file_problems += len(reader.problems)
     checked = len(reader.problems)
+    check = _Checker(kind, staging, reader.absent, keep_values)
     for record in reader:
         tally.rows += 1
-        key, problems = _check(record, kind, staging, reader.absent, keep_values)
+        key, problems = check(record)
         if problems:
             tally.invalid_rows += 1
             report(record.line, key, problems)
@@ -56,43 +57,55 @@ def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
     return tally
 
 
-def _check(record: Record, kind: Kind, staging: Staging, absent: frozenset[str],
-           keep_values: bool) -> tuple[str | None, list[Problem]]:
-    line = record.line
-    problems = list(record.problems)
-    key, key_problem = kind.key_of(record.unit, line)
-    if key_problem is not None and kind.key not in absent:
-        problems.append(key_problem)
-    whole = record.whole or kind.layout.line is None
-    seen = staging.seen(key) if key is not None else None
-    if key is not None and seen is not None and (whole or seen.whole):
-        # Two whole units by one key: neither can be told to be the right one.
-        staging.mark_bad(key, line)
-        return key, problems + [Problem(line, kind.key, key, f"the {kind.noun} is already "
-                                                             f"on line {seen.first_line}")]
-    if seen is None:
-        own, own_problems = kind.check_unit(record.unit, line, absent)
-        problems += own_problems
-    else:
-        # Its own members were checked on the unit's first row; here they must equal them.
-        own, _ = kind.layout.unit.decode(record.unit, line)
-        problems += _disagreements(record, seen, kind.noun)
-    if kind.layout.line is not None:
-        problems += _check_lines(record, kind, own, absent)
-    if key is None:
-        return None, problems
-    if seen is None:
-        staging.add_unit(key, line, record.unit, whole=whole, bad=bool(problems))
-    problems += _stage_lines(record, kind, staging, key, seen, keep_values, bad=bool(problems))
-    if problems:
-        staging.mark_bad(key, line)
-    return key, problems
+class _Checker:
+    def __init__(self, kind: Kind, staging: Staging, absent: frozenset[str], keep_values: bool):
+        self.kind = kind
+        self.staging = staging
+        self.absent = absent
+        self.keep_values = keep_values
+        # The last unit's own members, typed: the next row is most often of the same unit.
+        self._last: tuple[bytes, dict] = (b"", {})
+
+    def __call__(self, record: Record) -> tuple[str | None, list[Problem]]:
+        kind, staging, line = self.kind, self.staging, record.line
+        problems = list(record.problems)
+        key, key_problem = kind.key_of(record.unit, line)
+        if key_problem is not None and kind.key not in self.absent:
+            problems.append(key_problem)
+        whole = record.whole or kind.layout.line is None
+        seen = staging.seen(key) if key is not None else None
+        if key is not None and seen is not None and (whole or seen.whole):
+            # Two whole units by one key: neither can be told to be the right one.
+            staging.mark_bad(key, line)
+            return key, problems + [Problem(line, kind.key, key, f"the {kind.noun} is already "
+                                                                 f"on line {seen.first_line}")]
+        own_text = dumps(record.unit)
+        own_print = fingerprint(own_text)
+        if seen is None:
+            own, own_problems = kind.check_unit(record.unit, line, self.absent)
+            problems += own_problems
+        else:
+            # Its own members were checked on the unit's first row; here they must equal them.
+            if own_print != seen.fingerprint:
+                problems += _disagreements(record, seen, kind.noun)
+            own = self._last[1] if self._last[0] == own_print else \
+                kind.layout.unit.decode(record.unit, line)[0]
+        self._last = (own_print, own)
+        if kind.layout.line is not None:
+            problems += _check_lines(record, kind, own, self.absent)
+        if key is None:
+            return None, problems
+        if seen is None:
+            staging.add_unit(key, line, own_text, own_print, whole=whole, bad=bool(problems))
+        problems += _stage_lines(record, kind, staging, key, seen, self.keep_values,
+                                 bad=bool(problems))
+        if problems:
+            staging.mark_bad(key, line)
+        return key, problems
 
 
 def _disagreements(record: Record, seen: Seen, noun: str) -> list[Problem]:
     """Where a row of a unit differs from the unit's first row in the unit's own members."""
-    if fingerprint(record.unit) == seen.fingerprint:
-        return []
     return [Problem(record.line, column, _text(record.unit.get(column)),
                     f"differs from line {seen.first_line} of the same {noun} "
                     f"({_text(seen.own.get(column)) or 'empty'})")
