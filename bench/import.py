@@ -105,8 +105,16 @@ print(os.waitstatus_to_exitcode(status), time.perf_counter() - started, usage.ru
 """
 
 STUB = """
-import sys, time
-from werkzeug.serving import run_simple
+import socket, sys, time
+from werkzeug.serving import WSGIRequestHandler, run_simple
+
+class Handler(WSGIRequestHandler):
+    def setup(self):
+        super().setup()
+        # Headers and body leave in separate writes: without this, each answer waits for
+        # the client's delayed ACK, a latency no real network adds.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
 BODY = (b'<?xml version="1.0"?><CreateFulfillmentOrderResponse xmlns="http://fba-outbound.amazonaws.com/'
         b'doc/2007-08-02/"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000'
         b'</RequestId></ResponseMetadata></CreateFulfillmentOrderResponse>')
@@ -117,7 +125,7 @@ def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(BODY))),
                               ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")])
     return [BODY]
-run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
+run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, request_handler=Handler)
 """
 
 

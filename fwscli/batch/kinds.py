@@ -135,6 +135,7 @@ class ItemKind(Kind):
     such items: no ASIN, condition Unknown). Items go as many to a request as it takes."""
 
     SKU_ONLY_ACTION = "GetFulfillmentIdentifierForMSKU"
+    key = "MerchantSKU"
 
     def __init__(self, headers: Mapping[str, str]):
         model = SERVICES_BY_NAME["inbound"]
@@ -146,8 +147,10 @@ class ItemKind(Kind):
         # A listing command's headers (`FNSKU` for FulfillmentNetworkSKU) name columns too.
         synonyms = {header: path for header, path in headers.items() if path in unit.columns}
         ignored |= {header for header, path in headers.items() if path in ignored}
-        layout = Layout(unit, None, ignored=frozenset(ignored), synonyms=synonyms)
-        super().__init__("item", "inbound", operation.name, "MerchantSKU", layout,
+        # Only the SKU: an item without ASIN and Condition is registered by its SKU alone.
+        layout = Layout(unit, None, ignored=frozenset(ignored), synonyms=synonyms,
+                        required=[self.key])
+        super().__init__("item", "inbound", operation.name, self.key, layout,
                          rules.registered_item)
         skus = model.operation(self.SKU_ONLY_ACTION).input_member("MerchantSKU")
         self._skus = skus

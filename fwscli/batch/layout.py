@@ -84,7 +84,7 @@ class Part:
                     problems.append(Problem(line, label(leaf.column), None, MISSING))
                 continue
             try:
-                value = _decode_leaf(leaf, raw, leaf.column)
+                value = _decode_leaf(leaf, raw)
             except InvalidParameterValue as error:
                 problems.append(Problem(line, label(leaf.column), _text(raw), error.reason))
                 continue
@@ -105,8 +105,8 @@ def _leaves(members: Sequence[Member], prefix: str, path: tuple[str, ...],
             yield Leaf(column, path + (member.name,), member, condition)
 
 
-def _decode_leaf(leaf: Leaf, raw: Value, name: str) -> Any:
-    member = leaf.member
+def _decode_leaf(leaf: Leaf, raw: Value) -> Any:
+    member, name = leaf.member, leaf.column
     if not member.repeated:
         if not isinstance(raw, str):
             raise InvalidParameterValue(name, _text(raw), "it must be a single value")
@@ -139,15 +139,20 @@ class Layout:
     as `Item.<member>` columns. A line column may also be written without its prefix
     (`Quantity` for `Item.Quantity`) where that name is not also a unit column. `ignored`
     are columns that listings write but a request has no member for (an item's FNSKU): they
-    are read back without complaint and not sent.
+    are read back without complaint and not sent. `required` are the columns a file must
+    have (by default, those of the required members).
     """
 
     def __init__(self, unit: Part, line: Part | None = None, *,
                  ignored: frozenset[str] = frozenset(),
-                 synonyms: Mapping[str, str] | None = None):
+                 synonyms: Mapping[str, str] | None = None,
+                 required: Sequence[str] | None = None):
         self.unit = unit
         self.line = line
         self.ignored = ignored
+        if required is None:
+            required = unit.required_columns() + (line.required_columns() if line else [])
+        self.required = tuple(required)
         self.names: dict[str, str] = {column: column for column in unit.columns}
         if line is not None:
             for column in line.columns:

@@ -146,10 +146,7 @@ class CsvReader:
             elif column:
                 seen[column] = name
             columns.append(column or "")
-        required = self.layout.unit.required_columns()
-        if self.layout.line is not None:
-            required += self.layout.line.required_columns()
-        self.absent = frozenset(column for column in required if column not in seen)
+        self.absent = frozenset(column for column in self.layout.required if column not in seen)
         self.problems += [Problem(1, column, None, "a required column is missing")
                           for column in sorted(self.absent)]
         return columns

@@ -138,3 +138,10 @@ def test_encodings(tmp_path, encoding):
     [batch] = kind.batches(staging.units())
     assert batch.request["DestinationAddress"]["Name"] == "Zoë Müller"
     staging.close()
+
+
+def test_a_file_of_skus_alone_registers_them_by_sku(tmp_path):
+    problems, units, batches, _, _ = check(tmp_path, "MerchantSKU\nA\nB\n", kinds.items())
+    assert problems == []
+    assert [(b.action, b.request) for b in batches] == [("GetFulfillmentIdentifierForMSKU",
+                                                          {"MerchantSKU": ["A", "B"]})]
