@@ -22,7 +22,6 @@ from ..api.errors import (
 from ..api.shapes import Operation, Service
 from ..store.database import Database
 from ..store.migrations import token_secret
-from ..warehouse import accounts
 from ..warehouse.context import Caller, Context
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
@@ -31,6 +30,7 @@ from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health, soap_binding
 from .handlers import HANDLERS
+from .keys import KeyCache
 from .routing import route
 from .throttle import Throttle
 
@@ -67,6 +67,7 @@ class FwsApp:
         self.clock = clock
         self.max_request_bytes = max_request_bytes
         self.tokens = TokenCodec(token_secret(db))
+        self.keys = KeyCache(db)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == health.PATH:
@@ -136,8 +137,7 @@ class FwsApp:
         found: dict[str, Caller] = {}
 
         def secret_for(access_key_id: str) -> str | None:
-            with self.db.read() as conn:
-                key = accounts.find_key(conn, access_key_id)
+            key = self.keys.find(access_key_id)
             if key is None:
                 return None
             found["caller"] = key[1]
