@@ -1,12 +1,17 @@
-"""Requests per second of the FWS service over HTTP, next to a bare WSGI app that answers the
-same XML body on the same server, measured side by side in one run.
+"""Requests per second of `fws server start` (gunicorn, 2 workers x 4 threads) over SQLite and
+over PostgreSQL, each next to the bare WSGI ceiling: an app that answers the same XML body
+under the same gunicorn settings (gthread workers, access log), measured in the same run.
 
-    python bench/service.py [--seconds 5] [--clients 4]
+    python bench/service.py [--seconds 5] [--clients 2] [--connections 6]
+                            [--postgresql postgresql://postgres@127.0.0.1:5432/test | none]
 
-Both servers are Werkzeug's threaded server (what `fws server start` runs today) in their
-own process; the load comes from `--clients` processes with keep-alive connections. The
-requests carry legacy SigV0 signatures (Action + Timestamp), which real clients use and which
-leave the body free, so every CreateFulfillmentOrder creates a new order.
+Load: `--clients` processes, each driving `--connections` keep-alive connections from one
+thread with raw non-blocking sockets and request bytes built up front, so the generator
+takes as little as possible of the CPU it shares with the server (its share is printed).
+Requests carry legacy SigV0 signatures (Action + Timestamp), which real clients use and which
+leave the body free: every CreateFulfillmentOrder creates a new order. Rows run with
+throttling off, and again with throttling on and limits that never refuse, to show what the
+bucket's write per request costs. PostgreSQL gets a fresh database, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -19,16 +24,22 @@ import http.client
 import json
 import multiprocessing
 import os
+import re
+import selectors
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterator
 from urllib.parse import urlencode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+FWS = os.path.join(os.path.dirname(sys.executable), "fws")
+WORKERS, THREADS = 2, 4
 
 STATUS_XML = (b'<?xml version="1.0"?>\n<ns1:GetServiceStatusResponse xmlns:ns1="http://fba-outbound.'
               b'amazonaws.com/doc/2007-08-02/"><ns1:GetServiceStatusResult><ns1:Status>2026-11-27T20:'
@@ -36,38 +47,35 @@ STATUS_XML = (b'<?xml version="1.0"?>\n<ns1:GetServiceStatusResponse xmlns:ns1="
               b'<ns1:ResponseMetadata><ns1:RequestId>00000000-0000-0000-0000-000000000000</ns1:'
               b'RequestId></ns1:ResponseMetadata></ns1:GetServiceStatusResponse>')
 
-BARE_APP = '''
+BARE_SERVER = '''
 import sys
-from werkzeug.serving import run_simple
+from fwscli.service.serve import GunicornServer, gunicorn_options
 BODY = %r
 def app(environ, start_response):
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(BODY)))])
+    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
+                              ("Content-Length", str(len(BODY))),
+                              ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")])
     return [BODY]
-run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
-''' % STATUS_XML
+GunicornServer(lambda: app, gunicorn_options(bind=[sys.argv[1]], workers=%d, threads=%d)).run()
+''' % (STATUS_XML, WORKERS, THREADS)
+
+NEVER_THROTTLED = ["--throttle", "--read-rate", "1e9", "--read-burst", "1000000000",
+                   "--write-rate", "1e9", "--write-burst", "1000000000"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# --- requests -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Keys:
+    access_key_id: str
+    secret: str
 
 
-def wait_for(port: int) -> None:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def v0_params(action: str, key: str, secret: str, extra: list[tuple[str, str]]) -> str:
+def v0_body(action: str, keys: Keys, extra: list[tuple[str, str]], version: str = "2007-08-02") -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    signature = base64.b64encode(hmac.new(secret.encode(), (action + stamp).encode(), hashlib.sha1).digest())
-    return urlencode([("Action", action), ("Version", "2007-08-02"), ("AWSAccessKeyId", key),
+    signature = base64.b64encode(hmac.new(keys.secret.encode(), (action + stamp).encode(), hashlib.sha1).digest())
+    return urlencode([("Action", action), ("Version", version), ("AWSAccessKeyId", keys.access_key_id),
                       ("Timestamp", stamp), ("SignatureVersion", "0")] + extra
                      + [("Signature", signature.decode())])
 
@@ -82,78 +90,270 @@ def order_params(order_id: str) -> list[tuple[str, str]]:
             ("Item.1.MerchantFulfillmentOrderItemId", "1"), ("Item.1.Quantity", "1")]
 
 
-def load(args) -> int:
-    """One client process: send requests for `seconds`; return how many got 200."""
-    port, action, key, secret, seconds, worker = args
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    done, n, deadline = 0, 0, time.monotonic() + seconds
-    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-    while time.monotonic() < deadline:
-        n += 1
+def http_request(port: int, body: str) -> bytes:
+    return (f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+class RequestMaker:
+    """Request bytes for an action; CreateFulfillmentOrder gets a fresh order id each time,
+    of fixed width so that only the id's bytes change."""
+
+    PLACEHOLDER = "ORDERID-PLACEHOLDER-0000"
+
+    def __init__(self, port: int, action: str, keys: Keys, tag: str):
+        self.tag = tag
+        self.n = 0
         if action == "CreateFulfillmentOrder":
-            extra = order_params(f"B-{os.getpid()}-{worker}-{n}")
-        elif action == "GetFulfillmentOrder":
-            extra = [("MerchantFulfillmentOrderId", "BENCH-SEED")]
+            raw = http_request(port, v0_body(action, keys, order_params(self.PLACEHOLDER)))
+            self.parts = raw.split(self.PLACEHOLDER.encode())
+            self.fixed = None
         else:
-            extra = []
-        conn.request("POST", "/", v0_params(action, key, secret, extra), headers)
+            extra = [("MerchantFulfillmentOrderId", "BENCH-SEED")] if action == "GetFulfillmentOrder" else []
+            self.fixed = http_request(port, v0_body(action, keys, extra))
+
+    def next(self) -> bytes:
+        if self.fixed is not None:
+            return self.fixed
+        self.n += 1
+        order_id = f"{self.tag}-{self.n:0{len(self.PLACEHOLDER) - len(self.tag) - 1}d}".encode()
+        return order_id.join(self.parts)
+
+
+# --- load ---------------------------------------------------------------------------------
+
+_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
+
+
+def load(job: tuple) -> tuple[int, int, str, float]:
+    """One client process: keep `connections` requests in flight until the deadline.
+    Returns (answered 200, answered otherwise, first other answer, CPU seconds used)."""
+    port, action, keys, warmup, seconds, connections, tag = job
+    maker = RequestMaker(port, action, keys, tag)
+    selector = selectors.DefaultSelector()
+    for _ in range(connections):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(maker.next())
+        selector.register(sock, selectors.EVENT_READ, bytearray())
+    started = time.monotonic()
+    counting_from, deadline = started + warmup, started + warmup + seconds
+    ok = other = 0
+    first_other = ""
+    cpu_at_start = None
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        if cpu_at_start is None and now >= counting_from:
+            cpu_at_start = time.process_time()
+        for key, _ in selector.select(timeout=1.0):
+            sock, buffer = key.fileobj, key.data
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("the server closed a keep-alive connection")
+            buffer += chunk
+            head_end = buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                continue
+            length = int(_LENGTH.search(buffer, 0, head_end + 2).group(1))
+            if len(buffer) < head_end + 4 + length:
+                continue
+            if now >= counting_from:
+                if buffer.startswith(b"HTTP/1.1 200"):
+                    ok += 1
+                else:
+                    other += 1
+                    first_other = first_other or bytes(buffer[:600]).decode("utf-8", "replace")
+            del buffer[:]
+            sock.sendall(maker.next())
+    cpu = time.process_time() - (cpu_at_start or time.process_time())
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
+    return ok, other, first_other, cpu
+
+
+# --- CPU accounting -----------------------------------------------------------------------
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of a process and its children, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree = {root}
+    for _ in range(3):
+        tree |= {pid for pid, parent in parents.items() if parent in tree}
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+def machine_busy() -> tuple[float, float]:
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+@dataclass
+class Row:
+    rate: float
+    errors: int
+    server_cpu: float  # cores used by the server processes
+    load_cpu: float    # cores used by the load generator
+    busy: float        # the whole machine, 0..1
+
+
+def measure(server: subprocess.Popen, port: int, action: str, keys: Keys, options, tag: str) -> Row:
+    jobs = [(port, action, keys, options.warmup, options.seconds, options.connections, f"{tag}{n}")
+            for n in range(options.clients)]
+    with multiprocessing.Pool(options.clients) as pool:
+        pending = pool.map_async(load, jobs)
+        time.sleep(options.warmup)
+        cpu_before, busy_before = process_tree_cpu(server.pid), machine_busy()
+        results = pending.get()
+        cpu_after, busy_after = process_tree_cpu(server.pid), machine_busy()
+    ok = sum(result[0] for result in results)
+    errors = sum(result[1] for result in results)
+    if ok == 0:
+        raise RuntimeError(f"{action}: no request succeeded; first answer:\n"
+                           + next((r[2] for r in results if r[2]), "(none)"))
+    busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+    return Row(ok / options.seconds, errors, (cpu_after - cpu_before) / options.seconds,
+               sum(result[3] for result in results) / options.seconds, busy)
+
+
+# --- servers ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int) -> None:
+    for _ in range(400):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/ping")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+@contextmanager
+def running(command: list[str], port: int) -> Iterator[subprocess.Popen]:
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "PYTHONPATH": ROOT})
+    try:
+        wait_for(port)
+        yield server
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
+def fws_server(url: str, port: int, *flags: str) -> list[str]:
+    return [FWS, "server", "start", "--bind", f"127.0.0.1:{port}", "--database", url,
+            "--workers", str(WORKERS), "--threads", str(THREADS), *flags]
+
+
+def create_merchant(url: str) -> Keys:
+    out = subprocess.check_output([FWS, "server", "create-merchant", "Bench", "-o", "json", "--database", url])
+    keys = json.loads(out)
+    return Keys(keys["AccessKeyId"], keys["SecretAccessKey"])
+
+
+def seed(port: int, keys: Keys) -> None:
+    """The item the orders name and the order GetFulfillmentOrder reads."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for body in (v0_body("GetFulfillmentIdentifierForMSKU", keys, [("MerchantSKU.1", "BENCH-SKU")], "2007-05-10"),
+                 v0_body("CreateFulfillmentOrder", keys, order_params("BENCH-SEED"))):
+        conn.request("POST", "/", body, headers)
         response = conn.getresponse()
-        body = response.read()
-        if response.status == 200:
-            done += 1
-        elif n == 1:
-            raise RuntimeError(f"{action} answered {response.status}: {body[:300]!r}")
-    return done
+        if response.status != 200:
+            raise RuntimeError(f"seeding failed: {response.status} {response.read()[:400]!r}")
+        response.read()
 
 
-def measure(port: int, action: str, key: str, secret: str, seconds: float, clients: int) -> float:
-    with multiprocessing.Pool(clients) as pool:
-        started = time.monotonic()
-        counts = pool.map(load, [(port, action, key, secret, seconds, w) for w in range(clients)])
-        return sum(counts) / (time.monotonic() - started)
+@contextmanager
+def postgresql_database(admin_url: str) -> Iterator[str]:
+    import psycopg
+
+    name = f"fws_bench_{os.getpid()}"
+    plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield plain.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- the run ------------------------------------------------------------------------------
+
+def report(label: str, row: Row, ceiling: float | None) -> None:
+    share = f"{row.rate / ceiling:6.1%}" if ceiling else "      "
+    errors = f"  {row.errors} not 200" if row.errors else ""
+    print(f"{label:46s} {row.rate:7.0f}  {share}   {row.server_cpu:4.2f}   {row.load_cpu:4.2f}"
+          f"   {row.busy:5.1%}{errors}", flush=True)
+
+
+def bench_database(name: str, url: str, options, ceiling: float) -> None:
+    keys = create_merchant(url)
+    for throttled in (False, True):
+        port = free_port()
+        flags = NEVER_THROTTLED if throttled else ["--no-throttle"]
+        with running(fws_server(url, port, *flags), port) as server:
+            if not throttled:
+                seed(port, keys)
+            actions = ["GetServiceStatus", "CreateFulfillmentOrder", "GetFulfillmentOrder"]
+            for action in actions if not throttled else actions[1:]:
+                label = f"{name:10s} {action}{' (throttled)' if throttled else ''}"
+                tag = f"{name[0]}{'T' if throttled else 'U'}"
+                report(label, measure(server, port, action, keys, options, tag), ceiling)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured time per row")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time before each row")
+    parser.add_argument("--clients", type=int, default=2, help="load generator processes")
+    parser.add_argument("--connections", type=int, default=6, help="keep-alive connections per process")
+    parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="a database to create the benchmark's database from, or 'none'")
     options = parser.parse_args()
 
+    print(f"gunicorn {WORKERS} workers x {THREADS} threads; load: {options.clients} processes x "
+          f"{options.connections} keep-alive connections; {options.seconds:g} s per row "
+          f"after {options.warmup:g} s warm-up; {os.cpu_count()} CPUs")
+    print(f"{'':46s} {'req/s':>7s}  {'ceiling':>6s}  {'server':>6s} {'load':>6s}  {'machine':>7s}")
+    port = free_port()
+    with running([sys.executable, "-c", BARE_SERVER, f"127.0.0.1:{port}"], port) as bare:
+        ceiling_row = measure(bare, port, "GetServiceStatus", Keys("-", "-"), options, "X")
+    report("bare WSGI ceiling (same XML, same gunicorn)", ceiling_row, None)
+
     workdir = tempfile.mkdtemp(prefix="fws-bench-")
-    env = {**os.environ, "FWS_DATABASE_URL": f"sqlite:///{workdir}/fws.db"}
-    fws = [os.path.join(os.path.dirname(sys.executable), "fws")]
-    keys = json.loads(subprocess.check_output(fws + ["server", "create-merchant", "Bench", "-o", "json"], env=env))
-    key, secret = keys["AccessKeyId"], keys["SecretAccessKey"]
-
-    fws_port, bare_port = free_port(), free_port()
-    servers = [
-        subprocess.Popen(fws + ["server", "start", "--port", str(fws_port)], env=env,
-                         stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)],
-                         stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL),
-    ]
-    try:
-        wait_for(fws_port)
-        wait_for(bare_port)
-        # The item and the order the benchmark reads.
-        conn = http.client.HTTPConnection("127.0.0.1", fws_port)
-        inbound = v0_params("GetFulfillmentIdentifierForMSKU", key, secret, [("MerchantSKU.1", "BENCH-SKU")])
-        conn.request("POST", "/", inbound.replace("2007-08-02", "2007-05-10"),
-                     {"Content-Type": "application/x-www-form-urlencoded"})
-        assert conn.getresponse().read()
-        conn.request("POST", "/", v0_params("CreateFulfillmentOrder", key, secret, order_params("BENCH-SEED")),
-                     {"Content-Type": "application/x-www-form-urlencoded"})
-        assert conn.getresponse().status == 200
-
-        bare = measure(bare_port, "GetServiceStatus", key, secret, options.seconds, options.clients)
-        print(f"{'bare WSGI ceiling (same XML, same server)':44s} {bare:8.0f} req/s")
-        for action in ("GetServiceStatus", "CreateFulfillmentOrder", "GetFulfillmentOrder"):
-            rate = measure(fws_port, action, key, secret, options.seconds, options.clients)
-            print(f"{action:44s} {rate:8.0f} req/s  ({rate / bare:5.1%} of the ceiling)")
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait()
+    bench_database("SQLite", f"sqlite:///{workdir}/fws.db", options, ceiling_row.rate)
+    if options.postgresql != "none":
+        with postgresql_database(options.postgresql) as url:
+            bench_database("PostgreSQL", url, options, ceiling_row.rate)
+    print("columns: requests/s answered 200; share of the ceiling; CPU cores used by the server "
+          "processes and by the load generator; the whole machine busy (PostgreSQL's own "
+          "processes are in 'machine' only)")
 
 
 if __name__ == "__main__":

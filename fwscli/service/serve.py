@@ -13,7 +13,8 @@ closed. Each request is logged on one access-log line that ends with its Request
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from functools import partial
+from typing import Any, Callable, Mapping
 
 from gunicorn.app.base import BaseApplication
 
@@ -44,9 +45,11 @@ def build_app(settings: AppSettings) -> FwsApp:
                   warehouse_mode=settings.warehouse_mode)
 
 
-class FwsServer(BaseApplication):
-    def __init__(self, settings: AppSettings, options: Mapping[str, Any]):
-        self.settings = settings
+class GunicornServer(BaseApplication):
+    """gunicorn running the WSGI app that `make_app` builds, once in each worker."""
+
+    def __init__(self, make_app: Callable[[], Callable], options: Mapping[str, Any]):
+        self.make_app = make_app
         self.options = dict(options)
         super().__init__()
 
@@ -54,14 +57,13 @@ class FwsServer(BaseApplication):
         for name, value in self.options.items():
             self.cfg.set(name, value)
 
-    def load(self) -> FwsApp:
-        return build_app(self.settings)
+    def load(self) -> Callable:
+        return self.make_app()
 
 
-def serve(settings: AppSettings, *, bind: list[str], workers: int, threads: int,
-          graceful_timeout: float = 30) -> None:
-    """Run gunicorn in the foreground until it is told to stop."""
-    FwsServer(settings, {
+def gunicorn_options(*, bind: list[str], workers: int, threads: int,
+                     graceful_timeout: float = 30) -> dict[str, Any]:
+    return {
         "bind": bind,
         "workers": workers,
         "threads": threads,
@@ -73,4 +75,10 @@ def serve(settings: AppSettings, *, bind: list[str], workers: int, threads: int,
         "proc_name": "fws",
         # One fixed control-socket path per user would be fought over by several servers.
         "control_socket_disable": True,
-    }).run()
+    }
+
+
+def serve(settings: AppSettings, *, bind: list[str], workers: int, threads: int) -> None:
+    """Run gunicorn in the foreground until it is told to stop."""
+    options = gunicorn_options(bind=bind, workers=workers, threads=threads)
+    GunicornServer(partial(build_app, settings), options).run()
