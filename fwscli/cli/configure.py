@@ -1,6 +1,7 @@
 """`fws configure …`: a profile's keys and settings, and where each value in use comes from."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would compile each string annotation on
+# every start, building the commands several times slower.
 
 import os
 import sys

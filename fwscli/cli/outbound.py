@@ -1,6 +1,7 @@
 """`fws outbound …`: multi-channel fulfillment orders — preview, create, follow, cancel."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would compile each string annotation on
+# every start, building the commands several times slower.
 
 import time
 from datetime import datetime, timezone
