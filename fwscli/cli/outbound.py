@@ -74,6 +74,7 @@ PREVIEW_HINTS = {
 DEFAULT_COMMENT = "Thank you for your order."
 # Statuses an order moves through, in order; every other status is final.
 IN_PROGRESS = ("New", "Received", "Planning", "Processing")
+SHIPPED = ("Complete", "CompletePartialled")  # final, and past every in-progress step
 
 TO = typer.Option(None, "--to", metavar="@FILE.json|JSON",
                   help="Destination address as JSON (keys: the Address members Name, Line1, "
@@ -233,9 +234,11 @@ def wait(
     timeout: float = typer.Option(600.0, "--timeout", min=0, metavar="SECONDS", help="Give up after this long."),
     interval: float = typer.Option(2.0, "--interval", min=0.05, metavar="SECONDS", help="Time between polls."),
 ) -> None:
-    """Poll an order until it reaches STATUS (or has moved past it), then print it.
+    """Poll an order until it reaches STATUS, then print it.
 
-    An order that ends in another final status stops the wait at once.
+    Waiting for a step on the way (Received, Planning, Processing), a later step or a
+    shipped end (Complete, CompletePartialled) counts too: a brief status may go unseen
+    between polls. An order that ends in another final status stops the wait at once.
     """
     from ..api.outbound import ORDER_STATUSES
 
@@ -257,11 +260,13 @@ def wait(
 # --- following an order (also used by `fws demo`) ----------------------------------------
 
 def reached(current: str, awaited: str) -> bool:
-    """The awaited status, or a later step of the way (a brief status may go unseen)."""
+    """The awaited status, or past it on the way to shipping (a brief status may go unseen)."""
     if current == awaited:
         return True
-    return (current in IN_PROGRESS and awaited in IN_PROGRESS
-            and IN_PROGRESS.index(current) > IN_PROGRESS.index(awaited))
+    if awaited not in IN_PROGRESS:
+        return False
+    return current in SHIPPED or (current in IN_PROGRESS
+                                  and IN_PROGRESS.index(current) > IN_PROGRESS.index(awaited))
 
 
 def is_final(status: str) -> bool:

@@ -58,8 +58,12 @@ def test_demo_help_documents_its_exit_codes(embedded_fws):
     ("Received", "Received", True),
     ("Processing", "Planning", True),      # moved past it between two polls
     ("Planning", "Processing", False),
-    ("Complete", "Processing", False),     # a final status is reached only when awaited
+    ("Complete", "Processing", True),      # shipped: it went through Processing
+    ("CompletePartialled", "Planning", True),
+    ("Unfulfillable", "Processing", False),
+    ("Cancelled", "Planning", False),
     ("Cancelled", "Complete", False),
+    ("Complete", "CompletePartialled", False),
     ("Complete", "Complete", True),
 ])
 def test_what_counts_as_reached(current, awaited, expected):
