@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Mapping
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from ..store.migrations import open_database
@@ -23,7 +24,26 @@ from .app import FwsApp
 from .limits import Limit
 from .throttle import Throttle
 
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms RequestId=%({x-amzn-requestid}o)s'
+
+class AccessLog(glogging.Logger):
+    """gunicorn's logger, writing one fixed access-log line per request:
+
+        127.0.0.1 [27/Nov/2026:20:30:00 +0000] "POST / HTTP/1.1" 200 1234 3ms RequestId=<uuid>
+
+    gunicorn's own `access_log_format` builds a dict of every header and environ entry
+    for each line, 7% of a whole GetFulfillmentOrder; this reads only what it prints.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.access_log_enabled:
+            return
+        request_id = next((value for name, value in resp.headers
+                           if name.lower() == "x-amzn-requestid"), "-")
+        self.access_log.info(
+            '%s %s "%s %s %s" %s %s %dms RequestId=%s',
+            environ.get("REMOTE_ADDR", "-"), self.now(), environ["REQUEST_METHOD"],
+            environ["RAW_URI"], environ["SERVER_PROTOCOL"], str(resp.status).split(None, 1)[0],
+            resp.sent, request_time.total_seconds() * 1000, request_id)
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,7 @@ def gunicorn_options(*, bind: list[str], workers: int, threads: int,
         "worker_class": "gthread",
         "graceful_timeout": graceful_timeout,
         "accesslog": "-",
-        "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": AccessLog,
         "errorlog": "-",
         "proc_name": "fws",
         # One fixed control-socket path per user would be fought over by several servers.
