@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InternalError, InvalidParameterValue, MissingParameter
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
+from ..store.sequencing import sequence_creates
 from . import ledger
 from .catalog import Item, items_by_sku
 from .context import Context
@@ -223,6 +224,7 @@ def _upsert_header(conn: Connection, ctx: Context, header: dict) -> int:
     shipment_id = header["ShipmentId"]
     row = _find_shipment(conn, ctx.merchant_id, shipment_id, lock=True, missing_ok=True)
     if row is None:
+        sequence_creates(conn, ctx.merchant_id)  # ids commit in order: see sequencing
         try:
             with conn.begin_nested():
                 return conn.execute(insert(inbound_shipments).values(

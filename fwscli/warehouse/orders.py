@@ -37,6 +37,7 @@ from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
+from ..store.sequencing import sequence_creates
 from . import ledger, paging
 from .context import Context
 from .paging import Page
@@ -142,6 +143,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     order_id = order["merchant_order_id"]
     try:
         with ctx.db.write() as conn:
+            sequence_creates(conn, ctx.merchant_id)  # ids commit in order: see sequencing
             if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
                 return
             items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
