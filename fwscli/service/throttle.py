@@ -23,7 +23,7 @@ import math
 from datetime import datetime
 from typing import Mapping
 
-from sqlalchemy import case, select
+from sqlalchemy import Float, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..api.errors import RequestThrottled
@@ -53,7 +53,7 @@ class Throttle:
     def __init__(self, db: Database, limits: Mapping[str, Limit] = DEFAULT_LIMITS):
         self.db = db
         self.limits = dict(limits)
-        self._insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+        self._take = _take_statement(db.engine.dialect.name)
 
     def take(self, caller: Caller, operation: Operation, now: datetime) -> None:
         """Take a token from the caller's bucket for this operation, or raise RequestThrottled."""
@@ -61,20 +61,31 @@ class Throttle:
         limit = self.limits[kind]
         key = {"subject": subject(caller), "operation_class": kind}
         t = now.timestamp()
-        start = case((_b.full_at > t, _b.full_at), else_=t)
-        upsert = self._insert(throttle_buckets).values(**key, full_at=t + limit.interval)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[_b.subject, _b.operation_class],
-            set_={"full_at": start + limit.interval},
-            where=start - t <= (limit.burst - 1) * limit.interval + _EPSILON,
-        ).returning(_b.full_at)
+        slack = (limit.burst - 1) * limit.interval  # how far full_at may run ahead of now
         with self.db.write() as conn:
-            if conn.execute(upsert).first() is not None:
+            taken = conn.execute(self._take, {**key, "t": t, "interval": limit.interval,
+                                              "slack": slack + _EPSILON}).first()
+            if taken is not None:
                 return
             full_at = conn.execute(select(_b.full_at).where(
                 _b.subject == key["subject"], _b.operation_class == kind)).scalar_one()
-        wait = max(full_at, t) - t - (limit.burst - 1) * limit.interval
-        raise throttled(kind, limit, wait)
+        raise throttled(kind, limit, max(full_at, t) - t - slack)
+
+
+def _take_statement(dialect: str):
+    """The upsert that takes one token, built once: building it per request cost more than
+    running it. No row is returned when the bucket is empty."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    t, interval = bindparam("t", type_=Float()), bindparam("interval", type_=Float())
+    start = case((_b.full_at > t, _b.full_at), else_=t)
+    return insert(throttle_buckets).values(
+        subject=bindparam("subject"), operation_class=bindparam("operation_class"),
+        full_at=t + interval,
+    ).on_conflict_do_update(
+        index_elements=[_b.subject, _b.operation_class],
+        set_={"full_at": start + interval},
+        where=start - t <= bindparam("slack", type_=Float()),
+    ).returning(_b.full_at)
 
 
 def throttled(kind: str, limit: Limit, wait: float) -> RequestThrottled:
