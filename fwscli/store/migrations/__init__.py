@@ -1,26 +1,30 @@
 """Schema migrations (Alembic), run by `fws server init` / `upgrade` and on first use of
 the embedded database. The revisions live in `versions/`; `env.py` binds them to the
-connection we hand over, so no alembic.ini is needed."""
+connection we hand over, so no alembic.ini is needed.
+
+Alembic is imported only to migrate: checking that a schema is current — which every
+embedded command does — reads `alembic_version` against HEAD_REVISION, and a test keeps
+that constant equal to the newest revision file.
+"""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import insert, select, text
+from sqlalchemy import inspect, insert, select, text
 
 from ..database import Database
 from ..schema import settings
 
 HERE = Path(__file__).resolve().parent
 TOKEN_SECRET = "token_secret"
+HEAD_REVISION = "0002"  # the newest file in versions/ (tests/store checks it)
 
 
-def _config(db: Database, connection) -> Config:
+def _config(db: Database, connection):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.attributes["connection"] = connection
@@ -29,6 +33,14 @@ def _config(db: Database, connection) -> Config:
 
 
 def head_revision() -> str:
+    return HEAD_REVISION
+
+
+def script_head() -> str:
+    """The newest revision as Alembic reads it from versions/ (slow: imports Alembic)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     return ScriptDirectory.from_config(config).get_current_head()
@@ -36,11 +48,15 @@ def head_revision() -> str:
 
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to `revision`, then make sure the shared secrets exist."""
+    from alembic import command
+
     with db.engine.begin() as conn:
         if db.schema:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
