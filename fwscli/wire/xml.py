@@ -86,13 +86,23 @@ def write_error(service: Service | None, error: ApiError, request_id: str) -> by
 
 def read_response(service: Service, operation: Operation, body: bytes) -> tuple[dict[str, Any], str]:
     """The Result of a success body as a typed dict (lists and types from the model),
-    and the RequestId."""
-    document = _parse(body)
-    root = document.get(f"{operation.name}Response") or {}
-    metadata = root.get("ResponseMetadata") or {}
-    result_node = root.get(f"{operation.name}Result") or {}
-    result = _read_members(operation.result or (), result_node)
-    return result, (metadata.get("RequestId") or "")
+    and the RequestId.
+
+    Parsed without xmltodict's namespace processing, which costs half again as much on a
+    page of 1,000 orders: the response element's own prefix (`ns1:` from us, none from a
+    server using a default namespace) is the prefix of every element below it.
+    """
+    document = _parse(body, namespaces=False)
+    root_key = next((key for key in document if key.rsplit(":", 1)[-1] == f"{operation.name}Response"), None)
+    if root_key is None:
+        raise InternalError(f"the service answered {operation.name} with "
+                            f"{next(iter(document), 'nothing')!r}, not {operation.name}Response")
+    prefix = root_key[: -len(f"{operation.name}Response")]
+    root = document[root_key] or {}
+    metadata = root.get(f"{prefix}ResponseMetadata") or {}
+    result_node = root.get(f"{prefix}{operation.name}Result") or {}
+    result = _read_members(operation.result or (), result_node, prefix)
+    return result, (metadata.get(f"{prefix}RequestId") or "")
 
 
 def read_error(body: bytes) -> ApiError | None:
@@ -111,36 +121,40 @@ def read_error(body: bytes) -> ApiError | None:
                            first.get("Type") or "Receiver", response.get("RequestId") or "")
 
 
-def _parse(body: bytes | str) -> dict[str, Any]:
-    """Parse with every namespace stripped (each service's names are unique in a body)."""
+def _parse(body: bytes | str, *, namespaces: bool = True) -> dict[str, Any]:
+    """Parse safely (no entities); with `namespaces`, every namespace is stripped (each
+    service's element names are unique in a body)."""
     try:
-        return xmltodict.parse(body, process_namespaces=True,
-                               namespaces=defaultdict(type(None)), disable_entities=True)
+        if namespaces:
+            return xmltodict.parse(body, process_namespaces=True,
+                                   namespaces=defaultdict(type(None)), disable_entities=True)
+        return xmltodict.parse(body, disable_entities=True)
     except Exception as exc:  # expat raises several types; all mean the same to a caller
         raise InternalError(f"the service sent a response that is not XML: {exc}") from None
 
 
-def _read_members(members: Sequence[Member], node: Any) -> dict[str, Any]:
+def _read_members(members: Sequence[Member], node: Any, prefix: str) -> dict[str, Any]:
     if not isinstance(node, dict):
         return {}
     data: dict[str, Any] = {}
     for member in members:
-        if member.name not in node:
+        key = prefix + member.name
+        if key not in node:
             if member.repeated:
                 data[member.name] = []
             continue
-        raw = node[member.name]  # None for an empty element, e.g. the last page's NextToken
+        raw = node[key]  # None for an empty element, e.g. the last page's NextToken
         if member.repeated:
             items = raw if isinstance(raw, list) else [raw]
-            data[member.name] = [_read_value(member, item) for item in items]
+            data[member.name] = [_read_value(member, item, prefix) for item in items]
         else:
-            data[member.name] = _read_value(member, raw)
+            data[member.name] = _read_value(member, raw, prefix)
     return data
 
 
-def _read_value(member: Member, raw: Any) -> Any:
+def _read_value(member: Member, raw: Any, prefix: str) -> Any:
     if isinstance(member.shape, Structure):
-        return _read_members(member.shape.members, raw)
+        return _read_members(member.shape.members, raw, prefix)
     return _read_scalar(member.shape, raw if isinstance(raw, str) else "")
 
 
