@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InternalError, InvalidParameterValue, MissingParameter
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
-from ..store.sequencing import sequence_creates
+from ..store.sequencing import settle_creates
 from . import ledger
 from .catalog import Item, items_by_sku
 from .context import Context
@@ -153,6 +153,7 @@ def list_shipments(ctx: Context, *, statuses: list[str], created_before: datetim
     if after_id is not None:
         query = query.where(inbound_shipments.c.id > after_id)
     with ctx.db.read() as conn:
+        settle_creates(conn, ctx.merchant_id)  # no shipment still being created behind the cursor
         return [_shipment(ctx, row) for row in conn.execute(query)]
 
 
@@ -224,7 +225,6 @@ def _upsert_header(conn: Connection, ctx: Context, header: dict) -> int:
     shipment_id = header["ShipmentId"]
     row = _find_shipment(conn, ctx.merchant_id, shipment_id, lock=True, missing_ok=True)
     if row is None:
-        sequence_creates(conn, ctx.merchant_id)  # ids commit in order: see sequencing
         try:
             with conn.begin_nested():
                 return conn.execute(insert(inbound_shipments).values(

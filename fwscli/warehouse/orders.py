@@ -37,7 +37,7 @@ from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
-from ..store.sequencing import sequence_creates
+from ..store.sequencing import settle_creates
 from . import ledger, paging
 from .context import Context
 from .paging import Page
@@ -143,7 +143,6 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     order_id = order["merchant_order_id"]
     try:
         with ctx.db.write() as conn:
-            sequence_creates(conn, ctx.merchant_id)  # ids commit in order: see sequencing
             if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
                 return
             items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
@@ -461,6 +460,7 @@ def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
     if filters["methods"]:
         query = query.where(_orders.fulfillment_method.in_(filters["methods"]))
     with ctx.db.read() as conn:
+        settle_creates(conn, ctx.merchant_id)  # no order still being created behind the cursor
         rows = conn.execute(query).all()
     page = paging.finish_page(ctx, LIST_OPERATION, filters, size, rows)
     return paging.Page([_order(row) for row in page.rows], page.next_token, page.has_next)

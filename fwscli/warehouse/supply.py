@@ -24,6 +24,7 @@ from sqlalchemy import exists, select
 
 from ..api.inventory import INVENTORY
 from ..store.schema import fulfillment_items, inventory_balances
+from ..store.sequencing import settle_creates
 from . import ledger, paging
 from .context import Context
 from .paging import Page
@@ -98,6 +99,7 @@ def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
              .order_by(_items.id)
              .limit(size + 1))
     with ctx.db.read() as conn:
+        settle_creates(conn, ctx.merchant_id)  # no item still being created behind the cursor
         page = paging.finish_page(ctx, LIST_OPERATION, filters, size, conn.execute(query).all())
         totals = ledger.balances(conn, ctx.merchant_id, [row.id for row in page.rows])
     supplies = [_supply(row, totals[row.id], filters["detailed"]) for row in page.rows]

@@ -1,7 +1,7 @@
 """Keyset cursors under concurrent creates: a row that commits after rows with higher ids
 were listed would fall behind a cursor already past it, skipped for good. On PostgreSQL ids
-are drawn at insert and transactions commit in any order, so each merchant's creates are
-sequenced (store/sequencing.py); SQLite's single writer gives that order anyway."""
+are drawn at insert and transactions commit in any order, so a list first waits for the
+merchant's creates in flight (store/sequencing.py); SQLite's single writer commits in order."""
 
 from __future__ import annotations
 
@@ -96,10 +96,15 @@ def test_a_create_that_commits_late_is_not_behind_a_cursor(db, merchant, make_co
     for thread in creates[1:]:
         thread.start()
         thread.join(1.0)  # done at once unless sequenced behind A
-    seen, cursor = case.page(ctx, None)
+    # The first page is asked while A is in flight; it may wait for A, which goes on soon.
+    first: list = []
+    lister = threading.Thread(target=lambda: first.append(case.page(ctx, None)))
+    lister.start()
+    lister.join(0.5)
     release.set()
-    for thread in creates:
+    for thread in [lister, *creates]:
         thread.join(10)
+    seen, cursor = first[0]
     while cursor is not None:
         names, cursor = case.page(ctx, cursor)
         seen += names
