@@ -104,7 +104,10 @@ inbound_shipments = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     _ts("status_updated_at", nullable=False),
+    # When the warehouse simulation next moves this shipment on by itself (NULL: never).
+    _ts("due_at", nullable=True),
     UniqueConstraint("merchant_id", "shipment_id"),
+    Index("ix_inbound_shipments_due_at", "due_at"),
 )
 
 inbound_shipment_items = Table(
@@ -138,8 +141,11 @@ fulfillment_orders = Table(
     Column("request_fingerprint", String(64), nullable=False),
     _ts("received_at", nullable=False),
     _ts("status_updated_at", nullable=False),
+    # When the warehouse next moves this order on by itself (NULL: waits for an operator).
+    _ts("due_at", nullable=True),
     UniqueConstraint("merchant_id", "merchant_order_id"),
     Index("ix_fulfillment_orders_merchant_updated", "merchant_id", "status_updated_at"),
+    Index("ix_fulfillment_orders_due_at", "due_at"),
 )
 
 fulfillment_order_items = Table(
@@ -195,13 +201,15 @@ fulfillment_shipment_packages = Table(
 )
 
 # The ledger: every change of stock is a movement; balances are its running sums per
-# merchant item and fulfillment center, updated in the same transaction as the movement.
+# merchant item, fulfillment center and disposition (Sellable stock is what orders draw on;
+# Unsellable stock only leaves by Removal), updated in the same transaction as the movement.
 inventory_movements = Table(
     "inventory_movements", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
     Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
     Column("fulfillment_center_id", String(8), nullable=False),
+    Column("disposition", String(16), nullable=False, server_default="Sellable"),
     Column("kind", String(24), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("reason", String(200), nullable=True),
@@ -209,6 +217,8 @@ inventory_movements = Table(
     Column("document_id", String(80), nullable=True),
     _ts("created_at", nullable=False),
     Index("ix_inventory_movements_item", "item_id", "fulfillment_center_id"),
+    # What a document (an order) still holds is summed from its movements.
+    Index("ix_inventory_movements_document", "merchant_id", "document_type", "document_id"),
 )
 
 inventory_balances = Table(
@@ -217,15 +227,30 @@ inventory_balances = Table(
     Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
     Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
     Column("fulfillment_center_id", String(8), nullable=False),
+    Column("disposition", String(16), nullable=False, server_default="Sellable"),
     Column("in_stock", Integer, nullable=False, default=0),
     Column("inbound", Integer, nullable=False, default=0),
     Column("reserved", Integer, nullable=False, default=0),
     _ts("updated_at", nullable=False),
-    UniqueConstraint("item_id", "fulfillment_center_id"),
+    UniqueConstraint("item_id", "fulfillment_center_id", "disposition"),
     Index("ix_inventory_balances_merchant_updated", "merchant_id", "updated_at"),
     CheckConstraint("in_stock >= 0", name="in_stock"),
     CheckConstraint("inbound >= 0", name="inbound"),
     CheckConstraint("reserved >= 0 AND reserved <= in_stock", name="reserved"),
+)
+
+# Units that arrived on an inbound shipment that no longer expected them (Cancelled or
+# Error): set aside for the merchant to sort out, never put into stock, never lost.
+problem_receives = Table(
+    "problem_receives", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("shipment_pk", Id, ForeignKey("inbound_shipments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("item_id", Id, ForeignKey("fulfillment_items.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(200), nullable=False),
+    _ts("received_at", nullable=False),
+    CheckConstraint("quantity > 0", name="quantity"),
 )
 
 # Token buckets for throttling, one per caller and operation class, shared by every server

@@ -1,10 +1,20 @@
 """The inventory ledger: every change of stock is a movement, balances are its running sums.
 
-A movement and its effect on the `inventory_balances` row of (item, fulfillment center) are
-written in the caller's transaction. Each effect is a single guarded UPDATE (`... WHERE
-in_stock - reserved >= :q`): the database re-checks the guard against the row as it is when
+A movement and its effect on the `inventory_balances` row of (item, fulfillment center,
+disposition) are written in the caller's transaction. Each effect is a single guarded
+UPDATE (`... WHERE in_stock - reserved >= :q`): the database re-checks the guard against the row as it is when
 the update runs, so concurrent writers can never drive a balance negative or reserve more
 than is in stock. The table's CHECK constraints are only the backstop.
+
+Every kind's effect is linear, so for any balance the signed sum of its movements is the
+balance (`EFFECTS[kind].signs`; the audit tests replay it):
+
+    in_stock = received + received_unexpected + adjusted_in - shipped - adjusted_out
+    inbound  = inbound_expected - inbound_cancelled - received
+    reserved = reserved - released - shipped
+
+Stock is `Sellable` (what orders draw on and the inventory service reports) or
+`Unsellable` (damaged, defective...: it leaves only by a Removal order).
 """
 
 from __future__ import annotations
@@ -36,31 +46,39 @@ class InsufficientStock(ValueError):
         self.quantity = quantity
 
 
+SELLABLE, UNSELLABLE = "Sellable", "Unsellable"
+DISPOSITIONS = (SELLABLE, UNSELLABLE)
+
+_AVAILABLE = _b.in_stock - _b.reserved
+
+
 @dataclass(frozen=True)
 class _Effect:
-    changes: Callable[[int], dict[str, Any]]
+    # The sign of the quantity in each balance column this kind changes; quantities are
+    # always positive. This is also the ledger audit's replay rule.
+    signs: dict[str, int]
+    # What must hold of the balance before the movement, for a quantity q.
     guard: Callable[[int], ColumnElement[bool]] | None = None
     shortfall: str = ""
 
+    def changes(self, quantity: int) -> dict[str, Any]:
+        return {column: getattr(_b, column) + sign * quantity for column, sign in self.signs.items()}
 
-# What each kind of movement does to a balance; quantities are always positive.
+
 EFFECTS: dict[str, _Effect] = {
-    "inbound_expected": _Effect(lambda q: {"inbound": _b.inbound + q}),
-    "inbound_cancelled": _Effect(lambda q: {"inbound": _b.inbound - q},
-                                 lambda q: _b.inbound >= q, "not that much is inbound"),
-    # More may arrive than was announced: inbound drops by at most what it holds.
-    "received": _Effect(lambda q: {"inbound": case((_b.inbound > q, _b.inbound - q), else_=0),
-                                   "in_stock": _b.in_stock + q}),
-    "reserved": _Effect(lambda q: {"reserved": _b.reserved + q},
-                        lambda q: _b.in_stock - _b.reserved >= q, "not that much is available"),
-    "released": _Effect(lambda q: {"reserved": _b.reserved - q},
-                        lambda q: _b.reserved >= q, "not that much is reserved"),
-    "shipped": _Effect(lambda q: {"reserved": _b.reserved - q, "in_stock": _b.in_stock - q},
-                       lambda q: _b.reserved >= q, "not that much is reserved"),
-    "adjusted_in": _Effect(lambda q: {"in_stock": _b.in_stock + q}),
+    "inbound_expected": _Effect({"inbound": 1}),
+    "inbound_cancelled": _Effect({"inbound": -1}, lambda q: _b.inbound >= q, "not that much is inbound"),
+    "received": _Effect({"inbound": -1, "in_stock": 1}, lambda q: _b.inbound >= q,
+                        "not that much is inbound"),
+    # Units beyond what was announced arrive too: straight into stock.
+    "received_unexpected": _Effect({"in_stock": 1}),
+    "reserved": _Effect({"reserved": 1}, lambda q: _AVAILABLE >= q, "not that much is available"),
+    "released": _Effect({"reserved": -1}, lambda q: _b.reserved >= q, "not that much is reserved"),
+    "shipped": _Effect({"reserved": -1, "in_stock": -1}, lambda q: _b.reserved >= q,
+                       "not that much is reserved"),
+    "adjusted_in": _Effect({"in_stock": 1}),
     # Reserved units are promised to orders: only available stock can be adjusted out.
-    "adjusted_out": _Effect(lambda q: {"in_stock": _b.in_stock - q},
-                            lambda q: _b.in_stock - _b.reserved >= q, "not that much is available"),
+    "adjusted_out": _Effect({"in_stock": -1}, lambda q: _AVAILABLE >= q, "not that much is available"),
 }
 KINDS = tuple(EFFECTS)
 
@@ -80,20 +98,22 @@ class Balance:
 def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
                     fulfillment_center_id: str, kind: str, quantity: int, now: datetime,
                     reason: str | None = None, document_type: str | None = None,
-                    document_id: str | None = None) -> None:
+                    document_id: str | None = None, disposition: str = SELLABLE) -> None:
     """Record one movement and apply it to its balance, or raise InsufficientStock."""
     effect = EFFECTS.get(kind)
     if effect is None:
         raise ValueError(f"unknown movement kind {kind!r}; expected one of {', '.join(KINDS)}")
     if quantity <= 0:
         raise ValueError(f"a movement quantity must be positive, not {quantity}")
+    if disposition not in DISPOSITIONS:
+        raise ValueError(f"unknown disposition {disposition!r}")
 
     # Guarded kinds need stock that already exists: no row means nothing to take from, and
     # creating an empty one would only mark the SKU as "updated".
     if effect.guard is None:
-        _ensure_balance_row(conn, merchant_id, item_id, fulfillment_center_id, now)
+        _ensure_balance_row(conn, merchant_id, item_id, fulfillment_center_id, disposition, now)
     where = [_b.item_id == item_id, _b.fulfillment_center_id == fulfillment_center_id,
-             _b.merchant_id == merchant_id]
+             _b.disposition == disposition, _b.merchant_id == merchant_id]
     if effect.guard is not None:
         where.append(effect.guard(quantity))
     changed = conn.execute(
@@ -105,26 +125,27 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
 
     conn.execute(insert(inventory_movements).values(
         merchant_id=merchant_id, item_id=item_id, fulfillment_center_id=fulfillment_center_id,
-        kind=kind, quantity=quantity, reason=reason, document_type=document_type,
-        document_id=document_id, created_at=now,
+        disposition=disposition, kind=kind, quantity=quantity, reason=reason,
+        document_type=document_type, document_id=document_id, created_at=now,
     ))
 
 
 def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,
-                        fulfillment_center_id: str, now: datetime) -> None:
+                        fulfillment_center_id: str, disposition: str, now: datetime) -> None:
     # ON CONFLICT DO NOTHING: two writers creating the same row both succeed, and the
     # UPDATE that follows then locks the one row that exists.
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
         dialect_insert(inventory_balances)
         .values(merchant_id=merchant_id, item_id=item_id,
-                fulfillment_center_id=fulfillment_center_id,
+                fulfillment_center_id=fulfillment_center_id, disposition=disposition,
                 in_stock=0, inbound=0, reserved=0, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["item_id", "fulfillment_center_id"])
+        .on_conflict_do_nothing(index_elements=["item_id", "fulfillment_center_id", "disposition"])
     )
 
 
-def balances(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> dict[int, Balance]:
+def balances(conn: Connection, merchant_id: int, item_ids: Iterable[int], *,
+             disposition: str = SELLABLE) -> dict[int, Balance]:
     """Totals over every fulfillment center, for each item asked (zero when it has none)."""
     wanted = list(dict.fromkeys(item_ids))
     totals = {item_id: Balance() for item_id in wanted}
@@ -132,7 +153,7 @@ def balances(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> dic
         return totals
     rows = conn.execute(
         select(_b.item_id, func.sum(_b.in_stock), func.sum(_b.inbound), func.sum(_b.reserved))
-        .where(_b.merchant_id == merchant_id, _b.item_id.in_(wanted))
+        .where(_b.merchant_id == merchant_id, _b.item_id.in_(wanted), _b.disposition == disposition)
         .group_by(_b.item_id)
     )
     for item_id, in_stock, inbound, reserved in rows:
@@ -140,51 +161,87 @@ def balances(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> dic
     return totals
 
 
-def reserve_available(conn: Connection, *, merchant_id: int, item_id: int, quantity: int,
-                      now: datetime, document_type: str | None = None,
-                      document_id: str | None = None) -> dict[str, int]:
-    """Reserve up to `quantity` units of available stock, taking from the fulfillment
-    centers with the most available first. Returns the units reserved per center (empty
-    when nothing is available)."""
-    # FOR UPDATE (ignored by SQLite, whose writers are already serialised) keeps the rows
-    # as read until commit; locking in id order keeps concurrent reservers from deadlocking.
+def lock_items(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> None:
+    """Lock every balance row of these items until the transaction ends.
+
+    A transaction that moves several balances takes all their locks first, in one order
+    (item id, then row id), so two such transactions never deadlock on PostgreSQL. SQLite
+    ignores FOR UPDATE: its writers are serialised already.
+    """
+    wanted = sorted(set(item_ids))
+    if wanted:
+        conn.execute(select(_b.id).where(_b.merchant_id == merchant_id, _b.item_id.in_(wanted))
+                     .order_by(_b.item_id, _b.id).with_for_update()).all()
+
+
+def lock_available(conn: Connection, *, merchant_id: int, item_id: int,
+                   disposition: str = SELLABLE) -> dict[str, int]:
+    """Available units per fulfillment center, the rows locked until the transaction ends,
+    so a decision taken on these figures still holds when the reservations are written."""
     rows = conn.execute(
         select(_b.fulfillment_center_id, (_b.in_stock - _b.reserved).label("available"))
-        .where(_b.merchant_id == merchant_id, _b.item_id == item_id)
+        .where(_b.merchant_id == merchant_id, _b.item_id == item_id, _b.disposition == disposition)
         .order_by(_b.id)
         .with_for_update()
     ).all()
+    return {row.fulfillment_center_id: row.available for row in rows}
+
+
+def reserve_from(conn: Connection, available: dict[str, int], *, merchant_id: int, item_id: int,
+                 quantity: int, now: datetime, disposition: str = SELLABLE,
+                 document_type: str | None = None, document_id: str | None = None) -> dict[str, int]:
+    """Reserve up to `quantity` units from centers with `available` units (as locked by
+    `lock_available`), the centers with the most first; `available` is updated. Returns
+    the units reserved per center (empty when nothing is available)."""
     taken: dict[str, int] = {}
     remaining = quantity
-    for center, available in sorted(rows, key=lambda row: (-row.available, row.fulfillment_center_id)):
-        if remaining == 0 or available <= 0:
+    for center in sorted(available, key=lambda code: (-available[code], code)):
+        if remaining == 0 or available[center] <= 0:
             break
-        share = min(available, remaining)
+        share = min(available[center], remaining)
         record_movement(conn, merchant_id=merchant_id, item_id=item_id,
                         fulfillment_center_id=center, kind="reserved", quantity=share, now=now,
-                        document_type=document_type, document_id=document_id)
+                        disposition=disposition, document_type=document_type,
+                        document_id=document_id)
+        available[center] -= share
         taken[center] = share
         remaining -= share
     return taken
 
 
+def reserve_available(conn: Connection, *, merchant_id: int, item_id: int, quantity: int,
+                      now: datetime, disposition: str = SELLABLE, document_type: str | None = None,
+                      document_id: str | None = None) -> dict[str, int]:
+    """Reserve up to `quantity` units of available stock, taking from the fulfillment
+    centers with the most available first. Returns the units reserved per center (empty
+    when nothing is available)."""
+    available = lock_available(conn, merchant_id=merchant_id, item_id=item_id, disposition=disposition)
+    return reserve_from(conn, available, merchant_id=merchant_id, item_id=item_id,
+                        quantity=quantity, now=now, disposition=disposition,
+                        document_type=document_type, document_id=document_id)
+
+
+# (item id, fulfillment center, disposition): where a document's units are held.
+Hold = tuple[int, str, str]
+
+
 def document_reservations(conn: Connection, *, merchant_id: int, document_type: str,
-                          document_id: str) -> dict[tuple[int, str], int]:
-    """Units still reserved for a document, per (item, fulfillment center)."""
+                          document_id: str) -> dict[Hold, int]:
+    """Units still reserved for a document, per (item, fulfillment center, disposition)."""
     signed = case(
         (inventory_movements.c.kind == "reserved", inventory_movements.c.quantity),
         (inventory_movements.c.kind.in_(("released", "shipped")), -inventory_movements.c.quantity),
         else_=0,
     )
+    m = inventory_movements.c
     rows = conn.execute(
-        select(inventory_movements.c.item_id, inventory_movements.c.fulfillment_center_id,
-               func.sum(signed))
-        .where(inventory_movements.c.merchant_id == merchant_id,
-               inventory_movements.c.document_type == document_type,
-               inventory_movements.c.document_id == document_id)
-        .group_by(inventory_movements.c.item_id, inventory_movements.c.fulfillment_center_id)
+        select(m.item_id, m.fulfillment_center_id, m.disposition, func.sum(signed))
+        .where(m.merchant_id == merchant_id, m.document_type == document_type,
+               m.document_id == document_id)
+        .group_by(m.item_id, m.fulfillment_center_id, m.disposition)
     )
-    return {(item_id, center): int(held) for item_id, center, held in rows if held > 0}
+    return {(item_id, center, disposition): int(held)
+            for item_id, center, disposition, held in rows if held > 0}
 
 
 def release_document(conn: Connection, *, merchant_id: int, document_type: str,
@@ -192,9 +249,10 @@ def release_document(conn: Connection, *, merchant_id: int, document_type: str,
     """Release everything still reserved for a document; returns the units released."""
     held = document_reservations(conn, merchant_id=merchant_id, document_type=document_type,
                                  document_id=document_id)
-    for (item_id, center), quantity in held.items():
+    lock_items(conn, merchant_id, (item_id for item_id, _, _ in held))
+    for (item_id, center, disposition), quantity in sorted(held.items()):
         record_movement(conn, merchant_id=merchant_id, item_id=item_id,
                         fulfillment_center_id=center, kind="released", quantity=quantity,
-                        now=now, reason=reason, document_type=document_type,
-                        document_id=document_id)
+                        now=now, reason=reason, disposition=disposition,
+                        document_type=document_type, document_id=document_id)
     return sum(held.values())

@@ -44,9 +44,9 @@ def _movement_count(db) -> int:
     ([("inbound_expected", 10)], Balance(inbound=10)),
     ([("inbound_expected", 10), ("inbound_cancelled", 4)], Balance(inbound=6)),
     ([("inbound_expected", 10), ("received", 7)], Balance(in_stock=7, inbound=3)),
-    # More received than announced: inbound stops at zero, all of it is in stock.
-    ([("inbound_expected", 5), ("received", 8)], Balance(in_stock=8, inbound=0)),
-    ([("received", 3)], Balance(in_stock=3)),
+    # More arrived than announced: the announced part is received, the rest is unexpected.
+    ([("inbound_expected", 5), ("received", 5), ("received_unexpected", 3)], Balance(in_stock=8)),
+    ([("received_unexpected", 3)], Balance(in_stock=3)),
     ([("adjusted_in", 9), ("reserved", 4)], Balance(in_stock=9, reserved=4)),
     ([("adjusted_in", 9), ("reserved", 4), ("released", 1)], Balance(in_stock=9, reserved=3)),
     ([("adjusted_in", 9), ("reserved", 4), ("shipped", 4)], Balance(in_stock=5)),
@@ -62,6 +62,7 @@ def test_each_kind_moves_the_balance(db, merchant, item, moves, expected):
 @pytest.mark.parametrize("setup, kind, quantity", [
     ([], "inbound_cancelled", 1),
     ([("inbound_expected", 2)], "inbound_cancelled", 3),
+    ([("inbound_expected", 2)], "received", 3),  # beyond what was announced: received_unexpected
     ([], "reserved", 1),
     ([("adjusted_in", 5), ("reserved", 3)], "reserved", 3),
     ([("adjusted_in", 5), ("reserved", 2)], "released", 3),
@@ -154,25 +155,8 @@ def test_the_sum_of_movements_is_the_balance(db, merchant, item):
         stored = {row.fulfillment_center_id: row for row in conn.execute(select(inventory_balances))}
     for row in movements:
         b = replayed.setdefault(row.fulfillment_center_id, {"in_stock": 0, "inbound": 0, "reserved": 0})
-        q = row.quantity
-        if row.kind == "inbound_expected":
-            b["inbound"] += q
-        elif row.kind == "inbound_cancelled":
-            b["inbound"] -= q
-        elif row.kind == "received":
-            b["inbound"] -= min(q, b["inbound"])
-            b["in_stock"] += q
-        elif row.kind == "reserved":
-            b["reserved"] += q
-        elif row.kind == "released":
-            b["reserved"] -= q
-        elif row.kind == "shipped":
-            b["reserved"] -= q
-            b["in_stock"] -= q
-        elif row.kind == "adjusted_in":
-            b["in_stock"] += q
-        else:
-            b["in_stock"] -= q
+        for column, sign in ledger.EFFECTS[row.kind].signs.items():
+            b[column] += sign * row.quantity
         assert min(b.values()) >= 0 and b["reserved"] <= b["in_stock"]
     assert len(movements) > 50
     for center, b in replayed.items():
@@ -258,7 +242,7 @@ def test_release_document_releases_what_the_document_still_holds(db, merchant, i
 
     with db.write() as conn:
         assert ledger.document_reservations(conn, merchant_id=merchant.merchant_id, **doc) == \
-            {(item, "PHL1"): 3, (item, "RNO1"): 3}
+            {(item, "PHL1", "Sellable"): 3, (item, "RNO1", "Sellable"): 3}
         released = ledger.release_document(conn, merchant_id=merchant.merchant_id, now=NOW, **doc)
         assert ledger.document_reservations(conn, merchant_id=merchant.merchant_id, **doc) == {}
         assert ledger.release_document(conn, merchant_id=merchant.merchant_id, now=NOW, **doc) == 0
