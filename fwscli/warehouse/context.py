@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..store.database import Database
 from .network import FulfillmentNetwork
 from .paging import TokenCodec
+from .simulation import Simulation
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,17 @@ class Caller:
 class Context:
     db: Database
     caller: Caller
-    now: datetime  # aware, UTC; injected so tests can drive the clock
+    now: datetime  # aware, UTC, simulated (real time + the simulation clock's offset)
     network: FulfillmentNetwork
     tokens: TokenCodec
     request_id: str
+    simulation: Simulation = Simulation()
 
     @property
     def merchant_id(self) -> int:
         assert self.caller.merchant_id is not None, "merchant operation called without a merchant"
         return self.caller.merchant_id
+
+    def acting_for(self, merchant_id: int) -> "Context":
+        """This operator's context, working on one merchant's data."""
+        return replace(self, caller=replace(self.caller, merchant_id=merchant_id))

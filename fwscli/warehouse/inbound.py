@@ -4,6 +4,7 @@ A shipment is keyed by (merchant, ShipmentId). The merchant may change it only w
 `Working`; afterwards the only move left is `Cancelled` (spec §8, §12). Becoming `Shipped`
 puts the shipment's quantities on the ledger as expected inbound stock at its destination
 FC, and cancelling a `Shipped` shipment takes them off again, in the same transaction.
+From `Shipped` on, the warehouse moves the shipment (`receiving.py`).
 
 Decisions where the spec is silent:
 * A SKU listed more than once in one request counts as one line with the summed quantity.
@@ -34,6 +35,7 @@ from . import ledger
 from .catalog import Item, items_by_sku
 from .context import Context
 from .network import FulfillmentCenter
+from .receiving import DOCUMENT_TYPE, next_due, shipment_not_found
 
 WORKING, SHIPPED, CANCELLED = "Working", "Shipped", "Cancelled"
 LABEL_PREP_TYPES = {
@@ -41,7 +43,6 @@ LABEL_PREP_TYPES = {
     "AMAZON_LABEL_ONLY": "AMAZON_LABEL",
     "AMAZON_LABEL_PREFERRED": "AMAZON_LABEL",
 }
-DOCUMENT_TYPE = "inbound_shipment"
 _US_POSTAL_DIGITS = 5
 
 
@@ -135,7 +136,7 @@ def get_shipment(ctx: Context, shipment_id: str) -> Shipment:
         row = conn.execute(_select_shipments(ctx.merchant_id)
                            .where(inbound_shipments.c.shipment_id == shipment_id)).first()
     if row is None:
-        raise _not_found(shipment_id)
+        raise shipment_not_found(shipment_id)
     return _shipment(ctx, row)
 
 
@@ -189,7 +190,8 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
                 f"shipment {shipment_id} is {row.status}; only a shipment that is "
                 f"{' or '.join(allowed)} can become {status}")
         conn.execute(update(inbound_shipments).where(inbound_shipments.c.id == row.id)
-                     .values(status=status, status_updated_at=ctx.now, updated_at=ctx.now))
+                     .values(status=status, status_updated_at=ctx.now, updated_at=ctx.now,
+                             due_at=next_due(status, ctx.now, ctx.simulation)))
         if status == SHIPPED:
             _record_inbound(conn, ctx, row, "inbound_expected")
         elif row.status == SHIPPED:
@@ -204,6 +206,7 @@ def _record_inbound(conn: Connection, ctx: Context, row, kind: str) -> None:
                inbound_shipment_items.c.quantity_shipped > 0)
         .order_by(inbound_shipment_items.c.item_id)
     ).all()
+    ledger.lock_items(conn, ctx.merchant_id, (line.item_id for line in lines))
     for line in lines:
         ledger.record_movement(
             conn, merchant_id=ctx.merchant_id, item_id=line.item_id,
@@ -316,17 +319,12 @@ def _find_shipment(conn: Connection, merchant_id: int, shipment_id: str, *,
     query = _select_shipments(merchant_id).where(inbound_shipments.c.shipment_id == shipment_id)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None and not missing_ok:
-        raise _not_found(shipment_id)
+        raise shipment_not_found(shipment_id)
     return row
 
 
 def _select_shipments(merchant_id: int):
     return select(inbound_shipments).where(inbound_shipments.c.merchant_id == merchant_id)
-
-
-def _not_found(shipment_id: str) -> InvalidParameterValue:
-    # The same answer whether the id is unknown or another merchant's: nothing leaks.
-    return InvalidParameterValue("ShipmentId", shipment_id, "shipment not found")
 
 
 def _shipment(ctx: Context, row) -> Shipment:

@@ -8,6 +8,8 @@ Decisions where the spec is silent:
 * A missing City (outside JP) or US PostalCode is MissingParameter on
   `DestinationAddress.<field>`; every other fault is InvalidParameterValue naming the
   member (`DestinationAddress.PostalCode`, `Item.N.MerchantSKU`, ...) and the value.
+* An order is created `Received` and planned (`planning.py`) by the warehouse tick after
+  the simulation's `plan` delay; the rest of its lifecycle is in `shipping.py`.
 * Cancelling: Pending shipments become CancelledByMerchant, every unshipped unit is
   cancelled and its reservation released. The order ends `Cancelled`, or
   `CompletePartialled` when some units had already shipped. Cancelling a Cancelled or
@@ -40,6 +42,7 @@ from ..store.schema import (
 from ..store.sequencing import settle_creates
 from . import ledger, paging
 from .context import Context
+from .order_state import ORDER_DOCUMENT, lock_order, not_found, settle
 from .paging import Page
 from .preview import address_error, delivery_window, items_by_sku
 
@@ -48,7 +51,6 @@ TERMINAL_STATUSES = ("Cancelled", "Complete", "CompletePartialled", "Unfulfillab
 DEFAULT_POLICY = "FillOrKill"
 DEFAULT_METHOD = "Consumer"
 DEFAULT_DISPOSITION = "Sellable"
-ORDER_DOCUMENT = "fulfillment_order"
 DEFAULT_LOOKBACK = timedelta(hours=72)
 LIST_OPERATION = "ListAllFulfillmentOrders"
 _PAGING = OUTBOUND.operation(LIST_OPERATION).page_size
@@ -127,11 +129,6 @@ class OrderDetail:
     order: Order
     items: tuple[OrderItem, ...]
     shipments: tuple[Shipment, ...]
-
-
-def not_found(order_id: str) -> InvalidParameterValue:
-    # Exactly this text: ActiveFulfillment matches it. Another merchant's order is "not found" too.
-    return InvalidParameterValue("MerchantFulfillmentOrderId", order_id, "requested order not found")
 
 
 # --- CreateFulfillmentOrder ---------------------------------------------------------------
@@ -271,6 +268,7 @@ def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any],
         insert(fulfillment_orders).values(
             **order, merchant_id=ctx.merchant_id, status="Received",
             request_fingerprint=fingerprint, received_at=ctx.now, status_updated_at=ctx.now,
+            due_at=ctx.simulation.system("plan", ctx.now),
         ).returning(_orders.id)
     ).scalar_one()
     conn.execute(insert(fulfillment_order_items), [
@@ -287,13 +285,7 @@ def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any],
 def cancel_order(ctx: Context, order_id: str) -> None:
     """Stop everything of the order that has not shipped, releasing its reservations."""
     with ctx.db.write() as conn:
-        order = conn.execute(
-            select(_orders.id, _orders.status)
-            .where(_orders.merchant_id == ctx.merchant_id, _orders.merchant_order_id == order_id)
-            .with_for_update()
-        ).first()
-        if order is None:
-            raise not_found(order_id)
+        order = lock_order(conn, ctx.merchant_id, order_id)
         if order.status in ("Cancelled", "CompletePartialled"):
             return
         if order.status in TERMINAL_STATUSES:
@@ -321,11 +313,7 @@ def cancel_order(ctx: Context, order_id: str) -> None:
         )
         ledger.release_document(conn, merchant_id=ctx.merchant_id, document_type=ORDER_DOCUMENT,
                                 document_id=order_id, now=ctx.now, reason="order cancelled")
-        conn.execute(
-            update(fulfillment_orders).where(_orders.id == order.id)
-            .values(status="CompletePartialled" if shipped else "Cancelled",
-                    status_updated_at=ctx.now)
-        )
+        settle(conn, order, ctx.now, ctx.simulation)
 
 
 def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:

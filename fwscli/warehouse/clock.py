@@ -1,0 +1,38 @@
+"""The simulation clock: real time plus an offset that operators move forward.
+
+The offset lives in the database (the `settings` table), so every server process and
+machine sharing it runs on the same simulated time. Signatures are still checked against
+real time: clients sign with their own clocks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..store.schema import settings
+
+OFFSET_SETTING = "simulation_clock_offset_seconds"
+
+
+def offset(conn: Connection) -> timedelta:
+    value = conn.execute(select(settings.c.value).where(settings.c.name == OFFSET_SETTING)).scalar()
+    return timedelta(seconds=int(value or 0))
+
+
+def advance(conn: Connection, seconds: int) -> timedelta:
+    """Move the simulated time `seconds` forward (never back: what is done stays done);
+    returns the new offset."""
+    if seconds < 1:
+        raise ValueError(f"the clock only moves forward, not by {seconds} seconds")
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # Create the row if missing, then read it locked: racing advances add up, none is lost.
+    conn.execute(dialect_insert(settings).values(name=OFFSET_SETTING, value="0")
+                 .on_conflict_do_nothing(index_elements=["name"]))
+    current = conn.execute(select(settings.c.value).where(settings.c.name == OFFSET_SETTING)
+                           .with_for_update()).scalar_one()
+    moved = int(current) + seconds
+    conn.execute(update(settings).where(settings.c.name == OFFSET_SETTING).values(value=str(moved)))
+    return timedelta(seconds=moved)

@@ -1,0 +1,151 @@
+"""Where an order stands: its units counted by fate, and the status and next due time that
+follow from them.
+
+Every step of the outbound lifecycle (planning, picking, shipping, a failed shipment, a
+cancel) changes quantities and then calls `settle`, so the status rule lives in one place:
+
+* some units in a Pending shipment                      -> Processing
+* else some units neither shipped, cancelled nor unfulfillable -> Planning
+* else everything shipped                                -> Complete
+* else some shipped (the rest cancelled or unfulfillable) -> CompletePartialled
+* else some cancelled                                    -> Cancelled
+* else (all unfulfillable)                               -> Unfulfillable
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select, update
+
+from ..api.errors import InvalidParameterValue
+from ..store.schema import (
+    fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items, fulfillment_shipments,
+)
+from . import ledger
+from .simulation import Simulation
+
+ORDER_DOCUMENT = "fulfillment_order"
+PENDING, SHIPPED = "Pending", "Shipped"
+
+_orders = fulfillment_orders.c
+_lines = fulfillment_order_items.c
+_shipments = fulfillment_shipments.c
+_shipment_items = fulfillment_shipment_items.c
+
+
+@dataclass(frozen=True)
+class Line:
+    """One order line and the fate of its units."""
+
+    id: int
+    item_id: int
+    disposition: str
+    quantity: int
+    cancelled: int
+    unfulfillable: int
+    shipped: int
+    pending: int
+
+    @property
+    def open(self) -> int:
+        """Units still to ship: not shipped, cancelled or unfulfillable (pending included)."""
+        return self.quantity - self.cancelled - self.unfulfillable - self.shipped
+
+    @property
+    def unallocated(self) -> int:
+        """Open units in no shipment yet."""
+        return self.open - self.pending
+
+
+def not_found(order_id: str) -> InvalidParameterValue:
+    # Exactly this text: ActiveFulfillment matches it. Another merchant's order is "not found" too.
+    return InvalidParameterValue("MerchantFulfillmentOrderId", order_id, "requested order not found")
+
+
+def lock_order(conn: Connection, merchant_id: int, order_id: str):
+    """The merchant's order row, locked for the rest of the transaction (PostgreSQL;
+    SQLite's writers are serialised already). Every change to an order starts here, so
+    changes to one order queue behind each other."""
+    row = conn.execute(select(fulfillment_orders)
+                       .where(_orders.merchant_id == merchant_id, _orders.merchant_order_id == order_id)
+                       .with_for_update()).first()
+    if row is None:
+        raise not_found(order_id)
+    return row
+
+
+def lines(conn: Connection, order_pk: int) -> list[Line]:
+    """The order's lines in order, with their shipped and pending units."""
+    in_shipments = {
+        (line_pk, status): int(quantity)
+        for line_pk, status, quantity in conn.execute(
+            select(_shipment_items.order_item_pk, _shipments.status, func.sum(_shipment_items.quantity))
+            .join(fulfillment_shipments, _shipments.id == _shipment_items.shipment_pk)
+            .where(_shipments.order_pk == order_pk, _shipments.status.in_((PENDING, SHIPPED)))
+            .group_by(_shipment_items.order_item_pk, _shipments.status)
+        )
+    }
+    rows = conn.execute(select(fulfillment_order_items).where(_lines.order_pk == order_pk)
+                        .order_by(_lines.id))
+    return [
+        Line(id=row.id, item_id=row.item_id,
+             disposition=row.order_item_disposition or ledger.SELLABLE, quantity=row.quantity,
+             cancelled=row.cancelled_quantity, unfulfillable=row.unfulfillable_quantity,
+             shipped=in_shipments.get((row.id, SHIPPED), 0),
+             pending=in_shipments.get((row.id, PENDING), 0))
+        for row in rows
+    ]
+
+
+def held(conn: Connection, order) -> dict[ledger.Hold, int]:
+    """Units the ledger still reserves for the order, per (item, center, disposition)."""
+    return ledger.document_reservations(conn, merchant_id=order.merchant_id,
+                                        document_type=ORDER_DOCUMENT,
+                                        document_id=order.merchant_order_id)
+
+
+def waiting_for_stock(conn: Connection, order, order_lines: list[Line] | None = None) -> bool:
+    """True when some open units of the order are not reserved yet."""
+    if order_lines is None:
+        order_lines = lines(conn, order.id)
+    return sum(line.open for line in order_lines) > sum(held(conn, order).values())
+
+
+def status_of(order_lines: list[Line]) -> str:
+    ordered = sum(line.quantity for line in order_lines)
+    shipped = sum(line.shipped for line in order_lines)
+    if any(line.pending for line in order_lines):
+        return "Processing"
+    if any(line.open for line in order_lines):
+        return "Planning"
+    if shipped == ordered:
+        return "Complete"
+    if shipped:
+        return "CompletePartialled"
+    if any(line.cancelled for line in order_lines):
+        return "Cancelled"
+    return "Unfulfillable"
+
+
+def settle(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
+    """Set the order's status and next due time from its quantities; returns the status.
+
+    StatusUpdatedDateTime moves only when the status changes.
+    """
+    order_lines = lines(conn, order.id)
+    status = status_of(order_lines)
+    if status == "Processing":
+        due = simulation.physical("ship", at)
+    elif status == "Planning":
+        # Short of stock (FillAll): look again soon, in either mode. Else ready to pick.
+        due = (simulation.system("replan", at) if waiting_for_stock(conn, order, order_lines)
+               else simulation.physical("pick", at))
+    else:
+        due = None
+    values = {"status": status, "due_at": due}
+    if status != order.status:
+        values["status_updated_at"] = at
+    conn.execute(update(fulfillment_orders).where(_orders.id == order.id).values(**values))
+    return status

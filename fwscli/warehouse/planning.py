@@ -1,0 +1,87 @@
+"""Planning an order: reserving its stock on the ledger by its fulfillment policy.
+
+The balance rows of every item the order needs are locked (`ledger.lock_items`) before
+availability is read, and the reservations are guarded updates: however many orders are
+planned at once, by however many processes, no unit is promised twice.
+
+The policies (spec §7):
+* FillOrKill: everything is reserved, or nothing is and every unit is unfulfillable.
+  Planning happens before shipping starts, so this is the all-or-nothing point.
+* FillAllAvailable: what is available is reserved; the rest is unfulfillable at once.
+* FillAll: what is available is reserved and held; the order waits (Planning) for the rest,
+  looking again every `replan`, and is never unfulfillable. It ships once fully reserved.
+
+Units are given to an order's lines in line order, so when stock is short the later lines
+of a SKU are the ones left unfulfillable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import Connection, update
+
+from ..store.schema import fulfillment_order_items
+from . import ledger
+from .order_state import ORDER_DOCUMENT, Line, held, lines, settle
+from .simulation import Simulation
+
+FILL_OR_KILL, FILL_ALL, FILL_ALL_AVAILABLE = "FillOrKill", "FillAll", "FillAllAvailable"
+
+# (item id, disposition): the stock a line draws on.
+Stock = tuple[int, str]
+
+
+def plan(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
+    """Reserve what the order still needs; returns its new status. `order` is locked."""
+    order_lines = [line for line in lines(conn, order.id) if line.open]
+    needed = _needed(order_lines, held(conn, order))
+    ledger.lock_items(conn, order.merchant_id, (item_id for item_id, _ in needed))
+    available = {stock: ledger.lock_available(conn, merchant_id=order.merchant_id, item_id=stock[0],
+                                              disposition=stock[1])
+                 for stock in sorted(needed)}
+    short = {stock: max(0, units - sum(available[stock].values())) for stock, units in needed.items()}
+
+    if order.fulfillment_policy == FILL_OR_KILL and any(short.values()):
+        _unfulfillable(conn, {line.id: line.open for line in order_lines})
+    else:
+        for stock, units in needed.items():
+            ledger.reserve_from(conn, available[stock], merchant_id=order.merchant_id,
+                                item_id=stock[0], disposition=stock[1],
+                                quantity=units - short[stock], now=at,
+                                document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
+        if order.fulfillment_policy == FILL_ALL_AVAILABLE:
+            _unfulfillable(conn, _shortfall_by_line(order_lines, short))
+    return settle(conn, order, at, simulation)
+
+
+def _needed(order_lines: list[Line], holding: dict[ledger.Hold, int]) -> dict[Stock, int]:
+    """Units still to reserve per stock: open units less what the ledger already holds."""
+    needed: dict[Stock, int] = defaultdict(int)
+    for line in order_lines:
+        needed[(line.item_id, line.disposition)] += line.open
+    for (item_id, _center, disposition), units in holding.items():
+        needed[(item_id, disposition)] -= units
+    return {stock: units for stock, units in needed.items() if units > 0}
+
+
+def _shortfall_by_line(order_lines: list[Line], short: dict[Stock, int]) -> dict[int, int]:
+    """Spread each stock's shortfall over its lines, last line first."""
+    remaining = dict(short)
+    shortfall: dict[int, int] = {}
+    for line in reversed(order_lines):
+        stock = (line.item_id, line.disposition)
+        taken = min(line.open, remaining.get(stock, 0))
+        if taken:
+            shortfall[line.id] = taken
+            remaining[stock] -= taken
+    return shortfall
+
+
+def _unfulfillable(conn: Connection, units_by_line: dict[int, int]) -> None:
+    lines_table = fulfillment_order_items.c
+    for line_id, units in units_by_line.items():
+        if units:
+            conn.execute(update(fulfillment_order_items).where(lines_table.id == line_id)
+                         .values(unfulfillable_quantity=lines_table.unfulfillable_quantity + units))

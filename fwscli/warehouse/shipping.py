@@ -1,0 +1,246 @@
+"""Picking, packing and shipping orders, and shipments a fulfillment center cannot ship.
+
+* Pick: the order's reserved units that are in no shipment yet go into one Pending shipment
+  per fulfillment center holding them. ShippingDateTime is the estimated departure and
+  EstimatedArrivalDateTime the latest arrival of the order's shipping speed (spec §6.2).
+* Ship: a Pending shipment leaves with its packages (carrier, tracking number, estimated
+  arrival): its units go out of stock on the ledger (`shipped`) and ShippingDateTime
+  becomes the actual departure. Without packages given, one package goes by UPS with a
+  generated tracking number; several packages share the shipment's lines in turn.
+* Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
+  FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
+  shipping has started) and FillAllAvailable the units become unfulfillable.
+
+Each ends with `order_state.settle`, which sets the order's status and next due time.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ..api.errors import InvalidParameterValue
+from ..store.schema import (
+    fulfillment_order_items, fulfillment_shipment_items, fulfillment_shipment_packages,
+    fulfillment_shipments,
+)
+from . import ledger
+from .context import Context
+from .order_state import ORDER_DOCUMENT, PENDING, SHIPPED, held, lines, lock_order, settle
+from .planning import FILL_ALL
+from .preview import delivery_window
+from .simulation import Simulation
+
+DEFAULT_CARRIER = "UPS"
+_SHIPMENT_ALPHABET = string.ascii_letters + string.digits
+_TRACKING_ALPHABET = string.ascii_uppercase + string.digits
+
+_shipments = fulfillment_shipments.c
+_items = fulfillment_shipment_items.c
+_lines = fulfillment_order_items.c
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    carrier_code: str = DEFAULT_CARRIER
+    tracking_number: str | None = None          # None: one is generated
+    estimated_arrival: datetime | None = None   # None: from the order's shipping speed
+
+
+@dataclass(frozen=True)
+class _ShipmentLine:
+    id: int
+    line_id: int
+    item_id: int
+    disposition: str
+    quantity: int
+
+
+def pick(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
+    """Put the order's reserved, unshipped units into Pending shipments; returns the status."""
+    order_lines = lines(conn, order.id)
+    in_shipments = _pending_by_hold(conn, order.id)
+    free = {hold: units - in_shipments.get(hold, 0)
+            for hold, units in held(conn, order).items() if units > in_shipments.get(hold, 0)}
+    unallocated = {line.id: line.unallocated for line in order_lines}
+    window = delivery_window(order.shipping_speed, at)
+    for center in sorted({center for _, center, _ in free}):
+        rows = []
+        for line in order_lines:
+            hold = (line.item_id, center, line.disposition)
+            taken = min(free.get(hold, 0), unallocated[line.id])
+            if taken:
+                rows.append({"order_item_pk": line.id, "quantity": taken})
+                free[hold] -= taken
+                unallocated[line.id] -= taken
+        if rows:
+            shipment_pk = conn.execute(insert(fulfillment_shipments).values(
+                order_pk=order.id, amazon_shipment_id=_new_shipment_id(),
+                fulfillment_center_id=center, status=PENDING, shipping_at=window.latest_ship,
+                estimated_arrival_at=window.latest_arrival, created_at=at,
+            ).returning(_shipments.id)).scalar_one()
+            conn.execute(insert(fulfillment_shipment_items),
+                         [{**row, "shipment_pk": shipment_pk} for row in rows])
+    return settle(conn, order, at, simulation)
+
+
+def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
+         packages: list[PackageSpec] | None = None, shipment_id: str | None = None) -> str:
+    """Ship the order's Pending shipments (or the one named); returns the order's status."""
+    shipments = _pending(conn, order, shipment_id)
+    shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
+    ledger.lock_items(conn, order.merchant_id,
+                      (line.item_id for group in shipment_lines.values() for line in group))
+    specs = packages or [PackageSpec()]
+    arrival_by_speed = delivery_window(order.shipping_speed, at).latest_arrival
+    for shipment in shipments:
+        group = shipment_lines[shipment.id]
+        for (item_id, disposition), units in sorted(_units_by_stock(group).items()):
+            ledger.record_movement(conn, merchant_id=order.merchant_id, item_id=item_id,
+                                   fulfillment_center_id=shipment.fulfillment_center_id,
+                                   disposition=disposition, kind="shipped", quantity=units, now=at,
+                                   document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
+        arrivals = []
+        for number, spec in enumerate(specs, start=1):
+            arrival = spec.estimated_arrival or arrival_by_speed
+            arrivals.append(arrival)
+            conn.execute(insert(fulfillment_shipment_packages).values(
+                shipment_pk=shipment.id, package_number=number, carrier_code=spec.carrier_code,
+                tracking_number=spec.tracking_number or _new_tracking_number(),
+                estimated_arrival_at=arrival))
+        for index, line in enumerate(group):
+            conn.execute(update(fulfillment_shipment_items).where(_items.id == line.id)
+                         .values(package_number=index % len(specs) + 1))
+        conn.execute(update(fulfillment_shipments).where(_shipments.id == shipment.id)
+                     .values(status=SHIPPED, shipping_at=at, estimated_arrival_at=max(arrivals)))
+    return settle(conn, order, at, simulation)
+
+
+def fail(conn: Connection, order, at: datetime, simulation: Simulation, *,
+         shipment_id: str | None = None) -> str:
+    """The fulfillment center cannot ship the Pending shipments (or the one named)."""
+    shipments = _pending(conn, order, shipment_id)
+    shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
+    ledger.lock_items(conn, order.merchant_id,
+                      (line.item_id for group in shipment_lines.values() for line in group))
+    unfulfillable: dict[int, int] = defaultdict(int)
+    for shipment in shipments:
+        group = shipment_lines[shipment.id]
+        for (item_id, disposition), units in sorted(_units_by_stock(group).items()):
+            ledger.record_movement(conn, merchant_id=order.merchant_id, item_id=item_id,
+                                   fulfillment_center_id=shipment.fulfillment_center_id,
+                                   disposition=disposition, kind="released", quantity=units,
+                                   now=at, reason="shipment cancelled by the fulfillment center",
+                                   document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
+        for line in group:
+            unfulfillable[line.line_id] += line.quantity
+        # A cancelled shipment has neither a departure nor an arrival date (spec §6.2).
+        conn.execute(update(fulfillment_shipments).where(_shipments.id == shipment.id)
+                     .values(status="CancelledByFulfiller", shipping_at=None, estimated_arrival_at=None))
+    if order.fulfillment_policy != FILL_ALL:
+        for line_id, units in unfulfillable.items():
+            conn.execute(update(fulfillment_order_items).where(_lines.id == line_id)
+                         .values(unfulfillable_quantity=_lines.unfulfillable_quantity + units))
+    return settle(conn, order, at, simulation)
+
+
+def _pending(conn: Connection, order, shipment_id: str | None) -> list:
+    query = (select(fulfillment_shipments)
+             .where(_shipments.order_pk == order.id, _shipments.status == PENDING)
+             .order_by(_shipments.id))
+    if shipment_id is not None:
+        query = query.where(_shipments.amazon_shipment_id == shipment_id)
+    shipments = conn.execute(query).all()
+    if not shipments:
+        if shipment_id is not None:
+            raise InvalidParameterValue("AmazonShipmentId", shipment_id,
+                                        f"order {order.merchant_order_id} has no pending shipment with this id")
+        raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
+                                    f"the order is {order.status} and has no pending shipment")
+    return shipments
+
+
+def _shipment_lines(conn: Connection, shipment_pks: list[int]) -> dict[int, list[_ShipmentLine]]:
+    grouped: dict[int, list[_ShipmentLine]] = {pk: [] for pk in shipment_pks}
+    for row in conn.execute(
+        select(_items.id, _items.shipment_pk, _items.order_item_pk, _items.quantity,
+               _lines.item_id, _lines.order_item_disposition)
+        .join(fulfillment_order_items, _lines.id == _items.order_item_pk)
+        .where(_items.shipment_pk.in_(shipment_pks))
+        .order_by(_items.id)
+    ):
+        grouped[row.shipment_pk].append(_ShipmentLine(
+            row.id, row.order_item_pk, row.item_id,
+            row.order_item_disposition or ledger.SELLABLE, row.quantity))
+    return grouped
+
+
+def _units_by_stock(group: list[_ShipmentLine]) -> dict[tuple[int, str], int]:
+    units: dict[tuple[int, str], int] = defaultdict(int)
+    for line in group:
+        units[(line.item_id, line.disposition)] += line.quantity
+    return units
+
+
+def _pending_by_hold(conn: Connection, order_pk: int) -> dict[ledger.Hold, int]:
+    """Units already in Pending shipments, per (item, center, disposition)."""
+    rows = conn.execute(
+        select(_lines.item_id, _shipments.fulfillment_center_id, _lines.order_item_disposition,
+               func.sum(_items.quantity))
+        .join(fulfillment_shipments, _shipments.id == _items.shipment_pk)
+        .join(fulfillment_order_items, _lines.id == _items.order_item_pk)
+        .where(_shipments.order_pk == order_pk, _shipments.status == PENDING)
+        .group_by(_lines.item_id, _shipments.fulfillment_center_id, _lines.order_item_disposition)
+    )
+    return {(item_id, center, disposition or ledger.SELLABLE): int(units)
+            for item_id, center, disposition, units in rows}
+
+
+def _new_shipment_id() -> str:
+    # Amazon's outbound shipment ids were short mixed-case strings, e.g. "DJpnAvLgN".
+    return "D" + "".join(secrets.choice(_SHIPMENT_ALPHABET) for _ in range(8))
+
+
+def _new_tracking_number() -> str:
+    # The shape of a UPS tracking number: "1Z" and 16 letters or digits.
+    return "1Z" + "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(16))
+
+
+# --- an operator's calls, for one merchant's order ----------------------------------------
+
+def pick_order(ctx: Context, order_id: str) -> str:
+    with ctx.db.write() as conn:
+        order = lock_order(conn, ctx.merchant_id, order_id)
+        _require_pickable(conn, order)
+        return pick(conn, order, ctx.now, ctx.simulation)
+
+
+def ship_order(ctx: Context, order_id: str, *, packages: list[PackageSpec] | None = None,
+               shipment_id: str | None = None) -> str:
+    """Ship the order's pending shipments (or the one named), picking first when the order
+    is planned but not picked yet."""
+    with ctx.db.write() as conn:
+        order = lock_order(conn, ctx.merchant_id, order_id)
+        if order.status == "Planning" and shipment_id is None:
+            _require_pickable(conn, order)
+            pick(conn, order, ctx.now, ctx.simulation)
+            order = lock_order(conn, ctx.merchant_id, order_id)
+        return ship(conn, order, ctx.now, ctx.simulation, packages=packages, shipment_id=shipment_id)
+
+
+def fail_order_shipment(ctx: Context, order_id: str, *, shipment_id: str | None = None) -> str:
+    with ctx.db.write() as conn:
+        order = lock_order(conn, ctx.merchant_id, order_id)
+        return fail(conn, order, ctx.now, ctx.simulation, shipment_id=shipment_id)
+
+
+def _require_pickable(conn: Connection, order) -> None:
+    in_shipments = sum(_pending_by_hold(conn, order.id).values())
+    if order.status != "Planning" or sum(held(conn, order).values()) <= in_shipments:
+        raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
+                                    f"the order is {order.status} and has no planned units to pick")

@@ -1,0 +1,116 @@
+"""The tick: applies every warehouse transition that is due, oldest first.
+
+Orders and inbound shipments carry `due_at`, the time their next automatic step is due
+(indexed; NULL when nothing happens by itself). A tick first asks, in a read-only
+transaction, whether any row is due at all: two index probes, so the request path stays a
+read when nothing is due. Then it takes the rows one at a time, each in its own write
+transaction: the earliest due order and the earliest due shipment are locked (`SKIP
+LOCKED` on PostgreSQL, so processes ticking at once share the work; SQLite serialises
+writers), and the earlier of the two moves on.
+
+A step is applied as of its due time, not the tick's: an order due to ship at 10:05 has
+shipped at 10:05 whenever the tick ran, so what clients see does not depend on when
+anyone looked, and a tick after a long pause replays the steps in the order they fell due.
+
+A step that fails (a bug, never a client's input) is logged and retried `RETRY_AFTER`
+later, so one bad row never blocks the others nor fails the request that ticked.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select, update
+
+from ..store.database import Database
+from ..store.schema import fulfillment_orders, inbound_shipments
+from . import clock, planning, receiving, shipping
+from .order_state import waiting_for_stock
+from .simulation import Simulation
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = timedelta(minutes=5)
+_orders = fulfillment_orders.c
+_shipments = inbound_shipments.c
+
+
+def anything_due(conn: Connection, now: datetime) -> bool:
+    return any(conn.execute(select(table.c.id).where(table.c.due_at <= now).limit(1)).first()
+               for table in (fulfillment_orders, inbound_shipments))
+
+
+def catch_up(db: Database, real_now: datetime, simulation: Simulation, *,
+             limit: int | None = None) -> datetime:
+    """The simulated time at `real_now`, once the steps due by then are applied (at most
+    `limit` of them). One read transaction when nothing is due."""
+    with db.read() as conn:
+        now = real_now + clock.offset(conn)
+        due = anything_due(conn, now)
+    if due:
+        _apply(db, now, simulation, limit)
+    return now
+
+
+def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | None = None) -> int:
+    """Apply the transitions due at simulated time `now` (at most `limit`); returns how
+    many were applied."""
+    with db.read() as conn:
+        if not anything_due(conn, now):
+            return 0
+    return _apply(db, now, simulation, limit)
+
+
+def _apply(db: Database, now: datetime, simulation: Simulation, limit: int | None) -> int:
+    applied = 0
+    while (limit is None or applied < limit) and _step(db, now, simulation):
+        applied += 1
+    return applied
+
+
+def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
+    """Apply the earliest due step; False when none is due (or all are being applied)."""
+    with db.write() as conn:
+        order = conn.execute(_earliest(fulfillment_orders, now)).first()
+        shipment = conn.execute(_earliest(inbound_shipments, now)).first()
+        if order is None and shipment is None:
+            return False
+        if shipment is None or (order is not None and order.due_at <= shipment.due_at):
+            table, row, step = fulfillment_orders, order, _step_order
+        else:
+            table, row, step = inbound_shipments, shipment, _step_shipment
+        try:
+            with conn.begin_nested():
+                step(conn, row, simulation)
+        except Exception:
+            log.exception("warehouse step of %s %s failed; retrying in %s", table.name, row.id, RETRY_AFTER)
+            conn.execute(update(table).where(table.c.id == row.id).values(due_at=now + RETRY_AFTER))
+    return True
+
+
+def _earliest(table, now: datetime):
+    return (select(table).where(table.c.due_at <= now).order_by(table.c.due_at, table.c.id)
+            .limit(1).with_for_update(skip_locked=True))
+
+
+def _step_order(conn: Connection, order, simulation: Simulation) -> None:
+    at = order.due_at
+    if order.status == "Received":
+        planning.plan(conn, order, at, simulation)
+    elif order.status == "Planning":
+        if waiting_for_stock(conn, order):
+            planning.plan(conn, order, at, simulation)
+        else:
+            shipping.pick(conn, order, at, simulation)
+    elif order.status == "Processing":
+        shipping.ship(conn, order, at, simulation)
+    else:  # finished meanwhile: nothing left to do
+        conn.execute(update(fulfillment_orders).where(_orders.id == order.id).values(due_at=None))
+
+
+def _step_shipment(conn: Connection, shipment, simulation: Simulation) -> None:
+    if shipment.status in receiving.RECEIVABLE:
+        receiving.advance(conn, shipment, shipment.due_at, simulation)
+    else:
+        conn.execute(update(inbound_shipments).where(_shipments.id == shipment.id).values(due_at=None))
