@@ -58,6 +58,13 @@ def other_merchant(db):
 
 
 @pytest.fixture
+def operator(db):
+    """Credentials of a warehouse operator key."""
+    with db.write() as conn:
+        return accounts.create_operator_key(conn, NOW)
+
+
+@pytest.fixture
 def make_context(db):
     """make_context(credentials, now=NOW) -> a warehouse Context for that merchant."""
 
@@ -111,3 +118,10 @@ def production_server(db, merchant, tmp_path):
 
     with ServerProcess(served_url(db), tmp_path) as server:
         yield server
+
+
+@pytest.fixture
+def operator_client(server, operator):
+    from .http import SignedClient
+
+    return SignedClient(server.url, operator.access_key_id, operator.secret_access_key)

@@ -112,12 +112,16 @@ class Operation:
 
 @dataclass(frozen=True)
 class Service:
+    """One API: its wire identity, its operations, and the role of the keys that may call it
+    ("merchant" for the FWS services, "operator" for the warehouse staff's own service)."""
+
     name: str
     version: str
     namespace: str
     host_prefix: str
     title: str
     operations: tuple[Operation, ...] = field(default_factory=tuple)
+    caller_role: str = "merchant"
 
     def find(self, action: str) -> Operation | None:
         """The operation called `action` (or one of its aliases), else None."""

@@ -25,6 +25,8 @@ from ..store.migrations import token_secret
 from ..warehouse.context import Caller, Context
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
+from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
+from ..warehouse.tick import catch_up
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
@@ -32,12 +34,15 @@ from . import health, soap_binding
 from .handlers import HANDLERS
 from .keys import KeyCache
 from .routing import route
+from .scheduler import DEFAULT_INTERVAL, Scheduler
 from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024  # the largest legal request (250 order items) is ~150 KB
-WAREHOUSE_MODES = ("manual", "auto")
+# Steps a request applies before it is served; the scheduler (or the next requests) take
+# the rest, so one request never pays for a long backlog.
+REQUEST_TICK_LIMIT = 100
 Clock = Callable[[], datetime]
 
 
@@ -50,19 +55,21 @@ class FwsApp:
 
     `throttle` None serves every request unthrottled (the embedded service's single user
     gains nothing from it); `warehouse_mode` says who moves orders and shipments along:
-    operators ("manual") or the simulation clock ("auto").
+    operators ("manual") or the simulation clock ("auto", after `delays`). `clock` is real
+    time (signatures are checked against it); the warehouse runs on it plus the simulation
+    clock's offset, kept in the database.
     """
 
     def __init__(self, db: Database, *, region: str = "us-east-1",
                  network: FulfillmentNetwork | None = None, clock: Clock = utc_now,
                  max_request_bytes: int = MAX_REQUEST_BYTES, throttle: Throttle | None = None,
-                 warehouse_mode: str = "auto"):
-        if warehouse_mode not in WAREHOUSE_MODES:
-            raise ValueError(f"warehouse mode {warehouse_mode!r} is not one of {WAREHOUSE_MODES}")
+                 warehouse_mode: str = "auto", delays: Delays | None = None):
         self.db = db
         self.region = region
         self.throttle = throttle
         self.warehouse_mode = warehouse_mode
+        self.simulation = Simulation(warehouse_mode, delays or Delays())
+        self.scheduler: Scheduler | None = None
         self.network = network or FulfillmentNetwork.default()
         self.clock = clock
         self.max_request_bytes = max_request_bytes
@@ -115,22 +122,35 @@ class FwsApp:
                                 f"service version {service.version}.")
         now = self.clock()
         caller = self._authenticate(request, params, body, now)
+        # Refused before decoding: a merchant learns nothing of the operator service's inputs.
+        _authorize(service, operation, caller)
         decoded = decode_request(operation, params, action=action)
         result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
         return write_response(service, operation, result, request_id)
 
     def execute(self, service: Service, operation: Operation, caller: Caller,
                 request: dict[str, Any], *, now: datetime, request_id: str) -> dict[str, Any] | None:
-        """Run one authenticated, decoded request; every binding (Query, SOAP) ends here."""
-        if caller.role != "merchant":
-            raise AccessDenied(f"{operation.name} is a merchant operation; operator keys cannot call it.")
+        """Run one authenticated, decoded request; every binding (Query, SOAP) ends here.
+
+        `now` is real time; the warehouse first catches up with what fell due by then.
+        """
+        _authorize(service, operation, caller)
         if self.throttle is not None:
             self.throttle.take(caller, operation, now)
         if operation.name == "GetServiceStatus":
             return {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
-        context = Context(db=self.db, caller=caller, now=now, network=self.network,
-                          tokens=self.tokens, request_id=request_id)
+        warehouse_now = catch_up(self.db, now, self.simulation, limit=REQUEST_TICK_LIMIT)
+        context = Context(db=self.db, caller=caller, now=warehouse_now, network=self.network,
+                          tokens=self.tokens, request_id=request_id, simulation=self.simulation)
         return HANDLERS[service.name][operation.name](context, request)
+
+    def start_scheduler(self, interval: float = DEFAULT_INTERVAL) -> Scheduler:
+        """Tick the warehouse every `interval` seconds in a thread of this process (once:
+        later calls return the running scheduler). Call it after any fork."""
+        if self.scheduler is None:
+            self.scheduler = Scheduler(self, interval)
+            self.scheduler.start()
+        return self.scheduler
 
     def _authenticate(self, request: Request, params: list[tuple[str, str]], body: bytes,
                       now: datetime) -> Caller:
@@ -154,6 +174,12 @@ class FwsApp:
         )
         verify_request(incoming, secret_for, now=now, region=self.region)
         return found["caller"]
+
+
+def _authorize(service: Service, operation: Operation, caller: Caller) -> None:
+    if caller.role != service.caller_role:
+        raise AccessDenied(f"{operation.name} is an operation of the {service.title} service, "
+                           f"for {service.caller_role} keys; {caller.role} keys cannot call it.")
 
 
 def _read_params(request: Request) -> tuple[list[tuple[str, str]], bytes]:

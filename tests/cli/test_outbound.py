@@ -61,7 +61,8 @@ def test_preview_create_get_cancel(fws, address_file):
     created = fws.ok("outbound", "create", "ORDER-1", "--to", address_file, "--item", "MUG=2",
                      "--item", "TEE=1", "--speed", "Expedited", "--date", DATE, "--email", "jane@example.com",
                      "--gift-message", "Happy birthday", "--comment", "Thanks!", "-o", "json")
-    assert created.json()["FulfillmentOrderStatus"] == "Received"
+    # Planned at once: with no stock, a FillOrKill order is Unfulfillable.
+    assert created.json()["FulfillmentOrderStatus"] == "Unfulfillable"
     # The very same order again is harmless; the same id for another order is not.
     fws.ok("outbound", "create", "ORDER-1", "--to", address_file, "--item", "MUG=2", "--item", "TEE=1",
            "--speed", "Expedited", "--date", DATE, "--email", "jane@example.com",
@@ -122,10 +123,12 @@ def test_create_from_cli_input_json_and_dry_run(fws, tmp_path):
 
 def test_wait_exit_codes(fws, address_file):
     fws.ok("items", "register", "MUG", "-o", "off")
-    fws.ok("outbound", "create", "W-1", "--to", address_file, "--item", "MUG=1", "--speed", "Standard", "-o", "off")
+    # FillAll with no stock: the order waits in Planning for stock that never comes.
+    fws.ok("outbound", "create", "W-1", "--to", address_file, "--item", "MUG=1", "--speed", "Standard",
+           "--policy", "FillAll", "-o", "off")
 
-    reached = fws("outbound", "wait", "W-1", "--for", "Received", "--timeout", "5", "-o", "json")
-    assert reached.code == 0 and reached.json()["FulfillmentOrderStatus"] == "Received"
+    reached = fws("outbound", "wait", "W-1", "--for", "Planning", "--timeout", "5", "-o", "json")
+    assert reached.code == 0 and reached.json()["FulfillmentOrderStatus"] == "Planning"
     # Nothing moves the order this fast: the wait gives up, saying where the order is.
     timed_out = fws("outbound", "wait", "W-1", "--for", "Invalid", "--timeout", "0.3", "--interval", "0.1")
     assert timed_out.code == 124, timed_out.err
@@ -178,7 +181,7 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
 
     rows = list(csv.reader(io.StringIO(fws.ok("outbound", "list", "-o", "csv").out)))
     assert rows[0] == ORDER_HEADER and len(rows) == 26
-    assert rows[1][:4] == ["ORD-00", "Received", "Standard", "Consumer"]
+    assert rows[1][:4] == ["ORD-00", "Unfulfillable", "Standard", "Consumer"]  # no stock: FillOrKill
     # The same header when nothing matches: scripts can rely on it.
     empty = fws.ok("outbound", "list", "--method", "Removal", "-o", "csv").out
     assert empty.splitlines() == [",".join(ORDER_HEADER)]
@@ -187,7 +190,7 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
 
     queried = fws.ok("outbound", "list", "-o", "json", "--query",
                      "[?MerchantFulfillmentOrderId=='ORD-13'].FulfillmentOrderStatus").json()
-    assert queried == ["Received"]
+    assert queried == ["Unfulfillable"]
     assert fws.ok("outbound", "list", "--since", "2026-01-01", "-o", "off").out == ""
     bad_since = fws("outbound", "list", "--since", "last week")
     assert bad_since.code == 252 and "--since" in bad_since.err

@@ -6,6 +6,9 @@ NextToken issued by that server is replaced by the one ours issued for the same 
 the request re-signed with the client's own signature version and timestamp), and the
 ShipmentIds and FNSKUs it invented are simply used as they are (PutInboundShipment creates
 whatever id the merchant names; unknown FNSKUs are skipped, as the spec says).
+
+The stand-in kept no stock, but ours plans orders: before each recorded order, its SKUs get
+the stock the session's merchant would have had, so the order is live when it is cancelled.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from urllib.parse import unquote, urlencode, quote
 
 import pytest
 
+from sqlalchemy import select
+
 from fwscli.service.app import FwsApp
-from fwscli.warehouse import accounts
+from fwscli.store.schema import fulfillment_items
+from fwscli.warehouse import accounts, ledger
 from fwscli.wire.timestamps import parse_timestamp
 from fwscli.wire.xml import read_error
 
@@ -65,12 +71,15 @@ def _environ(vector: dict, path: str, body: bytes) -> dict:
 
 class Replayer:
     def __init__(self, db):
+        self.db = db
         self.clock_at = datetime.now(timezone.utc)
         self.app = FwsApp(db, clock=lambda: self.clock_at)
         self.tokens: dict[str, str] = {}  # list operation -> our last NextToken
 
     def replay(self, vector: dict) -> tuple[int, dict, bytes]:
         self.clock_at = parse_timestamp(_param(vector, "Timestamp"))
+        if vector["operation"] == "CreateFulfillmentOrder":
+            self.stock([v for k, v in vector["decoded_params"] if k.endswith(".MerchantSKU")])
         path, body = vector["path"], vector["body"].encode("utf-8")
         action = _param(vector, "Action")
         theirs = _param(vector, "NextToken")
@@ -86,6 +95,14 @@ class Replayer:
             token = payload.split(b"<ns1:NextToken>")[1].split(b"</ns1:NextToken>")[0].decode()
             self.tokens[action.replace("ByNextToken", "")] = token
         return captured["status"], captured["headers"], payload
+
+    def stock(self, skus: list[str]) -> None:
+        """Give these SKUs (if registered) stock to fulfil an order from."""
+        with self.db.write() as conn:
+            for item in conn.execute(select(fulfillment_items).where(fulfillment_items.c.merchant_sku.in_(skus))):
+                ledger.record_movement(conn, merchant_id=item.merchant_id, item_id=item.id,
+                                       fulfillment_center_id="PHL1", kind="adjusted_in", quantity=10,
+                                       now=self.clock_at, reason="the recorded session's stock")
 
     def _with_our_token(self, vector, action, theirs, path, body):
         ours = self.tokens[action.replace("ByNextToken", "")]

@@ -13,6 +13,8 @@ Substitutions, all forced by the vectors being captured against another server:
   over operation + Timestamp does not cover it, so the request keeps its signature);
 * ActiveFulfillment never registers SKUs (a merchant does that in Seller Central), so its
   two SKUs are registered for the merchant before its turn;
+* the stand-in kept no stock, but ours plans orders: an order's SKUs get stock before it is
+  created, so the order is live when the client cancels it;
 * where the stand-in cut a page short of the requested size (MaxCount 100, 50 supply rows)
   and so handed out a token, ours answered the whole list and ended it with an empty
   NextToken, on which these clients stop. Such a ByNextToken request is replayed with the
@@ -46,6 +48,7 @@ RUBY_CATALOG = "".join(
 FIXED_TEXT_CODES = ("aws:Client.InvalidClientTokenId", "aws:Client.MissingParameter")
 ORDER_NOT_FOUND = "Reason: requested order not found."
 _NEXT_TOKEN = re.compile(r"<NextToken>([^<]*)</NextToken>")
+_MERCHANT_SKU = re.compile(r"<(?:\w+:)?MerchantSKU>([^<]*)</(?:\w+:)?MerchantSKU>")
 _OUR_TOKEN = re.compile(rb"<ns1:NextToken>([^<]*)</ns1:NextToken>")
 
 
@@ -70,6 +73,8 @@ class SoapReplayer:
         replaced by ours."""
         self.query.clock_at = parse_timestamp(vector["soap_security_header"]["Timestamp"])
         body, swapped = vector["body"], False
+        if vector["operation"] == "CreateFulfillmentOrder":
+            self.query.stock(_MERCHANT_SKU.findall(body))
         listing = vector["operation"].removesuffix("ByNextToken")
         theirs = _NEXT_TOKEN.search(body)
         if theirs and self.tokens.get(listing):

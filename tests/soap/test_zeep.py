@@ -155,8 +155,9 @@ def test_outbound_operations(call, db, merchant):
     assert page.HasNext is True
     last = call("outbound", "ListAllFulfillmentOrdersByNextToken", NextToken=page.NextToken)
     assert {o.MerchantFulfillmentOrderId for o in page.FulfillmentOrder + last.FulfillmentOrder} == {"ORDER-1", "ORDER-2"}
-    call("outbound", "CancelFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-2")
-    cancelled = call("outbound", "GetFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-2")
+    # ORDER-2's SKU has no stock (FillOrKill: Unfulfillable); ORDER-1 is planned, so cancellable.
+    call("outbound", "CancelFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    cancelled = call("outbound", "GetFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
     assert cancelled.FulfillmentOrder.FulfillmentOrderStatus == "Cancelled"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ...warehouse.context import Context
-from . import inbound, inventory, outbound
+from . import inbound, inventory, operator, outbound
 
 Handler = Callable[[Context, dict[str, Any]], "dict[str, Any] | None"]
 
@@ -17,4 +17,5 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     "inbound": inbound.HANDLERS,
     "outbound": outbound.HANDLERS,
     "inventory": inventory.HANDLERS,
+    "operator": operator.HANDLERS,
 }

@@ -50,7 +50,8 @@ def _order_item(item: orders.OrderItem) -> Result:
     }
 
 
-def _shipment(shipment: orders.Shipment) -> Result:
+def shipment_result(shipment: orders.Shipment) -> Result:
+    """A FulfillmentShipment (the operator service answers with these too)."""
     return {
         "AmazonShipmentId": shipment.amazon_shipment_id,
         "FulfillmentCenterId": shipment.fulfillment_center_id,
@@ -130,7 +131,7 @@ def get_fulfillment_order(ctx: Context, request: dict) -> Result:
     detail = orders.get_order(ctx, request["MerchantFulfillmentOrderId"])
     return {"FulfillmentOrder": _order(detail.order),
             "FulfillmentOrderItem": [_order_item(item) for item in detail.items],
-            "FulfillmentShipment": [_shipment(shipment) for shipment in detail.shipments]}
+            "FulfillmentShipment": [shipment_result(shipment) for shipment in detail.shipments]}
 
 
 def list_all_fulfillment_orders(ctx: Context, request: dict) -> Result:
