@@ -7,10 +7,14 @@ so these tests cross-check our verifier against it.
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Callable
+from unittest import mock
 from urllib.parse import quote, urlencode
 
+import botocore.auth
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -51,12 +55,18 @@ class Reply:
 
 
 class SignedClient:
-    """Sends Query requests (form POST) signed with SigV4 by botocore."""
+    """Sends Query requests (form POST) signed with SigV4 by botocore.
 
-    def __init__(self, url: str, access_key_id: str, secret: str, region: str = "us-east-1"):
+    With a `clock`, requests are signed at that clock's time instead of the real one, for
+    tests that drive the service's injected clock across hours or days.
+    """
+
+    def __init__(self, url: str, access_key_id: str, secret: str, region: str = "us-east-1",
+                 clock: Callable[[], datetime] | None = None):
         self.url = url
         self.credentials = Credentials(access_key_id, secret)
         self.region = region
+        self.clock = clock
         self.session = requests.Session()
         self.last_reply: Reply | None = None
 
@@ -72,7 +82,8 @@ class SignedClient:
             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
             if method == "POST" else {},
         )
-        SigV4Auth(self.credentials, "fws", self.region).add_auth(request)
+        with self._signing_time():
+            SigV4Auth(self.credentials, "fws", self.region).add_auth(request)
         prepared = request.prepare()
         headers, data = dict(prepared.headers), prepared.body or b""
         if isinstance(data, str):
@@ -81,6 +92,12 @@ class SignedClient:
             url, headers, data = tamper(url, headers, data)
         response = self.session.request(method, url, data=data, headers=headers)
         return Reply(response.status_code, response.content, response.headers)
+
+    def _signing_time(self):
+        if self.clock is None:
+            return nullcontext()
+        at = self.clock().astimezone(timezone.utc).replace(tzinfo=None)
+        return mock.patch.object(botocore.auth, "get_current_datetime", lambda remove_tzinfo=True: at)
 
     def call(self, service: str, action: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
         """Call an operation with a request dict; return the decoded Result or raise ApiError."""

@@ -1,0 +1,115 @@
+"""The whole lifecycle over HTTP, in both modes: register, plan inbound, ship, receive
+(partly, then fully), order, ship the order, and see its tracking."""
+
+from __future__ import annotations
+
+import re
+
+from ..service.samples import SHIP_FROM, order, register, shipment
+
+
+def supply(client, sku: str) -> tuple[int, int]:
+    """(TotalSupplyQuantity, InStockSupplyQuantity) of a SKU."""
+    (row,) = client.call("inventory", "GetInventorySupply", {"MerchantSKU": [sku]})["MerchantSKUSupply"]
+    return row["TotalSupplyQuantity"], row["InStockSupplyQuantity"]
+
+
+def inbound_status(client, shipment_id: str) -> str:
+    data = client.call("inbound", "GetInboundShipmentData", {"ShipmentId": shipment_id})["ShipmentData"]
+    return data["ShipmentStatus"]
+
+
+def inbound_items(client, shipment_id: str) -> dict[str, tuple[int, int]]:
+    rows = client.call("inbound", "ListInboundShipmentItems", {"ShipmentId": shipment_id})["ShipmentItem"]
+    return {row["MerchantSKU"]: (row["QuantityShipped"], row["QuantityReceived"]) for row in rows}
+
+
+def test_register_plan_ship_receive_order_ship_track(client, warehouse, mode):
+    register(client, "SKU-A")
+    (plan,) = client.call("inbound", "GetInboundShipmentPreview", {
+        "ShipFromAddress": SHIP_FROM, "MerchantSKUQuantityItem": [{"MerchantSKU": "SKU-A", "Quantity": 10}],
+    })["ShipmentPreview"]
+    shipment_id, fc = plan["ShipmentId"], plan["DestinationFulfillmentCenter"]
+    client.call("inbound", "PutInboundShipment", shipment(shipment_id, ("SKU-A", 10), fc=fc))
+    client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    assert supply(client, "SKU-A") == (10, 0)  # all of it inbound
+
+    warehouse.bring_in(shipment_id)
+    assert inbound_status(client, shipment_id) == "CheckedIn"
+
+    # Part of it is received first (an operator scanning boxes, in either mode)...
+    received = warehouse.op("ReceiveInboundShipmentItems", ShipmentId=shipment_id,
+                            Item=[{"MerchantSKU": "SKU-A", "Quantity": 4}])
+    assert received["ShipmentStatus"] == "Receiving"
+    assert [(r["MerchantSKU"], r["QuantityShipped"], r["QuantityReceived"]) for r in received["ReceivedItem"]] \
+        == [("SKU-A", 10, 4)]
+    assert inbound_status(client, shipment_id) == "Receiving"
+    assert inbound_items(client, shipment_id) == {"SKU-A": (10, 4)}
+    assert supply(client, "SKU-A") == (10, 4)
+
+    # ...then the rest.
+    warehouse.finish_receiving(shipment_id)
+    assert inbound_status(client, shipment_id) == "Closed"
+    assert inbound_items(client, shipment_id) == {"SKU-A": (10, 10)}
+    assert supply(client, "SKU-A") == (10, 10)
+
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 3)))
+    assert warehouse.status("ORDER-1") == "Planning"
+    assert supply(client, "SKU-A") == (7, 7)  # 3 reserved: no longer supply
+
+    warehouse.pick("ORDER-1")
+    picked = warehouse.order("ORDER-1")
+    assert picked["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Processing"
+    (pending,) = picked["FulfillmentShipment"]
+    assert (pending["FulfillmentShipmentStatus"], pending["FulfillmentCenterId"]) == ("Pending", fc)
+    assert pending["ShippingDateTime"] and pending["EstimatedArrivalDateTime"]
+    assert pending["FulfillmentShipmentPackage"] == []
+
+    warehouse.ship("ORDER-1")
+    done = warehouse.order("ORDER-1")
+    assert done["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    (shipped,) = done["FulfillmentShipment"]
+    assert shipped["AmazonShipmentId"] == pending["AmazonShipmentId"]
+    assert shipped["FulfillmentShipmentStatus"] == "Shipped"
+    assert [(i["MerchantSKU"], i["Quantity"], i["PackageNumber"]) for i in shipped["FulfillmentShipmentItem"]] \
+        == [("SKU-A", 3, 1)]
+    (package,) = shipped["FulfillmentShipmentPackage"]
+    assert package["PackageNumber"] == 1 and package["CarrierCode"] == "UPS"
+    assert re.fullmatch(r"1Z[0-9A-Z]{16}", package["TrackingNumber"])
+    assert package["EstimatedArrivalDateTime"] == shipped["EstimatedArrivalDateTime"]
+    line = done["FulfillmentOrderItem"][0]
+    assert (line["CancelledQuantity"], line["UnfulfillableQuantity"]) == (0, 0)
+    assert supply(client, "SKU-A") == (7, 7)
+    assert warehouse.op("GetInventoryBalances", MerchantSKU="SKU-A")["InventoryBalance"] == [{
+        "MerchantSKU": "SKU-A", "FulfillmentCenterId": fc, "Disposition": "Sellable",
+        "InStockQuantity": 7, "InboundQuantity": 0, "ReservedQuantity": 0, "AvailableQuantity": 7,
+    }]
+
+
+def test_an_operator_ships_with_its_own_carrier_and_tracking(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2), speed="Priority"))
+    state = warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=[
+        {"CarrierCode": "USPS", "TrackingNumber": "9400100000000000000001"},
+        {"CarrierCode": "USPS", "TrackingNumber": "9400100000000000000002",
+         "EstimatedArrivalDateTime": "2030-01-02T03:04:05Z"},
+    ])
+    assert state["FulfillmentOrderStatus"] == "Complete"
+    (shipped,) = warehouse.order("ORDER-1")["FulfillmentShipment"]
+    assert [(p["PackageNumber"], p["CarrierCode"], p["TrackingNumber"]) for p in shipped["FulfillmentShipmentPackage"]] \
+        == [(1, "USPS", "9400100000000000000001"), (2, "USPS", "9400100000000000000002")]
+    assert shipped["FulfillmentShipmentPackage"][1]["EstimatedArrivalDateTime"] == "2030-01-02T03:04:05Z"
+    assert shipped["EstimatedArrivalDateTime"] == "2030-01-02T03:04:05Z"  # the latest package's
+
+
+def test_an_order_split_over_two_centers_ships_in_two_shipments(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2, fc="PHL1")
+    warehouse.stock("SKU-A", 3, fc="RNO1")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 5)))
+    warehouse.ship("ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert sorted((s["FulfillmentCenterId"], s["FulfillmentShipmentItem"][0]["Quantity"], s["FulfillmentShipmentStatus"])
+                  for s in got["FulfillmentShipment"]) == [("PHL1", 2, "Shipped"), ("RNO1", 3, "Shipped")]

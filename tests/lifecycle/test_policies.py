@@ -1,0 +1,130 @@
+"""The fulfillment policies' truth table, in both modes: stock short, exact and none, for
+FillOrKill, FillAll and FillAllAvailable; and a Removal order taking stock by disposition."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ..service.samples import order, register
+from .test_lifecycle import supply
+
+ORDERED = 4
+STOCK = {"short": 3, "exact": 4, "none": 0}
+
+# policy, stock -> (status once everything due has happened, shipped, unfulfillable,
+#                   units left in stock, still held for the order)
+EXPECTED = {
+    ("FillOrKill", "short"): ("Unfulfillable", 0, 4, 3, 0),
+    ("FillOrKill", "exact"): ("Complete", 4, 0, 0, 0),
+    ("FillOrKill", "none"): ("Unfulfillable", 0, 4, 0, 0),
+    ("FillAll", "short"): ("Planning", 0, 0, 3, 3),
+    ("FillAll", "exact"): ("Complete", 4, 0, 0, 0),
+    ("FillAll", "none"): ("Planning", 0, 0, 0, 0),
+    ("FillAllAvailable", "short"): ("CompletePartialled", 3, 1, 0, 0),
+    ("FillAllAvailable", "exact"): ("Complete", 4, 0, 0, 0),
+    ("FillAllAvailable", "none"): ("Unfulfillable", 0, 4, 0, 0),
+}
+
+
+def shipped_units(got: dict) -> int:
+    return sum(item["Quantity"] for s in got["FulfillmentShipment"] if s["FulfillmentShipmentStatus"] == "Shipped"
+               for item in s["FulfillmentShipmentItem"])
+
+
+@pytest.mark.parametrize("policy, stock", sorted(EXPECTED))
+def test_policy_truth_table(client, warehouse, policy, stock):
+    register(client, "SKU-A")
+    if STOCK[stock]:
+        warehouse.stock("SKU-A", STOCK[stock])
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("ORDER-1", ("SKU-A", ORDERED), FulfillmentPolicy=policy))
+    if warehouse.status("ORDER-1") == "Planning" and not (policy == "FillAll" and stock != "exact"):
+        warehouse.ship("ORDER-1")
+
+    status, shipped, unfulfillable, left, held = EXPECTED[(policy, stock)]
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == status
+    assert shipped_units(got) == shipped
+    (line,) = got["FulfillmentOrderItem"]
+    assert (line["UnfulfillableQuantity"], line["CancelledQuantity"]) == (unfulfillable, 0)
+    (balance,) = warehouse.op("GetInventoryBalances", MerchantSKU="SKU-A")["InventoryBalance"] or [
+        {"InStockQuantity": 0, "ReservedQuantity": 0}]
+    assert (balance["InStockQuantity"], balance["ReservedQuantity"]) == (left, held)
+
+
+@pytest.mark.parametrize("stock", ["short", "none"])
+def test_fill_all_waits_for_stock_then_ships_it_all(client, warehouse, clock, stock):
+    register(client, "SKU-A")
+    if STOCK[stock]:
+        warehouse.stock("SKU-A", STOCK[stock])
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", ORDERED), FulfillmentPolicy="FillAll"))
+    clock.advance(timedelta(days=3))  # however long it waits, it is never unfulfillable
+    assert warehouse.status("ORDER-1") == "Planning"
+
+    warehouse.stock("SKU-A", 10, fc="RNO1")
+    clock.advance(timedelta(minutes=1))  # it looks again (in either mode: planning is the system's)
+    warehouse.ship("ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert shipped_units(got) == ORDERED
+    assert supply(client, "SKU-A") == (STOCK[stock] + 10 - ORDERED,) * 2
+
+
+def test_fill_or_kill_is_all_or_nothing_across_lines(client, warehouse):
+    register(client, "SKU-A", "SKU-B")
+    warehouse.stock("SKU-A", 5)
+    warehouse.stock("SKU-B", 1)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2), ("SKU-B", 2)))
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Unfulfillable"
+    assert [i["UnfulfillableQuantity"] for i in got["FulfillmentOrderItem"]] == [2, 2]
+    assert supply(client, "SKU-A") == (5, 5) and supply(client, "SKU-B") == (1, 1)  # nothing held
+
+
+def test_fill_all_available_ships_the_first_lines_of_a_short_sku(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 3)
+    client.call("outbound", "CreateFulfillmentOrder", order(
+        "ORDER-1", ("SKU-A", 2), ("SKU-A", 2), FulfillmentPolicy="FillAllAvailable"))
+    warehouse.ship("ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "CompletePartialled"
+    assert [(i["Quantity"], i["UnfulfillableQuantity"]) for i in got["FulfillmentOrderItem"]] == [(2, 0), (2, 1)]
+    assert shipped_units(got) == 3
+
+
+# --- removal ---------------------------------------------------------------------------
+
+def test_a_removal_order_takes_stock_out_by_disposition(client, warehouse):
+    fnskus = register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    warehouse.stock("SKU-A", 2, disposition="Unsellable")  # damaged units found in a count
+    assert supply(client, "SKU-A") == (5, 5)  # unsellable units are no supply
+
+    removal = order("REMOVE-1", ("SKU-A", 2), ("SKU-A", 1), FulfillmentMethod="Removal")
+    removal["Item"][0].update(OrderItemDisposition="Unsellable", FulfillmentNetworkSKU=fnskus["SKU-A"])
+    client.call("outbound", "CreateFulfillmentOrder", removal)
+    warehouse.ship("REMOVE-1")
+
+    got = warehouse.order("REMOVE-1")
+    assert got["FulfillmentOrder"]["FulfillmentMethod"] == "Removal"
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert [(i["OrderItemDisposition"], i["Quantity"]) for i in got["FulfillmentOrderItem"]] == \
+        [("Unsellable", 2), ("Sellable", 1)]
+    balances = {b["Disposition"]: b["InStockQuantity"]
+                for b in warehouse.op("GetInventoryBalances", MerchantSKU="SKU-A")["InventoryBalance"]}
+    assert balances == {"Sellable": 4, "Unsellable": 0}
+    assert supply(client, "SKU-A") == (4, 4)
+
+
+def test_a_removal_of_more_unsellable_units_than_exist_is_unfulfillable(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    warehouse.stock("SKU-A", 1, disposition="Unsellable")
+    removal = order("REMOVE-1", ("SKU-A", 2), FulfillmentMethod="Removal")
+    removal["Item"][0]["OrderItemDisposition"] = "Unsellable"
+    client.call("outbound", "CreateFulfillmentOrder", removal)
+    assert warehouse.status("REMOVE-1") == "Unfulfillable"  # sellable stock is not taken instead
+    assert supply(client, "SKU-A") == (5, 5)
