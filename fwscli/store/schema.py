@@ -89,6 +89,8 @@ fulfillment_items = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     UniqueConstraint("merchant_id", "merchant_sku"),
+    # Keyset pages (merchant, id > cursor, ORDER BY id) walk this instead of sorting.
+    Index("ix_fulfillment_items_merchant_id_id", "merchant_id", "id"),
 )
 
 inbound_shipments = Table(
@@ -108,6 +110,7 @@ inbound_shipments = Table(
     _ts("due_at", nullable=True),
     UniqueConstraint("merchant_id", "shipment_id"),
     Index("ix_inbound_shipments_due_at", "due_at"),
+    Index("ix_inbound_shipments_merchant_id_id", "merchant_id", "id"),
 )
 
 inbound_shipment_items = Table(
@@ -118,6 +121,7 @@ inbound_shipment_items = Table(
     Column("quantity_shipped", Integer, nullable=False),
     Column("quantity_received", Integer, nullable=False, default=0),
     UniqueConstraint("shipment_pk", "item_id"),
+    Index("ix_inbound_shipment_items_shipment_pk_id", "shipment_pk", "id"),
     CheckConstraint("quantity_shipped >= 0", name="quantity_shipped"),
     CheckConstraint("quantity_received >= 0", name="quantity_received"),
 )
@@ -146,6 +150,7 @@ fulfillment_orders = Table(
     UniqueConstraint("merchant_id", "merchant_order_id"),
     Index("ix_fulfillment_orders_merchant_updated", "merchant_id", "status_updated_at"),
     Index("ix_fulfillment_orders_due_at", "due_at"),
+    Index("ix_fulfillment_orders_merchant_id_id", "merchant_id", "id"),
 )
 
 fulfillment_order_items = Table(
