@@ -40,9 +40,9 @@ inbound.app.command("import")(imports.inbound_import)
 
 def _version(value: bool) -> None:
     if value:
-        from ..api import SERVICES
+        from ..api import ALL_SERVICES  # the three FWS APIs and our operator API
 
-        apis = ", ".join(f"{s.name} {s.version}" for s in SERVICES)
+        apis = ", ".join(f"{s.name} {s.version}" for s in ALL_SERVICES)
         typer.echo(f"fws {__version__} (APIs: {apis})")
         raise typer.Exit()
 

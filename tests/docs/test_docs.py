@@ -143,13 +143,15 @@ def test_server_defaults_in_the_operations_guide():
 
 def test_version_prints_the_package_and_api_versions():
     from fwscli import __version__
-    from fwscli.api import SERVICES
+    from fwscli.api import ALL_SERVICES
 
     done = subprocess.run([FWS, "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     line = done.stdout.strip()
     assert line.startswith(f"fws {__version__} ")
-    for service in SERVICES:
+    assert {"inbound 2007-05-10", "outbound 2007-08-02", "inventory 2009-07-31"} <= set(
+        line.split("(APIs: ", 1)[1].rstrip(")").split(", "))
+    for service in ALL_SERVICES:  # the operator API too
         assert f"{service.name} {service.version}" in line
 
 
