@@ -5,13 +5,14 @@ last id it returned. On PostgreSQL an id is drawn when a row is inserted, but th
 seen only once its transaction commits, and transactions commit in any order: a row that
 commits after a list already went past a higher id would be behind that cursor for good.
 
-Every row a merchant creates references the merchant's row, and inserting it takes that
-row FOR KEY SHARE (the foreign-key check) until the inserting transaction ends. So a list
-first takes the merchant's row FOR UPDATE, the one lock mode that waits for those: when it
-has it, every row of the merchant with a drawn id has committed or rolled back, and any id
-drawn later is higher than all it can see. Creates pay nothing; a list waits at most for
-the merchant's writes in flight. SQLite needs nothing: its one writer at a time commits
-ids in order.
+So the merchant's row works as a readers-writer lock, held until each transaction ends:
+* a create takes it FOR KEY SHARE (`begin_create`) before it draws any id; creates share it
+  and never wait for each other;
+* a list takes it FOR UPDATE (`settle_creates`), the one mode that waits for those, before
+  its query: every id drawn by then has committed or rolled back, and a create arriving
+  meanwhile waits and draws a higher id. The list's query runs in READ COMMITTED, so its
+  snapshot is taken after the wait.
+SQLite needs neither: its one writer at a time commits ids in order.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ from sqlalchemy import Connection, bindparam, select
 
 from .schema import merchants
 
-_MERCHANT_ROW = (select(merchants.c.id).where(merchants.c.id == bindparam("merchant_id"))
-                 .with_for_update())
+_MERCHANT_ROW = select(merchants.c.id).where(merchants.c.id == bindparam("merchant_id"))
+_CREATING = _MERCHANT_ROW.with_for_update(read=True, key_share=True)
+_LISTING = _MERCHANT_ROW.with_for_update()
+
+
+def begin_create(conn: Connection, merchant_id: int) -> None:
+    """Call in a transaction that creates listed rows of this merchant, before the insert."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(_CREATING, {"merchant_id": merchant_id})
 
 
 def settle_creates(conn: Connection, merchant_id: int) -> None:
-    """Wait until no transaction is creating rows of this merchant; call it before a list's
-    query, in the list's transaction."""
+    """Call in a list's transaction before its query: wait for the merchant's creates."""
     if conn.dialect.name != "sqlite":
-        conn.execute(_MERCHANT_ROW, {"merchant_id": merchant_id})
+        conn.execute(_LISTING, {"merchant_id": merchant_id})

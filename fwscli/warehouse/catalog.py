@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
 from ..store.schema import fulfillment_items
-from ..store.sequencing import settle_creates
+from ..store.sequencing import begin_create, settle_creates
 from .context import Context
 
 UNKNOWN_CONDITION = "Unknown"
@@ -58,6 +58,7 @@ def register_items(ctx: Context, merchant_items: list[dict]) -> list[Item]:
         wanted.setdefault(merchant_item["MerchantSKU"], merchant_item)
     registered: dict[str, Item] = {}
     with ctx.db.write() as conn:
+        begin_create(conn, ctx.merchant_id)  # before any item's id is drawn: see sequencing
         for sku in sorted(wanted):
             asin, condition = wanted[sku]["ASIN"], wanted[sku]["Condition"]
             fields = {"asin": asin, "condition": condition, "is_active": True}
@@ -75,6 +76,7 @@ def identify_skus(ctx: Context, skus: list[str]) -> list[Item]:
     wanted = list(dict.fromkeys(skus))
     fields = {"asin": None, "condition": UNKNOWN_CONDITION, "is_active": True}
     with ctx.db.write() as conn:
+        begin_create(conn, ctx.merchant_id)
         found = {sku: _insert_or_get(conn, ctx.merchant_id, sku, fields, ctx.now)
                  for sku in sorted(wanted)}
     return [found[sku] for sku in wanted]

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InternalError, InvalidParameterValue, MissingParameter
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
-from ..store.sequencing import settle_creates
+from ..store.sequencing import begin_create, settle_creates
 from . import ledger
 from .catalog import Item, items_by_sku
 from .context import Context
@@ -228,6 +228,7 @@ def _upsert_header(conn: Connection, ctx: Context, header: dict) -> int:
     shipment_id = header["ShipmentId"]
     row = _find_shipment(conn, ctx.merchant_id, shipment_id, lock=True, missing_ok=True)
     if row is None:
+        begin_create(conn, ctx.merchant_id)  # before the shipment's id is drawn: see sequencing
         try:
             with conn.begin_nested():
                 return conn.execute(insert(inbound_shipments).values(

@@ -39,7 +39,7 @@ from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
-from ..store.sequencing import settle_creates
+from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging
 from .context import Context
 from .order_state import ORDER_DOCUMENT, lock_order, not_found, settle
@@ -140,6 +140,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     order_id = order["merchant_order_id"]
     try:
         with ctx.db.write() as conn:
+            begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
             if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
                 return
             items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
