@@ -128,3 +128,46 @@ def test_a_removal_of_more_unsellable_units_than_exist_is_unfulfillable(client, 
     client.call("outbound", "CreateFulfillmentOrder", removal)
     assert warehouse.status("REMOVE-1") == "Unfulfillable"  # sellable stock is not taken instead
     assert supply(client, "SKU-A") == (5, 5)
+
+
+# --- a shipment the fulfillment center cannot ship -------------------------------------
+
+@pytest.mark.parametrize("policy, status, unfulfillable", [
+    ("FillOrKill", "Unfulfillable", 2),       # shipping had started: as much as possible, here nothing
+    ("FillAllAvailable", "Unfulfillable", 2),
+    ("FillAll", "Planning", 0),               # never unfulfillable: it waits for stock again
+])
+def test_a_failed_shipment_follows_the_policy(client, warehouse, policy, status, unfulfillable):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2), FulfillmentPolicy=policy))
+    warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    state = warehouse.op("FailFulfillmentShipment", MerchantFulfillmentOrderId="ORDER-1")
+    assert state["FulfillmentOrderStatus"] == status
+    (failed,) = state["FulfillmentShipment"]
+    assert failed["FulfillmentShipmentStatus"] == "CancelledByFulfiller"
+    assert "ShippingDateTime" not in failed
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrderItem"][0]["UnfulfillableQuantity"] == unfulfillable
+    if policy == "FillAll":  # the stock is still there: planned again, then shipped
+        warehouse.clock.advance(timedelta(minutes=1))
+        warehouse.ship("ORDER-1")
+        assert warehouse.status("ORDER-1") == "Complete"
+    else:
+        assert supply(client, "SKU-A") == (2, 2)  # released
+
+
+def test_one_of_two_shipments_failing_completes_partly(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2, fc="PHL1")
+    warehouse.stock("SKU-A", 3, fc="RNO1")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 5)))
+    picked = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    rno = next(s for s in picked["FulfillmentShipment"] if s["FulfillmentCenterId"] == "RNO1")
+    warehouse.op("FailFulfillmentShipment", MerchantFulfillmentOrderId="ORDER-1",
+                 AmazonShipmentId=rno["AmazonShipmentId"])
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "CompletePartialled"
+    assert got["FulfillmentOrderItem"][0]["UnfulfillableQuantity"] == 3
+    assert shipped_units(got) == 2

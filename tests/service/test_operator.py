@@ -1,0 +1,209 @@
+"""The operator service over real HTTP: only operator keys may call it, merchants see none
+of its data, and it keeps the accounts and the simulation clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fwscli.api import OPERATOR, SERVICES
+from fwscli.api.errors import ApiError
+from fwscli.service.app import FwsApp
+from fwscli.warehouse import clock
+
+from ..http import LiveServer, SignedClient
+from .samples import order, register, shipment
+
+EXERCISED: set[str] = set()
+
+
+@pytest.fixture
+def app(db):
+    service = FwsApp(db)
+    # Found keys are cached 5 s per process (service/keys.py): a revoked key stops working
+    # within that time. These tests look at what the database says, at once.
+    service.keys.ttl = 0
+    return service
+
+
+@pytest.fixture
+def ops(operator_client):
+    """operator_client.call for the operator service, recording what was called."""
+
+    def invoke(action: str, **request):
+        EXERCISED.add(action)
+        return operator_client.call("operator", action, request)
+
+    return invoke
+
+
+def refused(call, *args, **kwargs) -> ApiError:
+    with pytest.raises(ApiError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+# --- who may call ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("operation", OPERATOR.operations, ids=lambda op: op.name)
+def test_merchant_keys_are_refused_before_anything_is_read(client, operation):
+    # No parameters at all: the refusal comes before any of them is looked at.
+    reply = client.raw("operator", operation.name, [])
+    assert reply.status == 403, reply.text
+    assert b"<Code>AccessDenied</Code>" in reply.body
+    assert b"merchant keys cannot call it" in reply.body
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_operator_keys_are_refused_by_the_merchant_services(operator_client, service):
+    reply = operator_client.raw(service, "GetServiceStatus", [])
+    assert reply.status == 403 and b"<Code>AccessDenied</Code>" in reply.body
+
+
+def test_service_status_and_routing_by_path(ops, operator_client):
+    assert ops("GetServiceStatus")["Status"].endswith(f"service available [Version: {OPERATOR.version}]")
+    assert operator_client.last_reply.body.startswith(
+        f'<?xml version="1.0"?>\n<ns1:GetServiceStatusResponse xmlns:ns1="{OPERATOR.namespace}">'.encode())
+
+
+def test_merchants_see_nothing_of_what_operators_did_for_another_merchant(
+        ops, client, other_client, merchant, other_merchant):
+    register(client, "SKU-1")
+    register(other_client, "SKU-1")  # the same SKU name, another merchant's item
+    ops("AdjustInventory", MerchantId=merchant.merchant_id, MerchantSKU="SKU-1",
+        FulfillmentCenterId="PHL1", Quantity=9, Reason="found in a count")
+    client.call("inbound", "PutInboundShipment", shipment("FBA-MINE", ("SKU-1", 3)))
+    client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "FBA-MINE", "ShipmentStatus": "Cancelled"})
+    ops("ReceiveInboundShipmentItems", MerchantId=merchant.merchant_id, ShipmentId="FBA-MINE", ReceiveAll=True)
+
+    def supply(who):
+        return who.call("inventory", "GetInventorySupply", {"MerchantSKU": ["SKU-1"]})["MerchantSKUSupply"][0]
+
+    assert supply(client)["InStockSupplyQuantity"] == 9
+    assert supply(other_client)["InStockSupplyQuantity"] == 0
+    since = "2000-01-01T00:00:00Z"
+    assert other_client.call("inventory", "ListUpdatedInventorySupply",
+                             {"QueryStartDateTime": since})["MerchantSKUSupply"] == []
+    for action, request in (("GetInventoryBalances", {"MerchantId": merchant.merchant_id, "MerchantSKU": "SKU-1"}),
+                            ("ListMerchants", {}), ("ListAccessKeys", {})):
+        assert refused(other_client.call, "operator", action, request).code == "AccessDenied"
+    # An operator names the merchant; the other merchant's id does not reach this one's data.
+    error = refused(ops, "ReceiveInboundShipmentItems", MerchantId=other_merchant.merchant_id,
+                    ShipmentId="FBA-MINE", ReceiveAll=True)
+    assert error.message.endswith("Reason: shipment not found.")
+    assert ops("GetInventoryBalances", MerchantId=other_merchant.merchant_id,
+               MerchantSKU="SKU-1")["InventoryBalance"] == []
+
+
+def test_an_unknown_merchant_is_named(ops):
+    error = refused(ops, "GetInventoryBalances", MerchantId=999, MerchantSKU="SKU-1")
+    assert error.code == "InvalidParameterValue" and "MerchantId" in error.message
+
+
+# --- accounts --------------------------------------------------------------------------
+
+def test_create_list_rotate_and_revoke_keys(ops, operator_client, server):
+    created = ops("CreateMerchant", Name="Acme Goods")
+    key = created["AccessKey"]
+    assert (key["Role"], key["MerchantId"]) == ("merchant", created["MerchantId"])
+    acme = SignedClient(server.url, key["AccessKeyId"], key["SecretAccessKey"])
+    register(acme, "ACME-1")  # the new key works at once
+
+    second = ops("CreateAccessKey", Role="merchant", MerchantId=created["MerchantId"])["AccessKey"]
+    merchants = {m["Name"]: m for m in ops("ListMerchants")["Merchant"]}
+    assert merchants["Acme Goods"]["ActiveKeyCount"] == 2
+    assert merchants["Acme Goods"]["MerchantId"] == created["MerchantId"]
+    keys = ops("ListAccessKeys", MerchantId=created["MerchantId"])["AccessKeyInfo"]
+    assert {k["AccessKeyId"] for k in keys} == {key["AccessKeyId"], second["AccessKeyId"]}
+    ops("ListAccessKeys")
+    assert b"SecretAccessKey" not in operator_client.last_reply.body
+
+    rotated = ops("RotateAccessKey", AccessKeyId=key["AccessKeyId"])
+    assert rotated["RevokedAccessKeyId"] == key["AccessKeyId"]
+    new = rotated["AccessKey"]
+    assert (new["Role"], new["MerchantId"]) == ("merchant", created["MerchantId"])
+    assert refused(acme.call, "inbound", "ListAllFulfillmentItems", {}).code == "InvalidClientTokenId"
+    renewed = SignedClient(server.url, new["AccessKeyId"], new["SecretAccessKey"])
+    assert [i["MerchantSKU"] for i in renewed.call("inbound", "ListAllFulfillmentItems")["FulfillmentItem"]] \
+        == ["ACME-1"]  # the same merchant's data
+    assert refused(ops, "RotateAccessKey", AccessKeyId=key["AccessKeyId"]).message.endswith("the key is revoked.")
+
+    ops("RevokeAccessKey", AccessKeyId=second["AccessKeyId"])
+    ops("RevokeAccessKey", AccessKeyId=second["AccessKeyId"])  # again: harmless
+    revoked = {k["AccessKeyId"]: k for k in ops("ListAccessKeys", MerchantId=created["MerchantId"])["AccessKeyInfo"]}
+    assert revoked[second["AccessKeyId"]].get("RevokedDateTime")
+    assert not revoked[new["AccessKeyId"]].get("RevokedDateTime")
+
+
+def test_the_last_operator_key_cannot_be_revoked(ops, server, operator):
+    error = refused(ops, "RevokeAccessKey", AccessKeyId=operator.access_key_id)
+    assert "last active operator key" in error.message
+    spare = ops("CreateAccessKey", Role="operator")["AccessKey"]
+    assert (spare["Role"], spare.get("MerchantId")) == ("operator", None)
+    ops("RevokeAccessKey", AccessKeyId=operator.access_key_id)  # another one is left now
+    staff = SignedClient(server.url, spare["AccessKeyId"], spare["SecretAccessKey"])
+    assert staff.call("operator", "GetSimulationClock")["WarehouseMode"] == "auto"
+
+
+@pytest.mark.parametrize("request_, culprit", [
+    ({"Role": "merchant"}, "MerchantId"),
+    ({"Role": "operator", "MerchantId": 1}, "MerchantId"),
+])
+def test_key_roles_and_owners_go_together(ops, request_, culprit):
+    error = refused(ops, "CreateAccessKey", **request_)
+    assert error.code == "InvalidParameterCombination" and culprit in error.message
+
+
+def test_unknown_keys_are_named(ops):
+    for action in ("RotateAccessKey", "RevokeAccessKey"):
+        error = refused(ops, action, AccessKeyId="AKFMNOSUCHKEY0000000")
+        assert error.message.endswith("Reason: no such access key.")
+
+
+# --- stock and the clock ---------------------------------------------------------------
+
+def test_adjustments_need_available_stock_and_a_known_center(ops, client, merchant):
+    register(client, "SKU-1")
+    mine = {"MerchantId": merchant.merchant_id, "MerchantSKU": "SKU-1"}
+    balance = ops("AdjustInventory", **mine, FulfillmentCenterId="PHL1", Quantity=5, Reason="count")["InventoryBalance"]
+    assert (balance["InStockQuantity"], balance["AvailableQuantity"]) == (5, 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-1", 4)))
+    assert ops("GetInventoryBalances", **mine)["InventoryBalance"][0]["ReservedQuantity"] == 4
+    error = refused(ops, "AdjustInventory", **mine, FulfillmentCenterId="PHL1", Quantity=-2, Reason="damaged")
+    assert "only 1 Sellable units are available at PHL1" in error.message
+    balance = ops("AdjustInventory", **mine, FulfillmentCenterId="PHL1", Quantity=-1, Reason="damaged")["InventoryBalance"]
+    assert (balance["InStockQuantity"], balance["ReservedQuantity"], balance["AvailableQuantity"]) == (4, 4, 0)
+    for bad, culprit in (({"FulfillmentCenterId": "NOPE", "Quantity": 1}, "FulfillmentCenterId"),
+                         ({"FulfillmentCenterId": "PHL1", "Quantity": 0}, "Quantity")):
+        assert culprit in refused(ops, "AdjustInventory", **mine, **bad, Reason="x").message
+    assert "MerchantSKU" in refused(ops, "GetInventoryBalances", MerchantId=merchant.merchant_id,
+                                    MerchantSKU="GHOST").message
+
+
+def test_the_clock_moves_forward_for_every_process(ops, db, client, merchant, operator):
+    start = ops("GetSimulationClock")
+    assert (start["OffsetSeconds"], start["WarehouseMode"]) == (0, "auto")
+    register(client, "SKU-1")
+    ops("AdjustInventory", MerchantId=merchant.merchant_id, MerchantSKU="SKU-1", FulfillmentCenterId="PHL1",
+        Quantity=1, Reason="count")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-1", 1)))
+
+    moved = ops("AdvanceSimulationClock", Seconds=3600)
+    assert moved["OffsetSeconds"] == 3600 and moved["TransitionsApplied"] >= 2  # picked, shipped
+    got = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "ORDER-1"})
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    # Another server on the same database runs on the same simulated time.
+    with db.read() as conn:
+        assert clock.offset(conn) == timedelta(hours=1)
+    with LiveServer(FwsApp(db)) as second:
+        staff = SignedClient(second.url, operator.access_key_id, operator.secret_access_key)
+        assert staff.call("operator", "GetSimulationClock")["OffsetSeconds"] == 3600
+    assert "parameter Seconds is invalid" in refused(ops, "AdvanceSimulationClock", Seconds=0).message
+
+
+def test_every_operator_operation_was_exercised():
+    """Runs last in this module: together with test_lifecycle's, every operation was called."""
+    lifecycle = {"MoveInboundShipment", "PickFulfillmentOrder", "ShipFulfillmentOrder", "FailFulfillmentShipment"}
+    missing = {op.name for op in OPERATOR.operations} - EXERCISED - lifecycle - {"GetServiceStatus"}
+    assert not missing, sorted(missing)

@@ -1,0 +1,139 @@
+"""The tick on an injected clock: only due rows move, in due order, as of their due time;
+nothing due costs one read; a failing step is postponed; racing ticks apply a step once."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from fwscli.store.schema import fulfillment_orders, inventory_movements
+from fwscli.warehouse import inbound, orders, planning, tick
+from fwscli.warehouse.simulation import Delays, Simulation
+
+from ..audit import assert_ledger_balanced
+from ..conftest import NOW
+from .helpers import add_stock, register_item
+from .test_orders import order_request
+
+AUTO = Simulation("auto", Delays())
+SLOW_PLANNING = Simulation("auto", Delays(plan=timedelta(minutes=10)))
+
+
+@pytest.fixture
+def sku(db, merchant):
+    return register_item(db, merchant.merchant_id, "SKU-1")
+
+
+def create(make_context, merchant, order_id: str, *, at=NOW, simulation=AUTO, quantity: int = 1) -> None:
+    ctx = replace(make_context(merchant, now=at), simulation=simulation)
+    orders.create_order(ctx, order_request(order_id, items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": quantity}]))
+
+
+def status(db, order_id: str) -> tuple[str, object]:
+    with db.read() as conn:
+        row = conn.execute(select(fulfillment_orders.c.status, fulfillment_orders.c.status_updated_at)
+                           .where(fulfillment_orders.c.merchant_order_id == order_id)).one()
+    return row.status, row.status_updated_at
+
+
+def test_nothing_due_costs_one_read_and_no_write(db, make_context, merchant, sku, monkeypatch):
+    create(make_context, merchant, "O-1", simulation=SLOW_PLANNING)
+    writes = []
+    real_write = db.write
+    monkeypatch.setattr(db, "write", lambda: writes.append(1) or real_write())
+    assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == NOW + timedelta(minutes=5)
+    assert writes == [] and status(db, "O-1")[0] == "Received"
+
+
+def test_only_due_rows_move_and_as_of_their_due_time(db, make_context, merchant, sku):
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    create(make_context, merchant, "EARLY", simulation=SLOW_PLANNING)
+    create(make_context, merchant, "LATE", at=NOW + timedelta(minutes=30), simulation=SLOW_PLANNING)
+    applied = tick.run(db, NOW + timedelta(hours=1, minutes=5), SLOW_PLANNING)
+    # EARLY: planned at 0:10, picked 0:10:30, shipped 0:11; LATE's plan is due at 0:40.
+    assert status(db, "EARLY") == ("Complete", NOW + timedelta(minutes=11))
+    assert status(db, "LATE") == ("Complete", NOW + timedelta(minutes=41))
+    assert applied == 6
+    assert tick.run(db, NOW + timedelta(days=1), AUTO) == 0  # nothing left due
+    assert_ledger_balanced(db)
+
+
+def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, merchant, sku):
+    """Stock received at 0:01:30 is there for an order planned at 0:10, however late the tick."""
+    ctx = replace(make_context(merchant), simulation=AUTO)
+    inbound.put_shipment(ctx, {"ShipmentId": "FBA-1", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
+                               "ShipFromAddress": {"Name": "n", "AddressLine1": "l", "City": "c",
+                                                   "StateOrProvinceCode": "WA", "CountryCode": "US",
+                                                   "PostalCode": "98101"}},
+                         [{"MerchantSKU": "SKU-1", "Quantity": 3}])
+    inbound.set_status(ctx, "FBA-1", "Shipped")
+    create(make_context, merchant, "O-1", simulation=SLOW_PLANNING, quantity=3)
+    tick.run(db, NOW + timedelta(days=2), AUTO)
+    assert inbound.get_shipment(ctx, "FBA-1").status == "Closed"
+    assert status(db, "O-1")[0] == "Complete"  # not Unfulfillable: the stock came first
+    assert_ledger_balanced(db)
+
+
+def test_the_due_lookup_uses_the_index(db):
+    if not db.is_sqlite:
+        pytest.skip("SQLite's plan is deterministic; PostgreSQL picks by table statistics")
+    for table in ("fulfillment_orders", "inbound_shipments"):
+        with db.read() as conn:
+            plan = " ".join(str(row[-1]) for row in conn.execute(text(
+                f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE due_at <= :now LIMIT 1"), {"now": NOW}))
+        assert f"ix_{table}_due_at" in plan, plan
+
+
+def test_a_failing_step_is_postponed_and_the_others_go_on(db, make_context, merchant, sku, monkeypatch):
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    create(make_context, merchant, "BROKEN")
+    create(make_context, merchant, "FINE")
+    real_plan = planning.plan
+
+    def plan(conn, order, at, simulation):
+        if order.merchant_order_id == "BROKEN":
+            raise RuntimeError("a bug")
+        return real_plan(conn, order, at, simulation)
+
+    monkeypatch.setattr(planning, "plan", plan)
+    later = NOW + timedelta(seconds=5)
+    tick.run(db, later, Simulation("manual"))
+    assert status(db, "FINE")[0] == "Planning"
+    assert status(db, "BROKEN")[0] == "Received"
+    with db.read() as conn:
+        due = conn.execute(select(fulfillment_orders.c.due_at)
+                           .where(fulfillment_orders.c.merchant_order_id == "BROKEN")).scalar_one()
+    assert due == later + tick.RETRY_AFTER
+
+
+def test_racing_ticks_apply_each_step_once(db, make_context, merchant, sku):
+    add_stock(db, merchant.merchant_id, sku[0], 30)
+    for n in range(20):
+        create(make_context, merchant, f"O-{n}")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            tick.run(db, NOW + timedelta(hours=1), AUTO)
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.read() as conn:
+        kinds = dict(conn.execute(select(inventory_movements.c.kind, func.count())
+                                  .group_by(inventory_movements.c.kind)).all())
+    assert (kinds["reserved"], kinds["shipped"]) == (20, 20)
+    assert all(status(db, f"O-{n}")[0] == "Complete" for n in range(20))
+    assert_ledger_balanced(db)
