@@ -82,9 +82,12 @@ def lifecycle_scenario(client: Client) -> None:
     supply = client.call("inventory", "GetInventorySupply", {"MerchantSKU": ["SKU-A", "SKU-B"]})
     assert [s["TotalSupplyQuantity"] for s in supply["MerchantSKUSupply"]] == [10, 4]
 
+    # FillAll: with the stock still inbound, the orders wait for it (and can be cancelled).
     for n in range(5):
-        client.call("outbound", "CreateFulfillmentOrder", order(f"PROD-{n}", ("SKU-A", 1), ("SKU-B", 1)))
-    client.call("outbound", "CreateFulfillmentOrder", order("PROD-0", ("SKU-A", 1), ("SKU-B", 1)))
+        client.call("outbound", "CreateFulfillmentOrder", order(f"PROD-{n}", ("SKU-A", 1), ("SKU-B", 1),
+                                                                 FulfillmentPolicy="FillAll"))
+    client.call("outbound", "CreateFulfillmentOrder", order("PROD-0", ("SKU-A", 1), ("SKU-B", 1),
+                                                            FulfillmentPolicy="FillAll"))
     # Tokens are signed with the secret every worker shares: any worker continues a list.
     page = client.call("outbound", "ListAllFulfillmentOrders", {"NumberOfResultsRequested": 2})
     seen = [o["MerchantFulfillmentOrderId"] for o in page["FulfillmentOrder"]]
@@ -102,11 +105,10 @@ def test_lifecycle_on_two_workers_then_sigterm(production_server, merchant):
     with client_of(production_server, merchant) as client:
         lifecycle_scenario(client)
     signed = SignedClient(production_server.url, merchant.access_key_id, merchant.secret_access_key)
-    reply = signed.raw("outbound", "GetServiceStatus", [])
-    request_id = reply.headers["x-amzn-RequestId"]
+    request_id = signed.raw("outbound", "GetServiceStatus", []).headers["x-amzn-RequestId"]
     assert production_server.terminate() == 0
     # One access-log line per request, carrying its RequestId.
-    assert f'"POST / HTTP/1.1" 200 ' in production_server.access_log
+    assert '"POST / HTTP/1.1" 200 ' in production_server.access_log
     assert f"RequestId={request_id}" in production_server.access_log
 
 
