@@ -9,8 +9,8 @@ racing writers that both read first then deadlock, one failing with "database is
 Queueing there is slow, though: SQLite's busy handler polls with sleeps of 1 to 100 ms, so
 with eight threads writing, most of them sleep while the lock is free (about 100 writes/s
 instead of thousands). Writers to a SQLite file therefore first queue on a lock of ours —
-a thread lock, then `flock` on a file beside the database for other processes — whose
-waiters wake the moment it is released; BEGIN IMMEDIATE then finds SQLite's lock free.
+`flock` on a file beside the database — whose waiters wake the moment it is released;
+BEGIN IMMEDIATE then finds SQLite's lock free.
 """
 
 from __future__ import annotations
@@ -68,26 +68,25 @@ def normalise_url(url: str) -> str:
 
 
 class _WriterQueue:
-    """One writer at a time per SQLite file, across threads and processes (see above)."""
+    """One writer at a time per SQLite file, across threads and processes (see above).
+
+    Each thread locks through its own descriptor: flock excludes other open descriptions
+    of the file, in this process as in others, so no thread lock is needed, and a writer
+    holds nothing while it waits for the GIL again after unlocking.
+    """
 
     def __init__(self, path: str):
         self._path = path + "-writers.lock"
-        self._threads = threading.Lock()
-        self._file: int | None = None  # opened on first use: after any fork
+        self._files = threading.local()  # opened on first use in each thread: after any fork
 
     def __enter__(self) -> None:
-        self._threads.acquire()
-        try:
-            if self._file is None:
-                self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._file, fcntl.LOCK_EX)
-        except BaseException:
-            self._threads.release()
-            raise
+        fd = getattr(self._files, "fd", None)
+        if fd is None:
+            fd = self._files.fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
     def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._file, fcntl.LOCK_UN)
-        self._threads.release()
+        fcntl.flock(self._files.fd, fcntl.LOCK_UN)
 
 
 def _writer_queue(url: str) -> ContextManager[None]:
