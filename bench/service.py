@@ -2,7 +2,7 @@
 over PostgreSQL, each next to the bare WSGI ceiling: an app that answers the same XML body
 under the same gunicorn settings (gthread workers, access log), measured in the same run.
 
-    python bench/service.py [--seconds 5] [--clients 2] [--connections 6]
+    python bench/service.py [--seconds 5] [--clients 2] [--connections 6] [--warehouse-mode manual]
                             [--postgresql postgresql://postgres@127.0.0.1:5432/test | none]
 
 Load: `--clients` processes, each driving `--connections` keep-alive connections from one
@@ -316,7 +316,7 @@ def bench_database(name: str, url: str, options, ceiling: float) -> None:
     keys = create_merchant(url)
     for throttled in (False, True):
         port = free_port()
-        flags = NEVER_THROTTLED if throttled else ["--no-throttle"]
+        flags = (NEVER_THROTTLED if throttled else ["--no-throttle"]) + ["--warehouse-mode", options.warehouse_mode]
         with running(fws_server(url, port, *flags), port) as server:
             if not throttled:
                 seed(port, keys)
@@ -333,13 +333,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time before each row")
     parser.add_argument("--clients", type=int, default=2, help="load generator processes")
     parser.add_argument("--connections", type=int, default=6, help="keep-alive connections per process")
+    parser.add_argument("--warehouse-mode", default="auto",
+                        help="auto (default, as served) or manual: no simulation tick per request")
     parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="a database to create the benchmark's database from, or 'none'")
     options = parser.parse_args()
 
     print(f"gunicorn {WORKERS} workers x {THREADS} threads; load: {options.clients} processes x "
           f"{options.connections} keep-alive connections; {options.seconds:g} s per row "
-          f"after {options.warmup:g} s warm-up; {os.cpu_count()} CPUs")
+          f"after {options.warmup:g} s warm-up; {os.cpu_count()} CPUs; warehouse mode "
+          f"{options.warehouse_mode}")
     print(f"{'':46s} {'req/s':>7s}  {'ceiling':>6s}  {'server':>6s} {'load':>6s}  {'machine':>7s}")
     port = free_port()
     with running([sys.executable, "-c", BARE_SERVER, f"127.0.0.1:{port}"], port) as bare:
