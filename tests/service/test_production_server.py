@@ -5,6 +5,7 @@ shared by two servers, and the stale-schema refusal."""
 from __future__ import annotations
 
 import http.client
+import signal
 import socket
 import subprocess
 import threading
@@ -147,7 +148,7 @@ def test_sigterm_answers_every_request_in_flight(db, merchant, tmp_path):
         for sock, raw in zip(sockets, requests_):
             sock.sendall(raw[:-40])
         time.sleep(0.5)
-        server.process.send_signal(15)
+        server.process.send_signal(signal.SIGTERM)
         time.sleep(1.0)
         for sock, raw in zip(sockets, requests_):
             sock.sendall(raw[-40:])
