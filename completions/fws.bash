@@ -4,13 +4,14 @@
 
 _fws_subcommands() {
     case "$1" in
-        "fws") echo "demo status items server outbound configure inbound inventory" ;;
+        "fws") echo "demo status items server outbound configure inbound inventory ops" ;;
         "fws items") echo "register list get import" ;;
-        "fws server") echo "start init upgrade create-merchant" ;;
+        "fws server") echo "start init upgrade create-merchant create-operator" ;;
         "fws outbound") echo "preview create get list cancel wait import export" ;;
         "fws configure") echo "set get list list-profiles" ;;
         "fws inbound") echo "preview plan create update add-items remove-items ship cancel list get items import" ;;
         "fws inventory") echo "get list" ;;
+        "fws ops") echo "merchants create-merchant keys create-key rotate-key revoke-key move-inbound receive pick ship fail stock adjust clock advance-clock" ;;
     esac
 }
 
@@ -26,10 +27,11 @@ _fws_options() {
         "fws items get") echo "--fnsku --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws items import") echo "--format --encoding --validate-only --skip-invalid --concurrency --results --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
-        "fws server start") echo "--bind -b --host --port --workers -w --threads --database --warehouse-mode --throttle --no-throttle --read-rate --read-burst --write-rate --write-burst --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws server start") echo "--bind -b --host --port --workers -w --threads --database --warehouse-mode --warehouse-delays --throttle --no-throttle --read-rate --read-burst --write-rate --write-burst --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server init") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server upgrade") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server create-merchant") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws server create-operator") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws outbound") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws outbound preview") echo "--to --to-name --to-line1 --to-line2 --to-line3 --to-city --to-state --to-country --to-postal-code --to-phone --item --speed --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws outbound create") echo "--to --to-name --to-line1 --to-line2 --to-line3 --to-city --to-state --to-country --to-postal-code --to-phone --item --speed --policy --method --comment --displayable-id --date --email --gift-message --cli-input-json --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
@@ -60,6 +62,22 @@ _fws_options() {
         "fws inventory") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws inventory get") echo "--detailed --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws inventory list") echo "--since --detailed --max-items --starting-token --page-size --no-paginate --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops merchants") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops create-merchant") echo "--dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops keys") echo "--merchant --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops create-key") echo "--merchant --operator --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops rotate-key") echo "--dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops revoke-key") echo "--dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops move-inbound") echo "--merchant --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops receive") echo "--item --all --merchant --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops pick") echo "--merchant --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops ship") echo "--merchant --package --shipment --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops fail") echo "--merchant --shipment --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops stock") echo "--merchant --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops adjust") echo "--merchant --fc --reason --unsellable --dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops clock") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws ops advance-clock") echo "--dry-run --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
     esac
 }
 
@@ -91,6 +109,7 @@ _fws_value_kind() {
         "fws server start --threads") echo "text" ;;
         "fws server start --database") echo "text" ;;
         "fws server start --warehouse-mode") echo "choices:manual auto" ;;
+        "fws server start --warehouse-delays") echo "text" ;;
         "fws server start --read-rate") echo "text" ;;
         "fws server start --read-burst") echo "text" ;;
         "fws server start --write-rate") echo "text" ;;
@@ -98,6 +117,7 @@ _fws_value_kind() {
         "fws server init --database") echo "text" ;;
         "fws server upgrade --database") echo "text" ;;
         "fws server create-merchant --database") echo "text" ;;
+        "fws server create-operator --database") echo "text" ;;
         "fws outbound preview --to") echo "at-files" ;;
         "fws outbound preview --to-name") echo "text" ;;
         "fws outbound preview --to-line1") echo "text" ;;
@@ -212,6 +232,21 @@ _fws_value_kind() {
         "fws inventory list --max-items") echo "text" ;;
         "fws inventory list --starting-token") echo "text" ;;
         "fws inventory list --page-size") echo "text" ;;
+        "fws ops keys --merchant") echo "text" ;;
+        "fws ops create-key --merchant") echo "text" ;;
+        "fws ops move-inbound --merchant") echo "text" ;;
+        "fws ops receive --item") echo "text" ;;
+        "fws ops receive --merchant") echo "text" ;;
+        "fws ops pick --merchant") echo "text" ;;
+        "fws ops ship --merchant") echo "text" ;;
+        "fws ops ship --package") echo "text" ;;
+        "fws ops ship --shipment") echo "text" ;;
+        "fws ops fail --merchant") echo "text" ;;
+        "fws ops fail --shipment") echo "text" ;;
+        "fws ops stock --merchant") echo "text" ;;
+        "fws ops adjust --merchant") echo "text" ;;
+        "fws ops adjust --fc") echo "text" ;;
+        "fws ops adjust --reason") echo "text" ;;
         *)
             case "$2" in
                 --profile) echo "profiles" ;;
@@ -252,6 +287,19 @@ _fws_argument_kind() {
         "fws inbound items 0") echo "text" ;;
         "fws inbound import 0") echo "files" ;;
         "fws inventory get "*) echo "text" ;;
+        "fws ops create-merchant 0") echo "text" ;;
+        "fws ops rotate-key 0") echo "text" ;;
+        "fws ops revoke-key 0") echo "text" ;;
+        "fws ops move-inbound 0") echo "text" ;;
+        "fws ops move-inbound 1") echo "choices:InTransit Delivered CheckedIn Closed Error" ;;
+        "fws ops receive 0") echo "text" ;;
+        "fws ops pick 0") echo "text" ;;
+        "fws ops ship 0") echo "text" ;;
+        "fws ops fail 0") echo "text" ;;
+        "fws ops stock 0") echo "text" ;;
+        "fws ops adjust 0") echo "text" ;;
+        "fws ops adjust 1") echo "text" ;;
+        "fws ops advance-clock 0") echo "text" ;;
     esac
 }
 

@@ -4,11 +4,11 @@
 function __fws_subcommands
     switch $argv[1]
         case 'fws'
-            printf '%s\n' demo status items server outbound configure inbound inventory
+            printf '%s\n' demo status items server outbound configure inbound inventory ops
         case 'fws items'
             printf '%s\n' register list get import
         case 'fws server'
-            printf '%s\n' start init upgrade create-merchant
+            printf '%s\n' start init upgrade create-merchant create-operator
         case 'fws outbound'
             printf '%s\n' preview create get list cancel wait import export
         case 'fws configure'
@@ -17,6 +17,8 @@ function __fws_subcommands
             printf '%s\n' preview plan create update add-items remove-items ship cancel list get items import
         case 'fws inventory'
             printf '%s\n' get list
+        case 'fws ops'
+            printf '%s\n' merchants create-merchant keys create-key rotate-key revoke-key move-inbound receive pick ship fail stock adjust clock advance-clock
     end
 end
 
@@ -37,12 +39,14 @@ function __fws_takes_value
         case 'fws items import'
             contains -- $argv[2] --format --encoding --concurrency --results; and return 0
         case 'fws server start'
-            contains -- $argv[2] --bind -b --host --port --workers -w --threads --database --warehouse-mode --read-rate --read-burst --write-rate --write-burst; and return 0
+            contains -- $argv[2] --bind -b --host --port --workers -w --threads --database --warehouse-mode --warehouse-delays --read-rate --read-burst --write-rate --write-burst; and return 0
         case 'fws server init'
             contains -- $argv[2] --database; and return 0
         case 'fws server upgrade'
             contains -- $argv[2] --database; and return 0
         case 'fws server create-merchant'
+            contains -- $argv[2] --database; and return 0
+        case 'fws server create-operator'
             contains -- $argv[2] --database; and return 0
         case 'fws outbound preview'
             contains -- $argv[2] --to --to-name --to-line1 --to-line2 --to-line3 --to-city --to-state --to-country --to-postal-code --to-phone --item --speed; and return 0
@@ -80,6 +84,24 @@ function __fws_takes_value
             contains -- $argv[2] --format --encoding --concurrency --results; and return 0
         case 'fws inventory list'
             contains -- $argv[2] --since --max-items --starting-token --page-size; and return 0
+        case 'fws ops keys'
+            contains -- $argv[2] --merchant; and return 0
+        case 'fws ops create-key'
+            contains -- $argv[2] --merchant; and return 0
+        case 'fws ops move-inbound'
+            contains -- $argv[2] --merchant; and return 0
+        case 'fws ops receive'
+            contains -- $argv[2] --item --merchant; and return 0
+        case 'fws ops pick'
+            contains -- $argv[2] --merchant; and return 0
+        case 'fws ops ship'
+            contains -- $argv[2] --merchant --package --shipment; and return 0
+        case 'fws ops fail'
+            contains -- $argv[2] --merchant --shipment; and return 0
+        case 'fws ops stock'
+            contains -- $argv[2] --merchant; and return 0
+        case 'fws ops adjust'
+            contains -- $argv[2] --merchant --fc --reason; and return 0
     end
     return 1
 end
@@ -160,6 +182,7 @@ complete -c fws -n "__fws_path_is 'fws'" -a outbound -d 'Multi-channel fulfillme
 complete -c fws -n "__fws_path_is 'fws'" -a configure -d 'Profiles: keys, region, endpoint, output.'
 complete -c fws -n "__fws_path_is 'fws'" -a inbound -d 'Inbound shipments: preview, plan, create, edit, ship, cancel, list.'
 complete -c fws -n "__fws_path_is 'fws'" -a inventory -d 'Inventory supply by merchant SKU: in stock and inbound.'
+complete -c fws -n "__fws_path_is 'fws'" -a ops -d 'Run the warehouse: receive, pick, pack and ship, adjust stock...'
 complete -c fws -l profile -x -a '(__fws_profiles)' -d 'Profile of the config files to use.'
 complete -c fws -l endpoint-url -x -d 'Service URL; none: the embedded local service.'
 complete -c fws -l region -x -d 'Region the requests are signed for.'
@@ -196,6 +219,7 @@ complete -c fws -n "__fws_path_is 'fws server'" -a start -d 'Serve the inbound, 
 complete -c fws -n "__fws_path_is 'fws server'" -a init -d 'Create the schema of a new database.'
 complete -c fws -n "__fws_path_is 'fws server'" -a upgrade -d 'Migrate the database schema to this version of fws.'
 complete -c fws -n "__fws_path_is 'fws server'" -a create-merchant -d 'Create a merchant and print its new access key id and secret (JSON...'
+complete -c fws -n "__fws_path_is 'fws server'" -a create-operator -d 'Create a warehouse operator key (for `fws ops`) and print it (JSON...'
 complete -c fws -n "__fws_path_is 'fws server start'" -l bind -s b -x -d 'HOST:PORT (or unix:PATH) to listen on; repeat for several.'
 complete -c fws -n "__fws_path_is 'fws server start'" -l host -x -d 'Address to listen on (without --bind).'
 complete -c fws -n "__fws_path_is 'fws server start'" -l port -x -d 'Port to listen on (without --bind).'
@@ -203,6 +227,7 @@ complete -c fws -n "__fws_path_is 'fws server start'" -l workers -s w -x -d 'Wor
 complete -c fws -n "__fws_path_is 'fws server start'" -l threads -x -d 'Requests served at once by each worker.'
 complete -c fws -n "__fws_path_is 'fws server start'" -l database -x -d 'Database URL (sqlite:///path or postgresql://…).'
 complete -c fws -n "__fws_path_is 'fws server start'" -l warehouse-mode -x -a 'manual auto' -d 'Who moves orders and shipments along: \'auto\' (the simulation clock)...'
+complete -c fws -n "__fws_path_is 'fws server start'" -l warehouse-delays -x -d 'Auto mode\'s delays, e.g.'
 complete -c fws -n "__fws_path_is 'fws server start'" -l throttle -l no-throttle -d 'Throttle each merchant\'s requests (503 RequestThrottled).'
 complete -c fws -n "__fws_path_is 'fws server start'" -l read-rate -x -d 'Read requests per second restored to each merchant.'
 complete -c fws -n "__fws_path_is 'fws server start'" -l read-burst -x -d 'Read requests a merchant may send at once.'
@@ -211,6 +236,7 @@ complete -c fws -n "__fws_path_is 'fws server start'" -l write-burst -x -d 'Writ
 complete -c fws -n "__fws_path_is 'fws server init'" -l database -x -d 'Database URL (sqlite:///path or postgresql://…).'
 complete -c fws -n "__fws_path_is 'fws server upgrade'" -l database -x -d 'Database URL (sqlite:///path or postgresql://…).'
 complete -c fws -n "__fws_path_is 'fws server create-merchant'" -l database -x -d 'Database URL (sqlite:///path or postgresql://…).'
+complete -c fws -n "__fws_path_is 'fws server create-operator'" -l database -x -d 'Database URL (sqlite:///path or postgresql://…).'
 complete -c fws -n "__fws_path_is 'fws outbound'" -a preview -d 'Whether, when and for how much items could ship to an address, at...'
 complete -c fws -n "__fws_path_is 'fws outbound'" -a create -d 'Ask for an order to be shipped.'
 complete -c fws -n "__fws_path_is 'fws outbound'" -a get -d 'One order with its items, shipments, packages and tracking.'
@@ -374,3 +400,48 @@ complete -c fws -n "__fws_path_is 'fws inventory list'" -l max-items -x -d 'Stop
 complete -c fws -n "__fws_path_is 'fws inventory list'" -l starting-token -x -d 'Resume a listing where --max-items stopped.'
 complete -c fws -n "__fws_path_is 'fws inventory list'" -l page-size -x -d 'Rows per request to the service (the output is the same).'
 complete -c fws -n "__fws_path_is 'fws inventory list'" -l no-paginate -d 'Fetch only the first page.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a merchants -d 'Every merchant, oldest first, with its number of active keys.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a create-merchant -d 'A new merchant and its first key (the secret is shown only now).'
+complete -c fws -n "__fws_path_is 'fws ops'" -a keys -d 'Keys (never their secrets), revoked ones included.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a create-key -d 'Another key for a merchant (--merchant) or an operator key (--operator).'
+complete -c fws -n "__fws_path_is 'fws ops'" -a rotate-key -d 'Replace a key: a new one for the same owner; the old one stops working.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a revoke-key -d 'Revoke a key (the last active operator key cannot be revoked).'
+complete -c fws -n "__fws_path_is 'fws ops'" -a move-inbound -d 'Move a shipped shipment on: a later carrier state, Closed (short) or...'
+complete -c fws -n "__fws_path_is 'fws ops'" -a receive -d 'Receive units into stock; on a cancelled or failed shipment they are...'
+complete -c fws -n "__fws_path_is 'fws ops'" -a pick -d 'Start shipments (Pending) for an order\'s planned units.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a ship -d 'Pack and ship pending shipments (picking first when needed); the...'
+complete -c fws -n "__fws_path_is 'fws ops'" -a fail -d 'The fulfillment center cannot ship: pending shipments become...'
+complete -c fws -n "__fws_path_is 'fws ops'" -a stock -d 'A SKU\'s balances per fulfillment center and disposition.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a adjust -d 'Add or remove stock at a fulfillment center.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a clock -d 'The simulated time the warehouse runs on, and its mode.'
+complete -c fws -n "__fws_path_is 'fws ops'" -a advance-clock -d 'Move the simulated time forward; everything that falls due happens...'
+complete -c fws -n "__fws_path_is 'fws ops create-merchant'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops keys'" -l merchant -x -d 'Only this merchant\'s keys.'
+complete -c fws -n "__fws_path_is 'fws ops create-key'" -l merchant -x -d 'A key for this merchant.'
+complete -c fws -n "__fws_path_is 'fws ops create-key'" -l operator -d 'A key for the warehouse staff.'
+complete -c fws -n "__fws_path_is 'fws ops create-key'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops rotate-key'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops revoke-key'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops move-inbound'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops move-inbound'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_argument_is 'fws ops move-inbound' 1" -a 'InTransit Delivered CheckedIn Closed Error'
+complete -c fws -n "__fws_path_is 'fws ops receive'" -l item -x -d 'Units received of a SKU (repeatable).'
+complete -c fws -n "__fws_path_is 'fws ops receive'" -l all -d 'Everything still expected.'
+complete -c fws -n "__fws_path_is 'fws ops receive'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops receive'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops pick'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops pick'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops ship'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops ship'" -l package -x -d 'A package and its carrier, with its tracking number (repeatable).'
+complete -c fws -n "__fws_path_is 'fws ops ship'" -l shipment -x -d 'Only this shipment (default: every pending one).'
+complete -c fws -n "__fws_path_is 'fws ops ship'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops fail'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops fail'" -l shipment -x -d 'Only this shipment (default: every pending one).'
+complete -c fws -n "__fws_path_is 'fws ops fail'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops stock'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops adjust'" -l merchant -x -d 'The merchant to act for (its id: see `fws ops merchants`).'
+complete -c fws -n "__fws_path_is 'fws ops adjust'" -l fc -x -d 'The fulfillment center.'
+complete -c fws -n "__fws_path_is 'fws ops adjust'" -l reason -x -d 'Why (kept on the ledger).'
+complete -c fws -n "__fws_path_is 'fws ops adjust'" -l unsellable -d 'Unsellable stock (damaged, defective...).'
+complete -c fws -n "__fws_path_is 'fws ops adjust'" -l dry-run -d 'Print the request that would be sent; send nothing.'
+complete -c fws -n "__fws_path_is 'fws ops advance-clock'" -l dry-run -d 'Print the request that would be sent; send nothing.'

@@ -95,6 +95,7 @@ VALUE_SOURCES: dict[tuple[str, str], Callable[[], Values]] = {
     ("fws inbound list", "--status"): _choices(_enum("fwscli.api.inbound", "SHIPMENT_STATUSES")),
     ("fws items register", "--condition"): _choices(_enum("fwscli.api.inbound", "ITEM_CONDITIONS")),
     ("fws server start", "--warehouse-mode"): _choices(_warehouse_modes),
+    ("fws ops move-inbound", "status"): _choices(_enum("fwscli.api.operator", "OPERATOR_INBOUND_MOVES")),
     ("fws configure set", "name"): _choices(_settings),
     ("fws configure get", "name"): _choices(_settings),
 }

@@ -11,7 +11,7 @@ import typer
 
 from .. import __version__
 from . import common, inbound, inventory, items, server, status
-from . import configure, demo, imports, outbound
+from . import configure, demo, imports, ops, outbound
 from .common import EXIT_CODES_HELP, Globals
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.add_typer(configure.app, name="configure")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(ops.app, name="ops")
 app.command("status")(status.status)
 outbound.app.command("import")(imports.outbound_import)
 outbound.app.command("export")(imports.outbound_export)

@@ -57,6 +57,10 @@ def start(
         "auto", "--warehouse-mode", envvar="FWS_WAREHOUSE_MODE",
         help="Who moves orders and shipments along: 'auto' (the simulation clock) or "
              "'manual' (operators, with fws ops)."),
+    warehouse_delays: Optional[str] = typer.Option(
+        None, "--warehouse-delays", envvar="FWS_WAREHOUSE_DELAYS", metavar="STEP=DURATION,...",
+        help="Auto mode's delays, e.g. 'pick=1m,ship=2m' (s, m or h); steps: plan, replan, pick, "
+             "ship, in_transit, deliver, check_in, receive. Unnamed steps keep their defaults."),
     throttle: bool = typer.Option(True, "--throttle/--no-throttle", envvar="FWS_THROTTLE",
                                   help="Throttle each merchant's requests (503 RequestThrottled)."),
     read_rate: float = typer.Option(DEFAULT_LIMITS["read"].rate, "--read-rate", min=0.001,
@@ -80,12 +84,16 @@ def start(
     """
     import logging
 
-    from ..service.app import WAREHOUSE_MODES
     from ..service.serve import AppSettings, serve
+    from ..warehouse.simulation import WAREHOUSE_MODES, Delays
 
     if warehouse_mode not in WAREHOUSE_MODES:
         raise typer.BadParameter(f"must be one of {', '.join(WAREHOUSE_MODES)}",
                                  param_hint="--warehouse-mode")
+    try:
+        delays = Delays.parse(warehouse_delays) if warehouse_delays else None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--warehouse-delays") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # each worker's schema check
     # Created or checked here, once, so a stale schema stops the start with its message
@@ -95,7 +103,8 @@ def start(
     db.dispose()
     limits = {"read": Limit(read_rate, read_burst), "write": Limit(write_rate, write_burst)}
     settings = AppSettings(database_url=url, region=_globals(ctx).region or "us-east-1",
-                           warehouse_mode=warehouse_mode, throttle=limits if throttle else None)
+                           warehouse_mode=warehouse_mode, throttle=limits if throttle else None,
+                           delays=delays)
     addresses = list(bind) if bind else [f"{host}:{port}"]
     typer.echo(f"fws: serving on {', '.join(addresses)} with {workers} workers x {threads} "
                f"threads (database {db.engine.url.render_as_string()}, "
@@ -135,6 +144,24 @@ def create_merchant(
     db = _open(database, create=True)
     with db.write() as conn:
         credentials = accounts.create_merchant(conn, name, datetime.now(timezone.utc))
+    _print_key(ctx, credentials)
+
+
+@app.command("create-operator")
+def create_operator(
+    ctx: typer.Context,
+    database: Optional[str] = DatabaseOption,
+) -> None:
+    """Create a warehouse operator key (for `fws ops`) and print it (JSON with -o json)."""
+    from ..warehouse import accounts
+
+    db = _open(database, create=True)
+    with db.write() as conn:
+        credentials = accounts.create_operator_key(conn, datetime.now(timezone.utc))
+    _print_key(ctx, credentials)
+
+
+def _print_key(ctx: typer.Context, credentials) -> None:
     if _globals(ctx).output == "json":
         typer.echo(json.dumps({"AccessKeyId": credentials.access_key_id,
                                "SecretAccessKey": credentials.secret_access_key}))

@@ -25,7 +25,7 @@ from ..store.migrations import token_secret
 from ..warehouse.context import Caller, Context
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
-from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
+from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation  # noqa: F401 (the service's modes)
 from ..warehouse.tick import catch_up
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request

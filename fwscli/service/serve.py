@@ -22,6 +22,7 @@ from gunicorn.app.base import BaseApplication
 from ..store.migrations import open_database
 from .app import FwsApp
 from .limits import Limit
+from ..warehouse.simulation import Delays
 from .throttle import Throttle
 
 
@@ -54,6 +55,7 @@ class AppSettings:
     region: str = "us-east-1"
     warehouse_mode: str = "auto"
     throttle: Mapping[str, Limit] | None = None  # None: no throttling
+    delays: Delays | None = None  # None: the simulation's defaults
 
 
 def build_app(settings: AppSettings) -> FwsApp:
@@ -61,8 +63,12 @@ def build_app(settings: AppSettings) -> FwsApp:
     # and refuses to serve a schema that went stale since (SchemaOutOfDate).
     db = open_database(settings.database_url, create=False)
     throttle = Throttle(db, settings.throttle) if settings.throttle is not None else None
-    return FwsApp(db, region=settings.region, throttle=throttle,
-                  warehouse_mode=settings.warehouse_mode)
+    app = FwsApp(db, region=settings.region, throttle=throttle,
+                 warehouse_mode=settings.warehouse_mode, delays=settings.delays)
+    # In the worker, after the fork: threads do not survive one. Every worker ticks; the
+    # tick locks what it moves, so they share the work.
+    app.start_scheduler()
+    return app
 
 
 class GunicornServer(BaseApplication):

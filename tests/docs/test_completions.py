@@ -178,7 +178,7 @@ def test_zsh_script_parses_and_registers_itself():
 
 @needs_zsh
 @pytest.mark.parametrize("words, expected", [
-    (("fws", ""), "describe demo status items server outbound configure inbound inventory"),
+    (("fws", ""), "describe demo status items server outbound configure inbound inventory ops"),
     (("fws", "outbound", "create", "--speed", ""), "compadd -- Standard Expedited Priority"),
     (("fws", "--output=n"), "compadd -- table json ndjson csv tsv off"),
     (("fws", "--region", "us-east-1", "inventory", ""), "describe get list"),

@@ -1,0 +1,32 @@
+"""The simulation settings: modes, and the delays' syntax (`--warehouse-delays`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fwscli.warehouse.simulation import Delays, Simulation
+
+
+def test_named_delays_change_and_the_others_keep_their_defaults():
+    delays = Delays.parse("pick=5m, ship=2h,receive=45s,plan=10")
+    assert (delays.pick, delays.ship, delays.receive, delays.plan) == (
+        timedelta(minutes=5), timedelta(hours=2), timedelta(seconds=45), timedelta(seconds=10))
+    assert delays.deliver == Delays().deliver
+
+
+@pytest.mark.parametrize("text", ["pack=1m", "pick=soon", "pick", "pick=-1s", "pick=1d"])
+def test_bad_delays_are_refused_naming_the_steps(text):
+    with pytest.raises(ValueError) as caught:
+        Delays.parse(text)
+    assert text.split(",")[0] in str(caught.value) and "in_transit" in str(caught.value)
+
+
+def test_manual_mode_leaves_physical_steps_to_operators():
+    at = Delays().pick  # any time-like value works for the arithmetic
+    manual, auto = Simulation("manual"), Simulation("auto")
+    assert manual.physical("pick", at) is None and auto.physical("pick", at) == at + Delays().pick
+    assert manual.system("replan", at) == auto.system("replan", at) == at + Delays().replan
+    with pytest.raises(ValueError, match="warehouse mode"):
+        Simulation("sometimes")
