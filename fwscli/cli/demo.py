@@ -155,7 +155,8 @@ def preview(g: common.Globals, lines: dict[str, int]) -> None:
         "Address": SHIP_TO, "Items": items, "ShippingSpeedCategories": ["Standard"]})
     summary = outbound.preview_summary(result["FulfillmentPreviews"][0])
     if summary["Fulfillable"]:
-        say(f"    fulfillable: arrives {summary['ArrivesFrom']:%Y-%m-%d} to {summary['ArrivesBy']:%Y-%m-%d}, "
+        # Dates reach the client as the ISO strings the service wrote: the day is [:10].
+        say(f"    fulfillable: arrives {summary['ArrivesFrom'][:10]} to {summary['ArrivesBy'][:10]}, "
             f"fees {summary['Fees']}")
     else:
         say(f"    not fulfillable now: {summary['Unfulfillable']}")
