@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable
 
-from ...api.errors import InvalidParameterCombination, InvalidParameterValue
+from ...api.errors import InvalidParameterCombination
 from ...warehouse import accounts, clock, ledger, orders, receiving, shipping, stock, tick
 from ...warehouse.context import Context
 from .outbound import shipment_result
