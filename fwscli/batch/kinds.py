@@ -12,6 +12,7 @@ members all come from the API model (`layout.py`); the rules the model cannot sa
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -45,7 +46,7 @@ class Batch:
     keys: list[str]
 
 
-class Kind:
+class Kind(ABC):
     """What every import has: a service and operation, the member that names a unit, the
     columns, and the rules beyond the model for a unit's own members."""
 
@@ -85,11 +86,12 @@ class Kind:
     def check_line(self, unit: dict[str, Any], values: Mapping[str, Value], line: int, *,
                    label: Callable[[str], str] = str,
                    absent: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[Problem]]:
-        raise NotImplementedError(f"{self.noun} rows have no lines")
+        # Only kinds whose units span several rows (LinedKind) have lines to check.
+        raise TypeError(f"{self.noun} rows have no lines")
 
+    @abstractmethod
     def batches(self, units: Iterable[StagedUnit]) -> Iterator[Batch]:
         """The requests that make the units, in order."""
-        raise NotImplementedError
 
 
 class LinedKind(Kind):
