@@ -245,6 +245,26 @@ def parse_datetime(value: str, option: str):
                                            "2026-11-27T20:30:00Z") from None
 
 
+def _unknown_members(members, data: Any, prefix: str) -> str | None:
+    """The path of the first key in `data` that the model does not know, else None (the
+    encoder would silently drop it)."""
+    if not isinstance(data, dict):
+        return None
+    by_name = {member.name: member for member in members}
+    for key, value in data.items():
+        member = by_name.get(key)
+        if member is None:
+            return prefix + key
+        shape_members = getattr(member.shape, "members", None)
+        if shape_members is not None:
+            for index, item in enumerate(value if member.repeated and isinstance(value, list) else [value], start=1):
+                path = f"{prefix}{key}.{index}." if member.repeated else f"{prefix}{key}."
+                found = _unknown_members(shape_members, item, path)
+                if found:
+                    return found
+    return None
+
+
 def validate_request(service: str, action: str, request: dict[str, Any],
                      hints: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Check a request against the model before anything is sent (exit 252), as the service
@@ -258,6 +278,11 @@ def validate_request(service: str, action: str, request: dict[str, Any],
     from ..wire.query import decode_request, encode_request
 
     operation = SERVICES_BY_NAME[service].operation(action)
+    unknown = _unknown_members(operation.input, request, "")
+    if unknown:
+        raise CliError(f"{operation.name}: {unknown} is not a member of the request (a typo in "
+                       f"--cli-input-json?)", EXIT_BAD_PARAMETER, code="InvalidParameterValue",
+                       operation=f"{service}.{operation.name}")
     try:
         # The service's own decoder over what the encoder would send: one set of rules.
         return decode_request(operation, encode_request(operation, request))

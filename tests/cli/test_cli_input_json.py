@@ -1,0 +1,19 @@
+"""--cli-input-json: a key the model does not know is refused (252), not silently dropped."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_unknown_member_in_cli_input_json_is_named(embedded_fws, tmp_path):
+    request = tmp_path / "order.json"
+    request.write_text(json.dumps({"DisplayableOrderComent": "typo",
+                                   "DestinationAddress": {"Name": "J", "Line1": "1 Main St", "Citty": "X"}}))
+    result = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--cli-input-json", str(request),
+                          "--dry-run")
+    assert result.code == 252
+    assert "DisplayableOrderComent is not a member" in result.err
+    request.write_text(json.dumps({"DestinationAddress": {"Name": "J", "Citty": "X"}}))
+    nested = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--cli-input-json", str(request),
+                          "--dry-run")
+    assert nested.code == 252 and "DestinationAddress.Citty" in nested.err
