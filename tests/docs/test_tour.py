@@ -49,12 +49,13 @@ def _runnable(block: str) -> str:
         if SHIPMENT_PLACEHOLDER in line and "SHIPMENT=" not in "\n".join(lines):
             lines.append("SHIPMENT=$(fws inbound list -o json | jq -r '.[-1].ShipmentId')")
         lines.append(line.replace(SHIPMENT_PLACEHOLDER, "$SHIPMENT"))
-    if "fws inbound ship " in block:  # the README: order once it is Closed
+    if "fws inbound ship" in block:  # the README: order once every planned shipment is Closed
+        closed = "fws inbound list -o json | jq -e 'all(.[]; .ShipmentStatus == \"Closed\")' >/dev/null"
         lines += ["for _ in $(seq 60); do",
-                  '    [ "$(fws inbound get "$SHIPMENT" -o json | jq -r .ShipmentStatus)" = Closed ] && break',
+                  f"    {closed} && break",
                   "    sleep 5",
                   "done",
-                  'fws inbound get "$SHIPMENT" -o json | jq -e \'.ShipmentStatus == "Closed"\' >/dev/null']
+                  closed]
     return "set -euo pipefail\n" + "\n".join(lines) + "\n"
 
 
