@@ -17,9 +17,17 @@ from ..store.schema import settings
 OFFSET_SETTING = "simulation_clock_offset_seconds"
 
 
-def offset(conn: Connection) -> timedelta:
-    value = conn.execute(select(settings.c.value).where(settings.c.name == OFFSET_SETTING)).scalar()
+# The stored offset (a string of whole seconds, or no row: 0), built once: the tick's
+# check before every request reads it.
+OFFSET_QUERY = select(settings.c.value).where(settings.c.name == OFFSET_SETTING)
+
+
+def as_offset(value: str | None) -> timedelta:
     return timedelta(seconds=int(value or 0))
+
+
+def offset(conn: Connection) -> timedelta:
+    return as_offset(conn.execute(OFFSET_QUERY).scalar())
 
 
 def advance(conn: Connection, seconds: int) -> timedelta:
