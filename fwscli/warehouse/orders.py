@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
@@ -335,13 +335,40 @@ def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
 def get_order(ctx: Context, order_id: str) -> OrderDetail:
     """One order of this merchant with its items, shipments and packages."""
     with ctx.db.read() as conn:
-        row = conn.execute(
-            select(fulfillment_orders)
-            .where(_orders.merchant_id == ctx.merchant_id, _orders.merchant_order_id == order_id)
-        ).first()
+        row = conn.execute(_ORDER, {"merchant_id": ctx.merchant_id, "order_id": order_id}).first()
         if row is None:
             raise not_found(order_id)
         return OrderDetail(_order(row), _order_items(conn, row.id), _shipments(conn, row.id))
+
+
+# GetFulfillmentOrder's statements, built once: building them per request cost more than
+# running them.
+_ORDER = select(fulfillment_orders).where(_orders.merchant_id == bindparam("merchant_id"),
+                                          _orders.merchant_order_id == bindparam("order_id"))
+_ORDER_ITEMS = (
+    select(fulfillment_order_items, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku)
+    .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
+    .where(_lines.order_pk == bindparam("order_pk"))
+    .order_by(_lines.id)
+)
+_SHIPMENTS = (select(fulfillment_shipments)
+              .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))
+              .order_by(fulfillment_shipments.c.id))
+_SHIPMENT_ITEMS = (
+    select(fulfillment_shipment_items.c.shipment_pk, fulfillment_shipment_items.c.quantity,
+           fulfillment_shipment_items.c.package_number, _lines.merchant_order_item_id,
+           fulfillment_items.c.merchant_sku)
+    .join(fulfillment_order_items, _lines.id == fulfillment_shipment_items.c.order_item_pk)
+    .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
+    .where(fulfillment_shipment_items.c.shipment_pk.in_(bindparam("shipment_pks", expanding=True)))
+    .order_by(fulfillment_shipment_items.c.id)
+)
+_PACKAGES = (
+    select(fulfillment_shipment_packages)
+    .where(fulfillment_shipment_packages.c.shipment_pk.in_(bindparam("shipment_pks", expanding=True)))
+    .order_by(fulfillment_shipment_packages.c.shipment_pk,
+              fulfillment_shipment_packages.c.package_number)
+)
 
 
 def _order(row) -> Order:
@@ -362,12 +389,7 @@ def _order(row) -> Order:
 
 
 def _order_items(conn: Connection, order_pk: int) -> tuple[OrderItem, ...]:
-    rows = conn.execute(
-        select(fulfillment_order_items, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku)
-        .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
-        .where(_lines.order_pk == order_pk)
-        .order_by(_lines.id)
-    )
+    rows = conn.execute(_ORDER_ITEMS, {"order_pk": order_pk})
     return tuple(
         OrderItem(
             merchant_sku=row.merchant_sku,
@@ -389,29 +411,16 @@ def _order_items(conn: Connection, order_pk: int) -> tuple[OrderItem, ...]:
 
 
 def _shipments(conn: Connection, order_pk: int) -> tuple[Shipment, ...]:
-    shipments = fulfillment_shipments.c
-    rows = conn.execute(select(fulfillment_shipments).where(shipments.order_pk == order_pk)
-                        .order_by(shipments.id)).all()
+    rows = conn.execute(_SHIPMENTS, {"order_pk": order_pk}).all()
     if not rows:
         return ()
     ids = [row.id for row in rows]
     items: dict[int, list[ShipmentItem]] = {pk: [] for pk in ids}
-    shipment_items = fulfillment_shipment_items.c
-    for row in conn.execute(
-        select(shipment_items.shipment_pk, shipment_items.quantity, shipment_items.package_number,
-               _lines.merchant_order_item_id, fulfillment_items.c.merchant_sku)
-        .join(fulfillment_order_items, _lines.id == shipment_items.order_item_pk)
-        .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
-        .where(shipment_items.shipment_pk.in_(ids))
-        .order_by(shipment_items.id)
-    ):
+    for row in conn.execute(_SHIPMENT_ITEMS, {"shipment_pks": ids}):
         items[row.shipment_pk].append(ShipmentItem(row.merchant_sku, row.merchant_order_item_id,
                                                    row.quantity, row.package_number))
     packages: dict[int, list[Package]] = {pk: [] for pk in ids}
-    package_rows = fulfillment_shipment_packages.c
-    for row in conn.execute(select(fulfillment_shipment_packages)
-                            .where(package_rows.shipment_pk.in_(ids))
-                            .order_by(package_rows.shipment_pk, package_rows.package_number)):
+    for row in conn.execute(_PACKAGES, {"shipment_pks": ids}):
         packages[row.shipment_pk].append(Package(row.package_number, row.carrier_code,
                                                  row.tracking_number, row.estimated_arrival_at))
     return tuple(
