@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Connection, ColumnElement, case, func, insert, select, update
+from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.schema import inventory_balances, inventory_movements
@@ -58,11 +58,8 @@ class _Effect:
     # always positive. This is also the ledger audit's replay rule.
     signs: dict[str, int]
     # What must hold of the balance before the movement, for a quantity q.
-    guard: Callable[[int], ColumnElement[bool]] | None = None
+    guard: Callable[[ColumnElement[int]], ColumnElement[bool]] | None = None
     shortfall: str = ""
-
-    def changes(self, quantity: int) -> dict[str, Any]:
-        return {column: getattr(_b, column) + sign * quantity for column, sign in self.signs.items()}
 
 
 EFFECTS: dict[str, _Effect] = {
@@ -112,22 +109,38 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
     # creating an empty one would only mark the SKU as "updated".
     if effect.guard is None:
         _ensure_balance_row(conn, merchant_id, item_id, fulfillment_center_id, disposition, now)
-    where = [_b.item_id == item_id, _b.fulfillment_center_id == fulfillment_center_id,
-             _b.disposition == disposition, _b.merchant_id == merchant_id]
-    if effect.guard is not None:
-        where.append(effect.guard(quantity))
-    changed = conn.execute(
-        update(inventory_balances).where(*where).values(**effect.changes(quantity), updated_at=now)
-    ).rowcount
+    changed = conn.execute(_APPLY[kind], {
+        "b_merchant_id": merchant_id, "b_item_id": item_id, "b_center": fulfillment_center_id,
+        "b_disposition": disposition, "quantity": quantity, "now": now,
+    }).rowcount
     if changed != 1:
         raise InsufficientStock(kind, item_id, fulfillment_center_id, quantity,
                                 effect.shortfall or "no balance row")
 
-    conn.execute(insert(inventory_movements).values(
-        merchant_id=merchant_id, item_id=item_id, fulfillment_center_id=fulfillment_center_id,
-        disposition=disposition, kind=kind, quantity=quantity, reason=reason,
-        document_type=document_type, document_id=document_id, created_at=now,
-    ))
+    conn.execute(_RECORD, {
+        "merchant_id": merchant_id, "item_id": item_id, "fulfillment_center_id": fulfillment_center_id,
+        "disposition": disposition, "kind": kind, "quantity": quantity, "reason": reason,
+        "document_type": document_type, "document_id": document_id, "created_at": now,
+    })
+
+
+def _apply_statement(effect: _Effect):
+    """The guarded UPDATE of one balance row for a movement of this kind."""
+    quantity = bindparam("quantity", type_=inventory_balances.c.in_stock.type)
+    where = [_b.item_id == bindparam("b_item_id"), _b.fulfillment_center_id == bindparam("b_center"),
+             _b.disposition == bindparam("b_disposition"), _b.merchant_id == bindparam("b_merchant_id")]
+    if effect.guard is not None:
+        where.append(effect.guard(quantity))
+    changes = {column: getattr(_b, column) + quantity if sign > 0 else getattr(_b, column) - quantity
+               for column, sign in effect.signs.items()}
+    return (update(inventory_balances).where(*where)
+            .values(**changes, updated_at=bindparam("now", type_=_b.updated_at.type)))
+
+
+# Built once per kind: a movement runs in every reservation, shipment and receipt, where
+# building its statements cost more than running them.
+_APPLY = {kind: _apply_statement(effect) for kind, effect in EFFECTS.items()}
+_RECORD = insert(inventory_movements)
 
 
 def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,
@@ -170,21 +183,26 @@ def lock_items(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> N
     """
     wanted = sorted(set(item_ids))
     if wanted:
-        conn.execute(select(_b.id).where(_b.merchant_id == merchant_id, _b.item_id.in_(wanted))
-                     .order_by(_b.item_id, _b.id).with_for_update()).all()
+        conn.execute(_LOCK_ITEMS, {"merchant_id": merchant_id, "item_ids": wanted}).all()
 
 
 def lock_available(conn: Connection, *, merchant_id: int, item_id: int,
                    disposition: str = SELLABLE) -> dict[str, int]:
     """Available units per fulfillment center, the rows locked until the transaction ends,
     so a decision taken on these figures still holds when the reservations are written."""
-    rows = conn.execute(
-        select(_b.fulfillment_center_id, (_b.in_stock - _b.reserved).label("available"))
-        .where(_b.merchant_id == merchant_id, _b.item_id == item_id, _b.disposition == disposition)
-        .order_by(_b.id)
-        .with_for_update()
-    ).all()
-    return {row.fulfillment_center_id: row.available for row in rows}
+    rows = conn.execute(_LOCK_AVAILABLE, {"merchant_id": merchant_id, "item_id": item_id,
+                                          "disposition": disposition})
+    return {center: available for center, available in rows}
+
+
+_LOCK_ITEMS = (select(_b.id)
+               .where(_b.merchant_id == bindparam("merchant_id"),
+                      _b.item_id.in_(bindparam("item_ids", expanding=True)))
+               .order_by(_b.item_id, _b.id).with_for_update())
+_LOCK_AVAILABLE = (select(_b.fulfillment_center_id, _AVAILABLE.label("available"))
+                   .where(_b.merchant_id == bindparam("merchant_id"), _b.item_id == bindparam("item_id"),
+                          _b.disposition == bindparam("disposition"))
+                   .order_by(_b.id).with_for_update())
 
 
 def reserve_from(conn: Connection, available: dict[str, int], *, merchant_id: int, item_id: int,
@@ -228,20 +246,23 @@ Hold = tuple[int, str, str]
 def document_reservations(conn: Connection, *, merchant_id: int, document_type: str,
                           document_id: str) -> dict[Hold, int]:
     """Units still reserved for a document, per (item, fulfillment center, disposition)."""
-    signed = case(
-        (inventory_movements.c.kind == "reserved", inventory_movements.c.quantity),
-        (inventory_movements.c.kind.in_(("released", "shipped")), -inventory_movements.c.quantity),
-        else_=0,
-    )
-    m = inventory_movements.c
-    rows = conn.execute(
-        select(m.item_id, m.fulfillment_center_id, m.disposition, func.sum(signed))
-        .where(m.merchant_id == merchant_id, m.document_type == document_type,
-               m.document_id == document_id)
-        .group_by(m.item_id, m.fulfillment_center_id, m.disposition)
-    )
+    rows = conn.execute(_DOCUMENT_RESERVATIONS, {"merchant_id": merchant_id,
+                                                 "document_type": document_type,
+                                                 "document_id": document_id})
     return {(item_id, center, disposition): int(held)
             for item_id, center, disposition, held in rows if held > 0}
+
+
+_m = inventory_movements.c
+_DOCUMENT_RESERVATIONS = (
+    select(_m.item_id, _m.fulfillment_center_id, _m.disposition,
+           func.sum(case((_m.kind == "reserved", _m.quantity),
+                         (_m.kind.in_(("released", "shipped")), -_m.quantity),
+                         else_=0)))
+    .where(_m.merchant_id == bindparam("merchant_id"), _m.document_type == bindparam("document_type"),
+           _m.document_id == bindparam("document_id"))
+    .group_by(_m.item_id, _m.fulfillment_center_id, _m.disposition)
+)
 
 
 def release_document(conn: Connection, *, merchant_id: int, document_type: str,

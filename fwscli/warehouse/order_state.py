@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..api.errors import InvalidParameterValue
 from ..store.schema import (
@@ -68,9 +68,7 @@ def lock_order(conn: Connection, merchant_id: int, order_id: str):
     """The merchant's order row, locked for the rest of the transaction (PostgreSQL;
     SQLite's writers are serialised already). Every change to an order starts here, so
     changes to one order queue behind each other."""
-    row = conn.execute(select(fulfillment_orders)
-                       .where(_orders.merchant_id == merchant_id, _orders.merchant_order_id == order_id)
-                       .with_for_update()).first()
+    row = conn.execute(_LOCK_ORDER, {"merchant_id": merchant_id, "order_id": order_id}).first()
     if row is None:
         raise not_found(order_id)
     return row
@@ -80,22 +78,15 @@ def lines(conn: Connection, order_pk: int) -> list[Line]:
     """The order's lines in order, with their shipped and pending units."""
     in_shipments = {
         (line_pk, status): int(quantity)
-        for line_pk, status, quantity in conn.execute(
-            select(_shipment_items.order_item_pk, _shipments.status, func.sum(_shipment_items.quantity))
-            .join(fulfillment_shipments, _shipments.id == _shipment_items.shipment_pk)
-            .where(_shipments.order_pk == order_pk, _shipments.status.in_((PENDING, SHIPPED)))
-            .group_by(_shipment_items.order_item_pk, _shipments.status)
-        )
+        for line_pk, status, quantity in conn.execute(_UNITS_IN_SHIPMENTS, {"order_pk": order_pk})
     }
-    rows = conn.execute(select(fulfillment_order_items).where(_lines.order_pk == order_pk)
-                        .order_by(_lines.id))
     return [
         Line(id=row.id, item_id=row.item_id,
              disposition=row.order_item_disposition or ledger.SELLABLE, quantity=row.quantity,
              cancelled=row.cancelled_quantity, unfulfillable=row.unfulfillable_quantity,
              shipped=in_shipments.get((row.id, SHIPPED), 0),
              pending=in_shipments.get((row.id, PENDING), 0))
-        for row in rows
+        for row in conn.execute(_LINES, {"order_pk": order_pk})
     ]
 
 
@@ -106,11 +97,16 @@ def held(conn: Connection, order) -> dict[ledger.Hold, int]:
                                         document_id=order.merchant_order_id)
 
 
-def waiting_for_stock(conn: Connection, order, order_lines: list[Line] | None = None) -> bool:
-    """True when some open units of the order are not reserved yet."""
+def waiting_for_stock(conn: Connection, order, order_lines: list[Line] | None = None,
+                      held_units: int | None = None) -> bool:
+    """True when some open units of the order are not reserved yet. `order_lines` and
+    `held_units` (all units the ledger holds for it), when the caller knows them, save
+    reading them again."""
     if order_lines is None:
         order_lines = lines(conn, order.id)
-    return sum(line.open for line in order_lines) > sum(held(conn, order).values())
+    if held_units is None:
+        held_units = sum(held(conn, order).values())
+    return sum(line.open for line in order_lines) > held_units
 
 
 def status_of(order_lines: list[Line]) -> str:
@@ -129,23 +125,43 @@ def status_of(order_lines: list[Line]) -> str:
     return "Unfulfillable"
 
 
-def settle(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
+def settle(conn: Connection, order, at: datetime, simulation: Simulation, *,
+           order_lines: list[Line] | None = None, held_units: int | None = None) -> str:
     """Set the order's status and next due time from its quantities; returns the status.
+    `order_lines` and `held_units`: as in `waiting_for_stock`, when the caller knows them.
 
     StatusUpdatedDateTime moves only when the status changes.
     """
-    order_lines = lines(conn, order.id)
+    if order_lines is None:
+        order_lines = lines(conn, order.id)
     status = status_of(order_lines)
     if status == "Processing":
         due = simulation.physical("ship", at)
     elif status == "Planning":
         # Short of stock (FillAll): look again soon, in either mode. Else ready to pick.
-        due = (simulation.system("replan", at) if waiting_for_stock(conn, order, order_lines)
+        due = (simulation.system("replan", at) if waiting_for_stock(conn, order, order_lines, held_units)
                else simulation.physical("pick", at))
     else:
         due = None
     values = {"status": status, "due_at": due}
     if status != order.status:
         values["status_updated_at"] = at
-    conn.execute(update(fulfillment_orders).where(_orders.id == order.id).values(**values))
+    conn.execute(_SETTLE, {"order_pk": order.id, **values})
     return status
+
+
+# Statements of every lifecycle step, built once (building them cost more than running them).
+_LOCK_ORDER = (select(fulfillment_orders)
+               .where(_orders.merchant_id == bindparam("merchant_id"),
+                      _orders.merchant_order_id == bindparam("order_id"))
+               .with_for_update())
+_UNITS_IN_SHIPMENTS = (
+    select(_shipment_items.order_item_pk, _shipments.status, func.sum(_shipment_items.quantity))
+    .join(fulfillment_shipments, _shipments.id == _shipment_items.shipment_pk)
+    .where(_shipments.order_pk == bindparam("order_pk"), _shipments.status.in_((PENDING, SHIPPED)))
+    .group_by(_shipment_items.order_item_pk, _shipments.status)
+)
+_LINES = (select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
+          .order_by(_lines.id))
+# The SET clause is whichever of status, due_at and status_updated_at the call passes.
+_SETTLE = update(fulfillment_orders).where(_orders.id == bindparam("order_pk"))

@@ -8,8 +8,11 @@ Decisions where the spec is silent:
 * A missing City (outside JP) or US PostalCode is MissingParameter on
   `DestinationAddress.<field>`; every other fault is InvalidParameterValue naming the
   member (`DestinationAddress.PostalCode`, `Item.N.MerchantSKU`, ...) and the value.
-* An order is created `Received` and planned (`planning.py`) by the warehouse tick after
-  the simulation's `plan` delay; the rest of its lifecycle is in `shipping.py`.
+* An order is created `Received` and planned (`planning.py`) after the simulation's `plan`
+  delay: by the warehouse tick, or at once in the create's own transaction when the delay
+  is zero (the default) — the same step at the same simulated time, without a second
+  transaction re-reading what the create just wrote. The rest of its lifecycle is in
+  `shipping.py`.
 * Cancelling: Pending shipments become CancelledByMerchant, every unshipped unit is
   cancelled and its reservation released. The order ends `Cancelled`, or
   `CompletePartialled` when some units had already shipped. Cancelling a Cancelled or
@@ -40,9 +43,9 @@ from ..store.schema import (
     fulfillment_shipment_packages, fulfillment_shipments,
 )
 from ..store.sequencing import begin_create, settle_creates
-from . import ledger, paging
+from . import ledger, paging, planning
 from .context import Context
-from .order_state import ORDER_DOCUMENT, lock_order, not_found, settle
+from .order_state import ORDER_DOCUMENT, Line, lock_order, not_found, settle
 from .paging import Page
 from .preview import address_error, delivery_window, items_by_sku
 
@@ -227,10 +230,8 @@ def _fingerprint(order: dict[str, Any], lines: list[dict[str, Any]]) -> str:
 
 def _is_repeat(conn: Connection, merchant_id: int, order_id: str, fingerprint: str) -> bool:
     """True when this very order exists already; an error when the id holds another one."""
-    stored = conn.execute(
-        select(_orders.request_fingerprint)
-        .where(_orders.merchant_id == merchant_id, _orders.merchant_order_id == order_id)
-    ).scalar_one_or_none()
+    stored = conn.execute(_FINGERPRINT, {"merchant_id": merchant_id, "order_id": order_id}
+                          ).scalar_one_or_none()
     if stored is None:
         return False
     if stored != fingerprint:
@@ -265,20 +266,31 @@ def _resolve_items(conn: Connection, merchant_id: int, items: list[dict[str, Any
 def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any],
                   lines: list[dict[str, Any]], item_ids: list[int], fingerprint: str) -> None:
     window = delivery_window(order["shipping_speed"], ctx.now)
-    order_pk = conn.execute(
-        insert(fulfillment_orders).values(
-            **order, merchant_id=ctx.merchant_id, status="Received",
-            request_fingerprint=fingerprint, received_at=ctx.now, status_updated_at=ctx.now,
-            due_at=ctx.simulation.system("plan", ctx.now),
-        ).returning(_orders.id)
-    ).scalar_one()
-    conn.execute(insert(fulfillment_order_items), [
+    plan_at = ctx.simulation.system("plan", ctx.now)
+    row = conn.execute(_INSERT_ORDER, {
+        **order, "merchant_id": ctx.merchant_id, "status": "Received",
+        "request_fingerprint": fingerprint, "received_at": ctx.now, "status_updated_at": ctx.now,
+        "due_at": plan_at,
+    }).one()
+    line_pks = conn.execute(_INSERT_LINES, [
         {key: value for key, value in line.items() if key != "merchant_sku"}
-        | {"order_pk": order_pk, "item_id": item_id, "cancelled_quantity": 0,
+        | {"order_pk": row.id, "item_id": item_id, "cancelled_quantity": 0,
            "unfulfillable_quantity": 0, "estimated_ship_at": window.latest_ship,
            "estimated_arrival_at": window.latest_arrival}
         for line, item_id in zip(lines, item_ids)
-    ])
+    ]).scalars().all()
+    if plan_at <= ctx.now:
+        order_lines = [Line(id=pk, item_id=item_id, disposition=line["order_item_disposition"],
+                            quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
+                       for pk, item_id, line in zip(line_pks, item_ids, lines)]
+        planning.plan(conn, row, ctx.now, ctx.simulation, order_lines=order_lines, holding={})
+
+
+# CreateFulfillmentOrder's statements, built once.
+_FINGERPRINT = select(_orders.request_fingerprint).where(
+    _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id"))
+_INSERT_ORDER = insert(fulfillment_orders).returning(fulfillment_orders)
+_INSERT_LINES = insert(fulfillment_order_items).returning(_lines.id, sort_by_parameter_order=True)
 
 
 # --- CancelFulfillmentOrder ---------------------------------------------------------------

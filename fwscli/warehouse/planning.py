@@ -18,9 +18,10 @@ of a SKU are the ones left unfulfillable.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
 
 from ..store.schema import fulfillment_order_items
 from . import ledger
@@ -33,27 +34,40 @@ FILL_OR_KILL, FILL_ALL, FILL_ALL_AVAILABLE = "FillOrKill", "FillAll", "FillAllAv
 Stock = tuple[int, str]
 
 
-def plan(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
-    """Reserve what the order still needs; returns its new status. `order` is locked."""
-    order_lines = [line for line in lines(conn, order.id) if line.open]
-    needed = _needed(order_lines, held(conn, order))
+def plan(conn: Connection, order, at: datetime, simulation: Simulation, *,
+         order_lines: list[Line] | None = None, holding: dict[ledger.Hold, int] | None = None) -> str:
+    """Reserve what the order still needs; returns its new status. `order` is locked.
+    `order_lines` and `holding` (what the ledger holds for it) save reading them when the
+    caller knows them: a new order has its lines and holds nothing."""
+    if order_lines is None:
+        order_lines = lines(conn, order.id)
+    if holding is None:
+        holding = held(conn, order)
+    open_lines = [line for line in order_lines if line.open]
+    needed = _needed(open_lines, holding)
     ledger.lock_items(conn, order.merchant_id, (item_id for item_id, _ in needed))
     available = {stock: ledger.lock_available(conn, merchant_id=order.merchant_id, item_id=stock[0],
                                               disposition=stock[1])
                  for stock in sorted(needed)}
     short = {stock: max(0, units - sum(available[stock].values())) for stock, units in needed.items()}
 
+    reserved = 0
     if order.fulfillment_policy == FILL_OR_KILL and any(short.values()):
-        _unfulfillable(conn, {line.id: line.open for line in order_lines})
+        unfulfillable = {line.id: line.open for line in open_lines}
     else:
         for stock, units in needed.items():
-            ledger.reserve_from(conn, available[stock], merchant_id=order.merchant_id,
-                                item_id=stock[0], disposition=stock[1],
-                                quantity=units - short[stock], now=at,
-                                document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
-        if order.fulfillment_policy == FILL_ALL_AVAILABLE:
-            _unfulfillable(conn, _shortfall_by_line(order_lines, short))
-    return settle(conn, order, at, simulation)
+            taken = ledger.reserve_from(conn, available[stock], merchant_id=order.merchant_id,
+                                        item_id=stock[0], disposition=stock[1],
+                                        quantity=units - short[stock], now=at,
+                                        document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
+            reserved += sum(taken.values())
+        unfulfillable = (_shortfall_by_line(open_lines, short)
+                         if order.fulfillment_policy == FILL_ALL_AVAILABLE else {})
+    _unfulfillable(conn, unfulfillable)
+    order_lines = [replace(line, unfulfillable=line.unfulfillable + unfulfillable.get(line.id, 0))
+                   for line in order_lines]
+    return settle(conn, order, at, simulation, order_lines=order_lines,
+                  held_units=sum(holding.values()) + reserved)
 
 
 def _needed(order_lines: list[Line], holding: dict[ledger.Hold, int]) -> dict[Stock, int]:
@@ -80,8 +94,11 @@ def _shortfall_by_line(order_lines: list[Line], short: dict[Stock, int]) -> dict
 
 
 def _unfulfillable(conn: Connection, units_by_line: dict[int, int]) -> None:
-    lines_table = fulfillment_order_items.c
-    for line_id, units in units_by_line.items():
-        if units:
-            conn.execute(update(fulfillment_order_items).where(lines_table.id == line_id)
-                         .values(unfulfillable_quantity=lines_table.unfulfillable_quantity + units))
+    changes = [{"line_pk": line_id, "units": units} for line_id, units in units_by_line.items() if units]
+    if changes:
+        conn.execute(_ADD_UNFULFILLABLE, changes)
+
+
+_lines = fulfillment_order_items.c
+_ADD_UNFULFILLABLE = (update(fulfillment_order_items).where(_lines.id == bindparam("line_pk"))
+                      .values(unfulfillable_quantity=_lines.unfulfillable_quantity + bindparam("units")))

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..api.errors import ApiError, InvalidParameterValue, MissingParameter
 from ..api.outbound import SHIPPING_SPEEDS
@@ -140,12 +140,14 @@ class SkuItem:
 
 def items_by_sku(conn: Connection, merchant_id: int, skus: list[str]) -> dict[str, SkuItem]:
     """The merchant's registered items among `skus` (unknown SKUs are absent)."""
-    items = fulfillment_items.c
-    rows = conn.execute(
-        select(items.merchant_sku, items.id, items.fnsku, items.is_active)
-        .where(items.merchant_id == merchant_id, items.merchant_sku.in_(set(skus)))
-    )
+    rows = conn.execute(_ITEMS_BY_SKU, {"merchant_id": merchant_id, "skus": sorted(set(skus))})
     return {row.merchant_sku: SkuItem(row.id, row.fnsku, row.is_active) for row in rows}
+
+
+_ITEMS_BY_SKU = select(fulfillment_items.c.merchant_sku, fulfillment_items.c.id, fulfillment_items.c.fnsku,
+                       fulfillment_items.c.is_active).where(
+    fulfillment_items.c.merchant_id == bindparam("merchant_id"),
+    fulfillment_items.c.merchant_sku.in_(bindparam("skus", expanding=True)))
 
 
 @dataclass(frozen=True)

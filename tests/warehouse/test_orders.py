@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from fwscli.store.schema import (
 )
 from fwscli.warehouse import ledger, orders
 from fwscli.warehouse.ledger import Balance
+from fwscli.warehouse.simulation import Delays, Simulation
 
 from ..conftest import NOW
 from .helpers import add_stock, register_item
@@ -39,6 +41,19 @@ def order_request(order_id: str = "ORDER-1", items=None, **overrides) -> dict:
     }
     request.update(overrides)
     return request
+
+
+# These tests look at orders as created, before the warehouse plans them: with a zero
+# `plan` delay (the default) the create would plan them at once (test_tick.py covers that).
+PLANNED_LATER = Simulation("manual", Delays(plan=timedelta(hours=1)))
+
+
+@pytest.fixture
+def make_context(make_context):
+    def make(credentials, now: datetime = NOW):
+        return replace(make_context(credentials, now), simulation=PLANNED_LATER)
+
+    return make
 
 
 @pytest.fixture

@@ -63,6 +63,25 @@ def test_only_due_rows_move_and_as_of_their_due_time(db, make_context, merchant,
     assert_ledger_balanced(db)
 
 
+def test_a_zero_plan_delay_plans_in_the_create_as_the_tick_would(db, make_context, merchant, sku):
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    create(make_context, merchant, "AT-ONCE", simulation=AUTO, quantity=3)
+    create(make_context, merchant, "BY-TICK", simulation=SLOW_PLANNING, quantity=2)
+    create(make_context, merchant, "TOO-MANY", simulation=AUTO, quantity=4)  # FillOrKill, 2 left
+    assert status(db, "AT-ONCE") == ("Planning", NOW)  # reserved, waiting to be picked
+    assert status(db, "TOO-MANY") == ("Unfulfillable", NOW)
+    assert status(db, "BY-TICK") == ("Received", NOW)
+    assert tick.run(db, NOW + SLOW_PLANNING.delays.plan, SLOW_PLANNING) >= 1
+    assert status(db, "BY-TICK") == ("Planning", NOW + SLOW_PLANNING.delays.plan)
+    with db.read() as conn:
+        reserved = dict(conn.execute(
+            select(inventory_movements.c.document_id, func.sum(inventory_movements.c.quantity))
+            .where(inventory_movements.c.kind == "reserved")
+            .group_by(inventory_movements.c.document_id)).all())
+    assert reserved == {"AT-ONCE": 3, "BY-TICK": 2}
+    assert_ledger_balanced(db)
+
+
 def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, merchant, sku):
     """Stock received at 0:01:30 is there for an order planned at 0:10, however late the tick."""
     ctx = replace(make_context(merchant), simulation=AUTO)
@@ -91,8 +110,8 @@ def test_the_due_lookup_uses_the_index(db):
 
 def test_a_failing_step_is_postponed_and_the_others_go_on(db, make_context, merchant, sku, monkeypatch):
     add_stock(db, merchant.merchant_id, sku[0], 5)
-    create(make_context, merchant, "BROKEN")
-    create(make_context, merchant, "FINE")
+    create(make_context, merchant, "BROKEN", simulation=SLOW_PLANNING)
+    create(make_context, merchant, "FINE", simulation=SLOW_PLANNING)
     real_plan = planning.plan
 
     def plan(conn, order, at, simulation):
@@ -101,7 +120,7 @@ def test_a_failing_step_is_postponed_and_the_others_go_on(db, make_context, merc
         return real_plan(conn, order, at, simulation)
 
     monkeypatch.setattr(planning, "plan", plan)
-    later = NOW + timedelta(seconds=5)
+    later = NOW + SLOW_PLANNING.delays.plan + timedelta(seconds=5)
     tick.run(db, later, Simulation("manual"))
     assert status(db, "FINE")[0] == "Planning"
     assert status(db, "BROKEN")[0] == "Received"
