@@ -144,12 +144,13 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     try:
         with ctx.db.write() as conn:
             begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
-            if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
-                return
+            order_row = _insert_order(conn, ctx, order, fingerprint)
             items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
-            _insert_order(conn, ctx, order, lines, items, fingerprint)
+            _insert_lines(conn, ctx, order_row, lines, items)
     except IntegrityError:
-        # A concurrent create of the same id committed first: the unique constraint decided.
+        # The id exists (a repeat, or a concurrent create that committed first): the unique
+        # constraint decided, and nothing of this attempt was written. Inserting first and
+        # asking afterwards saves new orders, the common case, a query.
         with ctx.db.read() as conn:
             repeat = _is_repeat(conn, ctx.merchant_id, order_id, fingerprint)
         if not repeat:
@@ -263,27 +264,31 @@ def _resolve_items(conn: Connection, merchant_id: int, items: list[dict[str, Any
     return ids
 
 
-def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any],
-                  lines: list[dict[str, Any]], item_ids: list[int], fingerprint: str) -> None:
-    window = delivery_window(order["shipping_speed"], ctx.now)
-    plan_at = ctx.simulation.system("plan", ctx.now)
-    row = conn.execute(_INSERT_ORDER, {
+def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any], fingerprint: str):
+    """The new order's row; IntegrityError when the merchant already has an order of this id."""
+    return conn.execute(_INSERT_ORDER, {
         **order, "merchant_id": ctx.merchant_id, "status": "Received",
         "request_fingerprint": fingerprint, "received_at": ctx.now, "status_updated_at": ctx.now,
-        "due_at": plan_at,
+        "due_at": ctx.simulation.system("plan", ctx.now),
     }).one()
+
+
+def _insert_lines(conn: Connection, ctx: Context, order_row, lines: list[dict[str, Any]],
+                  item_ids: list[int]) -> None:
+    """The order's lines; then, when planning is due at once, the order is planned."""
+    window = delivery_window(order_row.shipping_speed, ctx.now)
     line_pks = conn.execute(_INSERT_LINES, [
         {key: value for key, value in line.items() if key != "merchant_sku"}
-        | {"order_pk": row.id, "item_id": item_id, "cancelled_quantity": 0,
+        | {"order_pk": order_row.id, "item_id": item_id, "cancelled_quantity": 0,
            "unfulfillable_quantity": 0, "estimated_ship_at": window.latest_ship,
            "estimated_arrival_at": window.latest_arrival}
         for line, item_id in zip(lines, item_ids)
     ]).scalars().all()
-    if plan_at <= ctx.now:
+    if order_row.due_at <= ctx.now:
         order_lines = [Line(id=pk, item_id=item_id, disposition=line["order_item_disposition"],
                             quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
                        for pk, item_id, line in zip(line_pks, item_ids, lines)]
-        planning.plan(conn, row, ctx.now, ctx.simulation, order_lines=order_lines, holding={})
+        planning.plan(conn, order_row, ctx.now, ctx.simulation, order_lines=order_lines, holding={})
 
 
 # CreateFulfillmentOrder's statements, built once.
