@@ -49,6 +49,7 @@ class Transport:
     def __post_init__(self) -> None:
         # AWSSigV4 keeps the request's date on itself while signing: one per thread.
         self._local = threading.local()
+        self._settings: dict | None = None
 
     def prepare(self, params: list[tuple[str, str]]) -> requests.PreparedRequest:
         """The signed request carrying `params` (also what `--dry-run` shows)."""
@@ -65,12 +66,18 @@ class Transport:
         prepared = self.prepare(params)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("sending %s", describe_request(prepared))
-        # Session.send alone ignores the environment (proxies, CA bundle); request() would not.
-        settings = self.http.merge_environment_settings(prepared.url, {}, None, None, None)
-        return self.http.send(prepared, timeout=self.timeout, **settings)
+        return self.http.send(prepared, timeout=self.timeout, **self._environment())
 
     def close(self) -> None:
         self.http.close()
+
+    def _environment(self) -> dict:
+        """Proxies, CA bundle and the like from the environment, which Session.send alone
+        ignores. Read once: requests reads them per request, scanning all of os.environ
+        (a fifth of a call's CPU), and every request here goes to the one URL."""
+        if self._settings is None:
+            self._settings = self.http.merge_environment_settings(self.url, {}, None, None, None)
+        return self._settings
 
     def _auth(self) -> AWSSigV4:
         auth = getattr(self._local, "auth", None)
