@@ -25,7 +25,7 @@ MISSING = "a value is required"
 
 
 def destination_address(address: dict[str, Any], parameter: str) -> list[Fault]:
-    """warehouse.preview.address_error: a country code, a City except in Japan (its
+    """warehouse.delivery.address_error: a country code, a City except in Japan (its
     addresses carry the city in their lines), a US postal code of at least 5 digits."""
     country = address.get("CountryCode")
     if country is None:

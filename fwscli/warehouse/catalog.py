@@ -21,7 +21,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
@@ -84,8 +84,7 @@ def identify_skus(ctx: Context, skus: list[str]) -> list[Item]:
 
 def items_by_sku(conn: Connection, merchant_id: int, skus: list[str]) -> dict[str, Item]:
     """The merchant's registered items among `skus`, keyed by SKU (unknown ones absent)."""
-    rows = conn.execute(_select_items(merchant_id)
-                        .where(fulfillment_items.c.merchant_sku.in_(set(skus)))).all()
+    rows = conn.execute(_ITEMS_BY_SKU, {"merchant_id": merchant_id, "skus": sorted(set(skus))})
     return {row.merchant_sku: _item(row) for row in rows}
 
 
@@ -147,11 +146,16 @@ def _insert_or_get(conn: Connection, merchant_id: int, sku: str, fields: dict,
     raise RuntimeError(f"could not allocate an FNSKU for {sku!r} in {_FNSKU_ATTEMPTS} attempts")
 
 
-def _select_items(merchant_id: int):
+def _select_items(merchant_id):  # an id, or a bindparam for a statement built once
     return select(
         fulfillment_items.c.id, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku,
         fulfillment_items.c.asin, fulfillment_items.c.condition, fulfillment_items.c.is_active,
     ).where(fulfillment_items.c.merchant_id == merchant_id)
+
+
+# Built once: every order create runs it.
+_ITEMS_BY_SKU = _select_items(bindparam("merchant_id")).where(
+    fulfillment_items.c.merchant_sku.in_(bindparam("skus", expanding=True)))
 
 
 def _item(row) -> Item:

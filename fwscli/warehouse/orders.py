@@ -47,7 +47,8 @@ from . import ledger, paging, planning
 from .context import Context
 from .order_state import ORDER_DOCUMENT, Line, lock_order, not_found, settle
 from .paging import Page
-from .preview import address_error, delivery_window, items_by_sku
+from .catalog import items_by_sku
+from .delivery import address_error, delivery_window
 
 IN_PROGRESS_STATUSES = ("New", "Received", "Planning", "Processing")
 TERMINAL_STATUSES = ("Cancelled", "Complete", "CompletePartialled", "Unfulfillable", "Invalid")

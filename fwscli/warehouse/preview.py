@@ -1,14 +1,9 @@
-"""What the network can promise for a destination: delivery windows by shipping speed,
-destination address rules, and GetFulfillmentPreview (fulfillability, dates, fees, weight).
+"""GetFulfillmentPreview: fulfillability, dates, fees and weight of a would-be order.
 
-Orders take their estimated ship and arrival dates and their address rules from here, so a
-preview and the order created from it always agree.
+Dates and address rules come from `delivery.py`, as an order's do, so a preview and the
+order created from it always agree.
 
 Decisions where the spec is silent:
-* Speeds (business days, Saturday and Sunday skipped, counted from the request):
-  Standard ships within 1 and arrives in 3–5, Expedited ships within 1 and arrives in 2,
-  Priority ships the same day and arrives in 1. A request made at a weekend counts from
-  the next Monday. One table for every destination.
 * An item is fulfillable when its SKU is registered, active, and has enough available stock
   (in stock − reserved, summed over every fulfillment center) — the same "available" as the
   inventory service's InStockSupplyQuantity. Items are served in request order; repeated
@@ -32,19 +27,16 @@ Decisions where the spec is silent:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
-
-from ..api.errors import ApiError, InvalidParameterValue, MissingParameter
 from ..api.outbound import SHIPPING_SPEEDS
-from ..store.schema import fulfillment_items
 from . import ledger
+from .catalog import Item, items_by_sku
 from .context import Context
+from .delivery import DeliveryWindow, address_error, delivery_window
 
 UNIT_WEIGHT = Decimal("0.5")
 WEIGHT_UNIT = "LB"
@@ -52,20 +44,6 @@ WEIGHT_METHOD = "Package"
 CURRENCY = "USD"
 INVENTORY_UNAVAILABLE = "InventoryUnavailable"
 INVALID_DESTINATION = "InvalidDestinationAddress"
-_COUNTRY = re.compile(r"[A-Z]{2}")
-
-
-@dataclass(frozen=True)
-class Speed:
-    ship_within: int             # business days until the latest departure
-    arrival: tuple[int, int]     # business days until the earliest and the latest arrival
-
-
-SPEEDS: dict[str, Speed] = {
-    "Standard": Speed(ship_within=1, arrival=(3, 5)),
-    "Expedited": Speed(ship_within=1, arrival=(2, 2)),
-    "Priority": Speed(ship_within=0, arrival=(1, 1)),
-}
 
 
 @dataclass(frozen=True)
@@ -80,74 +58,6 @@ FEES: dict[str, FeeRates] = {
     "Expedited": FeeRates(Decimal("5.75"), Decimal("1.50"), Decimal("0.55")),
     "Priority": FeeRates(Decimal("11.75"), Decimal("2.25"), Decimal("0.65")),
 }
-
-
-@dataclass(frozen=True)
-class DeliveryWindow:
-    earliest_ship: datetime
-    latest_ship: datetime
-    earliest_arrival: datetime
-    latest_arrival: datetime
-
-
-def add_business_days(start: datetime, days: int) -> datetime:
-    """`start` moved `days` weekdays on (a weekend start first moves to Monday)."""
-    day = start
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    for _ in range(days):
-        day += timedelta(days=1)
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
-    return day
-
-
-def delivery_window(speed: str, now: datetime) -> DeliveryWindow:
-    rule = SPEEDS[speed]
-    return DeliveryWindow(
-        earliest_ship=add_business_days(now, 0),
-        latest_ship=add_business_days(now, rule.ship_within),
-        earliest_arrival=add_business_days(now, rule.arrival[0]),
-        latest_arrival=add_business_days(now, rule.arrival[1]),
-    )
-
-
-def address_error(address: dict[str, Any], parameter: str) -> ApiError | None:
-    """Why an outbound Address cannot be delivered to, as the error naming the field; or None."""
-    country = address["CountryCode"]
-    if not _COUNTRY.fullmatch(country):
-        return InvalidParameterValue(f"{parameter}.CountryCode", country,
-                                     "it must be two upper-case letters (ISO 3166-1 alpha-2)")
-    # Japanese addresses carry the city in their lines; everywhere else it is required.
-    if country != "JP" and not address.get("City"):
-        return MissingParameter(f"{parameter}.City")
-    if country == "US":
-        postal = address.get("PostalCode")
-        if postal is None:
-            return MissingParameter(f"{parameter}.PostalCode")
-        if sum(character.isdigit() for character in postal) < 5:
-            return InvalidParameterValue(f"{parameter}.PostalCode", postal,
-                                         "a US postal code has at least 5 digits")
-    return None
-
-
-@dataclass(frozen=True)
-class SkuItem:
-    id: int
-    fnsku: str
-    is_active: bool
-
-
-def items_by_sku(conn: Connection, merchant_id: int, skus: list[str]) -> dict[str, SkuItem]:
-    """The merchant's registered items among `skus` (unknown SKUs are absent)."""
-    rows = conn.execute(_ITEMS_BY_SKU, {"merchant_id": merchant_id, "skus": sorted(set(skus))})
-    return {row.merchant_sku: SkuItem(row.id, row.fnsku, row.is_active) for row in rows}
-
-
-_ITEMS_BY_SKU = select(fulfillment_items.c.merchant_sku, fulfillment_items.c.id, fulfillment_items.c.fnsku,
-                       fulfillment_items.c.is_active).where(
-    fulfillment_items.c.merchant_id == bindparam("merchant_id"),
-    fulfillment_items.c.merchant_sku.in_(bindparam("skus", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -190,7 +100,7 @@ def get_preview(ctx: Context, *, address: dict[str, Any], items: list[dict[str, 
             for speed in dict.fromkeys(speeds or SHIPPING_SPEEDS)]
 
 
-def _allocate(items: list[dict[str, Any]], known: dict[str, SkuItem],
+def _allocate(items: list[dict[str, Any]], known: dict[str, Item],
               available: dict[str, int]) -> tuple[list[PreviewLine], list[PreviewLine]]:
     remaining = dict(available)
     shipped, unfulfillable = [], []

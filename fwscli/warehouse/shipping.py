@@ -33,7 +33,7 @@ from . import ledger
 from .context import Context
 from .order_state import ORDER_DOCUMENT, PENDING, SHIPPED, held, lines, lock_order, settle
 from .planning import FILL_ALL
-from .preview import delivery_window
+from .delivery import delivery_window
 from .simulation import Simulation
 
 DEFAULT_CARRIER = "UPS"

@@ -10,7 +10,7 @@ import pytest
 from fwscli.api.errors import ApiError
 from fwscli.batch import rules
 from fwscli.warehouse import inbound, orders
-from fwscli.warehouse.preview import address_error
+from fwscli.warehouse.delivery import address_error
 
 US = {"Name": "Jane", "Line1": "1 Main St", "City": "Seattle", "StateOrProvinceCode": "WA",
       "CountryCode": "US", "PostalCode": "98101"}

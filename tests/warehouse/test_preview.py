@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from fwscli.warehouse import ledger, preview
-from fwscli.warehouse.preview import Fee, PreviewLine, add_business_days
+from fwscli.warehouse.delivery import add_business_days
+from fwscli.warehouse.preview import Fee, PreviewLine
 
 from ..conftest import NOW
 from .helpers import add_stock, register_item
