@@ -4,12 +4,16 @@ under the same gunicorn settings (gthread workers, access log), measured in the 
 
     python bench/service.py [--seconds 5] [--clients 2] [--connections 6] [--warehouse-mode manual]
                             [--postgresql postgresql://postgres@127.0.0.1:5432/test | none]
+                            [--actions GetServiceStatus CreateFulfillmentOrder GetFulfillmentOrder]
+                            [--no-throttled]
 
 Load: `--clients` processes, each driving `--connections` keep-alive connections from one
 thread with raw non-blocking sockets and request bytes built up front, so the generator
 takes as little as possible of the CPU it shares with the server (its share is printed).
 Requests carry legacy SigV0 signatures (Action + Timestamp), which real clients use and which
-leave the body free: every CreateFulfillmentOrder creates a new order. Rows run with
+leave the body free: every CreateFulfillmentOrder creates a new order, which the service
+plans at once, reserving a unit of stock (each server run gets a fresh database, stocked
+through the operator service). Rows run with
 throttling off, and again with throttling on and limits that never refuse, to show what the
 bucket's write per request costs. PostgreSQL gets a fresh database, dropped afterwards.
 """
@@ -34,12 +38,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Callable, ContextManager, Iterator
 from urllib.parse import urlencode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FWS = os.path.join(os.path.dirname(sys.executable), "fws")
 WORKERS, THREADS = 2, 4
+STOCK = 10_000_000  # units of the one SKU every order names
 
 STATUS_XML = (b'<?xml version="1.0"?>\n<ns1:GetServiceStatusResponse xmlns:ns1="http://fba-outbound.'
               b'amazonaws.com/doc/2007-08-02/"><ns1:GetServiceStatusResult><ns1:Status>2026-11-27T20:'
@@ -60,6 +65,7 @@ def app(environ, start_response):
 GunicornServer(lambda: app, gunicorn_options(bind=[sys.argv[1]], workers=%d, threads=%d)).run()
 ''' % (STATUS_XML, WORKERS, THREADS)
 
+ACTIONS = ("GetServiceStatus", "CreateFulfillmentOrder", "GetFulfillmentOrder")
 NEVER_THROTTLED = ["--throttle", "--read-rate", "1e9", "--read-burst", "1000000000",
                    "--write-rate", "1e9", "--write-burst", "1000000000"]
 
@@ -275,17 +281,32 @@ def create_merchant(url: str) -> Keys:
     return Keys(keys["AccessKeyId"], keys["SecretAccessKey"])
 
 
-def seed(port: int, keys: Keys) -> None:
-    """The item the orders name and the order GetFulfillmentOrder reads."""
+def seed(port: int, keys: Keys, url: str) -> None:
+    """The item the orders name, stock enough for every order of the run (so each create
+    reserves units, as a real one does), and the order GetFulfillmentOrder reads."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    for body in (v0_body("GetFulfillmentIdentifierForMSKU", keys, [("MerchantSKU.1", "BENCH-SKU")], "2007-05-10"),
-                 v0_body("CreateFulfillmentOrder", keys, order_params("BENCH-SEED"))):
+
+    def send(body: str) -> None:
         conn.request("POST", "/", body, headers)
         response = conn.getresponse()
         if response.status != 200:
             raise RuntimeError(f"seeding failed: {response.status} {response.read()[:400]!r}")
         response.read()
+
+    send(v0_body("GetFulfillmentIdentifierForMSKU", keys, [("MerchantSKU.1", "BENCH-SKU")], "2007-05-10"))
+    operator = dict(line.split(":", 1) for line in subprocess.check_output(
+        [FWS, "server", "create-operator", "--database", url], text=True).splitlines())
+    home = tempfile.mkdtemp(prefix="fws-bench-home-")
+    env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": home, "XDG_DATA_HOME": home,
+           "FWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+           "FWS_ACCESS_KEY_ID": operator["AccessKeyId"].strip(),
+           "FWS_SECRET_ACCESS_KEY": operator["SecretAccessKey"].strip()}
+    merchant = json.loads(subprocess.check_output([FWS, "ops", "merchants", "-o", "json"], env=env))[0]
+    subprocess.check_call([FWS, "ops", "adjust", "BENCH-SKU", str(STOCK), "--merchant",
+                           str(merchant["MerchantId"]), "--fc", "PHL1", "--reason", "bench"],
+                          env=env, stdout=subprocess.DEVNULL)
+    send(v0_body("CreateFulfillmentOrder", keys, order_params("BENCH-SEED")))
 
 
 @contextmanager
@@ -312,19 +333,22 @@ def report(label: str, row: Row, ceiling: float | None) -> None:
           f"   {row.busy:5.1%}{errors}", flush=True)
 
 
-def bench_database(name: str, url: str, options, ceiling: float) -> None:
-    keys = create_merchant(url)
-    for throttled in (False, True):
+def bench_database(name: str, fresh_database: Callable[[], ContextManager[str]], options,
+                   ceiling: float) -> None:
+    """Each server run gets a database of its own: the orders one run creates fall due
+    (picking, shipping) half a minute later, and must not load the next run."""
+    for throttled in (False, True) if options.throttled else (False,):
         port = free_port()
         flags = (NEVER_THROTTLED if throttled else ["--no-throttle"]) + ["--warehouse-mode", options.warehouse_mode]
-        with running(fws_server(url, port, *flags), port) as server:
-            if not throttled:
-                seed(port, keys)
-            actions = ["GetServiceStatus", "CreateFulfillmentOrder", "GetFulfillmentOrder"]
-            for action in actions if not throttled else actions[1:]:
-                label = f"{name:10s} {action}{' (throttled)' if throttled else ''}"
-                tag = f"{name[0]}{'T' if throttled else 'U'}"
-                report(label, measure(server, port, action, keys, options, tag), ceiling)
+        with fresh_database() as url:
+            keys = create_merchant(url)
+            with running(fws_server(url, port, *flags), port) as server:
+                seed(port, keys, url)
+                actions = [action for action in ACTIONS[0 if not throttled else 1:] if action in options.actions]
+                for action in actions:
+                    label = f"{name:10s} {action}{' (throttled)' if throttled else ''}"
+                    tag = f"{name[0]}{'T' if throttled else 'U'}"
+                    report(label, measure(server, port, action, keys, options, tag), ceiling)
 
 
 def main() -> None:
@@ -337,6 +361,10 @@ def main() -> None:
                         help="auto (default, as served) or manual: no simulation tick per request")
     parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="a database to create the benchmark's database from, or 'none'")
+    parser.add_argument("--actions", nargs="+", choices=ACTIONS, default=list(ACTIONS),
+                        help="the rows to measure (all by default)")
+    parser.add_argument("--no-throttled", dest="throttled", action="store_false",
+                        help="skip the rows with throttling on")
     options = parser.parse_args()
 
     print(f"gunicorn {WORKERS} workers x {THREADS} threads; load: {options.clients} processes x "
@@ -350,10 +378,19 @@ def main() -> None:
     report("bare WSGI ceiling (same XML, same gunicorn)", ceiling_row, None)
 
     workdir = tempfile.mkdtemp(prefix="fws-bench-")
-    bench_database("SQLite", f"sqlite:///{workdir}/fws.db", options, ceiling_row.rate)
+    files = iter(range(1_000_000))
+
+    @contextmanager
+    def sqlite_file() -> Iterator[str]:
+        url = f"sqlite:///{workdir}/fws-{next(files)}.db"
+        subprocess.check_call([FWS, "server", "init", "--database", url], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        yield url
+
+    bench_database("SQLite", sqlite_file, options, ceiling_row.rate)
     if options.postgresql != "none":
-        with postgresql_database(options.postgresql) as url:
-            bench_database("PostgreSQL", url, options, ceiling_row.rate)
+        bench_database("PostgreSQL", lambda: postgresql_database(options.postgresql), options,
+                       ceiling_row.rate)
     print("columns: requests/s answered 200; share of the ceiling; CPU cores used by the server "
           "processes and by the load generator; the whole machine busy (PostgreSQL's own "
           "processes are in 'machine' only)")
