@@ -8,8 +8,8 @@ the import itself can do when the service is not the limit); and the peak RSS of
     python bench/import.py [--orders 10000] [--rows 100000] [--workers 2] [--threads 4]
                            [--stub-latency 5]
 
-Orders have 1 to 3 items (two rows on average); the server runs on SQLite with throttling
-off. Everything runs on this machine: the client and the server share its CPUs.
+Orders have 1 to 3 items (two rows on average) of SKUs in stock, so each create reserves
+units; the server runs on SQLite with throttling off. Everything runs on this machine: the client and the server share its CPUs.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from stocking import stock  # noqa: E402 (bench/ is the script's directory)
 FWS = str(Path(sys.executable).with_name("fws"))
 SKUS = ["SKU-RED-MUG", "SKU-BLUE-MUG", "SKU-TEA-TIN", "SKU-GIFT-CARD", "SKU-SPOON"]
 ORDER = {
@@ -198,6 +199,7 @@ def main() -> None:
         wait_for(client_env["FWS_ENDPOINT_URL"])
         wait_for(stub_env["FWS_ENDPOINT_URL"])
         subprocess.run([FWS, "items", "register", *SKUS, "-o", "off"], env=client_env, check=True)
+        stock(env["FWS_DATABASE_URL"], client_env["FWS_ENDPOINT_URL"], SKUS, 10_000_000)
         files = {}
         for concurrency in (1, 8):
             path = work / f"orders-c{concurrency}.csv"

@@ -41,6 +41,8 @@ from datetime import datetime, timezone
 from typing import Callable, ContextManager, Iterator
 from urllib.parse import urlencode
 
+from stocking import stock
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FWS = os.path.join(os.path.dirname(sys.executable), "fws")
 WORKERS, THREADS = 2, 4
@@ -284,10 +286,10 @@ def create_merchant(url: str) -> Keys:
 def seed(port: int, keys: Keys, url: str) -> None:
     """The item the orders name, stock enough for every order of the run (so each create
     reserves units, as a real one does), and the order GetFulfillmentOrder reads."""
-    conn = http.client.HTTPConnection("127.0.0.1", port)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
     def send(body: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)  # stocking outlasts a keep-alive
         conn.request("POST", "/", body, headers)
         response = conn.getresponse()
         if response.status != 200:
@@ -295,17 +297,7 @@ def seed(port: int, keys: Keys, url: str) -> None:
         response.read()
 
     send(v0_body("GetFulfillmentIdentifierForMSKU", keys, [("MerchantSKU.1", "BENCH-SKU")], "2007-05-10"))
-    operator = dict(line.split(":", 1) for line in subprocess.check_output(
-        [FWS, "server", "create-operator", "--database", url], text=True).splitlines())
-    home = tempfile.mkdtemp(prefix="fws-bench-home-")
-    env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": home, "XDG_DATA_HOME": home,
-           "FWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-           "FWS_ACCESS_KEY_ID": operator["AccessKeyId"].strip(),
-           "FWS_SECRET_ACCESS_KEY": operator["SecretAccessKey"].strip()}
-    merchant = json.loads(subprocess.check_output([FWS, "ops", "merchants", "-o", "json"], env=env))[0]
-    subprocess.check_call([FWS, "ops", "adjust", "BENCH-SKU", str(STOCK), "--merchant",
-                           str(merchant["MerchantId"]), "--fc", "PHL1", "--reason", "bench"],
-                          env=env, stdout=subprocess.DEVNULL)
+    stock(url, f"http://127.0.0.1:{port}", ["BENCH-SKU"], STOCK)
     send(v0_body("CreateFulfillmentOrder", keys, order_params("BENCH-SEED")))
 
 
