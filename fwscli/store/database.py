@@ -42,9 +42,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction, committed on success and rolled back on any error."""
-        with self._writers, self.engine.connect() as conn:
+        # The connection is checked out of the pool before queueing and returned after:
+        # the writers' lock is held for the transaction alone.
+        with self.engine.connect() as conn:
             conn = conn.execution_options(fws_write=True)
-            with conn.begin():
+            with self._writers, conn.begin():
                 yield conn
 
     @contextmanager
