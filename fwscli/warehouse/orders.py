@@ -142,11 +142,20 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     order, lines = _normalised(request)
     fingerprint = _fingerprint(order, lines)
     order_id = order["merchant_order_id"]
+    # The SKUs are read before the write transaction, which on SQLite holds the one
+    # writer's lock: items are never deleted, so the create is simply ordered before any
+    # change to them that commits meanwhile.
+    with ctx.db.read() as conn:
+        try:
+            items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
+        except InvalidParameterValue:
+            if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
+                return  # a repeat stays a success after its SKU changed
+            raise
     try:
         with ctx.db.write() as conn:
             begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
             order_row = _insert_order(conn, ctx, order, fingerprint)
-            items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
             _insert_lines(conn, ctx, order_row, lines, items)
     except IntegrityError:
         # The id exists (a repeat, or a concurrent create that committed first): the unique

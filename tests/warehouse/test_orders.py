@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 
 from fwscli.api.errors import InvalidParameterValue, MissingParameter
 from fwscli.store.schema import (
-    fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
+    fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
 from fwscli.warehouse import ledger, orders
@@ -228,6 +228,17 @@ def test_repeating_the_same_create_succeeds_and_changes_nothing(db, make_context
                                              FulfillmentMethod="Consumer"))
     assert _count_orders(db) == 1
     assert orders.get_order(later, "ORDER-1").order.received_at == NOW
+
+
+def test_a_repeat_stays_a_success_after_its_sku_is_deactivated(db, ctx, sku1):
+    orders.create_order(ctx, order_request())
+    with db.write() as conn:
+        conn.execute(update(fulfillment_items).values(is_active=False))
+    orders.create_order(ctx, order_request())  # the same order again: still a success
+    assert _count_orders(db) == 1
+    with pytest.raises(InvalidParameterValue) as caught:
+        orders.create_order(ctx, order_request("ORDER-2"))
+    assert caught.value.message.endswith("Reason: the item is not active for fulfillment.")
 
 
 def test_reusing_an_id_for_a_different_order_is_refused(ctx, sku1):
