@@ -48,7 +48,7 @@ from .context import Context
 from .order_state import ORDER_DOCUMENT, Line, lock_order, not_found, settle
 from .paging import Page
 from .catalog import items_by_sku
-from .delivery import address_error, delivery_window
+from .delivery import DeliveryWindow, address_error, delivery_window
 
 IN_PROGRESS_STATUSES = ("New", "Received", "Planning", "Processing")
 TERMINAL_STATUSES = ("Cancelled", "Complete", "CompletePartialled", "Unfulfillable", "Invalid")
@@ -142,6 +142,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     order, lines = _normalised(request)
     fingerprint = _fingerprint(order, lines)
     order_id = order["merchant_order_id"]
+    window = delivery_window(order["shipping_speed"], ctx.now)
     # The SKUs are read before the write transaction, which on SQLite holds the one
     # writer's lock: items are never deleted, so the create is simply ordered before any
     # change to them that commits meanwhile.
@@ -156,7 +157,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
         with ctx.db.write() as conn:
             begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
             order_row = _insert_order(conn, ctx, order, fingerprint)
-            _insert_lines(conn, ctx, order_row, lines, items)
+            _insert_lines(conn, ctx, order_row, lines, items, window)
     except IntegrityError:
         # The id exists (a repeat, or a concurrent create that committed first): the unique
         # constraint decided, and nothing of this attempt was written. Inserting first and
@@ -284,9 +285,8 @@ def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any], fingerp
 
 
 def _insert_lines(conn: Connection, ctx: Context, order_row, lines: list[dict[str, Any]],
-                  item_ids: list[int]) -> None:
+                  item_ids: list[int], window: DeliveryWindow) -> None:
     """The order's lines; then, when planning is due at once, the order is planned."""
-    window = delivery_window(order_row.shipping_speed, ctx.now)
     line_pks = conn.execute(_INSERT_LINES, [
         {key: value for key, value in line.items() if key != "merchant_sku"}
         | {"order_pk": order_row.id, "item_id": item_id, "cancelled_quantity": 0,
