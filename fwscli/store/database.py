@@ -51,8 +51,22 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (a consistent snapshot on both databases)."""
+        """A read-only transaction. On PostgreSQL it is READ COMMITTED: each statement sees
+        what had committed when it began, so a list that first waits for creates to commit
+        (store/sequencing.py) then sees them. Use `snapshot()` where several statements
+        must agree with each other."""
         with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction whose statements all see one snapshot of the database
+        (an order and its items and shipments as of one moment). SQLite's read
+        transactions are snapshots already; PostgreSQL's needs REPEATABLE READ."""
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 

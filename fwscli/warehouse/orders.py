@@ -360,8 +360,8 @@ def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
 # --- GetFulfillmentOrder ------------------------------------------------------------------
 
 def get_order(ctx: Context, order_id: str) -> OrderDetail:
-    """One order of this merchant with its items, shipments and packages."""
-    with ctx.db.read() as conn:
+    """One order of this merchant with its items, shipments and packages, as of one moment."""
+    with ctx.db.snapshot() as conn:
         row = conn.execute(_ORDER, {"merchant_id": ctx.merchant_id, "order_id": order_id}).first()
         if row is None:
             raise not_found(order_id)

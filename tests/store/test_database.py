@@ -34,3 +34,26 @@ def test_racing_read_modify_writes_lose_nothing(db):
     engines[1].dispose()
     with db.read() as conn:
         assert conn.execute(select(settings.c.value).where(settings.c.name == "counter")).scalar_one() == "200"
+
+
+def _value(conn) -> str:
+    return conn.execute(select(settings.c.value).where(settings.c.name == "seen")).scalar_one()
+
+
+def test_a_snapshot_does_not_see_what_commits_during_it_and_read_does(db):
+    with db.write() as conn:
+        conn.execute(insert(settings).values(name="seen", value="before"))
+
+    def change(value: str) -> None:
+        with db.write() as conn:
+            conn.execute(update(settings).where(settings.c.name == "seen").values(value=value))
+
+    with db.snapshot() as conn:
+        assert _value(conn) == "before"
+        change("during the snapshot")
+        assert _value(conn) == "before"
+    with db.read() as conn:
+        assert _value(conn) == "during the snapshot"
+        if not db.is_sqlite:  # PostgreSQL's READ COMMITTED: each statement sees the latest
+            change("during the read")
+            assert _value(conn) == "during the read"
