@@ -3,14 +3,17 @@ heavy dependencies (requests, SQLAlchemy, rich) inside the commands that use the
 
 from __future__ import annotations
 
+import inspect
 import sys
+from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import click
 import typer
 from typer.core import TyperGroup
+from typer.models import TyperInfo
 
 from .. import __version__
 from . import common
@@ -26,41 +29,49 @@ SETTINGS: dict[str, Any] = dict(
 )
 
 
-def _group(module: str, *extra: tuple[str, str]) -> Callable[[typer.Typer], None]:
-    """Adds the Typer app of `module` as a group, with `extra` commands (name, function in
-    cli/imports.py) that live elsewhere."""
-    def register(app: typer.Typer) -> None:
-        group = import_module(f".{module}", __package__).app
-        if extra:
+@dataclass(frozen=True)
+class TopLevel:
+    """A top-level command of `fws`: the group `app` of fwscli/cli/<module>.py, or (group
+    False) that module's function <module>."""
+
+    module: str
+    group: bool = True
+    imports: tuple[tuple[str, str], ...] = ()  # the group's commands in imports.py: (name, function)
+    epilog: str | None = None  # the name of the module's constant that ends the command's help
+
+    def add_to(self, app: typer.Typer) -> None:
+        loaded = import_module(f".{self.module}", __package__)
+        if not self.group:
+            epilog = getattr(loaded, self.epilog) if self.epilog else None
+            app.command(self.module, epilog=epilog)(getattr(loaded, self.module))
+            return
+        if self.imports:
             from . import imports
-            for name, function in extra:
-                group.command(name)(getattr(imports, function))
-        app.add_typer(group, name=module)
-    return register
+            for name, function in self.imports:
+                loaded.app.command(name)(getattr(imports, function))
+        app.add_typer(loaded.app, name=self.module)
+
+    def help(self) -> str:
+        """The help text Typer gives the command (`fws --help` lists its first sentence)."""
+        loaded = import_module(f".{self.module}", __package__)
+        if self.group:
+            return typer.main.solve_typer_info_help(TyperInfo(loaded.app))
+        return inspect.getdoc(getattr(loaded, self.module)) or ""
 
 
-def _command(module: str, *, epilog: str | None = None) -> Callable[[typer.Typer], None]:
-    """Adds the function `module`.`module` as a command (its epilog: that module's EPILOG)."""
-    def register(app: typer.Typer) -> None:
-        loaded = import_module(f".{module}", __package__)
-        app.command(module, epilog=getattr(loaded, epilog) if epilog else None)(getattr(loaded, module))
-    return register
-
-
-# The top-level commands in the order `fws --help` lists them. Each is imported and built
-# only when it runs (or --help lists it): building every group's Click commands on each
-# start cost ~25 ms, a third of `fws --help`, for the one command being run.
-COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
-    "demo": _command("demo", epilog="EPILOG"),
-    "status": _command("status"),
-    "items": _group("items", ("import", "items_import")),
-    "server": _group("server"),
-    "outbound": _group("outbound", ("import", "outbound_import"), ("export", "outbound_export")),
-    "configure": _group("configure"),
-    "inbound": _group("inbound", ("import", "inbound_import")),
-    "inventory": _group("inventory"),
-    "ops": _group("ops"),
-}
+# In the order `fws --help` lists them. Each is imported, and its Click commands built, only
+# when it runs: building all ~50 commands cost ~25 ms of every start, for the one being run.
+COMMANDS: dict[str, TopLevel] = {entry.module: entry for entry in (
+    TopLevel("demo", group=False, epilog="EPILOG"),
+    TopLevel("status", group=False),
+    TopLevel("items", imports=(("import", "items_import"),)),
+    TopLevel("server"),
+    TopLevel("outbound", imports=(("import", "outbound_import"), ("export", "outbound_export"))),
+    TopLevel("configure"),
+    TopLevel("inbound", imports=(("import", "inbound_import"),)),
+    TopLevel("inventory"),
+    TopLevel("ops"),
+)}
 
 
 class LazyGroup(TyperGroup):
@@ -78,13 +89,22 @@ class LazyGroup(TyperGroup):
                     self.get_command(ctx, name)
         return super().get_command(ctx, cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Click's listing, from each command's help text alone: building them all for it
+        # was a fifth of `fws --help`. tests/cli/test_help.py checks the texts match.
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, click.Command(name, help=entry.help()).get_short_help_str(limit))
+                for name, entry in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 @cache
 def _build(name: str) -> click.Command:
     # Typer builds a command from the app it is added to: add it alone to an app with the
     # settings of `fws`, and take it out of the Click group Typer makes of that.
     holder = typer.Typer(**SETTINGS)
-    COMMANDS[name](holder)
+    COMMANDS[name].add_to(holder)
     return typer.main.get_group(holder).commands[name]
 
 
