@@ -1,5 +1,6 @@
 """The `fws` entry point. Imports only what `--help` needs: each command group loads its
-heavy dependencies (requests, SQLAlchemy, rich) inside the commands that use them."""
+heavy dependencies (requests, SQLAlchemy, rich) inside the commands that use them, and the
+groups themselves are imported only when run (LazyGroup)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ class TopLevel:
         app.add_typer(loaded.app, name=self.module)
 
     def help(self) -> str:
-        """The help text Typer gives the command (`fws --help` lists its first sentence)."""
+        """The help text Typer gives the command (`fws --help` lists its first sentence),
+        found by Typer's own rules (solve_typer_info_help: typer is pinned below 0.26)."""
         loaded = import_module(f".{self.module}", __package__)
         if self.group:
             return typer.main.solve_typer_info_help(TyperInfo(loaded.app))
@@ -91,7 +93,7 @@ class LazyGroup(TyperGroup):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Click's listing, from each command's help text alone: building them all for it
-        # was a fifth of `fws --help`. tests/cli/test_help.py checks the texts match.
+        # was a sixth of `fws --help`. tests/cli/test_startup.py checks the rows match.
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         rows = [(name, click.Command(name, help=entry.help()).get_short_help_str(limit))
                 for name, entry in COMMANDS.items()]
