@@ -1,42 +1,123 @@
 """The `fws` entry point. Imports only what `--help` needs: each command group loads its
-heavy dependencies (requests, SQLAlchemy, rich) inside the commands that use them."""
+heavy dependencies (requests, SQLAlchemy, rich) inside the commands that use them, and the
+groups themselves are imported only when run (LazyGroup)."""
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import Optional
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from typing import Any, Optional
 
 import click
 import typer
+from typer.core import TyperGroup
+from typer.models import TyperInfo
 
 from .. import __version__
-from . import common, inbound, inventory, items, server, status
-from . import configure, demo, imports, ops, outbound
+from . import common
 from .common import EXIT_CODES_HELP, Globals
 
-app = typer.Typer(
-    name="fws",
-    help="An Amazon FWS-compatible fulfillment service and its command-line tool.\n\n"
-         + EXIT_CODES_HELP,
-    no_args_is_help=True,
+
+# Settings a top-level command inherits from the `fws` app when Typer builds it.
+SETTINGS: dict[str, Any] = dict(
     add_completion=False,
     pretty_exceptions_enable=False,
     # Plain Click help: Typer's rich help imports rich and markdown-it (~50-100 ms per --help).
     rich_markup_mode=None,
 )
-app.add_typer(items.app, name="items")
-app.add_typer(server.app, name="server")
-app.add_typer(outbound.app, name="outbound")
-app.add_typer(configure.app, name="configure")
-app.command("demo", epilog=demo.EPILOG)(demo.demo)
-app.add_typer(inbound.app, name="inbound")
-app.add_typer(inventory.app, name="inventory")
-app.add_typer(ops.app, name="ops")
-app.command("status")(status.status)
-outbound.app.command("import")(imports.outbound_import)
-outbound.app.command("export")(imports.outbound_export)
-items.app.command("import")(imports.items_import)
-inbound.app.command("import")(imports.inbound_import)
+
+
+@dataclass(frozen=True)
+class TopLevel:
+    """A top-level command of `fws`: the group `app` of fwscli/cli/<module>.py, or (group
+    False) that module's function <module>."""
+
+    module: str
+    group: bool = True
+    imports: tuple[tuple[str, str], ...] = ()  # the group's commands in imports.py: (name, function)
+    epilog: str | None = None  # the name of the module's constant that ends the command's help
+
+    def add_to(self, app: typer.Typer) -> None:
+        loaded = import_module(f".{self.module}", __package__)
+        if not self.group:
+            epilog = getattr(loaded, self.epilog) if self.epilog else None
+            app.command(self.module, epilog=epilog)(getattr(loaded, self.module))
+            return
+        if self.imports:
+            from . import imports
+            for name, function in self.imports:
+                loaded.app.command(name)(getattr(imports, function))
+        app.add_typer(loaded.app, name=self.module)
+
+    def help(self) -> str:
+        """The help text Typer gives the command (`fws --help` lists its first sentence),
+        found by Typer's own rules (solve_typer_info_help: typer is pinned below 0.26)."""
+        loaded = import_module(f".{self.module}", __package__)
+        if self.group:
+            return typer.main.solve_typer_info_help(TyperInfo(loaded.app))
+        return inspect.getdoc(getattr(loaded, self.module)) or ""
+
+
+# In the order `fws --help` lists them. Each is imported, and its Click commands built, only
+# when it runs: building all ~50 commands cost ~25 ms of every start, for the one being run.
+COMMANDS: dict[str, TopLevel] = {entry.module: entry for entry in (
+    TopLevel("demo", group=False, epilog="EPILOG"),
+    TopLevel("status", group=False),
+    TopLevel("items", imports=(("import", "items_import"),)),
+    TopLevel("server"),
+    TopLevel("outbound", imports=(("import", "outbound_import"), ("export", "outbound_export"))),
+    TopLevel("configure"),
+    TopLevel("inbound", imports=(("import", "inbound_import"),)),
+    TopLevel("inventory"),
+    TopLevel("ops"),
+)}
+
+
+class LazyGroup(TyperGroup):
+    """The `fws` group: builds a top-level command the first time it is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            if cmd_name in COMMANDS:
+                self.commands[cmd_name] = _build(cmd_name)
+            else:  # a typo: Typer suggests the closest names of self.commands
+                for name in COMMANDS:
+                    self.get_command(ctx, name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Click's listing, from each command's help text alone: building them all for it
+        # was a sixth of `fws --help`. tests/cli/test_startup.py checks the rows match.
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, click.Command(name, help=entry.help()).get_short_help_str(limit))
+                for name, entry in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@cache
+def _build(name: str) -> click.Command:
+    # Typer builds a command from the app it is added to: add it alone to an app with the
+    # settings of `fws`, and take it out of the Click group Typer makes of that.
+    holder = typer.Typer(**SETTINGS)
+    COMMANDS[name].add_to(holder)
+    return typer.main.get_group(holder).commands[name]
+
+
+app = typer.Typer(
+    name="fws",
+    cls=LazyGroup,
+    help="An Amazon FWS-compatible fulfillment service and its command-line tool.\n\n"
+         + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    **SETTINGS,
+)
 
 
 def _version(value: bool) -> None:

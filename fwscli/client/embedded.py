@@ -153,16 +153,14 @@ def start_embedded(session: Session) -> EmbeddedService:
     """
     from ..config import default_database_url
     from ..service.app import FwsApp
-    from ..store.migrations import SchemaOutOfDate, open_database
+    from ..store.migrations import MigrationFailed, SchemaOutOfDate, open_database
 
     url = default_database_url()
-    from alembic.util import CommandError
-
     try:
         db = open_database(url, migrate=True)  # the user's own file: keep it current
     except SchemaOutOfDate as error:
         raise ConfigError(f"The embedded database {url}: {error}.") from None
-    except CommandError as error:  # e.g. written by a newer fws, at a revision we don't know
+    except MigrationFailed as error:  # e.g. written by a newer fws, at a revision we don't know
         raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
     credentials, provisioned = session.credentials, False
     if credentials is None:

@@ -26,12 +26,10 @@ from ..warehouse.context import Caller, Context
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
 from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation  # noqa: F401 (the service's modes)
-from ..warehouse.tick import catch_up
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health, soap_binding
-from .handlers import HANDLERS
 from .keys import KeyCache
 from .routing import route
 from .scheduler import DEFAULT_INTERVAL, Scheduler
@@ -139,6 +137,11 @@ class FwsApp:
             self.throttle.take(caller, operation, now)
         if operation.name == "GetServiceStatus":
             return {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
+        # Imported at the first request that needs them: the handlers and the tick load most
+        # of the warehouse (~15 ms), which `fws status` (GetServiceStatus only) never uses.
+        from ..warehouse.tick import catch_up
+        from .handlers import HANDLERS
+
         warehouse_now = catch_up(self.db, now, self.simulation, limit=REQUEST_TICK_LIMIT)
         context = Context(db=self.db, caller=caller, now=warehouse_now, network=self.network,
                           tokens=self.tokens, request_id=request_id, simulation=self.simulation)

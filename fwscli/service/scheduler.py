@@ -13,8 +13,6 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from ..warehouse import tick
-
 if TYPE_CHECKING:
     from .app import FwsApp
 
@@ -40,6 +38,8 @@ class Scheduler:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        from ..warehouse import tick  # here: importing the app (embedded too) needs no tick
+
         while not self._stop.wait(self.interval):
             try:
                 tick.catch_up(self.app.db, self.app.clock(), self.app.simulation)

@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Mapping
 
 from sqlalchemy import Float, bindparam, case, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..api.errors import RequestThrottled
 from ..api.shapes import Operation
@@ -75,7 +74,11 @@ class Throttle:
 def _take_statement(dialect: str):
     """The upsert that takes one token, built once: building it per request cost more than
     running it. No row is returned when the bucket is empty."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Only the dialect in use is imported: PostgreSQL's costs ~15 ms of every embedded start.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     t, interval = bindparam("t", type_=Float()), bindparam("interval", type_=Float())
     start = case((_b.full_at > t, _b.full_at), else_=t)
     return insert(throttle_buckets).values(

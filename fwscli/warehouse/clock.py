@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.schema import settings
 
@@ -35,7 +34,11 @@ def advance(conn: Connection, seconds: int) -> timedelta:
     returns the new offset."""
     if seconds < 1:
         raise ValueError(f"the clock only moves forward, not by {seconds} seconds")
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # Only the dialect in use is imported: PostgreSQL's costs ~15 ms of every embedded start.
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     # Create the row if missing, then read it locked: racing advances add up, none is lost.
     conn.execute(dialect_insert(settings).values(name=OFFSET_SETTING, value="0")
                  .on_conflict_do_nothing(index_elements=["name"]))

@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.schema import inventory_balances, inventory_movements
 
@@ -147,7 +146,11 @@ def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,
                         fulfillment_center_id: str, disposition: str, now: datetime) -> None:
     # ON CONFLICT DO NOTHING: two writers creating the same row both succeed, and the
     # UPDATE that follows then locks the one row that exists.
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # Only the dialect in use is imported: PostgreSQL's costs ~15 ms of every embedded start.
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     conn.execute(
         dialect_insert(inventory_balances)
         .values(merchant_id=merchant_id, item_id=item_id,

@@ -67,6 +67,11 @@ def upgrade(db: Database, revision: str = "head") -> None:
 create_schema = upgrade
 
 
+class MigrationFailed(Exception):
+    """Alembic could not bring the schema to HEAD_REVISION (e.g. the database was written by
+    a newer fws, at a revision this one does not know)."""
+
+
 class SchemaOutOfDate(Exception):
     """The database's schema is not the one this fws needs; `fws server upgrade` fixes it."""
 
@@ -86,19 +91,25 @@ def open_database(url: str, *, create: bool = True, migrate: bool = False) -> Da
     """
     db = Database(url)
     current = current_revision(db)
+    if current == head_revision():
+        # The common case, on every command of the embedded service: one query, and
+        # Alembic (~50 ms to import) is not loaded at all.
+        return db
     if (current is None and create) or (current is not None and migrate):
         try:
             upgrade(db)
-        except Exception:
+        except Exception as error:
             # Two processes creating one new database race; the loser's transaction rolls
             # back whole, and the winner's schema is all we wanted.
             if current_revision(db) != head_revision():
+                from alembic.util import CommandError  # loaded already: upgrade() ran Alembic
+
+                if isinstance(error, CommandError):
+                    raise MigrationFailed(str(error)) from error
                 raise
         return db
-    if current != head_revision():
-        db.dispose()
-        raise SchemaOutOfDate(current, head_revision())
-    return db
+    db.dispose()
+    raise SchemaOutOfDate(current, head_revision())
 
 
 def drop_schema(db: Database) -> None:
