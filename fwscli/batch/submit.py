@@ -10,8 +10,10 @@ unreachable, the keys are refused) stops the run; what was in flight is still re
 
 from __future__ import annotations
 
+import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -90,7 +92,8 @@ class Submitter:
                 for batch in self.kind.batches(self._unsent(units)):
                     if len(pending) >= self.concurrency * QUEUED_PER_WORKER:
                         self._collect(pending)
-                    pending.add(pool.submit(self._send, batch))
+                    with _interrupts_deferred():  # a request sent is a request pending
+                        pending.add(pool.submit(self._send, batch))
                 while pending:
                     self._collect(pending)
             except BaseException:
@@ -118,11 +121,14 @@ class Submitter:
         """Record the requests answered by now (at least one), taking them out of `pending`;
         then raise the first failure that ends the run, if one came."""
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        pending -= done
         failures = [future.exception() for future in done if future.exception() is not None]
-        for future in done:
-            if future.exception() is None:
-                self._record(future.result())
+        # An answer leaves `pending` and enters the journal as one step: a Ctrl-C between
+        # the two would lose it (the cleanup in `run` records only what is pending).
+        with _interrupts_deferred():
+            pending -= done
+            for future in done:
+                if future.exception() is None:
+                    self._record(future.result())
         if failures:
             raise failures[0]  # type: ignore[misc]
 
@@ -149,3 +155,23 @@ class Submitter:
             else:
                 self.results.add(rows, key, FAILED, outcome.request_id, outcome.error)
         self.advance(len(batch.keys))
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Run the block whole: a SIGINT arriving meanwhile is acted on when it ends. (Signals
+    reach the main thread only; elsewhere there is nothing to defer.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            if callable(previous):
+                previous(signal.SIGINT, None)
+            else:
+                raise KeyboardInterrupt
