@@ -138,7 +138,8 @@ class OrderDetail:
 # --- CreateFulfillmentOrder ---------------------------------------------------------------
 
 def create_order(ctx: Context, request: dict[str, Any]) -> None:
-    """Validate and store a new order in status Received; a repeat of it is a no-op."""
+    """Validate and store a new order, received (and planned, when the plan delay is zero);
+    a repeat of it is a no-op."""
     order, lines = _normalised(request)
     fingerprint = _fingerprint(order, lines)
     order_id = order["merchant_order_id"]
