@@ -305,7 +305,11 @@ def _insert_lines(conn: Connection, ctx: Context, order_row, lines: list[dict[st
 # CreateFulfillmentOrder's statements, built once.
 _FINGERPRINT = select(_orders.request_fingerprint).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id"))
-_INSERT_ORDER = insert(fulfillment_orders).returning(fulfillment_orders)
+# What planning and settling read of the new order (the order row's other columns are
+# what the create just wrote).
+_INSERT_ORDER = insert(fulfillment_orders).returning(
+    _orders.id, _orders.merchant_id, _orders.merchant_order_id, _orders.fulfillment_policy,
+    _orders.status, _orders.due_at)
 _INSERT_LINES = insert(fulfillment_order_items).returning(_lines.id, sort_by_parameter_order=True)
 
 
