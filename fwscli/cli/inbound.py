@@ -10,6 +10,7 @@ from typing import Any, List, Optional
 import typer
 
 from . import common
+from .addresses import SHIP_FROM, AddressFlags, with_address_options
 from .output import Column
 
 app = typer.Typer(help="Inbound shipments: preview, plan, create, edit, ship, cancel, list.",
@@ -32,17 +33,11 @@ PREVIEW_COLUMNS = [
 ]
 PLAN_COLUMNS = PREVIEW_COLUMNS[:1] + [Column("Name", "ShipmentName")] + PREVIEW_COLUMNS[1:]
 
-# The model's Address members -> the flag that sets each (all also come from `--from`).
-ADDRESS_FLAGS = {
-    "Name": "--from-name", "AddressLine1": "--from-line1", "AddressLine2": "--from-line2",
-    "City": "--from-city", "StateOrProvinceCode": "--from-state",
-    "CountryCode": "--from-country", "PostalCode": "--from-postal-code",
-}
 HINTS = {
     "ShipmentId": "SHIPMENT_ID", "ShipmentName": "--name", "DestinationFulfillmentCenter": "--fc",
     "LabelPrepPreference": "--label-prep", "MerchantSKUQuantityItem": "--item",
-    "MerchantSKU": "SKU", "DeleteInboundShipmentItems.MerchantSKU": "SKU", "ShipFromAddress": "--from",
-    **{f"ShipFromAddress.{member}": flag for member, flag in ADDRESS_FLAGS.items()},
+    "MerchantSKU": "SKU", "DeleteInboundShipmentItems.MerchantSKU": "SKU",
+    **SHIP_FROM.hints("ShipFromAddress"),
 }
 # What GetInboundShipmentData reports -> the preference that gives it back, so `update`
 # without --label-prep keeps the shipment's label preparation as it is.
@@ -50,17 +45,6 @@ LABEL_PREFERENCE_OF_TYPE = {"MERCHANT_LABEL": "MERCHANT_LABEL",
                             "AMAZON_LABEL": "AMAZON_LABEL_PREFERRED"}
 US_POSTAL_DIGITS = 5
 
-FROM = typer.Option(None, "--from", metavar="@FILE.json|JSON",
-                    help="Ship-from address as JSON (keys: the Address members Name, "
-                         "AddressLine1, AddressLine2, City, StateOrProvinceCode, CountryCode, "
-                         "PostalCode); --from-* flags override its keys.")
-FROM_NAME = typer.Option(None, "--from-name", help="Ship-from name.")
-FROM_LINE1 = typer.Option(None, "--from-line1", help="Ship-from address line 1.")
-FROM_LINE2 = typer.Option(None, "--from-line2", help="Ship-from address line 2.")
-FROM_CITY = typer.Option(None, "--from-city", help="Ship-from city.")
-FROM_STATE = typer.Option(None, "--from-state", help="Ship-from state or province code.")
-FROM_COUNTRY = typer.Option(None, "--from-country", help="Two-letter country code (ISO 3166-1).")
-FROM_POSTAL_CODE = typer.Option(None, "--from-postal-code", help="Postal code (US: at least 5 digits).")
 ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="A registered SKU and its quantity (repeatable).")
 LABEL_PREP = typer.Option(None, "--label-prep",
                           help="AMAZON_LABEL_ONLY, AMAZON_LABEL_PREFERRED or MERCHANT_LABEL.")
@@ -70,33 +54,27 @@ SHIPMENT_ID = typer.Argument(..., metavar="SHIPMENT_ID")
 # --- planning ----------------------------------------------------------------------------
 
 @app.command()
+@with_address_options
 def preview(
     ctx: typer.Context,
     items: List[str] = ITEMS,
-    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
-    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
-    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
-    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    ship_from: AddressFlags = SHIP_FROM,
     label_prep: Optional[str] = LABEL_PREP,
     cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
 ) -> None:
     """How items would be split into shipments to fulfillment centers (nothing is created)."""
     g = common.globals_of(ctx)
-    request = preview_request(
-        items, ship_from(from_, [from_name, from_line1, from_line2, from_city, from_state,
-                                 from_country, from_postal_code]), label_prep, cli_input_json)
+    request = preview_request(items, ship_from.address(), label_prep, cli_input_json)
     previews = g.call("inbound", "GetInboundShipmentPreview", request)["ShipmentPreview"]
     g.show_rows(readable_items(g, previews), PREVIEW_COLUMNS)
 
 
 @app.command()
+@with_address_options
 def plan(
     ctx: typer.Context,
     items: List[str] = ITEMS,
-    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
-    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
-    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
-    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    ship_from: AddressFlags = SHIP_FROM,
     label_prep: Optional[str] = LABEL_PREP,
     name: Optional[str] = typer.Option(None, "--name",
                                        help="Shipment name; with several shipments each gets "
@@ -112,9 +90,7 @@ def plan(
 
     Everything is checked (and previewed) before the first shipment is created."""
     g = common.globals_of(ctx)
-    request = preview_request(
-        items, ship_from(from_, [from_name, from_line1, from_line2, from_city, from_state,
-                                 from_country, from_postal_code]), label_prep, cli_input_json)
+    request = preview_request(items, ship_from.address(), label_prep, cli_input_json)
     planned = g.call("inbound", "GetInboundShipmentPreview", request)["ShipmentPreview"]
     base = name or f"Plan {date.today().isoformat()}"
     puts = []
@@ -148,6 +124,7 @@ def plan(
 # --- creating and editing ----------------------------------------------------------------
 
 @app.command()
+@with_address_options
 def create(
     ctx: typer.Context,
     shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID",
@@ -155,10 +132,7 @@ def create(
     name: Optional[str] = typer.Option(None, "--name", help="Shipment name."),
     fc: Optional[str] = typer.Option(None, "--fc", help="Destination fulfillment center code."),
     items: List[str] = ITEMS,
-    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
-    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
-    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
-    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    ship_from: AddressFlags = SHIP_FROM,
     label_prep: Optional[str] = LABEL_PREP,
     cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
     dry_run: bool = common.DRY_RUN,
@@ -170,8 +144,7 @@ def create(
     g = common.globals_of(ctx)
     request = merged(cli_input_json, {
         "ShipmentId": shipment_id, "ShipmentName": name, "DestinationFulfillmentCenter": fc,
-        "ShipFromAddress": ship_from(from_, [from_name, from_line1, from_line2, from_city,
-                                             from_state, from_country, from_postal_code]),
+        "ShipFromAddress": ship_from.address(),
         "LabelPrepPreference": label_prep,
         "MerchantSKUQuantityItem": item_lines(items),
     })
@@ -181,15 +154,13 @@ def create(
 
 
 @app.command()
+@with_address_options
 def update(
     ctx: typer.Context,
     shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
     name: Optional[str] = typer.Option(None, "--name", help="New shipment name."),
     fc: Optional[str] = typer.Option(None, "--fc", help="New destination fulfillment center."),
-    from_: Optional[str] = FROM, from_name: Optional[str] = FROM_NAME,
-    from_line1: Optional[str] = FROM_LINE1, from_line2: Optional[str] = FROM_LINE2,
-    from_city: Optional[str] = FROM_CITY, from_state: Optional[str] = FROM_STATE,
-    from_country: Optional[str] = FROM_COUNTRY, from_postal_code: Optional[str] = FROM_POSTAL_CODE,
+    ship_from: AddressFlags = SHIP_FROM,
     label_prep: Optional[str] = LABEL_PREP,
     cli_input_json: Optional[str] = common.CLI_INPUT_JSON,
     dry_run: bool = common.DRY_RUN,
@@ -201,8 +172,7 @@ def update(
     g = common.globals_of(ctx)
     changes = {"ShipmentName": name, "DestinationFulfillmentCenter": fc,
                "LabelPrepPreference": label_prep}
-    address = ship_from(from_, [from_name, from_line1, from_line2, from_city, from_state,
-                                from_country, from_postal_code])
+    address = ship_from.address()
     if cli_input_json:
         request = merged(cli_input_json, {"ShipmentId": shipment_id, "ShipFromAddress": address,
                                           **changes})
@@ -357,35 +327,6 @@ def item_lines(values: list[str] | None) -> list[dict[str, Any]] | None:
     lines = [{"MerchantSKU": sku, "Quantity": quantity}
              for sku, quantity in map(common.parse_sku_quantity, values or ())]
     return lines or None
-
-
-def ship_from(source: str | None, flag_values: list[str | None]) -> dict[str, str] | None:
-    """The address from `--from` JSON, with the --from-* flags (ADDRESS_FLAGS order) on top."""
-    address = load_address(source) if source else {}
-    address.update({member: value for member, value in zip(ADDRESS_FLAGS, flag_values)
-                    if value is not None})
-    return address or None
-
-
-def load_address(value: str) -> dict[str, str]:
-    """`--from @file.json`, `--from -` (stdin), a path, or inline JSON; refuses keys the
-    model's Address lacks and values that are not strings (a ZIP code as a number loses
-    its leading zeros)."""
-    source = value if value.lstrip().startswith("{") or value.startswith("@") or value == "-" \
-        else "@" + value
-    what = f"--from {value}"
-    address = common.load_json_argument(source, what)
-    if not isinstance(address, dict):
-        raise common.CliError(f"{what}: expected a JSON object of address fields",
-                              common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
-    for key, field_value in address.items():
-        if key not in ADDRESS_FLAGS:
-            raise common.CliError(f"{what}: unknown key {key!r} (the keys are {', '.join(ADDRESS_FLAGS)})",
-                                  common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
-        if not isinstance(field_value, str):
-            raise common.CliError(f"{what}: {key} must be a string, not {field_value!r}",
-                                  common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
-    return address
 
 
 def checked_request(action: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any, Callable, List, Optional
 import typer
 
 from . import common
+from .addresses import DESTINATION, AddressFlags, with_address_options
 from .output import Column
 
 WAIT_HELP = (f"Exit codes: 0 the status was reached; {common.EXIT_WAIT_ENDED} the order ended in "
@@ -53,64 +54,38 @@ PREVIEW_COLUMNS = [
     Column("Fees", "Fees"), Column("Weight", "Weight"), Column("Unfulfillable", "Unfulfillable"),
 ]
 
-# Address members -> the flag that sets each (all of them also come from `--to @file.json`).
-ADDRESS_FLAGS = {
-    "Name": "--to-name", "Line1": "--to-line1", "Line2": "--to-line2", "Line3": "--to-line3",
-    "City": "--to-city", "StateOrProvinceCode": "--to-state", "CountryCode": "--to-country",
-    "PostalCode": "--to-postal-code", "PhoneNumber": "--to-phone",
-}
 CREATE_HINTS = {
     "MerchantFulfillmentOrderId": "ORDER_ID", "DisplayableOrderId": "--displayable-id",
     "DisplayableOrderDateTime": "--date", "DisplayableOrderComment": "--comment",
     "ShippingSpeedCategory": "--speed", "FulfillmentPolicy": "--policy",
     "FulfillmentMethod": "--method", "NotificationEmailList": "--email", "Item": "--item",
-    "DestinationAddress": "--to",
-    **{f"DestinationAddress.{member}": flag for member, flag in ADDRESS_FLAGS.items()},
+    **DESTINATION.hints("DestinationAddress"),
 }
 PREVIEW_HINTS = {
-    "Address": "--to", "Items": "--item", "ShippingSpeedCategories": "--speed",
-    **{f"Address.{member}": flag for member, flag in ADDRESS_FLAGS.items()},
+    "Items": "--item", "ShippingSpeedCategories": "--speed", **DESTINATION.hints("Address"),
 }
 DEFAULT_COMMENT = "Thank you for your order."
 # Statuses an order moves through, in order; every other status is final.
 IN_PROGRESS = ("New", "Received", "Planning", "Processing")
 SHIPPED = ("Complete", "CompletePartialled")  # final, and past every in-progress step
 
-TO = typer.Option(None, "--to", metavar="@FILE.json|JSON",
-                  help="Destination address as JSON (keys: the Address members Name, Line1, "
-                       "Line2, Line3, City, StateOrProvinceCode, CountryCode, PostalCode, "
-                       "PhoneNumber); --to-* flags override its keys.")
-TO_NAME = typer.Option(None, "--to-name", help="Recipient name.")
-TO_LINE1 = typer.Option(None, "--to-line1", help="Address line 1.")
-TO_LINE2 = typer.Option(None, "--to-line2", help="Address line 2.")
-TO_LINE3 = typer.Option(None, "--to-line3", help="Address line 3.")
-TO_CITY = typer.Option(None, "--to-city", help="City (required except in JP).")
-TO_STATE = typer.Option(None, "--to-state", help="State or province code.")
-TO_COUNTRY = typer.Option(None, "--to-country", help="Two-letter country code (ISO 3166-1).")
-TO_POSTAL_CODE = typer.Option(None, "--to-postal-code", help="Postal code (US: at least 5 digits).")
-TO_PHONE = typer.Option(None, "--to-phone", help="Phone number.")
 ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="An item and its quantity (repeatable).")
 
 
 # --- commands ---------------------------------------------------------------------------
 
 @app.command()
+@with_address_options
 def preview(
     ctx: typer.Context,
-    to: Optional[str] = TO, to_name: Optional[str] = TO_NAME, to_line1: Optional[str] = TO_LINE1,
-    to_line2: Optional[str] = TO_LINE2, to_line3: Optional[str] = TO_LINE3,
-    to_city: Optional[str] = TO_CITY, to_state: Optional[str] = TO_STATE,
-    to_country: Optional[str] = TO_COUNTRY, to_postal_code: Optional[str] = TO_POSTAL_CODE,
-    to_phone: Optional[str] = TO_PHONE,
+    destination: AddressFlags = DESTINATION,
     items: List[str] = ITEMS,
     speeds: List[str] = typer.Option(None, "--speed", help="Standard, Expedited or Priority "
                                                            "(repeatable; default: every speed)."),
 ) -> None:
     """Whether, when and for how much items could ship to an address, at each speed."""
     g = common.globals_of(ctx)
-    address = destination(to, [to_name, to_line1, to_line2, to_line3, to_city, to_state,
-                               to_country, to_postal_code, to_phone])
-    request = {"Address": address, "ShippingSpeedCategories": speeds or None,
+    request = {"Address": destination.address(), "ShippingSpeedCategories": speeds or None,
                "Items": [{"MerchantSKU": sku, "Quantity": quantity,
                           "MerchantFulfillmentOrderItemId": str(n)}
                          for n, (sku, quantity) in enumerate(parse_items(items), start=1)]}
@@ -123,15 +98,12 @@ def preview(
 
 
 @app.command()
+@with_address_options
 def create(
     ctx: typer.Context,
     order_id: Optional[str] = typer.Argument(None, metavar="ORDER_ID",
                                              help="Your id for the order (MerchantFulfillmentOrderId)."),
-    to: Optional[str] = TO, to_name: Optional[str] = TO_NAME, to_line1: Optional[str] = TO_LINE1,
-    to_line2: Optional[str] = TO_LINE2, to_line3: Optional[str] = TO_LINE3,
-    to_city: Optional[str] = TO_CITY, to_state: Optional[str] = TO_STATE,
-    to_country: Optional[str] = TO_COUNTRY, to_postal_code: Optional[str] = TO_POSTAL_CODE,
-    to_phone: Optional[str] = TO_PHONE,
+    destination: AddressFlags = DESTINATION,
     items: List[str] = ITEMS,
     speed: Optional[str] = typer.Option(None, "--speed", help="Standard, Expedited or Priority."),
     policy: Optional[str] = typer.Option(None, "--policy",
@@ -157,8 +129,7 @@ def create(
         "DisplayableOrderDateTime": common.parse_datetime(date, "--date") if date else None,
         "DisplayableOrderComment": comment,
         "ShippingSpeedCategory": speed,
-        "DestinationAddress": destination(to, [to_name, to_line1, to_line2, to_line3, to_city,
-                                               to_state, to_country, to_postal_code, to_phone]),
+        "DestinationAddress": destination.address(),
         "FulfillmentPolicy": policy,
         "FulfillmentMethod": method,
         "NotificationEmailList": emails or None,
@@ -310,32 +281,6 @@ def get_order(g: common.Globals, order_id: str) -> dict[str, Any]:
 
 def parse_items(values: List[str] | None) -> list[tuple[str, int]]:
     return [common.parse_sku_quantity(value) for value in values or []]
-
-
-def destination(to: str | None, flag_values: list[str | None]) -> dict[str, str] | None:
-    """The address from `--to` JSON, with the --to-* flags (ADDRESS_FLAGS order) on top."""
-    address = load_address(to) if to else {}
-    address.update({member: value for member, value in zip(ADDRESS_FLAGS, flag_values)
-                    if value is not None})
-    return address or None
-
-
-def load_address(value: str) -> dict[str, str]:
-    """`--to @file.json`, `--to -` (stdin) or inline JSON; refuses keys the model lacks."""
-    source = value if value.lstrip().startswith("{") or value.startswith("@") or value == "-" \
-        else "@" + value
-    what = f"--to {value}"
-    address = common.load_json_argument(source, what)
-    if not isinstance(address, dict):
-        raise common.CliError(f"{what}: expected a JSON object of address fields", common.EXIT_BAD_PARAMETER)
-    for key, field_value in address.items():
-        if key not in ADDRESS_FLAGS:
-            raise common.CliError(f"{what}: unknown key {key!r} (the keys are {', '.join(ADDRESS_FLAGS)})",
-                                  common.EXIT_BAD_PARAMETER)
-        if not isinstance(field_value, str):
-            raise common.CliError(f"{what}: {key} must be a string, not {field_value!r}",
-                                  common.EXIT_BAD_PARAMETER)
-    return address
 
 
 def checked_request(action: str, request: dict[str, Any], address_member: str,
