@@ -41,9 +41,6 @@ class AddressOptions:
     flag: str
     role: str  # starts the JSON option's help: "<role> address as JSON …"
     members: tuple[MemberFlag, ...]
-    # The `--error-format json` Code of a refused address (not an object, an unknown key, a
-    # value not a string): outbound's `--to` has always reported none.
-    error_code: Optional[str] = "InvalidParameterValue"
 
     @property
     def member_names(self) -> tuple[str, ...]:
@@ -85,7 +82,7 @@ class AddressOptions:
         return address
 
     def refusal(self, message: str) -> common.CliError:
-        return common.CliError(message, common.EXIT_BAD_PARAMETER, code=self.error_code)
+        return common.CliError(message, common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")
 
 
 @dataclass(frozen=True)
@@ -158,4 +155,4 @@ DESTINATION = AddressOptions("--to", "Destination", (
     MemberFlag("CountryCode", "--to-country", "Two-letter country code (ISO 3166-1)."),
     MemberFlag("PostalCode", "--to-postal-code", "Postal code (US: at least 5 digits)."),
     MemberFlag("PhoneNumber", "--to-phone", "Phone number."),
-), error_code=None)
+))
