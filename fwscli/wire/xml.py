@@ -55,12 +55,15 @@ def _writer(members: Sequence[Member]) -> _Writer:
             if value is None:
                 continue
             for item in (value if repeated else (value,)):
-                if structure is None:
-                    emit(start + _scalar_text(item) + end)
-                else:
+                if structure is not None:
                     emit(start)
                     structure(item, emit)
                     emit(end)
+                elif type(item) is str:  # most values: _scalar_text's first case, inline
+                    emit(start + item.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                         + end)
+                else:
+                    emit(start + _scalar_text(item) + end)
 
     _writers[id(members)] = (members, write)
     return write
@@ -214,7 +217,24 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
             steps[prefix + member.name] = (member.name, member.repeated,
                                            _SCALAR_READERS.get(member.shape.kind, _read_string), False)
     order = [(member.name, member.repeated) for member in members]
+    position = {member.name: number for number, member in enumerate(members)}
+    lists = [member.name for member in members if member.repeated]
     lookup = steps.get
+
+    def missing_lists(keys: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The list members absent from `keys`, when `keys` are in the model's order and
+        those come after them (so appending them keeps it); else None."""
+        numbers = [position[key] for key in keys]
+        if numbers != sorted(numbers):
+            return None
+        absent = tuple(name for name in lists if name not in keys)
+        if absent and numbers and position[absent[0]] < numbers[-1]:
+            return None
+        return absent
+
+    # Rows of a list almost all have the same members present: the last pattern seen and
+    # its answer are kept (a pair replaced at once, so threads may share the reader).
+    memo: list[tuple[tuple[str, ...], tuple[str, ...] | None]] = [((), None)]
 
     def read(element: Any) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -226,7 +246,10 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
             if structure:
                 value = convert(child) if len(child) else {}
             else:
-                value = convert((child.text or "").strip() if len(child) == 0 else "")
+                text = child.text
+                value = "" if text is None or len(child) else text.strip()
+                if convert is not _read_string:
+                    value = convert(value)
             if repeated:
                 if name in found:
                     found[name].append(value)
@@ -236,6 +259,15 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
                 found[name] = {} if structure else convert("")
             else:
                 found[name] = value
+        keys = tuple(found)
+        seen, absent = memo[0]
+        if keys != seen:
+            absent = missing_lists(keys)
+            memo[0] = (keys, absent)
+        if absent is not None:  # in the model's order already: the usual row
+            for name in absent:
+                found[name] = []
+            return found
         data: dict[str, Any] = {}
         for name, repeated in order:
             if name in found:

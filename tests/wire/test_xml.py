@@ -106,13 +106,28 @@ def _list_body(inner: str, metadata: str = "<ns1:ResponseMetadata><ns1:RequestId
      "</ns1:FulfillmentOrder></ns1:ListAllFulfillmentOrdersResult>",
      {"FulfillmentOrder": [{"MerchantFulfillmentOrderId": "a<b", "DestinationAddress": {},
                             "NotificationEmailList": []}]}),
+    # Out of the model's order: read in the model's order, the absent list in its place.
+    ("<ns1:ListAllFulfillmentOrdersResult><ns1:FulfillmentOrder>"
+     "<ns1:FulfillmentMethod>Consumer</ns1:FulfillmentMethod>"
+     "<ns1:MerchantFulfillmentOrderId>O-1</ns1:MerchantFulfillmentOrderId></ns1:FulfillmentOrder>"
+     "<ns1:FulfillmentOrder><ns1:MerchantFulfillmentOrderId>O-2</ns1:MerchantFulfillmentOrderId>"
+     "</ns1:FulfillmentOrder><ns1:HasNext>false</ns1:HasNext>"
+     "<ns1:FulfillmentOrder><ns1:StatusUpdatedDateTime>t</ns1:StatusUpdatedDateTime>"
+     "</ns1:FulfillmentOrder></ns1:ListAllFulfillmentOrdersResult>",
+     {"HasNext": False, "FulfillmentOrder": [
+         {"MerchantFulfillmentOrderId": "O-1", "FulfillmentMethod": "Consumer",
+          "NotificationEmailList": []},
+         {"MerchantFulfillmentOrderId": "O-2", "NotificationEmailList": []},
+         {"StatusUpdatedDateTime": "t", "NotificationEmailList": []}]}),
     # Twice where once is allowed: read as empty, as the xmltodict reader did.
     ("<ns1:ListAllFulfillmentOrdersResult><ns1:HasNext>true</ns1:HasNext>"
      "<ns1:HasNext>true</ns1:HasNext></ns1:ListAllFulfillmentOrdersResult>",
      {"HasNext": False, "FulfillmentOrder": []}),
 ])
 def test_reader_edge_cases(inner, expected):
-    assert read_response(OUTBOUND, LIST, _list_body(inner)) == (expected, "r")
+    read = read_response(OUTBOUND, LIST, _list_body(inner))
+    assert read == (expected, "r")
+    assert repr(read) == repr((expected, "r"))  # key order too
 
 
 def test_missing_request_id_reads_empty():
