@@ -481,9 +481,14 @@ def _listed_order(row) -> Order:
     listing a page. The values are fresh from the database (the address a new dict)."""
     values = dict(zip(_ORDER_FIELDS, row[1:]))
     values["notification_emails"] = tuple(row[_EMAILS + 1])
+    if not _PLAIN_ORDER:
+        return Order(**values)
     order = _new_order(Order)
     order.__dict__.update(values)
     return order
 
 
 _new_order = object.__new__
+# Filling __dict__ is the same as __init__ only while Order keeps no slots and has no
+# __post_init__; should it ever, the list takes the slow way rather than a wrong one.
+_PLAIN_ORDER = not hasattr(Order, "__slots__") and not hasattr(Order, "__post_init__")

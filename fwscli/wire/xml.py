@@ -202,6 +202,7 @@ def _children_text(element: Element) -> dict[str, str]:
 # both made of it).
 _Reader = Callable[[Any], dict[str, Any]]
 _readers: dict[tuple[int, str], tuple[Sequence[Member], _Reader]] = {}
+_MAX_READERS = 1000
 
 
 def _reader(members: Sequence[Member], prefix: str) -> _Reader:
@@ -276,7 +277,8 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
                 data[name] = []
         return data
 
-    _readers[(id(members), prefix)] = (members, read)
+    if len(_readers) < _MAX_READERS:  # a server inventing namespaces cannot grow it forever
+        _readers[(id(members), prefix)] = (members, read)
     return read
 
 

@@ -34,7 +34,9 @@ def _unsupported(value: Any) -> Any:
 # The standard library's C encoder writes what `_write` writes for str, int, float (finite),
 # bool, None, lists, tuples and dicts with str keys — the values of nearly every row — several
 # times faster. Anything else (a Decimal, a date, NaN) makes it give up, and `_write` writes
-# the value instead. Made once: json.dumps would build it again for every row.
+# the value instead. Made once: json.dumps would build it again for every row. (Keys True,
+# False and None it would write true/false/null, not as str() does; no row has such keys:
+# the API's and JMESPath's are strings.)
 _c_encoder = (c_make_encoder(None, _unsupported, encode_basestring, None, ":", ",", False, False, False)
               if c_make_encoder is not None else None)
 
