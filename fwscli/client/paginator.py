@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
@@ -94,6 +97,10 @@ class Paginator:
         self.resume_token: str | None = None
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        with _fewer_collections():
+            yield from self._pages()
+
+    def _pages(self) -> Iterator[dict[str, Any]]:
         key = self.operation.result_key
         assert key is not None
         token, to_skip, remaining = self.start.next_token, self.start.skip, self.max_items
@@ -138,6 +145,39 @@ class Paginator:
                                   f"looping.")
         used.add(token)
         return self.client.call(self.service, self.operation.next_page, {"NextToken": token})
+
+
+# A page of 1,000 rows is some 30,000 new container objects (its XML tree, its rows; in the
+# embedded service also the server's), alive until the next page. At CPython's default
+# threshold (700 allocations) the cyclic collector ran some forty times a page, promoting
+# each page to older generations and so setting off full collections over every object of
+# the process: 12 us per row of `fws outbound list`, a fifth of its time. A threshold of
+# 10,000 still promoted whole pages (45 us per row at 1,000-row pages); at 100,000 the
+# walk costs what it costs with the collector off (38 us). While any walk is on, that is
+# the threshold of the youngest generation; cycles are still collected (no row makes
+# one), and memory stays flat.
+WALK_GC_THRESHOLD = 100_000
+_walks = 0
+_walks_lock = threading.Lock()
+_saved_threshold: tuple[int, ...] = ()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _walks, _saved_threshold
+    with _walks_lock:
+        if _walks == 0:
+            _saved_threshold = gc.get_threshold()
+            if 0 < _saved_threshold[0] < WALK_GC_THRESHOLD:
+                gc.set_threshold(WALK_GC_THRESHOLD, *_saved_threshold[1:])
+        _walks += 1
+    try:
+        yield
+    finally:
+        with _walks_lock:
+            _walks -= 1
+            if _walks == 0 and gc.get_threshold()[0] == WALK_GC_THRESHOLD != _saved_threshold[0]:
+                gc.set_threshold(*_saved_threshold)
 
 
 def paginate(client: "Client", service: str, action: str, request: Mapping[str, Any] | None = None,

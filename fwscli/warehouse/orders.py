@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -479,18 +479,48 @@ def list_orders_next(ctx: Context, token: str) -> Page:
 
 def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
     """Rows of a page are `Order`s."""
-    query = (
-        select(fulfillment_orders)
-        .where(_orders.merchant_id == ctx.merchant_id, _orders.id > after,
-               or_(_orders.status.in_(IN_PROGRESS_STATUSES),
-                   _orders.status_updated_at >= datetime.fromisoformat(filters["start"])))
-        .order_by(_orders.id)
-        .limit(size + 1)
-    )
+    params = {"merchant_id": ctx.merchant_id, "after": after, "limit": size + 1,
+              "start": datetime.fromisoformat(filters["start"])}
     if filters["methods"]:
-        query = query.where(_orders.fulfillment_method.in_(filters["methods"]))
+        statement, params["methods"] = _LIST_BY_METHOD, filters["methods"]
+    else:
+        statement = _LIST
     with ctx.db.read() as conn:
         settle_creates(conn, ctx.merchant_id)  # no order still being created behind the cursor
-        rows = conn.execute(query).all()
+        rows = conn.execute(statement, params).all()
     page = paging.finish_page(ctx, LIST_OPERATION, filters, size, rows)
-    return paging.Page([_order(row) for row in page.rows], page.next_token, page.has_next)
+    return paging.Page([_listed_order(row) for row in page.rows], page.next_token, page.has_next)
+
+
+# A listing's statements, built once (building one per page cost as much as running it at
+# the default page size), selecting the key and an Order's columns, in its fields' order.
+_ORDER_FIELDS = tuple(field.name for field in fields(Order))
+_LIST = (
+    select(_orders.id, *(_orders[name] for name in _ORDER_FIELDS))
+    .where(_orders.merchant_id == bindparam("merchant_id"), _orders.id > bindparam("after"),
+           or_(_orders.status.in_(IN_PROGRESS_STATUSES),
+               _orders.status_updated_at >= bindparam("start")))
+    .order_by(_orders.id)
+    .limit(bindparam("limit"))
+)
+_LIST_BY_METHOD = _LIST.where(_orders.fulfillment_method.in_(bindparam("methods", expanding=True)))
+_EMAILS = _ORDER_FIELDS.index("notification_emails")
+
+
+def _listed_order(row) -> Order:
+    """`_order` for a listed row, at a quarter of the cost: the frozen dataclass's __init__
+    sets its twelve fields one by one through object.__setattr__, a third of the time of
+    listing a page. The values are fresh from the database (the address a new dict)."""
+    values = dict(zip(_ORDER_FIELDS, row[1:]))
+    values["notification_emails"] = tuple(row[_EMAILS + 1])
+    if not _PLAIN_ORDER:
+        return Order(**values)
+    order = _new_order(Order)
+    order.__dict__.update(values)
+    return order
+
+
+_new_order = object.__new__
+# Filling __dict__ is the same as __init__ only while Order keeps no slots and has no
+# __post_init__; should it ever, the list takes the slow way rather than a wrong one.
+_PLAIN_ORDER = not hasattr(Order, "__slots__") and not hasattr(Order, "__post_init__")

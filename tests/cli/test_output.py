@@ -113,6 +113,16 @@ def test_ndjson_one_compact_object_per_line_flushed_per_line():
     assert stream.flushes >= len(ORDERS)
 
 
+def test_ndjson_lines_are_what_the_pretty_writer_writes_compactly():
+    from fwscli.cli.output.jsontext import compact, dumps
+
+    values = [*ORDERS, {"a": "é\u2028\"\\\n\x00", "b": [1, 2.5, True, None, (1, 2)]},
+              {"x": float("nan")}, {"x": float("inf")}, {"at": datetime(2026, 1, 2, tzinfo=timezone.utc)},
+              {1: 2, 2.5: "x"}, [], {}, "s", 3, Decimal("1E+2"), {"big": 10**30, "neg": -0.0}]
+    for value in values:
+        assert compact(value) == dumps(value)
+
+
 # --- csv and tsv ----------------------------------------------------------------------
 
 def test_csv_flattens_nested_rows():

@@ -174,3 +174,33 @@ def test_only_list_operations_page():
         paginate(Scripted([]), "inbound", "ListAllFulfillmentItemsByNextToken")
     with pytest.raises(ValueError, match="max_items must be at least 1"):
         paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", max_items=0)
+
+
+def test_a_walk_collects_garbage_less_often_and_restores_the_threshold():
+    import gc
+
+    from fwscli.client.paginator import WALK_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    seen = []
+
+    class Watching(Scripted):
+        def call(self, service, action, request=None):
+            seen.append(gc.get_threshold()[0])
+            return super().call(service, action, request)
+
+    outer = paginate(Watching([(["A"], True, "t1"), (["B"], False, "")]), "inbound",
+                     "ListAllFulfillmentItems")
+    inner = paginate(Watching([(["C"], False, "")]), "inbound", "ListAllFulfillmentItems")
+    walk = iter(outer)
+    next(walk)
+    assert [page["FulfillmentItem"] for page in inner] == [[{"MerchantSKU": "C"}]]
+    assert gc.get_threshold()[0] == max(before[0], WALK_GC_THRESHOLD)  # the outer walk is on
+    list(walk)
+    assert seen == [max(before[0], WALK_GC_THRESHOLD)] * 3
+    assert gc.get_threshold() == before
+    # An abandoned walk gives the threshold back too.
+    walk = iter(paginate(Scripted([(["A"], True, "t1")]), "inbound", "ListAllFulfillmentItems"))
+    next(walk)
+    walk.close()
+    assert gc.get_threshold() == before

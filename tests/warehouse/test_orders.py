@@ -509,3 +509,13 @@ def test_a_tampered_or_foreign_token_is_refused(ctx, make_context, other_merchan
             orders.list_orders_next(who, bad)
         assert caught.value.parameter == "NextToken"
 
+
+
+def test_a_listed_order_is_the_order_get_returns(ctx, sku1):
+    orders.create_order(ctx, order_request("L-1", NotificationEmailList=["a@example.com"]))
+    orders.create_order(ctx, order_request("L-2"))
+    listed = orders.list_orders(ctx).rows
+    assert listed == [orders.get_order(ctx, "L-1").order, orders.get_order(ctx, "L-2").order]
+    assert [repr(order) for order in listed] == \
+        [repr(orders.get_order(ctx, order_id).order) for order_id in ("L-1", "L-2")]
+    assert listed[0].notification_emails == ("a@example.com",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from .base import Column, Renderer
-from .jsontext import closing, dumps, item_separator
+from .jsontext import closing, compact, dumps, item_separator
 from .query import Query
 
 INDENT = 2
@@ -70,7 +70,7 @@ class NdjsonRenderer(Renderer):
     def _lines(self, items: Iterable[Any]) -> int:
         count = 0
         for item in items:
-            self.stream.write(dumps(item) + "\n")
+            self.stream.write(compact(item) + "\n")
             self.stream.flush()
             count += 1
         return count
