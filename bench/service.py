@@ -47,6 +47,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FWS = os.path.join(os.path.dirname(sys.executable), "fws")
 WORKERS, THREADS = 2, 4
 STOCK = 10_000_000  # units of the one SKU every order names
+CONNECTION_STAGGER = 0.02  # seconds between a load process's connections
 
 STATUS_XML = (b'<?xml version="1.0"?>\n<ns1:GetServiceStatusResponse xmlns:ns1="http://fba-outbound.'
               b'amazonaws.com/doc/2007-08-02/"><ns1:GetServiceStatusResult><ns1:Status>2026-11-27T20:'
@@ -145,6 +146,10 @@ def load(job: tuple) -> tuple[int, int, str, float]:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.sendall(maker.next())
         selector.register(sock, selectors.EVENT_READ, bytearray())
+        # Connections opened in one burst can all be accepted by one gunicorn worker, which
+        # then serves them all on one core; opened a little apart, the worker already busy
+        # with some is less likely to win the next, as behind a real load balancer.
+        time.sleep(CONNECTION_STAGGER)
     started = time.monotonic()
     counting_from, deadline = started + warmup, started + warmup + seconds
     ok = other = 0
