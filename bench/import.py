@@ -26,11 +26,13 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from stocking import stock  # noqa: E402 (bench/ is the script's directory)
+from service import process_tree_cpu  # noqa: E402 (bench/ is the script's directory)
+from stocking import stock  # noqa: E402
 FWS = str(Path(sys.executable).with_name("fws"))
 SKUS = ["SKU-RED-MUG", "SKU-BLUE-MUG", "SKU-TEA-TIN", "SKU-GIFT-CARD", "SKU-SPOON"]
 ORDER = {
@@ -103,7 +105,8 @@ started = time.perf_counter()
 pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ,
                      file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
 _, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), time.perf_counter() - started, usage.ru_maxrss)
+print(os.waitstatus_to_exitcode(status), time.perf_counter() - started, usage.ru_maxrss,
+      usage.ru_utime + usage.ru_stime)
 """
 
 STUB = """
@@ -131,14 +134,21 @@ run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, request_handler=Ha
 """
 
 
-def run(args: list[str], env: dict) -> tuple[float, float]:
-    """Run fws; (wall seconds, peak RSS in MB) of that process alone."""
+@dataclass(frozen=True)
+class Run:
+    seconds: float  # wall
+    rss: float      # peak RSS of fws, MB
+    cpu: float      # CPU seconds of fws (user + system)
+
+
+def run(args: list[str], env: dict) -> Run:
+    """Run fws; its wall seconds, peak RSS and CPU, of that process alone."""
     done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, FWS, *args], env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    code, seconds, rss_kib = done.stdout.split()
+    code, seconds, rss_kib, cpu = done.stdout.split()
     if code != "0":
         raise RuntimeError(f"fws {' '.join(args)} failed: {done.stderr}")
-    return float(seconds), int(rss_kib) / 1024
+    return Run(float(seconds), int(rss_kib) / 1024, float(cpu))
 
 
 def client_ceiling(env: dict, orders: int, threads: int) -> float:
@@ -160,14 +170,22 @@ def client_ceiling(env: dict, orders: int, threads: int) -> float:
 
 
 def import_rates(label: str, env: dict, files: dict[int, tuple[Path, int]], orders: int,
-                 ceiling: float | None = None) -> None:
+                 ceiling: float | None = None, server: subprocess.Popen | None = None) -> None:
+    """Each file imported at its concurrency, with the CPU cores the importer and the
+    server used meanwhile: on a machine they share, what the rate at concurrency 1 takes
+    of it bounds what concurrency can add."""
     rates = {}
     for concurrency, (path, rows) in files.items():
-        seconds, rss = run(["outbound", "import", str(path), "--concurrency", str(concurrency)], env)
-        rates[concurrency] = orders / seconds
+        server_before = process_tree_cpu(server.pid) if server else 0.0
+        result = run(["outbound", "import", str(path), "--concurrency", str(concurrency)], env)
+        server_cores = (process_tree_cpu(server.pid) - server_before) / result.seconds if server else None
+        rates[concurrency] = orders / result.seconds
         versus = f", {rates[concurrency] / ceiling:.0%} of the ceiling" if ceiling else ""
+        cores = f"importer {result.cpu / result.seconds:.2f} cores" + (
+            f", server {server_cores:.2f}" if server_cores is not None else "")
         print(f"{f'{label} --concurrency {concurrency}':52s} {rates[concurrency]:8.0f} orders/s"
-              f"  ({orders} orders, {rows} rows in {seconds:.1f} s{versus}, peak RSS {rss:.0f} MB)")
+              f"  ({orders} orders, {rows} rows in {result.seconds:.1f} s{versus}; {cores}; "
+              f"peak RSS {result.rss:.0f} MB)")
     print(f"{f'{label}: concurrency 8 / 1':52s} {rates[8] / rates[1]:8.2f} x")
 
 
@@ -213,19 +231,19 @@ def main() -> None:
               f"SQLite, no throttling; {os.cpu_count()} CPUs shared with the client")
         ceiling = client_ceiling(client_env, options.orders, 8)
         print(f"{'bare Client.call, 8 threads (ceiling)':52s} {ceiling:8.0f} orders/s")
-        import_rates("fws outbound import", client_env, files, options.orders, ceiling)
+        import_rates("fws outbound import", client_env, files, options.orders, ceiling, servers[0])
         print(f"stub answering success after {options.stub_latency:g} ms (Werkzeug, threaded)")
         import_rates("fws outbound import (stub)", stub_env, files, options.orders)
 
-        _, baseline = run(["--version"], env)
+        baseline = run(["--version"], env).rss
         print(f"{'peak RSS, fws --version':52s} {baseline:8.1f} MB")
         for rows in (options.rows // 10, options.rows):
             path = work / f"validate-{rows}.csv"
             write_orders(path, f"V{rows}", rows=rows)
-            seconds, rss = run(["outbound", "import", str(path), "--validate-only"], env)
+            result = run(["outbound", "import", str(path), "--validate-only"], env)
             size = path.stat().st_size / 1e6
-            print(f"{f'peak RSS, --validate-only {rows:,} rows':52s} {rss:8.1f} MB"
-                  f"  ({size:.0f} MB file, {seconds:.1f} s, {rows / seconds:,.0f} rows/s)")
+            print(f"{f'peak RSS, --validate-only {rows:,} rows':52s} {result.rss:8.1f} MB"
+                  f"  ({size:.0f} MB file, {result.seconds:.1f} s, {rows / result.seconds:,.0f} rows/s)")
     finally:
         for server in servers:
             server.terminate()
