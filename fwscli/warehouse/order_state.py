@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
@@ -128,10 +129,16 @@ def status_of(order_lines: list[Line]) -> str:
 def settle(conn: Connection, order, at: datetime, simulation: Simulation, *,
            order_lines: list[Line] | None = None, held_units: int | None = None) -> str:
     """Set the order's status and next due time from its quantities; returns the status.
-    `order_lines` and `held_units`: as in `waiting_for_stock`, when the caller knows them.
+    `order_lines` and `held_units`: as in `waiting_for_stock`, when the caller knows them."""
+    values = state_of(conn, order, at, simulation, order_lines=order_lines, held_units=held_units)
+    conn.execute(_SETTLE, {"order_pk": order.id, **values})
+    return values["status"]
 
-    StatusUpdatedDateTime moves only when the status changes.
-    """
+
+def state_of(conn: Connection, order, at: datetime, simulation: Simulation, *,
+             order_lines: list[Line] | None = None, held_units: int | None = None) -> dict[str, Any]:
+    """The order columns its quantities decide: status, due_at, and status_updated_at
+    (which moves only when the status changes)."""
     if order_lines is None:
         order_lines = lines(conn, order.id)
     status = status_of(order_lines)
@@ -143,11 +150,10 @@ def settle(conn: Connection, order, at: datetime, simulation: Simulation, *,
                else simulation.physical("pick", at))
     else:
         due = None
-    values = {"status": status, "due_at": due}
+    values: dict[str, Any] = {"status": status, "due_at": due}
     if status != order.status:
         values["status_updated_at"] = at
-    conn.execute(_SETTLE, {"order_pk": order.id, **values})
-    return status
+    return values
 
 
 # Statements of every lifecycle step, built once (building them cost more than running them).

@@ -45,7 +45,7 @@ from ..store.schema import (
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning
 from .context import Context
-from .order_state import ORDER_DOCUMENT, Line, lock_order, not_found, settle
+from .order_state import ORDER_DOCUMENT, Line, lock_order, not_found, settle, state_of
 from .paging import Page
 from .catalog import items_by_sku
 from .delivery import DeliveryWindow, address_error, delivery_window
@@ -157,8 +157,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     try:
         with ctx.db.write() as conn:
             begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
-            order_row = _insert_order(conn, ctx, order, fingerprint)
-            _insert_lines(conn, ctx, order_row, lines, items, window)
+            _insert(conn, ctx, order, lines, items, window, fingerprint)
     except IntegrityError:
         # The id exists (a repeat, or a concurrent create that committed first): the unique
         # constraint decided, and nothing of this attempt was written. Inserting first and
@@ -276,41 +275,51 @@ def _resolve_items(conn: Connection, merchant_id: int, items: list[dict[str, Any
     return ids
 
 
-def _insert_order(conn: Connection, ctx: Context, order: dict[str, Any], fingerprint: str):
-    """The new order's row; IntegrityError when the merchant already has an order of this id."""
-    return conn.execute(_INSERT_ORDER, {
-        **order, "merchant_id": ctx.merchant_id, "status": "Received",
-        "request_fingerprint": fingerprint, "received_at": ctx.now, "status_updated_at": ctx.now,
-        "due_at": ctx.simulation.system("plan", ctx.now),
-    }).one()
+@dataclass(frozen=True)
+class _NewOrder:
+    """What planning reads of an order, for one whose rows are not written yet."""
+
+    merchant_id: int
+    merchant_order_id: str
+    fulfillment_policy: str
+    status: str = "Received"
 
 
-def _insert_lines(conn: Connection, ctx: Context, order_row, lines: list[dict[str, Any]],
-                  item_ids: list[int], window: DeliveryWindow) -> None:
-    """The order's lines; then, when planning is due at once, the order is planned."""
-    line_pks = conn.execute(_INSERT_LINES, [
+def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]],
+            item_ids: list[int], window: DeliveryWindow, fingerprint: str) -> None:
+    """Write the order and its lines; IntegrityError when the merchant already has an order
+    of this id. When planning is due at once it runs first, so that the rows are written
+    once, as planned (the transaction undoes its reservations if the insert then fails)."""
+    plan_at = ctx.simulation.system("plan", ctx.now)
+    state: dict[str, Any] = {"status": "Received", "due_at": plan_at}
+    unfulfillable: dict[int, int] = {}
+    if plan_at <= ctx.now:
+        # Until the rows exist, a line's id is its position in the order.
+        new_lines = [Line(id=n, item_id=item_id, disposition=line["order_item_disposition"],
+                          quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
+                     for n, (line, item_id) in enumerate(zip(lines, item_ids))]
+        new_order = _NewOrder(ctx.merchant_id, order["merchant_order_id"], order["fulfillment_policy"])
+        reservation = planning.reserve(conn, new_order, ctx.now, new_lines, holding={})
+        state = state_of(conn, new_order, ctx.now, ctx.simulation,
+                         order_lines=reservation.applied_to(new_lines), held_units=reservation.reserved)
+        unfulfillable = reservation.unfulfillable
+    order_pk = conn.execute(_INSERT_ORDER, {
+        **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
+        "received_at": ctx.now, "status_updated_at": ctx.now, **state,
+    }).scalar_one()
+    conn.execute(insert(fulfillment_order_items), [
         {key: value for key, value in line.items() if key != "merchant_sku"}
-        | {"order_pk": order_row.id, "item_id": item_id, "cancelled_quantity": 0,
-           "unfulfillable_quantity": 0, "estimated_ship_at": window.latest_ship,
-           "estimated_arrival_at": window.latest_arrival}
-        for line, item_id in zip(lines, item_ids)
-    ]).scalars().all()
-    if order_row.due_at <= ctx.now:
-        order_lines = [Line(id=pk, item_id=item_id, disposition=line["order_item_disposition"],
-                            quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
-                       for pk, item_id, line in zip(line_pks, item_ids, lines)]
-        planning.plan(conn, order_row, ctx.now, ctx.simulation, order_lines=order_lines, holding={})
+        | {"order_pk": order_pk, "item_id": item_id, "cancelled_quantity": 0,
+           "unfulfillable_quantity": unfulfillable.get(n, 0),
+           "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival}
+        for n, (line, item_id) in enumerate(zip(lines, item_ids))
+    ])
 
 
 # CreateFulfillmentOrder's statements, built once.
 _FINGERPRINT = select(_orders.request_fingerprint).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id"))
-# What planning and settling read of the new order (the order row's other columns are
-# what the create just wrote).
-_INSERT_ORDER = insert(fulfillment_orders).returning(
-    _orders.id, _orders.merchant_id, _orders.merchant_order_id, _orders.fulfillment_policy,
-    _orders.status, _orders.due_at)
-_INSERT_LINES = insert(fulfillment_order_items).returning(_lines.id, sort_by_parameter_order=True)
+_INSERT_ORDER = insert(fulfillment_orders).returning(_orders.id)
 
 
 # --- CancelFulfillmentOrder ---------------------------------------------------------------

@@ -18,7 +18,7 @@ of a SKU are the ones left unfulfillable.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, update
@@ -34,15 +34,41 @@ FILL_OR_KILL, FILL_ALL, FILL_ALL_AVAILABLE = "FillOrKill", "FillAll", "FillAllAv
 Stock = tuple[int, str]
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """What planning decided: the units of each line (by line id) that became
+    unfulfillable, and how many units it reserved on the ledger."""
+
+    unfulfillable: dict[int, int]
+    reserved: int
+
+    def applied_to(self, order_lines: list[Line]) -> list[Line]:
+        """The lines as they are once the decision is written."""
+        return [replace(line, unfulfillable=line.unfulfillable + self.unfulfillable.get(line.id, 0))
+                for line in order_lines]
+
+
 def plan(conn: Connection, order, at: datetime, simulation: Simulation, *,
          order_lines: list[Line] | None = None, holding: dict[ledger.Hold, int] | None = None) -> str:
     """Reserve what the order still needs; returns its new status. `order` is locked.
     `order_lines` and `holding` (what the ledger holds for it) save reading them when the
-    caller knows them: a new order has its lines and holds nothing."""
+    caller knows them."""
     if order_lines is None:
         order_lines = lines(conn, order.id)
     if holding is None:
         holding = held(conn, order)
+    reservation = reserve(conn, order, at, order_lines, holding)
+    _unfulfillable(conn, reservation.unfulfillable)
+    return settle(conn, order, at, simulation, order_lines=reservation.applied_to(order_lines),
+                  held_units=sum(holding.values()) + reservation.reserved)
+
+
+def reserve(conn: Connection, order, at: datetime, order_lines: list[Line],
+            holding: dict[ledger.Hold, int]) -> Reservation:
+    """Take the order's stock on the ledger by its policy, and say which units are
+    unfulfillable; the order's own rows are the caller's to write. `order` needs only
+    merchant_id, merchant_order_id and fulfillment_policy: a new order is planned before
+    its rows exist, so that they are written once, as planned."""
     open_lines = [line for line in order_lines if line.open]
     needed = _needed(open_lines, holding)
     ledger.lock_items(conn, order.merchant_id, (item_id for item_id, _ in needed))
@@ -51,23 +77,18 @@ def plan(conn: Connection, order, at: datetime, simulation: Simulation, *,
                  for stock in sorted(needed)}
     short = {stock: max(0, units - sum(available[stock].values())) for stock, units in needed.items()}
 
-    reserved = 0
     if order.fulfillment_policy == FILL_OR_KILL and any(short.values()):
-        unfulfillable = {line.id: line.open for line in open_lines}
-    else:
-        for stock, units in needed.items():
-            taken = ledger.reserve_from(conn, available[stock], merchant_id=order.merchant_id,
-                                        item_id=stock[0], disposition=stock[1],
-                                        quantity=units - short[stock], now=at,
-                                        document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
-            reserved += sum(taken.values())
-        unfulfillable = (_shortfall_by_line(open_lines, short)
-                         if order.fulfillment_policy == FILL_ALL_AVAILABLE else {})
-    _unfulfillable(conn, unfulfillable)
-    order_lines = [replace(line, unfulfillable=line.unfulfillable + unfulfillable.get(line.id, 0))
-                   for line in order_lines]
-    return settle(conn, order, at, simulation, order_lines=order_lines,
-                  held_units=sum(holding.values()) + reserved)
+        return Reservation({line.id: line.open for line in open_lines}, 0)
+    reserved = 0
+    for stock, units in needed.items():
+        taken = ledger.reserve_from(conn, available[stock], merchant_id=order.merchant_id,
+                                    item_id=stock[0], disposition=stock[1],
+                                    quantity=units - short[stock], now=at,
+                                    document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
+        reserved += sum(taken.values())
+    unfulfillable = (_shortfall_by_line(open_lines, short)
+                     if order.fulfillment_policy == FILL_ALL_AVAILABLE else {})
+    return Reservation(unfulfillable, reserved)
 
 
 def _needed(order_lines: list[Line], holding: dict[ledger.Hold, int]) -> dict[Stock, int]:

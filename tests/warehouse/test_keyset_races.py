@@ -63,7 +63,7 @@ class Case:
 
 
 CASES = {
-    "orders": Case(orders, "_insert_order", create_order, order_names,
+    "orders": Case(orders, "_insert", create_order, order_names,
                    lambda args, kwargs: args[2]["merchant_order_id"]),
     "items": Case(catalog, "_insert_or_get", lambda ctx, name: catalog.identify_skus(ctx, [name]),
                   item_names, lambda args, kwargs: args[2]),
