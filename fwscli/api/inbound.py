@@ -7,7 +7,7 @@ the LabelPrep members are the WSDL revision's optional additions.
 from __future__ import annotations
 
 from .shapes import (
-    BOOLEAN, DATETIME, QUANTITY, COUNT, SERVICE_STATUS, STRING, INT, Member, Operation,
+    BOOLEAN, DATETIME, QUANTITY, COUNT, SERVICE_STATUS, STRING, INT, Operation,
     PageSize, Scalar, Service, Structure, enum, many, opt, paged, req, text,
 )
 

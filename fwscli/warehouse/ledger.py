@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert, select, update
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timezone
-from urllib.parse import unquote, urlencode, quote
+from urllib.parse import unquote, quote
 
 import pytest
 

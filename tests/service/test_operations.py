@@ -12,7 +12,7 @@ from fwscli.warehouse import ledger
 
 from ..conftest import NOW
 from ..wsdl import assert_valid_if_available as assert_valid
-from .samples import DESTINATION, SHIP_FROM, order, register, shipment
+from .samples import DESTINATION, SHIP_FROM, order, shipment
 
 EXERCISED: set[tuple[str, str]] = set()
 
