@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..store.database import Database
 from ..store.schema import fulfillment_orders, inbound_shipments
@@ -85,8 +85,8 @@ def _apply(db: Database, now: datetime, simulation: Simulation, limit: int | Non
 def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
     """Apply the earliest due step; False when none is due (or all are being applied)."""
     with db.write() as conn:
-        order = conn.execute(_earliest(fulfillment_orders, now)).first()
-        shipment = conn.execute(_earliest(inbound_shipments, now)).first()
+        order = conn.execute(_EARLIEST_ORDER, {"now": now}).first()
+        shipment = conn.execute(_EARLIEST_SHIPMENT, {"now": now}).first()
         if order is None and shipment is None:
             return False
         if shipment is None or (order is not None and order.due_at <= shipment.due_at):
@@ -102,9 +102,15 @@ def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
     return True
 
 
-def _earliest(table, now: datetime):
-    return (select(table).where(table.c.due_at <= now).order_by(table.c.due_at, table.c.id)
+def _earliest(table):
+    """The earliest row due by :now, locked (rows other ticks hold are skipped)."""
+    return (select(table).where(table.c.due_at <= bindparam("now")).order_by(table.c.due_at, table.c.id)
             .limit(1).with_for_update(skip_locked=True))
+
+
+# Built once, like the check: in auto mode requests apply due steps all the time.
+_EARLIEST_ORDER = _earliest(fulfillment_orders)
+_EARLIEST_SHIPMENT = _earliest(inbound_shipments)
 
 
 def _step_order(conn: Connection, order, simulation: Simulation) -> None:
