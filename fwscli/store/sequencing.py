@@ -19,20 +19,21 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, select
 
+from .prepared import Prepared
 from .schema import merchants
 
 _MERCHANT_ROW = select(merchants.c.id).where(merchants.c.id == bindparam("merchant_id"))
-_CREATING = _MERCHANT_ROW.with_for_update(read=True, key_share=True)
-_LISTING = _MERCHANT_ROW.with_for_update()
+_CREATING = Prepared(_MERCHANT_ROW.with_for_update(read=True, key_share=True))
+_LISTING = Prepared(_MERCHANT_ROW.with_for_update())
 
 
 def begin_create(conn: Connection, merchant_id: int) -> None:
     """Call in a transaction that creates listed rows of this merchant, before the insert."""
     if conn.dialect.name != "sqlite":
-        conn.execute(_CREATING, {"merchant_id": merchant_id})
+        _CREATING.execute(conn, {"merchant_id": merchant_id})
 
 
 def settle_creates(conn: Connection, merchant_id: int) -> None:
     """Call in a list's transaction before its query: wait for the merchant's creates."""
     if conn.dialect.name != "sqlite":
-        conn.execute(_LISTING, {"merchant_id": merchant_id})
+        _LISTING.execute(conn, {"merchant_id": merchant_id})

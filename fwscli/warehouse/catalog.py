@@ -20,11 +20,13 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
+from ..store.prepared import Prepared
 from ..store.schema import fulfillment_items
 from ..store.sequencing import begin_create, settle_creates
 from .context import Context
@@ -84,7 +86,9 @@ def identify_skus(ctx: Context, skus: list[str]) -> list[Item]:
 
 def items_by_sku(conn: Connection, merchant_id: int, skus: list[str]) -> dict[str, Item]:
     """The merchant's registered items among `skus`, keyed by SKU (unknown ones absent)."""
-    rows = conn.execute(_ITEMS_BY_SKU, {"merchant_id": merchant_id, "skus": sorted(set(skus))})
+    wanted = sorted(set(skus))
+    rows = _items_by_sku(len(wanted)).execute(
+        conn, {"merchant_id": merchant_id, **{f"sku_{n}": sku for n, sku in enumerate(wanted)}})
     return {row.merchant_sku: _item(row) for row in rows}
 
 
@@ -153,9 +157,11 @@ def _select_items(merchant_id):  # an id, or a bindparam for a statement built o
     ).where(fulfillment_items.c.merchant_id == merchant_id)
 
 
-# Built once: every order create runs it.
-_ITEMS_BY_SKU = _select_items(bindparam("merchant_id")).where(
-    fulfillment_items.c.merchant_sku.in_(bindparam("skus", expanding=True)))
+@lru_cache(maxsize=64)
+def _items_by_sku(count: int) -> Prepared:
+    """Built once per number of SKUs (an order names at most 250): every create runs it."""
+    return Prepared(_select_items(bindparam("merchant_id")).where(
+        fulfillment_items.c.merchant_sku.in_([bindparam(f"sku_{n}") for n in range(count)])))
 
 
 def _item(row) -> Item:

@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert, select, update
 
+from ..store.prepared import Prepared
 from ..store.schema import inventory_balances, inventory_movements
 
 _b = inventory_balances.c
@@ -108,7 +109,7 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
     # creating an empty one would only mark the SKU as "updated".
     if effect.guard is None:
         _ensure_balance_row(conn, merchant_id, item_id, fulfillment_center_id, disposition, now)
-    changed = conn.execute(_APPLY[kind], {
+    changed = _APPLY[kind].execute(conn, {
         "b_merchant_id": merchant_id, "b_item_id": item_id, "b_center": fulfillment_center_id,
         "b_disposition": disposition, "quantity": quantity, "now": now,
     }).rowcount
@@ -116,7 +117,7 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
         raise InsufficientStock(kind, item_id, fulfillment_center_id, quantity,
                                 effect.shortfall or "no balance row")
 
-    conn.execute(_RECORD, {
+    _RECORD.execute(conn, {
         "merchant_id": merchant_id, "item_id": item_id, "fulfillment_center_id": fulfillment_center_id,
         "disposition": disposition, "kind": kind, "quantity": quantity, "reason": reason,
         "document_type": document_type, "document_id": document_id, "created_at": now,
@@ -138,8 +139,8 @@ def _apply_statement(effect: _Effect):
 
 # Built once per kind: a movement runs in every reservation, shipment and receipt, where
 # building its statements cost more than running them.
-_APPLY = {kind: _apply_statement(effect) for kind, effect in EFFECTS.items()}
-_RECORD = insert(inventory_movements)
+_APPLY = {kind: Prepared(_apply_statement(effect)) for kind, effect in EFFECTS.items()}
+_RECORD = Prepared(insert(inventory_movements))
 
 
 def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,
@@ -193,7 +194,7 @@ def lock_available(conn: Connection, *, merchant_id: int, item_id: int,
                    disposition: str = SELLABLE) -> dict[str, int]:
     """Available units per fulfillment center, the rows locked until the transaction ends,
     so a decision taken on these figures still holds when the reservations are written."""
-    rows = conn.execute(_LOCK_AVAILABLE, {"merchant_id": merchant_id, "item_id": item_id,
+    rows = _LOCK_AVAILABLE.execute(conn, {"merchant_id": merchant_id, "item_id": item_id,
                                           "disposition": disposition})
     return {center: available for center, available in rows}
 
@@ -202,10 +203,11 @@ _LOCK_ITEMS = (select(_b.id)
                .where(_b.merchant_id == bindparam("merchant_id"),
                       _b.item_id.in_(bindparam("item_ids", expanding=True)))
                .order_by(_b.item_id, _b.id).with_for_update())
-_LOCK_AVAILABLE = (select(_b.fulfillment_center_id, _AVAILABLE.label("available"))
-                   .where(_b.merchant_id == bindparam("merchant_id"), _b.item_id == bindparam("item_id"),
-                          _b.disposition == bindparam("disposition"))
-                   .order_by(_b.id).with_for_update())
+_LOCK_AVAILABLE = Prepared(
+    select(_b.fulfillment_center_id, _AVAILABLE.label("available"))
+    .where(_b.merchant_id == bindparam("merchant_id"), _b.item_id == bindparam("item_id"),
+           _b.disposition == bindparam("disposition"))
+    .order_by(_b.id).with_for_update())
 
 
 def reserve_from(conn: Connection, available: dict[str, int], *, merchant_id: int, item_id: int,
@@ -249,7 +251,7 @@ Hold = tuple[int, str, str]
 def document_reservations(conn: Connection, *, merchant_id: int, document_type: str,
                           document_id: str) -> dict[Hold, int]:
     """Units still reserved for a document, per (item, fulfillment center, disposition)."""
-    rows = conn.execute(_DOCUMENT_RESERVATIONS, {"merchant_id": merchant_id,
+    rows = _DOCUMENT_RESERVATIONS.execute(conn, {"merchant_id": merchant_id,
                                                  "document_type": document_type,
                                                  "document_id": document_id})
     return {(item_id, center, disposition): int(held)
@@ -257,7 +259,7 @@ def document_reservations(conn: Connection, *, merchant_id: int, document_type: 
 
 
 _m = inventory_movements.c
-_DOCUMENT_RESERVATIONS = (
+_DOCUMENT_RESERVATIONS = Prepared(
     select(_m.item_id, _m.fulfillment_center_id, _m.disposition,
            func.sum(case((_m.kind == "reserved", _m.quantity),
                          (_m.kind.in_(("released", "shipped")), -_m.quantity),

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..api.errors import InvalidParameterValue
+from ..store.prepared import Prepared
 from ..store.schema import (
     fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items, fulfillment_shipments,
 )
@@ -69,7 +70,7 @@ def lock_order(conn: Connection, merchant_id: int, order_id: str):
     """The merchant's order row, locked for the rest of the transaction (PostgreSQL;
     SQLite's writers are serialised already). Every change to an order starts here, so
     changes to one order queue behind each other."""
-    row = conn.execute(_LOCK_ORDER, {"merchant_id": merchant_id, "order_id": order_id}).first()
+    row = _LOCK_ORDER.execute(conn, {"merchant_id": merchant_id, "order_id": order_id}).first()
     if row is None:
         raise not_found(order_id)
     return row
@@ -79,7 +80,7 @@ def lines(conn: Connection, order_pk: int) -> list[Line]:
     """The order's lines in order, with their shipped and pending units."""
     in_shipments = {
         (line_pk, status): int(quantity)
-        for line_pk, status, quantity in conn.execute(_UNITS_IN_SHIPMENTS, {"order_pk": order_pk})
+        for line_pk, status, quantity in _UNITS_IN_SHIPMENTS.execute(conn, {"order_pk": order_pk})
     }
     return [
         Line(id=row.id, item_id=row.item_id,
@@ -87,7 +88,7 @@ def lines(conn: Connection, order_pk: int) -> list[Line]:
              cancelled=row.cancelled_quantity, unfulfillable=row.unfulfillable_quantity,
              shipped=in_shipments.get((row.id, SHIPPED), 0),
              pending=in_shipments.get((row.id, PENDING), 0))
-        for row in conn.execute(_LINES, {"order_pk": order_pk})
+        for row in _LINES.execute(conn, {"order_pk": order_pk})
     ]
 
 
@@ -131,7 +132,7 @@ def settle(conn: Connection, order, at: datetime, simulation: Simulation, *,
     """Set the order's status and next due time from its quantities; returns the status.
     `order_lines` and `held_units`: as in `waiting_for_stock`, when the caller knows them."""
     values = state_of(conn, order, at, simulation, order_lines=order_lines, held_units=held_units)
-    conn.execute(_SETTLE, {"order_pk": order.id, **values})
+    _SETTLE.execute(conn, {"order_pk": order.id, **values})
     return values["status"]
 
 
@@ -157,17 +158,17 @@ def state_of(conn: Connection, order, at: datetime, simulation: Simulation, *,
 
 
 # Statements of every lifecycle step, built once (building them cost more than running them).
-_LOCK_ORDER = (select(fulfillment_orders)
-               .where(_orders.merchant_id == bindparam("merchant_id"),
-                      _orders.merchant_order_id == bindparam("order_id"))
-               .with_for_update())
-_UNITS_IN_SHIPMENTS = (
+_LOCK_ORDER = Prepared(select(fulfillment_orders)
+                      .where(_orders.merchant_id == bindparam("merchant_id"),
+                             _orders.merchant_order_id == bindparam("order_id"))
+                      .with_for_update())
+_UNITS_IN_SHIPMENTS = Prepared(
     select(_shipment_items.order_item_pk, _shipments.status, func.sum(_shipment_items.quantity))
     .join(fulfillment_shipments, _shipments.id == _shipment_items.shipment_pk)
     .where(_shipments.order_pk == bindparam("order_pk"), _shipments.status.in_((PENDING, SHIPPED)))
     .group_by(_shipment_items.order_item_pk, _shipments.status)
 )
-_LINES = (select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
-          .order_by(_lines.id))
+_LINES = Prepared(select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
+                  .order_by(_lines.id))
 # The SET clause is whichever of status, due_at and status_updated_at the call passes.
-_SETTLE = update(fulfillment_orders).where(_orders.id == bindparam("order_pk"))
+_SETTLE = Prepared(update(fulfillment_orders).where(_orders.id == bindparam("order_pk")))

@@ -42,6 +42,7 @@ from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
+from ..store.prepared import Prepared
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning
 from .context import Context
@@ -242,8 +243,8 @@ def _fingerprint(order: dict[str, Any], lines: list[dict[str, Any]]) -> str:
 
 def _is_repeat(conn: Connection, merchant_id: int, order_id: str, fingerprint: str) -> bool:
     """True when this very order exists already; an error when the id holds another one."""
-    stored = conn.execute(_FINGERPRINT, {"merchant_id": merchant_id, "order_id": order_id}
-                          ).scalar_one_or_none()
+    stored = _FINGERPRINT.execute(conn, {"merchant_id": merchant_id, "order_id": order_id}
+                                  ).scalar_one_or_none()
     if stored is None:
         return False
     if stored != fingerprint:
@@ -303,11 +304,11 @@ def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[d
         state = state_of(conn, new_order, ctx.now, ctx.simulation,
                          order_lines=reservation.applied_to(new_lines), held_units=reservation.reserved)
         unfulfillable = reservation.unfulfillable
-    order_pk = conn.execute(_INSERT_ORDER, {
+    order_pk = _INSERT_ORDER.execute(conn, {
         **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
         "received_at": ctx.now, "status_updated_at": ctx.now, **state,
     }).scalar_one()
-    conn.execute(insert(fulfillment_order_items), [
+    _INSERT_LINES.execute(conn, [
         {key: value for key, value in line.items() if key != "merchant_sku"}
         | {"order_pk": order_pk, "item_id": item_id, "cancelled_quantity": 0,
            "unfulfillable_quantity": unfulfillable.get(n, 0),
@@ -317,9 +318,10 @@ def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[d
 
 
 # CreateFulfillmentOrder's statements, built once.
-_FINGERPRINT = select(_orders.request_fingerprint).where(
-    _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id"))
-_INSERT_ORDER = insert(fulfillment_orders).returning(_orders.id)
+_FINGERPRINT = Prepared(select(_orders.request_fingerprint).where(
+    _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
+_INSERT_ORDER = Prepared(insert(fulfillment_orders).returning(_orders.id))
+_INSERT_LINES = Prepared(insert(fulfillment_order_items))
 
 
 # --- CancelFulfillmentOrder ---------------------------------------------------------------
@@ -376,7 +378,7 @@ def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
 def get_order(ctx: Context, order_id: str) -> OrderDetail:
     """One order of this merchant with its items, shipments and packages, as of one moment."""
     with ctx.db.snapshot() as conn:
-        row = conn.execute(_ORDER, {"merchant_id": ctx.merchant_id, "order_id": order_id}).first()
+        row = _ORDER.execute(conn, {"merchant_id": ctx.merchant_id, "order_id": order_id}).first()
         if row is None:
             raise not_found(order_id)
         return OrderDetail(_order(row), _order_items(conn, row.id), _shipments(conn, row.id))
@@ -384,29 +386,30 @@ def get_order(ctx: Context, order_id: str) -> OrderDetail:
 
 # GetFulfillmentOrder's statements, built once: building them per request cost more than
 # running them.
-_ORDER = select(fulfillment_orders).where(_orders.merchant_id == bindparam("merchant_id"),
-                                          _orders.merchant_order_id == bindparam("order_id"))
-_ORDER_ITEMS = (
+_ORDER = Prepared(select(fulfillment_orders).where(
+    _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
+_ORDER_ITEMS = Prepared(
     select(fulfillment_order_items, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku)
     .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
     .where(_lines.order_pk == bindparam("order_pk"))
     .order_by(_lines.id)
 )
-_SHIPMENTS = (select(fulfillment_shipments)
-              .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))
-              .order_by(fulfillment_shipments.c.id))
-_SHIPMENT_ITEMS = (
+_SHIPMENTS = Prepared(select(fulfillment_shipments)
+                      .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))
+                      .order_by(fulfillment_shipments.c.id))
+_SHIPMENT_ITEMS = Prepared(
     select(fulfillment_shipment_items.c.shipment_pk, fulfillment_shipment_items.c.quantity,
            fulfillment_shipment_items.c.package_number, _lines.merchant_order_item_id,
            fulfillment_items.c.merchant_sku)
     .join(fulfillment_order_items, _lines.id == fulfillment_shipment_items.c.order_item_pk)
     .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
-    .where(fulfillment_shipment_items.c.shipment_pk.in_(bindparam("shipment_pks", expanding=True)))
+    .where(_lines.order_pk == bindparam("order_pk"))
     .order_by(fulfillment_shipment_items.c.id)
 )
-_PACKAGES = (
+_PACKAGES = Prepared(
     select(fulfillment_shipment_packages)
-    .where(fulfillment_shipment_packages.c.shipment_pk.in_(bindparam("shipment_pks", expanding=True)))
+    .join(fulfillment_shipments, fulfillment_shipments.c.id == fulfillment_shipment_packages.c.shipment_pk)
+    .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))
     .order_by(fulfillment_shipment_packages.c.shipment_pk,
               fulfillment_shipment_packages.c.package_number)
 )
@@ -430,7 +433,7 @@ def _order(row) -> Order:
 
 
 def _order_items(conn: Connection, order_pk: int) -> tuple[OrderItem, ...]:
-    rows = conn.execute(_ORDER_ITEMS, {"order_pk": order_pk})
+    rows = _ORDER_ITEMS.execute(conn, {"order_pk": order_pk})
     return tuple(
         OrderItem(
             merchant_sku=row.merchant_sku,
@@ -452,16 +455,16 @@ def _order_items(conn: Connection, order_pk: int) -> tuple[OrderItem, ...]:
 
 
 def _shipments(conn: Connection, order_pk: int) -> tuple[Shipment, ...]:
-    rows = conn.execute(_SHIPMENTS, {"order_pk": order_pk}).all()
+    rows = _SHIPMENTS.execute(conn, {"order_pk": order_pk}).all()
     if not rows:
         return ()
     ids = [row.id for row in rows]
     items: dict[int, list[ShipmentItem]] = {pk: [] for pk in ids}
-    for row in conn.execute(_SHIPMENT_ITEMS, {"shipment_pks": ids}):
+    for row in _SHIPMENT_ITEMS.execute(conn, {"order_pk": order_pk}):
         items[row.shipment_pk].append(ShipmentItem(row.merchant_sku, row.merchant_order_item_id,
                                                    row.quantity, row.package_number))
     packages: dict[int, list[Package]] = {pk: [] for pk in ids}
-    for row in conn.execute(_PACKAGES, {"shipment_pks": ids}):
+    for row in _PACKAGES.execute(conn, {"order_pk": order_pk}):
         packages[row.shipment_pk].append(Package(row.package_number, row.carrier_code,
                                                  row.tracking_number, row.estimated_arrival_at))
     return tuple(

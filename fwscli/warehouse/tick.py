@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..store.database import Database
+from ..store.prepared import Prepared
 from ..store.schema import fulfillment_orders, inbound_shipments
 from . import clock, planning, receiving, shipping
 from .order_state import waiting_for_stock
@@ -45,8 +46,8 @@ def _earliest_due(table):
 
 
 _EARLIEST_DUE = (_earliest_due(fulfillment_orders), _earliest_due(inbound_shipments))
-_DUE_CHECK = select(clock.OFFSET_QUERY.scalar_subquery(), *_EARLIEST_DUE)
-_DUE_ONLY = select(*_EARLIEST_DUE)
+_DUE_CHECK = Prepared(select(clock.OFFSET_QUERY.scalar_subquery(), *_EARLIEST_DUE))
+_DUE_ONLY = Prepared(select(*_EARLIEST_DUE))
 
 
 def _is_due(earliest: tuple[datetime | None, ...], now: datetime) -> bool:
@@ -58,7 +59,7 @@ def catch_up(db: Database, real_now: datetime, simulation: Simulation, *,
     """The simulated time at `real_now`, once the steps due by then are applied (at most
     `limit` of them). One read-only statement when nothing is due."""
     with db.read() as conn:
-        offset_seconds, *earliest = conn.execute(_DUE_CHECK).one()
+        offset_seconds, *earliest = _DUE_CHECK.execute(conn).one()
     now = real_now + clock.as_offset(offset_seconds)
     if _is_due(earliest, now):
         _apply(db, now, simulation, limit)
@@ -69,7 +70,7 @@ def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | Non
     """Apply the transitions due at simulated time `now` (at most `limit`); returns how
     many were applied."""
     with db.read() as conn:
-        earliest = conn.execute(_DUE_ONLY).one()
+        earliest = _DUE_ONLY.execute(conn).one()
     if not _is_due(earliest, now):
         return 0
     return _apply(db, now, simulation, limit)
@@ -85,8 +86,8 @@ def _apply(db: Database, now: datetime, simulation: Simulation, limit: int | Non
 def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
     """Apply the earliest due step; False when none is due (or all are being applied)."""
     with db.write() as conn:
-        order = conn.execute(_EARLIEST_ORDER, {"now": now}).first()
-        shipment = conn.execute(_EARLIEST_SHIPMENT, {"now": now}).first()
+        order = _EARLIEST_ORDER.execute(conn, {"now": now}).first()
+        shipment = _EARLIEST_SHIPMENT.execute(conn, {"now": now}).first()
         if order is None and shipment is None:
             return False
         if shipment is None or (order is not None and order.due_at <= shipment.due_at):
@@ -109,8 +110,8 @@ def _earliest(table):
 
 
 # Built once, like the check: in auto mode requests apply due steps all the time.
-_EARLIEST_ORDER = _earliest(fulfillment_orders)
-_EARLIEST_SHIPMENT = _earliest(inbound_shipments)
+_EARLIEST_ORDER = Prepared(_earliest(fulfillment_orders))
+_EARLIEST_SHIPMENT = Prepared(_earliest(inbound_shipments))
 
 
 def _step_order(conn: Connection, order, simulation: Simulation) -> None:
