@@ -57,3 +57,27 @@ def test_a_snapshot_does_not_see_what_commits_during_it_and_read_does(db):
         if not db.is_sqlite:  # PostgreSQL's READ COMMITTED: each statement sees the latest
             change("during the read")
             assert _value(conn) == "during the read"
+
+
+def test_a_failed_transaction_leaves_its_connection_fit_for_the_next(db):
+    """Connections outlive transactions (SQLite keeps them open): one that failed midway
+    must hand the next transaction neither its writes nor an open transaction."""
+    for attempt in range(3):
+        try:
+            with db.write() as conn:
+                conn.execute(insert(settings).values(name=f"half-{attempt}", value="x"))
+                raise RuntimeError("fails after a write")
+        except RuntimeError:
+            pass
+    with db.write() as conn:
+        conn.execute(insert(settings).values(name="whole", value="x"))
+    with db.read() as conn:
+        assert _written(conn) == ["whole"]
+    db.dispose()
+    with db.read() as conn:  # usable again after dispose: connections are opened anew
+        assert _written(conn) == ["whole"]
+
+
+def _written(conn) -> list[str]:
+    names = select(settings.c.name).where(settings.c.value == "x").order_by(settings.c.name)
+    return conn.execute(names).scalars().all()
