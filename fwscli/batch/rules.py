@@ -2,6 +2,7 @@
 
 Each mirrors a rule of the warehouse (named in its docstring) and is tested against it
 (tests/batch/test_rules.py), so a row is refused here for what the service would refuse.
+The address rules are not mirrored but shared: api/addresses.py states them for both.
 They take a request part already typed by the model — members whose value was refused are
 absent, and a rule says nothing about what is absent — and return (member path, value,
 reason) for each fault, paths relative to the part, as the file's columns are.
@@ -13,49 +14,29 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from ..api.addresses import Problem, destination_problems, ship_from_problems
+
 Fault = tuple[str, Any, str]
 
-_COUNTRY = re.compile(r"[A-Z]{2}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CENT = Decimal("0.01")
 _MAX_DECLARED_VALUE = Decimal("1e12")
-_US_POSTAL_DIGITS = 5
-MISSING = "a value is required"
 
 
 def destination_address(address: dict[str, Any], parameter: str) -> list[Fault]:
-    """warehouse.delivery.address_error: a country code, a City except in Japan (its
-    addresses carry the city in their lines), a US postal code of at least 5 digits."""
-    country = address.get("CountryCode")
-    if country is None:
-        return []
-    if not _COUNTRY.fullmatch(country):
-        return [(f"{parameter}.CountryCode", country,
-                 "it must be two upper-case letters (ISO 3166-1 alpha-2)")]
-    faults: list[Fault] = []
-    if country != "JP" and not address.get("City"):
-        faults.append((f"{parameter}.City", None, MISSING + " outside JP"))
-    if country == "US":
-        faults += _us_postal_code(address, parameter)
-    return faults
+    """warehouse.delivery.address_error: api.addresses' rules for an outbound Address, every
+    problem rather than the first."""
+    return _address_faults(destination_problems(address), parameter)
 
 
 def ship_from_address(address: dict[str, Any], parameter: str) -> list[Fault]:
-    """warehouse.inbound._check_ship_from: a US ship-from address needs a postal code of at
-    least 5 digits."""
-    if address.get("CountryCode", "").upper() != "US":
-        return []
-    return _us_postal_code(address, parameter)
+    """warehouse.inbound._check_ship_from: api.addresses' rules for a ship-from Address."""
+    return _address_faults(ship_from_problems(address), parameter)
 
 
-def _us_postal_code(address: dict[str, Any], parameter: str) -> list[Fault]:
-    postal = address.get("PostalCode")
-    if postal is None:
-        return [(f"{parameter}.PostalCode", None, MISSING + " in the US")]
-    if sum(character.isdigit() for character in postal) < _US_POSTAL_DIGITS:
-        return [(f"{parameter}.PostalCode", postal, "a US postal code has at least 5 digits")]
-    return []
+def _address_faults(problems: list[Problem], parameter: str) -> list[Fault]:
+    return [(f"{parameter}.{problem.member}", problem.value, problem.reason) for problem in problems]
 
 
 def order(unit: dict[str, Any]) -> list[Fault]:

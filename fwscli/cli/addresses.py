@@ -7,6 +7,10 @@ as its default and is decorated with `with_address_options`: that parameter's pl
 signature (and so in `--help`) gets the address's options, and the command receives what
 was typed as one AddressFlags, whose `address()` builds the request's address.
 
+`validated` checks a request's address before it is sent: the model, then the rules the
+model cannot say (api/addresses.py, the service's own), the first problem as one line
+naming the flag.
+
 Cheap to import (`fws inbound --help` loads it), so the model is not imported here:
 tests/cli/test_addresses.py checks each table below against the model's Address.
 """
@@ -17,11 +21,14 @@ import functools
 import inspect
 import keyword
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import typer
 
 from . import common
+
+if TYPE_CHECKING:
+    from ..api.addresses import Problem
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,34 @@ class AddressFlags:
         address = self.options.load(self.source) if self.source else {}
         address.update({member: value for member, value in self.values.items() if value is not None})
         return address or None
+
+
+def validated(service: str, action: str, request: dict[str, Any], member: str,
+              hints: Mapping[str, str]) -> dict[str, Any]:
+    """The request checked by the model (common.validate_request), then its address at
+    `member` by the service's address rules; returns it typed. A CountryCode typed in lower
+    case is sent in upper case."""
+    address = request.get(member)
+    if isinstance(address, dict) and isinstance(address.get("CountryCode"), str):
+        address["CountryCode"] = address["CountryCode"].upper()
+    checked = common.validate_request(service, action, request, hints)
+    from ..api.addresses import RULES  # the model is loaded already: validate_request read it
+
+    problems = RULES[service](checked[member])
+    if problems:
+        raise refusal(problems[0], member, hints, operation=f"{service}.{action}")
+    return checked
+
+
+def refusal(problem: "Problem", parameter: str, hints: Mapping[str, str], *,
+            operation: str | None = None) -> common.CliError:
+    """An address problem as one line naming the flag and the member (exit 252), with the
+    code the service would answer (MissingParameter or InvalidParameterValue)."""
+    path = f"{parameter}.{problem.member}"
+    where = f"{hints[path]} ({path})" if path in hints else path
+    said = problem.reason if problem.missing else f"{problem.value!r}: {problem.reason}"
+    return common.CliError(f"{where}: {said}", common.EXIT_BAD_PARAMETER,
+                           code=problem.api_error(parameter).code, operation=operation)
 
 
 def parameter_name(flag: str) -> str:

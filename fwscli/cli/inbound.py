@@ -10,7 +10,7 @@ from typing import Any, List, Optional
 import typer
 
 from . import common
-from .addresses import SHIP_FROM, AddressFlags, with_address_options
+from .addresses import SHIP_FROM, AddressFlags, validated, with_address_options
 from .output import Column
 
 app = typer.Typer(help="Inbound shipments: preview, plan, create, edit, ship, cancel, list.",
@@ -43,7 +43,6 @@ HINTS = {
 # without --label-prep keeps the shipment's label preparation as it is.
 LABEL_PREFERENCE_OF_TYPE = {"MERCHANT_LABEL": "MERCHANT_LABEL",
                             "AMAZON_LABEL": "AMAZON_LABEL_PREFERRED"}
-US_POSTAL_DIGITS = 5
 
 ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="A registered SKU and its quantity (repeatable).")
 LABEL_PREP = typer.Option(None, "--label-prep",
@@ -330,26 +329,8 @@ def item_lines(values: list[str] | None) -> list[dict[str, Any]] | None:
 
 
 def checked_request(action: str, request: dict[str, Any]) -> dict[str, Any]:
-    """The request validated by the model, then the ship-from rules the model cannot say:
-    a two-letter country, and a US postal code with at least 5 digits."""
-    address = request.get("ShipFromAddress")
-    if isinstance(address, dict) and isinstance(address.get("CountryCode"), str):
-        address["CountryCode"] = address["CountryCode"].upper()
-    checked = common.validate_request("inbound", action, request, HINTS)
-    address = checked["ShipFromAddress"]
-    country = address["CountryCode"]
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        raise address_error("CountryCode", f"{country!r} is not a two-letter country code such as US")
-    if country == "US" and sum(c.isdigit() for c in address.get("PostalCode") or "") < US_POSTAL_DIGITS:
-        raise address_error("PostalCode", f"{address.get('PostalCode')!r}: a US postal code has at "
-                                          f"least {US_POSTAL_DIGITS} digits")
-    return checked
-
-
-def address_error(member: str, reason: str) -> common.CliError:
-    path = f"ShipFromAddress.{member}"
-    return common.CliError(f"{HINTS[path]} ({path}): {reason}", common.EXIT_BAD_PARAMETER,
-                           code="InvalidParameterValue")
+    """The request validated by the model, then by the ship-from rules the model cannot say."""
+    return validated("inbound", action, request, "ShipFromAddress", HINTS)
 
 
 def canonical_status(value: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Callable, List, Optional
 import typer
 
 from . import common
-from .addresses import DESTINATION, AddressFlags, with_address_options
+from .addresses import DESTINATION, AddressFlags, validated, with_address_options
 from .output import Column
 
 WAIT_HELP = (f"Exit codes: 0 the status was reached; {common.EXIT_WAIT_ENDED} the order ended in "
@@ -286,30 +286,7 @@ def parse_items(values: List[str] | None) -> list[tuple[str, int]]:
 def checked_request(action: str, request: dict[str, Any], address_member: str,
                     hints: dict[str, str]) -> dict[str, Any]:
     """The request validated by the model, then by the address rules the model cannot say."""
-    address = request.get(address_member)
-    if isinstance(address, dict) and isinstance(address.get("CountryCode"), str):
-        address["CountryCode"] = address["CountryCode"].upper()
-    checked = common.validate_request("outbound", action, request, hints)
-    problem = address_problem(checked[address_member])
-    if problem is not None:
-        member, reason = problem
-        path = f"{address_member}.{member}"
-        raise common.CliError(f"{hints[path]} ({path}): {reason}", common.EXIT_BAD_PARAMETER,
-                              code="InvalidParameterValue")
-    return checked
-
-
-def address_problem(address: dict[str, str]) -> tuple[str, str] | None:
-    """(member, reason) when the address is not deliverable as written, else None."""
-    country = address["CountryCode"]
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        return "CountryCode", f"{country!r} is not a two-letter country code such as US"
-    # Japanese addresses carry the city in their lines.
-    if country != "JP" and not address.get("City"):
-        return "City", "a city is required (except for JP addresses)"
-    if country == "US" and sum(c.isdigit() for c in address.get("PostalCode") or "") < 5:
-        return "PostalCode", f"{address.get('PostalCode')!r}: a US postal code has at least 5 digits"
-    return None
+    return validated("outbound", action, request, address_member, hints)
 
 
 # --- output for people ------------------------------------------------------------------

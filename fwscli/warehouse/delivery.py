@@ -7,20 +7,19 @@ Decisions where the spec is silent:
   Standard ships within 1 and arrives in 3–5, Expedited ships within 1 and arrives in 2,
   Priority ships the same day and arrives in 1. A request made at a weekend counts from
   the next Monday. One table for every destination.
-* An address needs a two-letter country code, a City (except in Japan, whose addresses
-  carry it in their lines) and, in the US, a postal code of at least 5 digits.
+
+What an address must be to be delivered to is not decided here: api/addresses.py states
+those rules once for the service, the CLI and the importer.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..api.errors import ApiError, InvalidParameterValue, MissingParameter
-
-_COUNTRY = re.compile(r"[A-Z]{2}")
+from ..api.addresses import destination_problems
+from ..api.errors import ApiError
 
 
 @dataclass(frozen=True)
@@ -67,19 +66,8 @@ def delivery_window(speed: str, now: datetime) -> DeliveryWindow:
 
 
 def address_error(address: dict[str, Any], parameter: str) -> ApiError | None:
-    """Why an outbound Address cannot be delivered to, as the error naming the field; or None."""
-    country = address["CountryCode"]
-    if not _COUNTRY.fullmatch(country):
-        return InvalidParameterValue(f"{parameter}.CountryCode", country,
-                                     "it must be two upper-case letters (ISO 3166-1 alpha-2)")
-    # Japanese addresses carry the city in their lines; everywhere else it is required.
-    if country != "JP" and not address.get("City"):
-        return MissingParameter(f"{parameter}.City")
-    if country == "US":
-        postal = address.get("PostalCode")
-        if postal is None:
-            return MissingParameter(f"{parameter}.PostalCode")
-        if sum(character.isdigit() for character in postal) < 5:
-            return InvalidParameterValue(f"{parameter}.PostalCode", postal,
-                                         "a US postal code has at least 5 digits")
-    return None
+    """Why an outbound Address cannot be delivered to, as the error naming the field
+    (`<parameter>.City`); or None. The first of api.addresses' problems, as the service
+    has always reported one."""
+    problems = destination_problems(address)
+    return problems[0].api_error(parameter) if problems else None

@@ -9,7 +9,8 @@ From `Shipped` on, the warehouse moves the shipment (`receiving.py`).
 Decisions where the spec is silent:
 * A SKU listed more than once in one request counts as one line with the summed quantity.
 * Every SKU on a shipment or a preview must be registered by this merchant (active or not).
-* A US ship-from address needs a PostalCode with at least 5 digits (spec §6.1).
+* A ship-from address meets api/addresses.py's rules (a two-letter country, in the US a
+  postal code of at least 5 digits; spec §6.1).
 * PutInboundShipment replaces the items by updating lines in place and deleting the rest,
   so an unchanged line keeps its place in a ListInboundShipmentItems being paged.
 * CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time.
@@ -19,7 +20,6 @@ Decisions where the spec is silent:
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +28,8 @@ from typing import Iterable
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..api.errors import InternalError, InvalidParameterValue, MissingParameter
+from ..api.addresses import ship_from_problems
+from ..api.errors import InternalError, InvalidParameterValue
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger
@@ -43,7 +44,6 @@ LABEL_PREP_TYPES = {
     "AMAZON_LABEL_ONLY": "AMAZON_LABEL",
     "AMAZON_LABEL_PREFERRED": "AMAZON_LABEL",
 }
-_US_POSTAL_DIGITS = 5
 
 
 @dataclass(frozen=True)
@@ -278,14 +278,9 @@ def _quantities(conn: Connection, merchant_id: int,
 
 
 def _check_ship_from(address: dict) -> None:
-    if address["CountryCode"].upper() != "US":
-        return
-    postal = address.get("PostalCode")
-    if postal is None:
-        raise MissingParameter("ShipFromAddress.PostalCode")
-    if len(re.findall(r"\d", postal)) < _US_POSTAL_DIGITS:
-        raise InvalidParameterValue("ShipFromAddress.PostalCode", postal,
-                                    "a US postal code has at least 5 digits")
+    problems = ship_from_problems(address)
+    if problems:
+        raise problems[0].api_error("ShipFromAddress")
 
 
 def _fresh_shipment_ids(conn: Connection, merchant_id: int, count: int) -> list[str]:

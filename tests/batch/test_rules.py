@@ -24,6 +24,8 @@ ADDRESSES = [
     {**US, "City": ""},
     {**US, "CountryCode": "JP", "City": None, "PostalCode": "150"},
     {**US, "CountryCode": "us"},
+    {**US, "CountryCode": "U1"},
+    {key: value for key, value in US.items() if key not in ("City", "PostalCode")},
     {**US, "CountryCode": "GB", "PostalCode": "1"},
 ]
 

@@ -15,7 +15,7 @@ from fwscli.api import inbound as inbound_api
 from fwscli.api import outbound as outbound_api
 from fwscli.cli import common
 from fwscli.cli.addresses import (DESTINATION, SHIP_FROM, AddressFlags, AddressOptions,
-                                  with_address_options)
+                                  validated, with_address_options)
 
 
 @pytest.mark.parametrize("options, model", [(SHIP_FROM, inbound_api.Address),
@@ -91,3 +91,57 @@ def test_a_command_without_address_options_keeps_its_signature():
         """Nothing to expand."""
 
     assert list(inspect.signature(with_address_options(plain)).parameters) == ["count"]
+
+
+TO = {"Name": "Jane", "Line1": "1 Main St", "City": "Seattle", "StateOrProvinceCode": "WA",
+      "CountryCode": "us", "PostalCode": "98101"}
+FROM = {"Name": "Acme", "AddressLine1": "500 Industrial Way", "City": "Kent",
+        "StateOrProvinceCode": "WA", "CountryCode": "us", "PostalCode": "98032"}
+
+
+def preview_to(address: dict) -> dict:
+    return validated("outbound", "GetFulfillmentPreview",
+                     {"Address": address, "Items": [{"MerchantSKU": "MUG", "Quantity": 1,
+                                                     "MerchantFulfillmentOrderItemId": "1"}]},
+                     "Address", DESTINATION.hints("Address"))
+
+
+def preview_from(address: dict) -> dict:
+    return validated("inbound", "GetInboundShipmentPreview",
+                     {"ShipFromAddress": address,
+                      "MerchantSKUQuantityItem": [{"MerchantSKU": "MUG", "Quantity": 1}]},
+                     "ShipFromAddress", SHIP_FROM.hints("ShipFromAddress"))
+
+
+def test_a_country_typed_in_lower_case_is_sent_in_upper_case():
+    assert preview_to(dict(TO))["Address"]["CountryCode"] == "US"
+    assert preview_from(dict(FROM))["ShipFromAddress"]["CountryCode"] == "US"
+
+
+@pytest.mark.parametrize("check, address, code, message", [
+    (preview_to, {**TO, "PostalCode": "981"}, "InvalidParameterValue",
+     "--to-postal-code (Address.PostalCode): '981': a US postal code has at least 5 digits"),
+    (preview_to, {k: v for k, v in TO.items() if k != "PostalCode"}, "MissingParameter",
+     "--to-postal-code (Address.PostalCode): a value is required in the US"),
+    (preview_to, {k: v for k, v in TO.items() if k != "City"}, "MissingParameter",
+     "--to-city (Address.City): a value is required outside JP"),
+    (preview_to, {**TO, "CountryCode": "u1"}, "InvalidParameterValue",
+     "--to-country (Address.CountryCode): 'U1': it must be two upper-case letters (ISO 3166-1 alpha-2)"),
+    (preview_from, {**FROM, "PostalCode": "98-0"}, "InvalidParameterValue",
+     "--from-postal-code (ShipFromAddress.PostalCode): '98-0': a US postal code has at least 5 digits"),
+    (preview_from, {k: v for k, v in FROM.items() if k != "PostalCode"}, "MissingParameter",
+     "--from-postal-code (ShipFromAddress.PostalCode): a value is required in the US"),
+    (preview_from, {**FROM, "CountryCode": "1a"}, "InvalidParameterValue",
+     "--from-country (ShipFromAddress.CountryCode): '1A': it must be two letters (ISO 3166-1 alpha-2)"),
+])
+def test_an_address_the_service_would_refuse_is_one_line_naming_the_flag(check, address, code, message):
+    with pytest.raises(common.CliError) as refused:
+        check(address)
+    assert refused.value.message == message
+    assert (refused.value.exit_code, refused.value.code) == (common.EXIT_BAD_PARAMETER, code)
+    assert refused.value.operation in ("outbound.GetFulfillmentPreview", "inbound.GetInboundShipmentPreview")
+
+
+def test_a_japanese_destination_needs_no_city():
+    japan = {**{k: v for k, v in TO.items() if k != "City"}, "CountryCode": "JP", "PostalCode": "150-0002"}
+    assert preview_to(japan)["Address"]["CountryCode"] == "JP"

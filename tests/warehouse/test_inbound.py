@@ -165,6 +165,14 @@ def test_us_ship_from_needs_a_five_digit_postal_code(ctx):
     put(ctx, "FBA000002", ShipFromAddress=london, DestinationFulfillmentCenter="LTN1")
 
 
+def test_ship_from_country_is_two_letters_in_either_case(ctx):
+    put(ctx, ShipFromAddress=dict(SEATTLE, CountryCode="us"))
+    error = error_of(lambda: put(ctx, ShipFromAddress=dict(SEATTLE, CountryCode="U1")))
+    assert isinstance(error, InvalidParameterValue)
+    assert error.message == ("Value U1 for parameter ShipFromAddress.CountryCode is invalid. "
+                             "Reason: it must be two letters (ISO 3166-1 alpha-2).")
+
+
 def test_a_preview_can_be_put(ctx):
     [preview] = call(ctx, "GetInboundShipmentPreview", ShipFromAddress=SEATTLE,
                      MerchantSKUQuantityItem=lines(SKU_A=4))["ShipmentPreview"]
