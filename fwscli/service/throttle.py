@@ -28,6 +28,7 @@ from sqlalchemy import Float, bindparam, case, select
 from ..api.errors import RequestThrottled
 from ..api.shapes import Operation
 from ..store.database import Database
+from ..store.prepared import Prepared
 from ..store.schema import throttle_buckets
 from ..warehouse.context import Caller
 from .limits import DEFAULT_LIMITS, READ, WRITE, Limit
@@ -62,12 +63,11 @@ class Throttle:
         t = now.timestamp()
         slack = (limit.burst - 1) * limit.interval  # how far full_at may run ahead of now
         with self.db.write() as conn:
-            taken = conn.execute(self._take, {**key, "t": t, "interval": limit.interval,
+            taken = self._take.execute(conn, {**key, "t": t, "interval": limit.interval,
                                               "slack": slack + _EPSILON}).first()
             if taken is not None:
                 return
-            full_at = conn.execute(select(_b.full_at).where(
-                _b.subject == key["subject"], _b.operation_class == kind)).scalar_one()
+            full_at = _FULL_AT.execute(conn, key).scalar_one()
         raise throttled(kind, limit, max(full_at, t) - t - slack)
 
 
@@ -81,14 +81,18 @@ def _take_statement(dialect: str):
         from sqlalchemy.dialects.sqlite import insert
     t, interval = bindparam("t", type_=Float()), bindparam("interval", type_=Float())
     start = case((_b.full_at > t, _b.full_at), else_=t)
-    return insert(throttle_buckets).values(
+    return Prepared(insert(throttle_buckets).values(
         subject=bindparam("subject"), operation_class=bindparam("operation_class"),
         full_at=t + interval,
     ).on_conflict_do_update(
         index_elements=[_b.subject, _b.operation_class],
         set_={"full_at": start + interval},
         where=start - t <= bindparam("slack", type_=Float()),
-    ).returning(_b.full_at)
+    ).returning(_b.full_at))
+
+
+_FULL_AT = Prepared(select(_b.full_at).where(_b.subject == bindparam("subject"),
+                                             _b.operation_class == bindparam("operation_class")))
 
 
 def throttled(kind: str, limit: Limit, wait: float) -> RequestThrottled:
