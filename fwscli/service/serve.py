@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
+from ..store.checkpoints import Checkpointer
 from ..store.migrations import open_database
 from .app import FwsApp
 from .limits import Limit
@@ -61,13 +62,15 @@ class AppSettings:
 def build_app(settings: AppSettings) -> FwsApp:
     # create=False: the master created or checked the schema; a worker never migrates,
     # and refuses to serve a schema that went stale since (SchemaOutOfDate).
-    db = open_database(settings.database_url, create=False)
+    db = open_database(settings.database_url, create=False, background_checkpoints=True)
     throttle = Throttle(db, settings.throttle) if settings.throttle is not None else None
     app = FwsApp(db, region=settings.region, throttle=throttle,
                  warehouse_mode=settings.warehouse_mode, delays=settings.delays)
     # In the worker, after the fork: threads do not survive one. Every worker ticks; the
     # tick locks what it moves, so they share the work.
     app.start_scheduler()
+    if db.background_checkpoints:
+        Checkpointer(db).start()
     return app
 
 

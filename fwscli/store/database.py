@@ -36,12 +36,14 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 class Database:
     """An engine plus the transaction discipline the service relies on."""
 
-    def __init__(self, url: str, *, schema: str | None = None):
+    def __init__(self, url: str, *, schema: str | None = None, background_checkpoints: bool = False):
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         # A PostgreSQL schema to work in (tests give each test its own); None: the default.
         self.schema = schema
-        self.engine = _create_engine(self.url, schema)
+        # SQLite: a thread of the process checkpoints the WAL, not its writers (checkpoints.py).
+        self.background_checkpoints = background_checkpoints and _is_file(self.url)
+        self.engine = _create_engine(self.url, schema, self.background_checkpoints)
         self._writers = _writer_queue(self.url)
         keep = self.is_sqlite and _is_file(self.url)
         self._reading = _IdleConnections(self.engine, keep=keep)
@@ -171,7 +173,7 @@ def _writer_queue(url: str) -> ContextManager[None]:
     return _WriterQueue(os.path.abspath(make_url(url).database))
 
 
-def _create_engine(url: str, schema: str | None) -> Engine:
+def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -199,6 +201,10 @@ def _create_engine(url: str, schema: str | None) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if background_checkpoints:
+            from .checkpoints import BACKSTOP_PAGES
+
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -82,14 +82,16 @@ class SchemaOutOfDate(Exception):
         self.head = head
 
 
-def open_database(url: str, *, create: bool = True, migrate: bool = False) -> Database:
+def open_database(url: str, *, create: bool = True, migrate: bool = False,
+                  background_checkpoints: bool = False) -> Database:
     """The database at `url`, its schema created when new (if `create`) and checked current.
 
     Shared by `fws server` and the embedded service. An older schema is upgraded only with
     `migrate`: the embedded database is fws's own file, but migrating a shared server
-    database is an operator's decision (`fws server upgrade`).
+    database is an operator's decision (`fws server upgrade`). `background_checkpoints`:
+    see store/checkpoints.py (server processes).
     """
-    db = Database(url)
+    db = Database(url, background_checkpoints=background_checkpoints)
     current = current_revision(db)
     if current == head_revision():
         # The common case, on every command of the embedded service: one query, and
