@@ -9,39 +9,22 @@ as the tick locks each row it moves.
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import TYPE_CHECKING
+
+from ..periodic import Periodic
 
 if TYPE_CHECKING:
     from .app import FwsApp
 
-log = logging.getLogger(__name__)
-
 DEFAULT_INTERVAL = 5.0  # seconds
 
 
-class Scheduler:
+class Scheduler(Periodic):
     def __init__(self, app: "FwsApp", interval: float = DEFAULT_INTERVAL):
-        if interval <= 0:
-            raise ValueError(f"the scheduler interval must be positive, not {interval}")
+        super().__init__(self._tick, interval, name="fws-warehouse-scheduler")
         self.app = app
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fws-warehouse-scheduler", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
+    def _tick(self) -> None:
         from ..warehouse import tick  # here: importing the app (embedded too) needs no tick
 
-        while not self._stop.wait(self.interval):
-            try:
-                tick.catch_up(self.app.db, self.app.clock(), self.app.simulation)
-            except Exception:  # a database outage must not end the thread: try again later
-                log.exception("warehouse tick failed")
+        tick.catch_up(self.app.db, self.app.clock(), self.app.simulation)

@@ -15,49 +15,29 @@ SQLite's default: the last connection to close checkpoints anyway.
 
 from __future__ import annotations
 
-import logging
-import threading
-
+from ..periodic import Periodic
 from .database import Database
-
-log = logging.getLogger(__name__)
 
 BACKSTOP_PAGES = 10_000
 DEFAULT_INTERVAL = 0.2  # seconds
 
 
-class Checkpointer:
+class Checkpointer(Periodic):
     """The thread that checkpoints one SQLite database (start it after any fork)."""
 
     def __init__(self, db: Database, interval: float = DEFAULT_INTERVAL):
         if not db.background_checkpoints:
             raise ValueError("open the database with background_checkpoints=True: its connections "
                              "would otherwise checkpoint inside the writers' lock as well")
+        super().__init__(self.checkpoint, interval, name="fws-wal-checkpoints")
         self.db = db
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fws-wal-checkpoints", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def checkpoint(self, connection) -> tuple[int, int, int]:
+    def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (1 if it could not run, WAL pages, pages copied back)."""
-        return tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
-
-    def _run(self) -> None:
-        # A driver connection of its own, outside any transaction (a checkpoint cannot run
-        # in one); the driver is in autocommit mode (store/database.py).
+        # On a driver connection outside any transaction (a checkpoint cannot run in one);
+        # the driver is in autocommit mode (store/database.py).
         pooled = self.db.engine.raw_connection()
         try:
-            while not self._stop.wait(self.interval):
-                try:
-                    self.checkpoint(pooled.driver_connection)
-                except Exception:  # a full disk or a removed file must not end the thread
-                    log.exception("WAL checkpoint failed; trying again in %s s", self.interval)
+            return tuple(pooled.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
         finally:
             pooled.close()
