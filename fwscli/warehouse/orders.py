@@ -155,10 +155,12 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
             if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
                 return  # a repeat stays a success after its SKU changed
             raise
+    def insert(conn: Connection) -> None:
+        begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
+        _insert(conn, ctx, order, lines, items, window, fingerprint)
+
     try:
-        with ctx.db.write() as conn:
-            begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
-            _insert(conn, ctx, order, lines, items, window, fingerprint)
+        ctx.db.write_grouped(insert)
     except IntegrityError:
         # The id exists (a repeat, or a concurrent create that committed first): the unique
         # constraint decided, and nothing of this attempt was written. Inserting first and
