@@ -8,6 +8,7 @@ import threading
 from sqlalchemy import insert, select, update
 
 from fwscli.store.database import Database
+from fwscli.store.prepared import Prepared
 from fwscli.store.schema import settings
 
 
@@ -81,3 +82,25 @@ def test_a_failed_transaction_leaves_its_connection_fit_for_the_next(db):
 def _written(conn) -> list[str]:
     names = select(settings.c.name).where(settings.c.value == "x").order_by(settings.c.name)
     return conn.execute(names).scalars().all()
+
+
+_INSERT_SETTING = Prepared(insert(settings))
+
+
+def test_writes_straight_to_the_driver_commit_and_roll_back_like_core_ones(db):
+    """Prepared statements run on the driver inside the transaction that Database began;
+    a Core statement after them joins it; both are undone together or kept together."""
+    try:
+        with db.write() as conn:
+            _INSERT_SETTING.execute(conn, {"name": "prepared-undone", "value": "x"})
+            conn.execute(insert(settings).values(name="core-undone", value="x"))
+            raise RuntimeError("fails after both")
+    except RuntimeError:
+        pass
+    with db.write() as conn:
+        _INSERT_SETTING.execute(conn, {"name": "prepared-kept", "value": "x"})
+    with db.write() as conn:
+        _INSERT_SETTING.execute(conn, {"name": "mixed-kept", "value": "x"})
+        conn.execute(insert(settings).values(name="core-kept", value="x"))
+    with db.read() as conn:
+        assert sorted(_written(conn)) == ["core-kept", "mixed-kept", "prepared-kept"]
