@@ -36,6 +36,7 @@ from typing import Callable, ContextManager, Iterator, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
+from .changes import ChangeCounter
 from .group_commit import CommitGroups
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -59,6 +60,7 @@ class Database:
         self._writing = _IdleConnections(self.engine, keep=keep, fws_write=True)
         # PostgreSQL's writers lock rows, not the database: they have nothing to group.
         self._groups = CommitGroups(self.write) if keep else None
+        self._changes = ChangeCounter(make_url(self.url).database) if keep else None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -78,6 +80,12 @@ class Database:
             with self.write() as conn:
                 return work(conn)
         return self._groups.run(work)
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever a change to the database commits, in any process
+        (read it before the data it vouches for: changes.py); None where the database cannot
+        tell (PostgreSQL, an in-memory SQLite)."""
+        return self._changes.version() if self._changes is not None else None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -109,6 +117,8 @@ class Database:
     def dispose(self) -> None:
         self._reading.close()
         self._writing.close()
+        if self._changes is not None:
+            self._changes.close()
         self.engine.dispose()
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
@@ -57,13 +58,30 @@ def _is_due(earliest: tuple[datetime | None, ...], now: datetime) -> bool:
 def catch_up(db: Database, real_now: datetime, simulation: Simulation, *,
              limit: int | None = None) -> datetime:
     """The simulated time at `real_now`, once the steps due by then are applied (at most
-    `limit` of them). One read-only statement when nothing is due."""
-    with db.read() as conn:
-        offset_seconds, *earliest = _DUE_CHECK.execute(conn).one()
+    `limit` of them). One read-only statement when nothing is due, none when nothing has
+    committed since the last check (SQLite)."""
+    offset_seconds, earliest = _due_check(db)
     now = real_now + clock.as_offset(offset_seconds)
     if _is_due(earliest, now):
         _apply(db, now, simulation, limit)
     return now
+
+
+# The last check's answer per database, with the data version it was read at: due times and
+# the clock's offset change only by commits, so while the version holds, so does the answer.
+_last_checks: WeakKeyDictionary[Database, tuple[int, str | None, tuple]] = WeakKeyDictionary()
+
+
+def _due_check(db: Database) -> tuple[str | None, tuple[datetime | None, ...]]:
+    version = db.data_version()  # before the query: a commit after it shows as a change
+    last = _last_checks.get(db)
+    if version is not None and last is not None and last[0] == version:
+        return last[1], last[2]
+    with db.read() as conn:
+        offset_seconds, *earliest = _DUE_CHECK.execute(conn).one()
+    if version is not None:
+        _last_checks[db] = (version, offset_seconds, tuple(earliest))
+    return offset_seconds, tuple(earliest)
 
 
 def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | None = None) -> int:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from fwscli.store.database import Database
 from fwscli.store.schema import fulfillment_orders, inventory_movements
 from fwscli.warehouse import inbound, orders, planning, tick
 from fwscli.warehouse.simulation import Delays, Simulation
@@ -48,6 +49,35 @@ def test_nothing_due_costs_one_read_and_no_write(db, make_context, merchant, sku
     monkeypatch.setattr(db, "write", lambda: writes.append(1) or real_write())
     assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == NOW + timedelta(minutes=5)
     assert writes == [] and status(db, "O-1")[0] == "Received"
+
+
+def test_nothing_committed_since_the_last_check_costs_no_read(db, make_context, merchant, sku, monkeypatch):
+    create(make_context, merchant, "O-1", simulation=SLOW_PLANNING)
+    tick.catch_up(db, NOW, AUTO)
+    reads = []
+    real_read = db.read
+    monkeypatch.setattr(db, "read", lambda: reads.append(1) or real_read())
+    assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == NOW + timedelta(minutes=5)
+    # Time alone makes the order due: its plan runs without a new check.
+    tick.catch_up(db, NOW + timedelta(minutes=10), AUTO)
+    assert status(db, "O-1")[0] == "Unfulfillable"  # planned: no stock
+    expected_reads = 0 if db.is_sqlite else 2  # PostgreSQL cannot tell: it checks each time
+    assert len(reads) - 1 == expected_reads  # the status() read above is the one more
+
+
+def test_a_commit_by_another_process_is_seen_by_the_next_check(db, make_context, merchant, sku):
+    """Another server process (here another Database on the same file) creates an order
+    due soon: the next check of this one must not answer from what it saw before."""
+    tick.catch_up(db, NOW, AUTO)  # remembers: nothing due
+    other = Database(db.url, schema=db.schema)
+    try:
+        other_context = replace(make_context(merchant, now=NOW), db=other, simulation=SLOW_PLANNING)
+        orders.create_order(other_context, order_request("ELSEWHERE", items=[
+            {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1}]))
+    finally:
+        other.dispose()
+    tick.catch_up(db, NOW + timedelta(minutes=10), AUTO)
+    assert status(db, "ELSEWHERE")[0] == "Unfulfillable"  # planned (no stock) by this check
 
 
 def test_only_due_rows_move_and_as_of_their_due_time(db, make_context, merchant, sku):
