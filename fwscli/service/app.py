@@ -205,7 +205,7 @@ def _read_params(request: Request) -> tuple[list[tuple[str, str]], bytes]:
 
 def _is_form(request: Request) -> bool:
     # The PHP libraries send the form type; a bare POST body is read as a form too.
-    return request.mimetype in ("application/x-www-form-urlencoded", "")
+    return soap_binding.mimetype(request.environ) in (soap_binding.FORM, "")
 
 
 def _first(params: list[tuple[str, str]], name: str) -> str | None:

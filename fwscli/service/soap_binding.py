@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
-_FORM = "application/x-www-form-urlencoded"
+FORM = "application/x-www-form-urlencoded"
 Answer = tuple[int, str, bytes, dict[str, str]]  # status, Content-Type, body, more headers
 
 
@@ -39,12 +39,18 @@ def handles(request: Request) -> bool:
     """Whether this binding answers the request: a SOAP call or a WSDL download."""
     environ = request.environ
     if (environ.get("REQUEST_METHOD") == "POST" and "HTTP_SOAPACTION" not in environ
-            and environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() == _FORM):
-        return False  # a Query API form, as nearly every request is: no parsing needed
+            and mimetype(environ) == FORM):
+        return False  # a Query API form, as nearly every request is
     if is_wsdl_request(request.method, request.query_string.decode("latin-1")):
         return True
     return soap.is_soap_request(request.method, request.mimetype,
                                 request.headers.get("SOAPAction"), lambda: _body(request))
+
+
+def mimetype(environ: dict) -> str:
+    """The request's media type, lower-case, without parameters: what werkzeug's
+    `Request.mimetype` says, without parsing the parameters on every request."""
+    return environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
 
 
 def serve(app: "FwsApp", request: Request, start_response: Callable) -> Iterable[bytes]:
