@@ -63,8 +63,8 @@ class Prepared:
         self._is_dml = getattr(statement, "is_dml", False)
 
     def execute(self, conn: Connection, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {}) -> Rows:
-        """Run on `conn`'s transaction; a list of parameter sets runs as executemany."""
-        many = not isinstance(parameters, Mapping)
+        """Run on `conn`'s transaction; a list (or tuple) of parameter sets runs as executemany."""
+        many = isinstance(parameters, (list, tuple))  # not typing's Mapping: its check is slow
         first = parameters[0] if many else parameters
         dialect = conn.dialect
         key = (dialect.name, tuple(first) if self._is_dml else ())
