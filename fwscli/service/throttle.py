@@ -13,8 +13,8 @@ Taking a token moves `full_at` one interval (1/rate) later, allowed only while t
 keeps at least one token. That is one conditional upsert, atomic on both databases; no
 row comes back exactly when the request is over the limit.
 
-Cost: it is a write transaction per request, which SQLite serialises; bench/service.py
-measures it.
+Cost: it is a write per request, which SQLite serialises; the writes of a worker's threads
+commit in groups (store/group_commit.py). bench/service.py measures it.
 """
 
 from __future__ import annotations
@@ -62,13 +62,16 @@ class Throttle:
         key = {"subject": subject(caller), "operation_class": kind}
         t = now.timestamp()
         slack = (limit.burst - 1) * limit.interval  # how far full_at may run ahead of now
-        with self.db.write() as conn:
+
+        def take_token(conn) -> float | None:
+            """None once a token is taken; else when the bucket is full again."""
             taken = self._take.execute(conn, {**key, "t": t, "interval": limit.interval,
                                               "slack": slack + _EPSILON}).first()
-            if taken is not None:
-                return
-            full_at = _FULL_AT.execute(conn, key).scalar_one()
-        raise throttled(kind, limit, max(full_at, t) - t - slack)
+            return None if taken is not None else _FULL_AT.execute(conn, key).scalar_one()
+
+        full_at = self.db.write_grouped(take_token)
+        if full_at is not None:
+            raise throttled(kind, limit, max(full_at, t) - t - slack)
 
 
 def _take_statement(dialect: str):
