@@ -3,10 +3,12 @@
 `PRAGMA data_version` of a connection changes whenever another connection, of this
 process or any other, commits a change to the file (SQLite reads it from the WAL index in
 shared memory: ~4 µs here). A connection of our own that never writes therefore sees
-every commit. A reader that derived something from the database may keep it for as long
-as the number stays the same, provided it read the number *before* the database.
+every commit. So a value derived from the database can be kept for as long as that number
+stays the same, provided the number was read *before* the database.
 
-PostgreSQL has no such number: `version()` is None there, and callers query as before.
+The numbers of two connections cannot be compared, and a connection shared by threads
+would need a lock they then queue on: each thread has its own connection and keeps its own
+values. PostgreSQL has no such number; there the value is computed each time.
 """
 
 from __future__ import annotations
@@ -14,26 +16,48 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from typing import Any, Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+
+class _ThreadState:
+    __slots__ = ("pid", "conn", "kept")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.pid = os.getpid()
+        self.conn = conn
+        self.kept: dict[Hashable, tuple[int, Any]] = {}  # key -> (data version, value)
 
 
 class ChangeCounter:
-    """The data version of one SQLite file, through a connection of its own per process."""
+    """Values kept per thread until the next commit to one SQLite file."""
 
     def __init__(self, path: str):
         self._path = path
-        self._lock = threading.Lock()  # one connection, shared by the process's threads
-        self._conn: sqlite3.Connection | None = None
-        self._pid = 0
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
 
-    def version(self) -> int:
-        with self._lock:
-            if self._conn is None or self._pid != os.getpid():  # none survives a fork
-                self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-                self._pid = os.getpid()
-            return self._conn.execute("PRAGMA data_version").fetchone()[0]
+    def unless_changed(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or what it returned last time in this thread if nothing committed since."""
+        state = self._state()
+        version = state.conn.execute("PRAGMA data_version").fetchone()[0]  # before compute()
+        kept = state.kept.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        value = compute()
+        state.kept[key] = (version, value)
+        return value
+
+    def _state(self) -> _ThreadState:
+        state = getattr(self._local, "state", None)
+        if state is None or state.pid != os.getpid():  # a forked child opens its own
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            state = self._local.state = _ThreadState(conn)
+            self._opened.append(conn)
+        return state
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None and self._pid == os.getpid():
-                self._conn.close()
-            self._conn = None
+        while self._opened:
+            self._opened.pop().close()
+        self._local = threading.local()

@@ -31,7 +31,7 @@ import os
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator, TypeVar
+from typing import Callable, ContextManager, Hashable, Iterator, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
@@ -81,11 +81,10 @@ class Database:
                 return work(conn)
         return self._groups.run(work)
 
-    def data_version(self) -> int | None:
-        """A number that changes whenever a change to the database commits, in any process
-        (read it before the data it vouches for: changes.py); None where the database cannot
-        tell (PostgreSQL, an in-memory SQLite)."""
-        return self._changes.version() if self._changes is not None else None
+    def unless_changed(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or its last result in this thread while nothing has committed to the
+        database since, in any process (SQLite: changes.py). PostgreSQL computes each time."""
+        return self._changes.unless_changed(key, compute) if self._changes is not None else compute()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

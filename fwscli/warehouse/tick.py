@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
@@ -67,21 +66,15 @@ def catch_up(db: Database, real_now: datetime, simulation: Simulation, *,
     return now
 
 
-# The last check's answer per database, with the data version it was read at: due times and
-# the clock's offset change only by commits, so while the version holds, so does the answer.
-_last_checks: WeakKeyDictionary[Database, tuple[int, str | None, tuple]] = WeakKeyDictionary()
-
-
 def _due_check(db: Database) -> tuple[str | None, tuple[datetime | None, ...]]:
-    version = db.data_version()  # before the query: a commit after it shows as a change
-    last = _last_checks.get(db)
-    if version is not None and last is not None and last[0] == version:
-        return last[1], last[2]
-    with db.read() as conn:
-        offset_seconds, *earliest = _DUE_CHECK.execute(conn).one()
-    if version is not None:
-        _last_checks[db] = (version, offset_seconds, tuple(earliest))
-    return offset_seconds, tuple(earliest)
+    """The clock's offset and the earliest due times. They change only by commits: while
+    nothing has committed, the last answer holds (store/changes.py)."""
+    def query() -> tuple[str | None, tuple[datetime | None, ...]]:
+        with db.read() as conn:
+            offset_seconds, *earliest = _DUE_CHECK.execute(conn).one()
+        return offset_seconds, tuple(earliest)
+
+    return db.unless_changed(_DUE_CHECK, query)
 
 
 def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | None = None) -> int:
