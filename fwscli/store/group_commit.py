@@ -53,17 +53,21 @@ class CommitGroups:
         self._changed = threading.Condition(threading.Lock())
         self._queued: list[_Write] = []
         self._leading = False
+        self._leader: int | None = None  # the leading thread's ident
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in a write transaction, grouped with other threads' writes."""
         write = _Write(work)
         with self._changed:
+            if self._leader == threading.get_ident():  # it would wait for itself forever
+                raise RuntimeError("a grouped write cannot start another grouped write")
             self._queued.append(write)
             while not write.done and self._leading:
                 self._changed.wait()
             lead = not write.done
             if lead:
                 self._leading = True
+                self._leader = threading.get_ident()
         if lead:
             self._lead()
         if write.alone:
@@ -93,6 +97,7 @@ class CommitGroups:
                 for write in group:
                     write.done = True
                 self._leading = False
+                self._leader = None
                 self._changed.notify_all()
 
 

@@ -132,3 +132,15 @@ def test_many_threads_writing_at_once_lose_nothing(db):
     for thread in threads:
         thread.join()
     assert _names(db) == sorted(names)
+
+
+def test_a_grouped_write_that_starts_another_fails_instead_of_waiting_forever(db):
+    groups = CommitGroups(db.write)
+
+    def nested(conn):
+        return groups.run(_insert("inner"))
+
+    with pytest.raises(RuntimeError, match="cannot start another grouped write"):
+        groups.run(nested)
+    assert _names(db) == []
+    assert groups.run(_insert("after")) == "AFTER"  # the groups still work
