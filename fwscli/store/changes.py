@@ -33,8 +33,11 @@ class _ThreadState:
 class ChangeCounter:
     """Values kept per thread until the next commit to one SQLite file."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, busy_timeout: float):
         self._path = path
+        # Waits for a lock as long as the service's connections do: a WAL recovery holds one
+        # while it rebuilds the index the number is read from.
+        self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
 
@@ -52,7 +55,8 @@ class ChangeCounter:
     def _state(self) -> _ThreadState:
         state = getattr(self._local, "state", None)
         if state is None or state.pid != os.getpid():  # a forked child opens its own
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self._path, timeout=self._busy_timeout, isolation_level=None,
+                                   check_same_thread=False)
             state = self._local.state = _ThreadState(conn)
             self._opened.append(conn)
         return state

@@ -60,7 +60,8 @@ class Database:
         self._writing = _IdleConnections(self.engine, keep=keep, fws_write=True)
         # PostgreSQL's writers lock rows, not the database: they have nothing to group.
         self._groups = CommitGroups(self.write) if keep else None
-        self._changes = ChangeCounter(make_url(self.url).database) if keep else None
+        self._changes = (ChangeCounter(make_url(self.url).database, busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+                         if keep else None)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
