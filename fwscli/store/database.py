@@ -60,8 +60,8 @@ class Database:
         self._writing = _IdleConnections(self.engine, keep=keep, fws_write=True)
         # PostgreSQL's writers lock rows, not the database: they have nothing to group.
         self._groups = CommitGroups(self.write) if keep else None
-        self._changes = (ChangeCounter(make_url(self.url).database, busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
-                         if keep else None)
+        self._changes = (ChangeCounter(make_url(self.url).database,
+                                       busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) if keep else None)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -85,7 +85,9 @@ class Database:
     def unless_changed(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or its last result in this thread while nothing has committed to the
         database since, in any process (SQLite: changes.py). PostgreSQL computes each time."""
-        return self._changes.unless_changed(key, compute) if self._changes is not None else compute()
+        if self._changes is None:
+            return compute()
+        return self._changes.unless_changed(key, compute)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
