@@ -38,6 +38,13 @@ def test_help_loads_no_client_nor_service():
     assert not heavy, heavy
 
 
+def test_help_loads_no_renderer_nor_debug_logging():
+    """rich and jmespath draw tables and run --query; json and logging serve --error-format
+    json, --cli-input-json and --debug (loading those two was a twentieth of `fws --help`)."""
+    loaded = loaded_modules("--help")
+    assert not {"rich", "jmespath", "json", "logging"} & loaded, loaded
+
+
 def test_help_loads_no_command_module():
     """The listing comes from COMMANDS' summaries: no command's module is imported."""
     loaded = loaded_modules("--help")
