@@ -2,7 +2,7 @@
 and the mapping of failures to exit codes (DESIGN.md §4).
 
 Cheap to import: `fws --help` loads this module, so requests, SQLAlchemy and rich, and
-even json and logging (a twelfth of `fws --help`), are imported only inside the functions
+even json and logging (a twentieth of `fws --help`), are imported only inside the functions
 that use them.
 """
 
