@@ -1,15 +1,14 @@
 """What every `fws` command shares: global options, the client, output, input parsing,
 and the mapping of failures to exit codes (DESIGN.md §4).
 
-Cheap to import: `fws --help` loads this module, so requests, SQLAlchemy and rich are
-imported only inside the functions that use them.
+Cheap to import: `fws --help` loads this module, so requests, SQLAlchemy and rich, and
+even json and logging (a twentieth of `fws --help`), are imported only inside the functions
+that use them.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -239,6 +238,8 @@ def read_text_argument(value: str, what: str) -> str:
 
 def load_json_argument(value: str, what: str) -> Any:
     """A JSON value given as `@file.json`, `-` (stdin) or inline JSON text."""
+    import json
+
     text = read_text_argument(value, what) if value == "-" or value.startswith("@") else value
     try:
         return json.loads(text)
@@ -389,6 +390,8 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
 def report(error: CliError, error_format: str) -> None:
     if error_format == "json":
+        import json
+
         payload = {"Error": {"Code": error.code or "Error", "Message": error.message,
                              "Operation": error.operation, "RequestId": error.request_id,
                              "ExitCode": error.exit_code}}
@@ -422,6 +425,8 @@ def as_cli_error(error: BaseException) -> CliError | None:
 
 def configure_debug(enabled: bool) -> None:
     if enabled:
+        import logging
+
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("fws debug: %(message)s"))
         logger = logging.getLogger("fwscli.client")

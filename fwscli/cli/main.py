@@ -4,21 +4,28 @@ groups themselves are imported only when run (LazyGroup)."""
 
 from __future__ import annotations
 
-import inspect
-import sys
-from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
-from typing import Any, Optional
+import gc
 
-import click
-import typer
-from typer.core import TyperGroup
-from typer.models import TyperInfo
+# Loading Click, Typer and this module makes some 24,000 objects that live until exit:
+# the cyclic collector's passes over them freed nothing and were an eighth of `fws --help`.
+# So it is paused until the end of this module, which then freezes them out of later passes
+# (as common._collector_paused does for the client).
+_COLLECTING = gc.isenabled()
+gc.disable()
 
-from .. import __version__
-from . import common
-from .common import EXIT_CODES_HELP, Globals
+import sys  # noqa: E402 (after the pause, on purpose)
+from dataclasses import dataclass  # noqa: E402
+from functools import cache  # noqa: E402
+from importlib import import_module  # noqa: E402
+from typing import Any, Optional  # noqa: E402
+
+import click  # noqa: E402
+import typer  # noqa: E402
+from typer.core import TyperGroup  # noqa: E402
+
+from .. import __version__  # noqa: E402
+from . import common  # noqa: E402
+from .common import EXIT_CODES_HELP, Globals  # noqa: E402
 
 
 # Settings a top-level command inherits from the `fws` app when Typer builds it.
@@ -36,6 +43,9 @@ class TopLevel:
     False) that module's function <module>."""
 
     module: str
+    # The first sentence of the command's help, which is all that `fws --help` lists: so the
+    # listing imports none of the modules. tests/cli/test_startup.py checks it is the help's.
+    summary: str
     group: bool = True
     imports: tuple[tuple[str, str], ...] = ()  # the group's commands in imports.py: (name, function)
     epilog: str | None = None  # the name of the module's constant that ends the command's help
@@ -52,27 +62,28 @@ class TopLevel:
                 loaded.app.command(name)(getattr(imports, function))
         app.add_typer(loaded.app, name=self.module)
 
-    def help(self) -> str:
-        """The help text Typer gives the command (`fws --help` lists its first sentence),
-        found by Typer's own rules (solve_typer_info_help: typer is pinned below 0.26)."""
-        loaded = import_module(f".{self.module}", __package__)
-        if self.group:
-            return typer.main.solve_typer_info_help(TyperInfo(loaded.app))
-        return inspect.getdoc(getattr(loaded, self.module)) or ""
 
 
 # In the order `fws --help` lists them. Each is imported, and its Click commands built, only
 # when it runs: building all ~50 commands cost ~25 ms of every start, for the one being run.
 COMMANDS: dict[str, TopLevel] = {entry.module: entry for entry in (
-    TopLevel("demo", group=False, epilog="EPILOG"),
-    TopLevel("status", group=False),
-    TopLevel("items", imports=(("import", "items_import"),)),
-    TopLevel("server"),
-    TopLevel("outbound", imports=(("import", "outbound_import"), ("export", "outbound_export"))),
-    TopLevel("configure"),
-    TopLevel("inbound", imports=(("import", "inbound_import"),)),
-    TopLevel("inventory"),
-    TopLevel("ops"),
+    TopLevel("demo", "The whole lifecycle on the embedded service (or --endpoint-url), with fresh "
+                     "data each run: register items, plan and ship an inbound shipment, wait for it "
+                     "to be received, create an order and follow it until it completes.",
+             group=False, epilog="EPILOG"),
+    TopLevel("status", "Ask each service for its status (GetServiceStatus), one row per service.",
+             group=False),
+    TopLevel("items", "Register items (merchant SKU -> FNSKU) and look them up.",
+             imports=(("import", "items_import"),)),
+    TopLevel("server", "Run the FWS-compatible service and manage its database."),
+    TopLevel("outbound", "Multi-channel fulfillment orders: preview, create, get, list, cancel, wait.",
+             imports=(("import", "outbound_import"), ("export", "outbound_export"))),
+    TopLevel("configure", "Profiles: keys, region, endpoint, output."),
+    TopLevel("inbound", "Inbound shipments: preview, plan, create, edit, ship, cancel, list.",
+             imports=(("import", "inbound_import"),)),
+    TopLevel("inventory", "Inventory supply by merchant SKU: in stock and inbound."),
+    TopLevel("ops", "Run the warehouse: receive, pick, pack and ship, adjust stock, manage merchants "
+                    "and keys, move the simulation clock (operator keys)."),
 )}
 
 
@@ -92,10 +103,11 @@ class LazyGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Click's listing, from each command's help text alone: building them all for it
-        # was a sixth of `fws --help`. tests/cli/test_startup.py checks the rows match.
+        # Click's listing, from each command's summary alone: building the commands for it
+        # was a sixth of `fws --help`, and importing their modules another sixth.
+        # tests/cli/test_startup.py checks the rows match.
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [(name, click.Command(name, help=entry.help()).get_short_help_str(limit))
+        rows = [(name, click.Command(name, help=entry.summary).get_short_help_str(limit))
                 for name, entry in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
@@ -158,6 +170,11 @@ def main(
     ctx.obj = Globals(profile=profile, endpoint_url=endpoint_url, region=region, output=output,
                       query=query, color=color, debug=debug, error_format=error_format)
     common.configure_debug(debug)
+
+
+gc.freeze()
+if _COLLECTING:
+    gc.enable()
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import parse_qsl, quote
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -33,7 +33,9 @@ from . import health, soap_binding
 from .keys import KeyCache
 from .routing import route
 from .scheduler import DEFAULT_INTERVAL, Scheduler
-from .throttle import Throttle
+
+if TYPE_CHECKING:  # the embedded service, unthrottled, never loads it
+    from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 

@@ -38,6 +38,30 @@ def test_help_loads_no_client_nor_service():
     assert not heavy, heavy
 
 
+def test_help_loads_no_renderer_nor_debug_logging():
+    """rich and jmespath draw tables and run --query; json and logging serve --error-format
+    json, --cli-input-json and --debug (loading those two was a twentieth of `fws --help`)."""
+    loaded = loaded_modules("--help")
+    assert not {"rich", "jmespath", "json", "logging"} & loaded, loaded
+
+
+def test_help_loads_no_command_module():
+    """The listing comes from COMMANDS' summaries: no command's module is imported."""
+    loaded = loaded_modules("--help")
+    commands = {m for m in loaded if m.startswith("fwscli.") and m not in
+                ("fwscli.cli.main", "fwscli.cli.common")} - {"fwscli", "fwscli.cli"}
+    assert not commands, commands
+
+
+def test_each_summary_is_the_first_sentence_of_the_help():
+    """What `fws --help` lists cannot drift from the commands' own help."""
+    root = typer.main.get_command(app)
+    ctx = click.Context(root, info_name="fws")
+    for name, entry in COMMANDS.items():
+        built = root.get_command(ctx, name)
+        assert click.Command(name, help=built.help).get_short_help_str(10**6) == entry.summary, name
+
+
 @pytest.mark.parametrize("width", [50, 80, 200])
 def test_the_help_listing_is_clicks_own(width):
     """`fws --help` lists the commands from their help texts without building them: the
