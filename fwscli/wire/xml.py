@@ -245,6 +245,14 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
         else:
             steps[prefix + member.name] = (member.name, member.repeated,
                                            _SCALAR_READERS.get(member.shape.kind, _read_string), False)
+    # Plain-text leaves (single strings and date-times, which stay strings), most elements
+    # of a listing, are read inline, without the general step's unpacking and conversion
+    # (a 1,000-order page 50 -> 40 M instructions besides the parser's 102); a second one
+    # of a name takes the general step, which reads it as empty.
+    plain = {prefix + member.name: member.name for member in members
+             if not member.repeated and not isinstance(member.shape, Structure)
+             and _SCALAR_READERS.get(member.shape.kind, _read_string) is _read_string}
+    plain_name = plain.get
     order = [(member.name, member.repeated) for member in members]
     position = {member.name: number for number, member in enumerate(members)}
     lists = [member.name for member in members if member.repeated]
@@ -268,6 +276,11 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
     def read(element: Any) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for child in element:
+            name = plain_name(child.tag)
+            if name is not None and name not in found:
+                text = child.text
+                found[name] = "" if text is None or len(child) else text.strip()
+                continue
             step = lookup(child.tag)
             if step is None:
                 continue
