@@ -52,8 +52,7 @@ class CommitGroups:
         self._transaction = transaction
         self._changed = threading.Condition(threading.Lock())
         self._queued: list[_Write] = []
-        self._leading = False
-        self._leader: int | None = None  # the leading thread's ident
+        self._leader: int | None = None  # the leading thread's ident, while one leads
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in a write transaction, grouped with other threads' writes."""
@@ -62,14 +61,13 @@ class CommitGroups:
             if self._leader == threading.get_ident():  # it would wait for itself forever
                 raise RuntimeError("a grouped write cannot start another grouped write")
             self._queued.append(write)
-            while not write.done and self._leading:
+            while not write.done and self._leader is not None:
                 self._changed.wait()
             lead = not write.done
             if lead:
-                self._leading = True
                 self._leader = threading.get_ident()
         if lead:
-            self._lead()
+            self._lead(write)
         if write.alone:
             with self._transaction() as conn:
                 return work(conn)
@@ -77,7 +75,7 @@ class CommitGroups:
             raise write.error
         return write.result
 
-    def _lead(self) -> None:
+    def _lead(self, own: _Write) -> None:
         group: list[_Write] = []
         try:
             with self._transaction() as conn:
@@ -89,6 +87,10 @@ class CommitGroups:
             for write in group:
                 write.alone = True
         except BaseException as error:  # the transaction failed: no write of it happened
+            if not group:  # it never began: the leader's own write fails, the queue waits
+                with self._changed:
+                    self._queued.remove(own)
+                group = [own]
             for write in group:
                 if write.error is None:
                     write.error = error
@@ -96,7 +98,6 @@ class CommitGroups:
             with self._changed:
                 for write in group:
                     write.done = True
-                self._leading = False
                 self._leader = None
                 self._changed.notify_all()
 

@@ -144,3 +144,21 @@ def test_a_grouped_write_that_starts_another_fails_instead_of_waiting_forever(db
         groups.run(nested)
     assert _names(db) == []
     assert groups.run(_insert("after")) == "AFTER"  # the groups still work
+
+
+def test_a_transaction_that_cannot_begin_fails_its_leader_and_runs_nothing_later(db):
+    attempts = []
+
+    @contextmanager
+    def locked_then_free():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("the writers' lock is unavailable")
+        with db.write() as conn:
+            yield conn
+
+    groups = CommitGroups(locked_then_free)
+    with pytest.raises(OSError, match="unavailable"):
+        groups.run(_insert("refused"))
+    assert groups.run(_insert("next")) == "NEXT"
+    assert _names(db) == ["next"]  # the refused write was not left queued for a later group
