@@ -55,7 +55,12 @@ def new_access_key_id(role: str) -> str:
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(30)[:40]
+    # Never with a leading "-": on a command line (`fws configure set secret_access_key …`)
+    # such a value reads as an option, and one secret in 64 would fail to paste.
+    while True:
+        secret = secrets.token_urlsafe(30)[:40]
+        if not secret.startswith("-"):
+            return secret
 
 
 def create_merchant(conn: Connection, name: str, now: datetime) -> Credentials:

@@ -45,3 +45,12 @@ def test_an_unknown_key_is_looked_up_again_every_time(db):
         created = accounts.add_key(conn, role="operator", merchant_id=None, now=NOW,
                                    access_key_id="AKFMNOTYETCREATED000")
     assert keys.find("AKFMNOTYETCREATED000")[0] == created.secret_access_key
+
+
+def test_a_new_secret_never_starts_like_a_command_line_option(monkeypatch):
+    """`fws configure set secret_access_key -x…` reads -x… as an option (a CI run met one)."""
+    draws = iter(["-leading-dash-secret-of-forty-characters", "a-good-secret-of-forty-characters-long-x"])
+    monkeypatch.setattr(accounts.secrets, "token_urlsafe", lambda _n: next(draws))
+    assert accounts.new_secret() == "a-good-secret-of-forty-characters-long-x"
+    monkeypatch.undo()
+    assert not any(accounts.new_secret().startswith("-") for _ in range(2000))
