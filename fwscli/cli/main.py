@@ -63,7 +63,6 @@ class TopLevel:
         app.add_typer(loaded.app, name=self.module)
 
 
-
 # In the order `fws --help` lists them. Each is imported, and its Click commands built, only
 # when it runs: building all ~50 commands cost ~25 ms of every start, for the one being run.
 COMMANDS: dict[str, TopLevel] = {entry.module: entry for entry in (

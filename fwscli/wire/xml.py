@@ -42,7 +42,7 @@ def write_response(service: Service, operation: Operation, result: dict[str, Any
 # item and a date-time in another zone take the general path, _scalar_text.
 _Writer = Callable[[dict[str, Any], Callable[[str], None]], None]
 _writers: dict[int, tuple[Sequence[Member], _Writer]] = {}
-_TEXT, _DATETIME, _STRUCTURE, _OTHER, _LIST = range(5)
+_TEXT, _DATETIME, _OTHER, _LIST = range(4)
 _UTC_SECONDS = "%04d-%02d-%02dT%02d:%02d:%02dZ"  # format_datetime's text for years >= 1000
 _UTC = timezone.utc
 
@@ -91,11 +91,13 @@ def _write_item(value: Any, start: str, end: str, structure: _Writer | None,
 
 
 def _member_kind(member: Member) -> int:
+    """How the writer takes the member: a list, inline text or date-time, or the general
+    path (_write_item, which also writes a structure)."""
     shape = member.shape
     if member.repeated:
         return _LIST
     if isinstance(shape, Structure):
-        return _STRUCTURE
+        return _OTHER
     return {"string": _TEXT, "datetime": _DATETIME}.get(shape.kind, _OTHER)
 
 
