@@ -7,6 +7,7 @@ on checks made in memory.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from sqlalchemy import (
@@ -72,8 +73,30 @@ def _sqlite_datetime(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
+        # The same as parsed.replace(tzinfo=timezone.utc) at a quarter of its cost (its
+        # keyword argument): three per listed order.
+        return datetime.combine(parsed.date(), parsed.time(), timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+class Json(TypeDecorator):
+    """JSON documents, read on SQLite straight through json.loads."""
+
+    impl = JSON
+    cache_ok = True
+
+    # SQLAlchemy's SQLite JSON reads each value through two processors of its own before
+    # json.loads; a listed order has two documents, and its e-mail list is mostly empty.
+    def result_processor(self, dialect, coltype):
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_json
+
+
+def _sqlite_json(text: str | int | float | None):
+    if not isinstance(text, str):
+        return text  # NULL, or a bare number, which the column's numeric affinity stores as one
+    return [] if text == "[]" else json.loads(text)
 
 
 def _ts(name: str, **kw) -> Column:
@@ -130,7 +153,7 @@ inbound_shipments = Table(
     Column("shipment_name", String(200), nullable=False),
     Column("status", String(16), nullable=False),
     Column("destination_fc", String(8), nullable=False),
-    Column("ship_from_address", JSON, nullable=False),
+    Column("ship_from_address", Json, nullable=False),
     Column("label_prep_preference", String(32), nullable=True),
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
@@ -164,10 +187,10 @@ fulfillment_orders = Table(
     _ts("displayable_order_datetime", nullable=False),
     Column("displayable_order_comment", Text, nullable=False),
     Column("shipping_speed", String(16), nullable=False),
-    Column("destination_address", JSON, nullable=False),
+    Column("destination_address", Json, nullable=False),
     Column("fulfillment_policy", String(20), nullable=False),
     Column("fulfillment_method", String(16), nullable=False),
-    Column("notification_emails", JSON, nullable=False),
+    Column("notification_emails", Json, nullable=False),
     Column("status", String(20), nullable=False),
     # sha256 of the normalised create request: a repeated create compares this to decide
     # between "same order again" (success) and "id already used" (error).
