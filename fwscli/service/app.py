@@ -142,12 +142,12 @@ class FwsApp:
         # Imported at the first request that needs them: the handlers and the tick load most
         # of the warehouse (~15 ms), which `fws status` (GetServiceStatus only) never uses.
         from ..warehouse.tick import catch_up
-        from .handlers import HANDLERS
+        from .handlers import handlers_of
 
         warehouse_now = catch_up(self.db, now, self.simulation, limit=REQUEST_TICK_LIMIT)
         context = Context(db=self.db, caller=caller, now=warehouse_now, network=self.network,
                           tokens=self.tokens, request_id=request_id, simulation=self.simulation)
-        return HANDLERS[service.name][operation.name](context, request)
+        return handlers_of(service.name)[operation.name](context, request)
 
     def start_scheduler(self, interval: float = DEFAULT_INTERVAL) -> Scheduler:
         """Tick the warehouse every `interval` seconds in a thread of this process (once:

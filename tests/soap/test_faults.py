@@ -7,7 +7,7 @@ import pytest
 
 from fwscli.api import SERVICES_BY_NAME
 from fwscli.api.errors import RequestThrottled
-from fwscli.service.handlers import HANDLERS
+from fwscli.service.handlers import handlers_of
 from fwscli.wire.timestamps import format_timestamp
 
 from .envelopes import envelope, read_fault
@@ -72,7 +72,7 @@ def test_internal_errors_are_server_faults_without_a_traceback(soap, monkeypatch
     def broken(ctx, request):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setitem(HANDLERS["outbound"], "CancelFulfillmentOrder", broken)
+    monkeypatch.setitem(handlers_of("outbound"), "CancelFulfillmentOrder", broken)
     response = soap.call("outbound", "CancelFulfillmentOrder",
                          "<MerchantFulfillmentOrderId>O-1</MerchantFulfillmentOrderId>")
     fault = _fault(response)
