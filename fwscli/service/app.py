@@ -11,7 +11,7 @@ import logging
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
@@ -26,6 +26,7 @@ from ..warehouse.context import Caller, Context
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
 from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation  # noqa: F401 (the service's modes)
+from ..wire.form import parse_form
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
@@ -197,11 +198,10 @@ def _read_params(request: Request) -> tuple[list[tuple[str, str]], bytes]:
         body = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise RequestTooLarge(f"The request body exceeds {request.max_content_length} bytes.") from None
-    # parse_qsl reads both `+` (PHP urlencode) and `%20` (RFC 3986) as a space.
-    params = parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True,
-                       errors="replace")
+    # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
+    params = parse_form(request.environ.get("QUERY_STRING", ""))
     if request.method == "POST" and _is_form(request):
-        params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        params += parse_form(body.decode("utf-8", "replace"))
     return params, body
 
 
