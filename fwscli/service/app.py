@@ -31,6 +31,7 @@ from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health, soap_binding
+from .headers import lower_case_headers
 from .keys import KeyCache
 from .routing import route
 from .scheduler import DEFAULT_INTERVAL, Scheduler
@@ -171,10 +172,10 @@ class FwsApp:
 
         incoming = IncomingRequest(
             method=request.method,
-            host=request.headers.get("Host", ""),
+            host=request.environ.get("HTTP_HOST", ""),  # what werkzeug's headers.get("Host") reads
             path=request.environ.get("RAW_URI", "").split("?", 1)[0] or _raw_path(request.environ),
             query_string=request.environ.get("QUERY_STRING", ""),
-            headers={name.lower(): value for name, value in request.headers.items()},
+            headers=lower_case_headers(request.environ),
             body=body,
             params=params,
         )
