@@ -31,6 +31,7 @@ from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health, soap_binding
+from .body import content_length, read_body
 from .headers import lower_case_headers
 from .keys import KeyCache
 from .routing import route
@@ -191,12 +192,12 @@ def _authorize(service: Service, operation: Operation, caller: Caller) -> None:
 
 def _read_params(request: Request) -> tuple[list[tuple[str, str]], bytes]:
     """Every Query parameter, query string first then form body, and the raw body."""
-    length = request.content_length
+    length = content_length(request)
     if length is not None and length > (request.max_content_length or 0):
         raise RequestTooLarge(f"The request body is {length} bytes; the limit is "
                               f"{request.max_content_length} bytes.")
     try:
-        body = request.get_data(cache=True)
+        body = read_body(request)
     except RequestEntityTooLarge:
         raise RequestTooLarge(f"The request body exceeds {request.max_content_length} bytes.") from None
     # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
