@@ -2,10 +2,10 @@
 common case: a plain `Content-Length` of digits, no transfer coding, a stream the server
 does not terminate itself. Every other request is left to werkzeug.
 
-werkzeug wraps the stream in a `LimitedStream` and reads it through `io.RawIOBase`, 64 KB
-at a time, behind three cached properties; reading `Content-Length` bytes straight from
+werkzeug wraps the stream in a `LimitedStream` (a cached property) and reads it through
+`io.RawIOBase`'s loop, 64 KB at a time; reading `Content-Length` bytes straight from
 `wsgi.input` gives the same bytes, and the same `ClientDisconnected` when the client sends
-fewer than it announced.
+fewer than it announced or the read fails.
 """
 
 from __future__ import annotations
