@@ -16,7 +16,7 @@ LENGTHS = [None, "", "0", "5", "12", "05", " 5", "5 ", "-1", "+5", "1_0", "５",
 BODIES = [b"", b"abc", b"hello", b"hello world!", b"x" * 70000, b"a=1&b=2&c=3&d"]
 EXTRAS = [{}, {"HTTP_TRANSFER_ENCODING": "chunked"}, {"HTTP_TRANSFER_ENCODING": "gzip"},
           {"wsgi.input_terminated": True}]
-LIMITS = [None, 8, 1024 * 1024]
+LIMITS = [None, 0, 8, 1024 * 1024]
 
 
 class ReadOnly:
@@ -27,6 +27,16 @@ class ReadOnly:
 
     def read(self, size: int = -1) -> bytes:
         return self.data.read(self.piece if size < 0 else min(size, self.piece))
+
+
+class FailsAtEnd(ReadOnly):
+    """A connection that breaks once its data is read: any read past it fails."""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = super().read(size)
+        if not chunk:
+            raise OSError("connection reset")
+        return chunk
 
 
 class Failing:
@@ -43,6 +53,7 @@ def outcome(read, request: Request):
 
 def request_of(length, body, extra, limit, stream_kind) -> Request:
     stream = {"bytes": lambda: io.BytesIO(body), "read-only": lambda: ReadOnly(body),
+              "fails-at-end": lambda: FailsAtEnd(body),
               "failing": Failing}[stream_kind]()
     environ = {"REQUEST_METHOD": "POST", "wsgi.input": stream, **extra}
     if length is not None:
@@ -52,7 +63,7 @@ def request_of(length, body, extra, limit, stream_kind) -> Request:
     return request
 
 
-@pytest.mark.parametrize("stream_kind", ["bytes", "read-only", "failing"])
+@pytest.mark.parametrize("stream_kind", ["bytes", "read-only", "fails-at-end", "failing"])
 def test_the_same_as_werkzeug(stream_kind):
     for length, body, extra, limit in itertools.product(LENGTHS, BODIES, EXTRAS, LIMITS):
         case = (length, body[:20], extra, limit)
