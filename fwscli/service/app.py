@@ -11,7 +11,7 @@ import logging
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
@@ -26,10 +26,13 @@ from ..warehouse.context import Caller, Context
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
 from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation  # noqa: F401 (the service's modes)
+from ..wire.form import parse_form
 from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health, soap_binding
+from .body import content_length, read_body
+from .headers import lower_case_headers
 from .keys import KeyCache
 from .routing import route
 from .scheduler import DEFAULT_INTERVAL, Scheduler
@@ -170,10 +173,10 @@ class FwsApp:
 
         incoming = IncomingRequest(
             method=request.method,
-            host=request.headers.get("Host", ""),
+            host=request.environ.get("HTTP_HOST", ""),  # what werkzeug's headers.get("Host") reads
             path=request.environ.get("RAW_URI", "").split("?", 1)[0] or _raw_path(request.environ),
             query_string=request.environ.get("QUERY_STRING", ""),
-            headers={name.lower(): value for name, value in request.headers.items()},
+            headers=lower_case_headers(request.environ),
             body=body,
             params=params,
         )
@@ -189,19 +192,18 @@ def _authorize(service: Service, operation: Operation, caller: Caller) -> None:
 
 def _read_params(request: Request) -> tuple[list[tuple[str, str]], bytes]:
     """Every Query parameter, query string first then form body, and the raw body."""
-    length = request.content_length
+    length = content_length(request)
     if length is not None and length > (request.max_content_length or 0):
         raise RequestTooLarge(f"The request body is {length} bytes; the limit is "
                               f"{request.max_content_length} bytes.")
     try:
-        body = request.get_data(cache=True)
+        body = read_body(request)
     except RequestEntityTooLarge:
         raise RequestTooLarge(f"The request body exceeds {request.max_content_length} bytes.") from None
-    # parse_qsl reads both `+` (PHP urlencode) and `%20` (RFC 3986) as a space.
-    params = parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True,
-                       errors="replace")
+    # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
+    params = parse_form(request.environ.get("QUERY_STRING", ""))
     if request.method == "POST" and _is_form(request):
-        params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        params += parse_form(body.decode("utf-8", "replace"))
     return params, body
 
 

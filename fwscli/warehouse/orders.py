@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
@@ -383,13 +383,18 @@ def get_order(ctx: Context, order_id: str) -> OrderDetail:
         row = _ORDER.execute(conn, {"merchant_id": ctx.merchant_id, "order_id": order_id}).first()
         if row is None:
             raise not_found(order_id)
-        return OrderDetail(_order(row), _order_items(conn, row.id), _shipments(conn, row.id))
+        return OrderDetail(_order(row), _order_items(conn, row.id),
+                           _shipments(conn, row.id) if row.has_shipments else ())
 
 
 # GetFulfillmentOrder's statements, built once: building them per request cost more than
 # running them.
-_ORDER = Prepared(select(fulfillment_orders).where(
-    _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
+# Whether the order has shipments comes with its row: an order that has none yet (most of
+# those in progress) is read in two statements, not three.
+_ORDER = Prepared(select(
+    fulfillment_orders,
+    exists().where(fulfillment_shipments.c.order_pk == _orders.id).label("has_shipments"),
+).where(_orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
 _ORDER_ITEMS = Prepared(
     select(fulfillment_order_items, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku)
     .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)

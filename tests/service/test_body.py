@@ -1,0 +1,74 @@
+"""The body and length the service reads are werkzeug's `get_data()` and `content_length`,
+for every kind of request: declared lengths of every form, transfer codings, streams
+shorter or longer than declared, streams that fail, the size limit."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import pytest
+from werkzeug.wrappers import Request
+
+from fwscli.service.body import content_length, read_body
+
+LENGTHS = [None, "", "0", "5", "12", "05", " 5", "5 ", "-1", "+5", "1_0", "５", "abc", "100000"]
+BODIES = [b"", b"abc", b"hello", b"hello world!", b"x" * 70000, b"a=1&b=2&c=3&d"]
+EXTRAS = [{}, {"HTTP_TRANSFER_ENCODING": "chunked"}, {"HTTP_TRANSFER_ENCODING": "gzip"},
+          {"wsgi.input_terminated": True}]
+LIMITS = [None, 0, 8, 1024 * 1024]
+
+
+class ReadOnly:
+    """A WSGI input with `read` alone (as gunicorn's), in small pieces."""
+
+    def __init__(self, data: bytes, piece: int = 3):
+        self.data, self.piece = io.BytesIO(data), piece
+
+    def read(self, size: int = -1) -> bytes:
+        return self.data.read(self.piece if size < 0 else min(size, self.piece))
+
+
+class FailsAtEnd(ReadOnly):
+    """A connection that breaks once its data is read: any read past it fails."""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = super().read(size)
+        if not chunk:
+            raise OSError("connection reset")
+        return chunk
+
+
+class Failing:
+    def read(self, size: int = -1) -> bytes:
+        raise OSError("connection reset")
+
+
+def outcome(read, request: Request):
+    try:
+        return read(request)
+    except Exception as error:  # the kind of error is the outcome
+        return type(error)
+
+
+def request_of(length, body, extra, limit, stream_kind) -> Request:
+    stream = {"bytes": lambda: io.BytesIO(body), "read-only": lambda: ReadOnly(body),
+              "fails-at-end": lambda: FailsAtEnd(body),
+              "failing": Failing}[stream_kind]()
+    environ = {"REQUEST_METHOD": "POST", "wsgi.input": stream, **extra}
+    if length is not None:
+        environ["CONTENT_LENGTH"] = length
+    request = Request(environ)
+    request.max_content_length = limit
+    return request
+
+
+@pytest.mark.parametrize("stream_kind", ["bytes", "read-only", "fails-at-end", "failing"])
+def test_the_same_as_werkzeug(stream_kind):
+    for length, body, extra, limit in itertools.product(LENGTHS, BODIES, EXTRAS, LIMITS):
+        case = (length, body[:20], extra, limit)
+        assert content_length(request_of(length, body, extra, limit, stream_kind)) == \
+            request_of(length, body, extra, limit, stream_kind).content_length, case
+        ours = outcome(read_body, request_of(length, body, extra, limit, stream_kind))
+        theirs = outcome(lambda r: r.get_data(cache=True), request_of(length, body, extra, limit, stream_kind))
+        assert ours == theirs, case

@@ -1,0 +1,32 @@
+"""A form POST is read as the legacy clients encode it, through the HTTP API: `+` and `%20`
+both a space, an invalid %-escape kept as sent, bytes that are not UTF-8 replaced, and the
+query string's parameters read along with the body's."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import requests
+
+from ..legacy_signer import sign_v0
+from .samples import DESTINATION, register
+
+
+def test_values_are_decoded_as_sent(server, merchant, client):
+    register(client, "SKU-1")
+    params = [("Action", "CreateFulfillmentOrder"), ("Version", "2007-08-02"),
+              ("MerchantFulfillmentOrderId", "ORDER-1"), ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"),
+              ("ShippingSpeedCategory", "Standard"),
+              *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items()),
+              ("Item.1.MerchantSKU", "SKU-1"), ("Item.1.MerchantFulfillmentOrderItemId", "1"),
+              ("Item.1.Quantity", "1")]
+    body = (urlencode(sign_v0(params, merchant.access_key_id, merchant.secret_access_key)).encode()
+            + b"&DisplayableOrderComment=a+b%20c%zz%C3%A9%FF\xfe+%2B")
+    reply = requests.post(server.url + "?DisplayableOrderId=Q+1%2F%41", data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.status_code == 200, reply.text
+
+    got = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "ORDER-1"})
+    order = got["FulfillmentOrder"]
+    assert order["DisplayableOrderComment"] == "a b c%zzé\ufffd\ufffd +"
+    assert order["DisplayableOrderId"] == "Q 1/A"
