@@ -155,9 +155,11 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
             if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
                 return  # a repeat stays a success after its SKU changed
             raise
+    rows = _rows(ctx, order, lines, items, window, fingerprint)
+
     def insert(conn: Connection) -> None:
         begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
-        _insert(conn, ctx, order, lines, items, window, fingerprint)
+        _insert(conn, ctx, rows)
 
     try:
         ctx.db.write_grouped(insert)
@@ -288,8 +290,40 @@ class _NewOrder:
     status: str = "Received"
 
 
-def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]],
-            item_ids: list[int], window: DeliveryWindow, fingerprint: str) -> None:
+@dataclass(frozen=True)
+class _Rows:
+    """A new order's rows as the driver takes them, less what planning decides: made
+    before the write transaction, so that the writers' lock is held for the writing alone."""
+
+    order: _NewOrder
+    lines: list[Line]  # until the rows exist, a line's id is its position in the order
+    order_row: dict[str, Any]  # all but the state columns (`state_of`'s)
+    line_rows: list[dict[str, Any]]  # all but order_pk (and unfulfillable units, when some are)
+
+
+def _rows(ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]], item_ids: list[int],
+          window: DeliveryWindow, fingerprint: str) -> _Rows:
+    dialect = ctx.db.engine.dialect
+    order_row = _INSERT_ORDER.bind(dialect, {
+        **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
+        "received_at": ctx.now,
+    })
+    line_rows = [
+        _INSERT_LINES.bind(dialect, {
+            **{key: value for key, value in line.items() if key != "merchant_sku"},
+            "item_id": item_id, "cancelled_quantity": 0, "unfulfillable_quantity": 0,
+            "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival,
+        })
+        for line, item_id in zip(lines, item_ids)
+    ]
+    new_lines = [Line(id=n, item_id=item_id, disposition=line["order_item_disposition"],
+                      quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
+                 for n, (line, item_id) in enumerate(zip(lines, item_ids))]
+    new_order = _NewOrder(ctx.merchant_id, order["merchant_order_id"], order["fulfillment_policy"])
+    return _Rows(new_order, new_lines, order_row, line_rows)
+
+
+def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
     """Write the order and its lines; IntegrityError when the merchant already has an order
     of this id. When planning is due at once it runs first, so that the rows are written
     once, as planned (the transaction undoes its reservations if the insert then fails)."""
@@ -297,26 +331,20 @@ def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[d
     state: dict[str, Any] = {"status": "Received", "due_at": plan_at}
     unfulfillable: dict[int, int] = {}
     if plan_at <= ctx.now:
-        # Until the rows exist, a line's id is its position in the order.
-        new_lines = [Line(id=n, item_id=item_id, disposition=line["order_item_disposition"],
-                          quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
-                     for n, (line, item_id) in enumerate(zip(lines, item_ids))]
-        new_order = _NewOrder(ctx.merchant_id, order["merchant_order_id"], order["fulfillment_policy"])
-        reservation = planning.reserve(conn, new_order, ctx.now, new_lines, holding={})
-        state = state_of(conn, new_order, ctx.now, ctx.simulation,
-                         order_lines=reservation.applied_to(new_lines), held_units=reservation.reserved)
+        reservation = planning.reserve(conn, rows.order, ctx.now, rows.lines, holding={})
+        state = state_of(conn, rows.order, ctx.now, ctx.simulation,
+                         order_lines=reservation.applied_to(rows.lines), held_units=reservation.reserved)
         unfulfillable = reservation.unfulfillable
-    order_pk = _INSERT_ORDER.execute(conn, {
-        **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
-        "received_at": ctx.now, "status_updated_at": ctx.now, **state,
-    }).scalar_one()
+    dialect = conn.dialect
+    state["status_updated_at"] = ctx.now
+    order_pk = _INSERT_ORDER.execute(conn, {**rows.order_row, **_INSERT_ORDER.bind(dialect, state)},
+                                     bound=True).scalar_one()
     _INSERT_LINES.execute(conn, [
-        {key: value for key, value in line.items() if key != "merchant_sku"}
-        | {"order_pk": order_pk, "item_id": item_id, "cancelled_quantity": 0,
-           "unfulfillable_quantity": unfulfillable.get(n, 0),
-           "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival}
-        for n, (line, item_id) in enumerate(zip(lines, item_ids))
-    ])
+        {**row, "order_pk": order_pk} if not unfulfillable.get(n)
+        else {**row, **_INSERT_LINES.bind(dialect, {"order_pk": order_pk,
+                                                    "unfulfillable_quantity": unfulfillable[n]})}
+        for n, row in enumerate(rows.line_rows)
+    ], bound=True)
 
 
 # CreateFulfillmentOrder's statements, built once.

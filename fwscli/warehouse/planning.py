@@ -44,6 +44,8 @@ class Reservation:
 
     def applied_to(self, order_lines: list[Line]) -> list[Line]:
         """The lines as they are once the decision is written."""
+        if not self.unfulfillable:
+            return order_lines
         return [replace(line, unfulfillable=line.unfulfillable + self.unfulfillable.get(line.id, 0))
                 for line in order_lines]
 
