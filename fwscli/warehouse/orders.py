@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
@@ -298,7 +299,7 @@ class _Rows:
     order: _NewOrder
     lines: list[Line]  # until the rows exist, a line's id is its position in the order
     order_row: dict[str, Any]  # all but the state columns (`state_of`'s)
-    line_rows: list[dict[str, Any]]  # all but order_pk (and unfulfillable units, when some are)
+    lines_row: dict[str, Any]  # every line's columns in one row of `_insert_lines`, but order_pk
 
 
 def _rows(ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]], item_ids: list[int],
@@ -308,19 +309,19 @@ def _rows(ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]], item
         **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
         "received_at": ctx.now,
     })
-    line_rows = [
-        _INSERT_LINES.bind(dialect, {
-            **{key: value for key, value in line.items() if key != "merchant_sku"},
+    line_columns = [
+        {key: value for key, value in line.items() if key != "merchant_sku"} | {
             "item_id": item_id, "cancelled_quantity": 0, "unfulfillable_quantity": 0,
-            "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival,
-        })
+            "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival}
         for line, item_id in zip(lines, item_ids)
     ]
+    lines_row = _insert_lines(len(lines)).bind(dialect, {
+        f"{key}_{n}": value for n, columns in enumerate(line_columns) for key, value in columns.items()})
     new_lines = [Line(id=n, item_id=item_id, disposition=line["order_item_disposition"],
                       quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
                  for n, (line, item_id) in enumerate(zip(lines, item_ids))]
     new_order = _NewOrder(ctx.merchant_id, order["merchant_order_id"], order["fulfillment_policy"])
-    return _Rows(new_order, new_lines, order_row, line_rows)
+    return _Rows(new_order, new_lines, order_row, lines_row)
 
 
 def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
@@ -339,19 +340,31 @@ def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
     state["status_updated_at"] = ctx.now
     order_pk = _INSERT_ORDER.execute(conn, {**rows.order_row, **_INSERT_ORDER.bind(dialect, state)},
                                      bound=True).scalar_one()
-    _INSERT_LINES.execute(conn, [
-        {**row, "order_pk": order_pk} if not unfulfillable.get(n)
-        else {**row, **_INSERT_LINES.bind(dialect, {"order_pk": order_pk,
-                                                    "unfulfillable_quantity": unfulfillable[n]})}
-        for n, row in enumerate(rows.line_rows)
-    ], bound=True)
+    insert_lines = _insert_lines(len(rows.lines))
+    insert_lines.execute(conn, {
+        **rows.lines_row,
+        **insert_lines.bind(dialect, {"order_pk": order_pk, **{
+            f"unfulfillable_quantity_{n}": units for n, units in unfulfillable.items() if units}}),
+    }, bound=True)
 
 
 # CreateFulfillmentOrder's statements, built once.
 _FINGERPRINT = Prepared(select(_orders.request_fingerprint).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
 _INSERT_ORDER = Prepared(insert(fulfillment_orders).returning(_orders.id))
-_INSERT_LINES = Prepared(insert(fulfillment_order_items))
+_LINE_COLUMNS = [column for column in fulfillment_order_items.c if column.key != "id"]
+
+
+@lru_cache(maxsize=None)  # an order has at most 250 lines
+def _insert_lines(count: int) -> Prepared:
+    """One INSERT of an order's `count` lines (parameters `<column>_<n>`, and one order_pk):
+    one statement in the writers' lock however many lines the order has."""
+    return Prepared(insert(fulfillment_order_items).values([
+        {column.key: bindparam("order_pk" if column.key == "order_pk" else f"{column.key}_{n}",
+                               type_=column.type)
+         for column in _LINE_COLUMNS}
+        for n in range(count)
+    ]))
 
 
 # --- CancelFulfillmentOrder ---------------------------------------------------------------

@@ -136,6 +136,21 @@ def test_a_create_reserves_across_centers_when_no_one_center_has_it_all(db, make
     assert_ledger_balanced(db)
 
 
+def test_an_order_of_the_most_lines_is_written_line_by_line_as_planned(db, make_context, merchant, sku):
+    """Its 250 lines are one INSERT: each keeps its own values, in line order."""
+    add_stock(db, merchant.merchant_id, sku[0], 200)
+    ctx = replace(make_context(merchant), simulation=AUTO)
+    orders.create_order(ctx, order_request("MANY", FulfillmentPolicy="FillAllAvailable", items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": f"L{n:03d}", "Quantity": 1,
+         "GiftMessage": f"gift {n}"} for n in range(250)]))
+    items = orders.get_order(ctx, "MANY").items
+    assert [(item.merchant_order_item_id, item.gift_message) for item in items] == \
+        [(f"L{n:03d}", f"gift {n}") for n in range(250)]
+    # Stock for 200: the last 50 lines are the unfulfillable ones.
+    assert [item.unfulfillable_quantity for item in items] == [0] * 200 + [1] * 50
+    assert_ledger_balanced(db)
+
+
 def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, merchant, sku):
     """Stock received at 0:01:30 is there for an order planned at 0:10, however late the tick."""
     ctx = replace(make_context(merchant), simulation=AUTO)
