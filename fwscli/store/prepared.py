@@ -40,13 +40,15 @@ class _Compiled:
     row_type: type | None  # a named tuple of the result's columns; None: no rows
     result_types: tuple[Any, ...]
 
-    def parameters(self, given: Mapping[str, Any]) -> tuple | dict:
+    def parameters(self, given: Mapping[str, Any], process_values: bool = True) -> tuple | dict:
         values = []
         for name, default, process in self.binds:
             value = given.get(name, default)
             if value is _REQUIRED:
                 raise exc.ArgumentError(f"missing a value for bind parameter {name!r}")
-            values.append(process(value) if process is not None and value is not None else value)
+            if process_values and process is not None and value is not None:
+                value = process(value)
+            values.append(value)
         if self.positional:
             return tuple(values)
         return {name: value for (name, _, _), value in zip(self.binds, values)}
@@ -59,11 +61,28 @@ class Prepared:
         self.statement = visitors.replacement_traverse(statement, {}, _fixed_list)
         self._compiled: dict[tuple, _Compiled] = {}
         self._processors: dict[tuple, tuple[Processor, ...]] = {}
+        self._bind_processors: dict[str, dict[str, Processor]] = {}  # per dialect, by name
         # An INSERT's columns and an UPDATE's SET clause are the parameters given.
         self._is_dml = getattr(statement, "is_dml", False)
 
-    def execute(self, conn: Connection, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {}) -> Rows:
-        """Run on `conn`'s transaction; a list (or tuple) of parameter sets runs as executemany."""
+    def bind(self, dialect: Dialect, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """`parameters` as the driver takes them, each value through its type's processing
+        (times as text on SQLite, JSON encoded...): work that can be done before the
+        transaction, to run them with `execute(..., bound=True)`."""
+        processors = self._bind_processors.get(dialect.name)
+        if processors is None:
+            processors = self._bind_processors[dialect.name] = _bind_processors(self.statement, dialect)
+        bound = dict(parameters)
+        for name, value in bound.items():
+            process = processors.get(name)
+            if process is not None and value is not None:
+                bound[name] = process(value)
+        return bound
+
+    def execute(self, conn: Connection, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {},
+                *, bound: bool = False) -> Rows:
+        """Run on `conn`'s transaction; a list (or tuple) of parameter sets runs as executemany.
+        `bound`: the parameters come from `bind` (for this dialect), processed already."""
         many = isinstance(parameters, (list, tuple))  # not typing's Mapping: its check is slow
         first = parameters[0] if many else parameters
         dialect = conn.dialect
@@ -71,7 +90,9 @@ class Prepared:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = _compile(self.statement, dialect, list(first))
-        values = [compiled.parameters(p) for p in parameters] if many else compiled.parameters(first)
+        process = not bound
+        values = ([compiled.parameters(p, process) for p in parameters] if many
+                  else compiled.parameters(first, process))
         cursor = conn.connection.driver_connection.cursor()
         try:
             if many:
@@ -142,6 +163,14 @@ def _compile(statement: Executable, dialect: Dialect, column_keys: list[str]) ->
     row_type = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
     return _Compiled(compiled.string, compiled.positional, tuple(binds), row_type,
                      tuple(column.type for column in columns))
+
+
+def _bind_processors(statement: Executable, dialect: Dialect) -> dict[str, Processor]:
+    """Each bind parameter's processor by name; an INSERT's or UPDATE's by column name (as
+    compiled with no column keys: every column of the table)."""
+    compiled = statement.compile(dialect=dialect)
+    return {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()}
 
 
 def _fixed_list(element) -> Any:

@@ -15,6 +15,7 @@ those rules once for the service, the CLI and the importer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,14 +46,21 @@ class DeliveryWindow:
 
 def add_business_days(start: datetime, days: int) -> datetime:
     """`start` moved `days` weekdays on (a weekend start first moves to Monday)."""
-    day = start
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    for _ in range(days):
-        day += timedelta(days=1)
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
-    return day
+    return start + timedelta(days=_calendar_days(start.weekday(), days))
+
+
+@lru_cache(maxsize=None)
+def _calendar_days(weekday: int, business_days: int) -> int:
+    """Calendar days from a day of `weekday` (Monday 0) to `business_days` weekdays on: the
+    same for every such day, so counted once (every create asks four times)."""
+    days = 0
+    while (weekday + days) % 7 >= 5:
+        days += 1
+    for _ in range(business_days):
+        days += 1
+        while (weekday + days) % 7 >= 5:
+            days += 1
+    return days
 
 
 def delivery_window(speed: str, now: datetime) -> DeliveryWindow:

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, func, insert, or_, select, update
@@ -155,9 +156,11 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
             if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
                 return  # a repeat stays a success after its SKU changed
             raise
+    rows = _rows(ctx, order, lines, items, window, fingerprint)
+
     def insert(conn: Connection) -> None:
         begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
-        _insert(conn, ctx, order, lines, items, window, fingerprint)
+        _insert(conn, ctx, rows)
 
     try:
         ctx.db.write_grouped(insert)
@@ -288,8 +291,40 @@ class _NewOrder:
     status: str = "Received"
 
 
-def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]],
-            item_ids: list[int], window: DeliveryWindow, fingerprint: str) -> None:
+@dataclass(frozen=True)
+class _Rows:
+    """A new order's rows as the driver takes them, less what planning decides: made
+    before the write transaction, so that the writers' lock is held for the writing alone."""
+
+    order: _NewOrder
+    lines: list[Line]  # until the rows exist, a line's id is its position in the order
+    order_row: dict[str, Any]  # all but the state columns (`state_of`'s)
+    lines_row: dict[str, Any]  # every line's columns in one row of `_insert_lines`, but order_pk
+
+
+def _rows(ctx: Context, order: dict[str, Any], lines: list[dict[str, Any]], item_ids: list[int],
+          window: DeliveryWindow, fingerprint: str) -> _Rows:
+    dialect = ctx.db.engine.dialect
+    order_row = _INSERT_ORDER.bind(dialect, {
+        **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
+        "received_at": ctx.now,
+    })
+    line_columns = [
+        {key: value for key, value in line.items() if key != "merchant_sku"} | {
+            "item_id": item_id, "cancelled_quantity": 0, "unfulfillable_quantity": 0,
+            "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival}
+        for line, item_id in zip(lines, item_ids)
+    ]
+    lines_row = _insert_lines(len(lines)).bind(dialect, {
+        f"{key}_{n}": value for n, columns in enumerate(line_columns) for key, value in columns.items()})
+    new_lines = [Line(id=n, item_id=item_id, disposition=line["order_item_disposition"],
+                      quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
+                 for n, (line, item_id) in enumerate(zip(lines, item_ids))]
+    new_order = _NewOrder(ctx.merchant_id, order["merchant_order_id"], order["fulfillment_policy"])
+    return _Rows(new_order, new_lines, order_row, lines_row)
+
+
+def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
     """Write the order and its lines; IntegrityError when the merchant already has an order
     of this id. When planning is due at once it runs first, so that the rows are written
     once, as planned (the transaction undoes its reservations if the insert then fails)."""
@@ -297,33 +332,39 @@ def _insert(conn: Connection, ctx: Context, order: dict[str, Any], lines: list[d
     state: dict[str, Any] = {"status": "Received", "due_at": plan_at}
     unfulfillable: dict[int, int] = {}
     if plan_at <= ctx.now:
-        # Until the rows exist, a line's id is its position in the order.
-        new_lines = [Line(id=n, item_id=item_id, disposition=line["order_item_disposition"],
-                          quantity=line["quantity"], cancelled=0, unfulfillable=0, shipped=0, pending=0)
-                     for n, (line, item_id) in enumerate(zip(lines, item_ids))]
-        new_order = _NewOrder(ctx.merchant_id, order["merchant_order_id"], order["fulfillment_policy"])
-        reservation = planning.reserve(conn, new_order, ctx.now, new_lines, holding={})
-        state = state_of(conn, new_order, ctx.now, ctx.simulation,
-                         order_lines=reservation.applied_to(new_lines), held_units=reservation.reserved)
+        reservation = planning.reserve(conn, rows.order, ctx.now, rows.lines, holding={})
+        state = state_of(conn, rows.order, ctx.now, ctx.simulation,
+                         order_lines=reservation.applied_to(rows.lines), held_units=reservation.reserved)
         unfulfillable = reservation.unfulfillable
-    order_pk = _INSERT_ORDER.execute(conn, {
-        **order, "merchant_id": ctx.merchant_id, "request_fingerprint": fingerprint,
-        "received_at": ctx.now, "status_updated_at": ctx.now, **state,
-    }).scalar_one()
-    _INSERT_LINES.execute(conn, [
-        {key: value for key, value in line.items() if key != "merchant_sku"}
-        | {"order_pk": order_pk, "item_id": item_id, "cancelled_quantity": 0,
-           "unfulfillable_quantity": unfulfillable.get(n, 0),
-           "estimated_ship_at": window.latest_ship, "estimated_arrival_at": window.latest_arrival}
-        for n, (line, item_id) in enumerate(zip(lines, item_ids))
-    ])
+    dialect = conn.dialect
+    state["status_updated_at"] = ctx.now
+    order_pk = _INSERT_ORDER.execute(conn, {**rows.order_row, **_INSERT_ORDER.bind(dialect, state)},
+                                     bound=True).scalar_one()
+    insert_lines = _insert_lines(len(rows.lines))
+    insert_lines.execute(conn, {
+        **rows.lines_row,
+        **insert_lines.bind(dialect, {"order_pk": order_pk, **{
+            f"unfulfillable_quantity_{n}": units for n, units in unfulfillable.items() if units}}),
+    }, bound=True)
 
 
 # CreateFulfillmentOrder's statements, built once.
 _FINGERPRINT = Prepared(select(_orders.request_fingerprint).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
 _INSERT_ORDER = Prepared(insert(fulfillment_orders).returning(_orders.id))
-_INSERT_LINES = Prepared(insert(fulfillment_order_items))
+_LINE_COLUMNS = [column for column in fulfillment_order_items.c if column.key != "id"]
+
+
+@lru_cache(maxsize=None)  # an order has at most 250 lines
+def _insert_lines(count: int) -> Prepared:
+    """One INSERT of an order's `count` lines (parameters `<column>_<n>`, and one order_pk):
+    one statement in the writers' lock however many lines the order has."""
+    return Prepared(insert(fulfillment_order_items).values([
+        {column.key: bindparam("order_pk" if column.key == "order_pk" else f"{column.key}_{n}",
+                               type_=column.type)
+         for column in _LINE_COLUMNS}
+        for n in range(count)
+    ]))
 
 
 # --- CancelFulfillmentOrder ---------------------------------------------------------------

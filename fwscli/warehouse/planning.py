@@ -44,6 +44,8 @@ class Reservation:
 
     def applied_to(self, order_lines: list[Line]) -> list[Line]:
         """The lines as they are once the decision is written."""
+        if not self.unfulfillable:
+            return order_lines
         return [replace(line, unfulfillable=line.unfulfillable + self.unfulfillable.get(line.id, 0))
                 for line in order_lines]
 
@@ -72,23 +74,53 @@ def reserve(conn: Connection, order, at: datetime, order_lines: list[Line],
     open_lines = [line for line in order_lines if line.open]
     needed = _needed(open_lines, holding)
     ledger.lock_items(conn, order.merchant_id, (item_id for item_id, _ in needed))
-    available = {stock: ledger.lock_available(conn, merchant_id=order.merchant_id, item_id=stock[0],
+    document = {"merchant_id": order.merchant_id, "now": at, "document_type": ORDER_DOCUMENT,
+                "document_id": order.merchant_order_id}
+    all_or_nothing = order.fulfillment_policy == FILL_OR_KILL
+    if all_or_nothing and len(needed) > 1:
+        short = _reserve_all_or_nothing(conn, order.merchant_id, needed, document)
+    else:
+        # Stocks are independent (or there is one): each is reserved as it is looked at.
+        short = {stock: _reserve_stock(conn, stock, units, document, all_or_nothing)
+                 for stock, units in needed.items()}
+    if all_or_nothing and any(short.values()):
+        return Reservation({line.id: line.open for line in open_lines}, 0)
+    unfulfillable = (_shortfall_by_line(open_lines, short)
+                     if order.fulfillment_policy == FILL_ALL_AVAILABLE else {})
+    return Reservation(unfulfillable, sum(needed.values()) - sum(short.values()))
+
+
+def _reserve_stock(conn: Connection, stock: Stock, units: int, document: dict,
+                   all_or_nothing: bool) -> int:
+    """Reserve what is available of `units` of one stock (nothing, when all_or_nothing and
+    some are missing); returns the units short. Usually one center has them all: one
+    statement."""
+    item_id, disposition = stock
+    if ledger.reserve_at_one_center(conn, item_id=item_id, disposition=disposition,
+                                    quantity=units, **document) is not None:
+        return 0
+    available = ledger.lock_available(conn, merchant_id=document["merchant_id"], item_id=item_id,
+                                      disposition=disposition)
+    short = max(0, units - sum(available.values()))
+    if not (all_or_nothing and short):
+        ledger.reserve_from(conn, available, item_id=item_id, disposition=disposition,
+                            quantity=units - short, **document)
+    return short
+
+
+def _reserve_all_or_nothing(conn: Connection, merchant_id: int, needed: dict[Stock, int],
+                            document: dict) -> dict[Stock, int]:
+    """All or nothing over several stocks: every one is read (locked) first, and reserved
+    only when none is short; returns the units short per stock."""
+    available = {stock: ledger.lock_available(conn, merchant_id=merchant_id, item_id=stock[0],
                                               disposition=stock[1])
                  for stock in sorted(needed)}
     short = {stock: max(0, units - sum(available[stock].values())) for stock, units in needed.items()}
-
-    if order.fulfillment_policy == FILL_OR_KILL and any(short.values()):
-        return Reservation({line.id: line.open for line in open_lines}, 0)
-    reserved = 0
-    for stock, units in needed.items():
-        taken = ledger.reserve_from(conn, available[stock], merchant_id=order.merchant_id,
-                                    item_id=stock[0], disposition=stock[1],
-                                    quantity=units - short[stock], now=at,
-                                    document_type=ORDER_DOCUMENT, document_id=order.merchant_order_id)
-        reserved += sum(taken.values())
-    unfulfillable = (_shortfall_by_line(open_lines, short)
-                     if order.fulfillment_policy == FILL_ALL_AVAILABLE else {})
-    return Reservation(unfulfillable, reserved)
+    if not any(short.values()):
+        for (item_id, disposition), units in needed.items():
+            ledger.reserve_from(conn, available[(item_id, disposition)], item_id=item_id,
+                                disposition=disposition, quantity=units, **document)
+    return short
 
 
 def _needed(order_lines: list[Line], holding: dict[ledger.Hold, int]) -> dict[Stock, int]:

@@ -68,6 +68,23 @@ def test_writes_read_back_through_sqlalchemy(db, merchant_id):
         assert conn.execute(select(_o.received_at)).scalar_one() == NOW
 
 
+def test_parameters_bound_ahead_write_what_plain_ones_write(db, merchant_id):
+    """`bind` does the types' processing (times, JSON) before the transaction; run with
+    bound=True, a statement takes the values as they are, and the rows are the same."""
+    bound = INSERT_ORDER.bind(db.engine.dialect, {**ORDER, "merchant_id": merchant_id,
+                                                  "merchant_order_id": "B"})
+    with db.write() as conn:
+        INSERT_ORDER.execute(conn, {**ORDER, "merchant_id": merchant_id, "merchant_order_id": "A"})
+        # Some values bound ahead, others (a status, here) only once in the transaction.
+        INSERT_ORDER.execute(conn, {**bound, **INSERT_ORDER.bind(conn.dialect, {"status": "Planning"})},
+                             bound=True)
+    with db.read() as conn:
+        plain, ahead = (ORDER_BY_ID.execute(conn, {"merchant_id": merchant_id, "order_id": order_id}).one()
+                        for order_id in ("A", "B"))
+    assert ahead.status == "Planning"
+    assert ahead._replace(id=plain.id, merchant_order_id="A", status="Received") == plain
+
+
 def test_an_update_sets_the_columns_it_is_given(db, merchant_id):
     settle = Prepared(update(fulfillment_orders).where(_o.id == bindparam("order_pk")))
     with db.write() as conn:

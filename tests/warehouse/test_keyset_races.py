@@ -64,7 +64,7 @@ class Case:
 
 CASES = {
     "orders": Case(orders, "_insert", create_order, order_names,
-                   lambda args, kwargs: args[2]["merchant_order_id"]),
+                   lambda args, kwargs: args[2].order.merchant_order_id),
     "items": Case(catalog, "_insert_or_get", lambda ctx, name: catalog.identify_skus(ctx, [name]),
                   item_names, lambda args, kwargs: args[2]),
     "shipments": Case(inbound, "_upsert_header", create_shipment, shipment_names,

@@ -249,3 +249,23 @@ def test_release_document_releases_what_the_document_still_holds(db, merchant, i
 
     assert released == 6
     assert _balance(db, merchant, item) == Balance(in_stock=19, reserved=2)
+
+
+def test_reserve_at_one_center_takes_it_all_from_the_fullest_center_or_changes_nothing(db, merchant, item):
+    add_stock(db, merchant.merchant_id, item, 5, center="RNO1")
+    add_stock(db, merchant.merchant_id, item, 5, center="PHL1")
+    doc = {"document_type": "order", "document_id": "O-1"}
+
+    def reserve(quantity):
+        with db.write() as conn:
+            return ledger.reserve_at_one_center(conn, merchant_id=merchant.merchant_id, item_id=item,
+                                                quantity=quantity, now=NOW, **doc)
+
+    assert reserve(4) == "PHL1"  # as full as RNO1: the first by code, as reserve_from takes
+    assert reserve(2) == "RNO1"  # now the fullest
+    before, movements = _balance(db, merchant, item), _movement_count(db)
+    assert reserve(4) is None  # 4 are available, but at no one center
+    assert (_balance(db, merchant, item), _movement_count(db)) == (before, movements)
+    with db.read() as conn:
+        assert ledger.document_reservations(conn, merchant_id=merchant.merchant_id, **doc) == \
+            {(item, "PHL1", "Sellable"): 4, (item, "RNO1", "Sellable"): 2}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -111,6 +111,20 @@ def test_a_weekend_request_counts_from_monday():
     assert add_business_days(saturday, 0) == datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
     assert add_business_days(saturday, 1) == datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
     assert add_business_days(NOW, 5) == datetime(2026, 12, 4, 20, 30, tzinfo=timezone.utc)
+
+
+def test_business_days_from_every_day_of_the_week_skip_weekends():
+    monday = datetime(2026, 11, 23, 15, 45, tzinfo=timezone.utc)
+    for start in (monday + timedelta(days=n) for n in range(7)):
+        for days in range(12):
+            day = start  # counted one calendar day at a time
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            for _ in range(days):
+                day += timedelta(days=1)
+                while day.weekday() >= 5:
+                    day += timedelta(days=1)
+            assert add_business_days(start, days) == day, (start, days)
 
 
 @pytest.mark.parametrize("speed, fees", [

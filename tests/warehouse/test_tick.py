@@ -112,6 +112,45 @@ def test_a_zero_plan_delay_plans_in_the_create_as_the_tick_would(db, make_contex
     assert_ledger_balanced(db)
 
 
+def test_a_create_reserves_across_centers_when_no_one_center_has_it_all(db, make_context, merchant, sku):
+    add_stock(db, merchant.merchant_id, sku[0], 3, center="PHL1")
+    add_stock(db, merchant.merchant_id, sku[0], 2, center="RNO1")
+
+    def create_by(policy: str, order_id: str, quantity: int) -> None:
+        ctx = replace(make_context(merchant), simulation=AUTO)
+        orders.create_order(ctx, order_request(order_id, FulfillmentPolicy=policy, items=[
+            {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": quantity}]))
+
+    create_by("FillOrKill", "SPLIT", 4)  # 3 + 1: at no one center
+    create_by("FillOrKill", "KILLED", 2)  # 1 left
+    create_by("FillAllAvailable", "PARTLY", 2)
+    with db.read() as conn:
+        reserved = conn.execute(
+            select(inventory_movements.c.document_id, inventory_movements.c.fulfillment_center_id,
+                   inventory_movements.c.quantity)
+            .where(inventory_movements.c.kind == "reserved").order_by(inventory_movements.c.id)).all()
+    assert [tuple(row) for row in reserved] == [("SPLIT", "PHL1", 3), ("SPLIT", "RNO1", 1),
+                                                ("PARTLY", "RNO1", 1)]
+    assert status(db, "KILLED")[0] == "Unfulfillable"
+    assert orders.get_order(make_context(merchant), "PARTLY").items[0].unfulfillable_quantity == 1
+    assert_ledger_balanced(db)
+
+
+def test_an_order_of_the_most_lines_is_written_line_by_line_as_planned(db, make_context, merchant, sku):
+    """Its 250 lines are one INSERT: each keeps its own values, in line order."""
+    add_stock(db, merchant.merchant_id, sku[0], 200)
+    ctx = replace(make_context(merchant), simulation=AUTO)
+    orders.create_order(ctx, order_request("MANY", FulfillmentPolicy="FillAllAvailable", items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": f"L{n:03d}", "Quantity": 1,
+         "GiftMessage": f"gift {n}"} for n in range(250)]))
+    items = orders.get_order(ctx, "MANY").items
+    assert [(item.merchant_order_item_id, item.gift_message) for item in items] == \
+        [(f"L{n:03d}", f"gift {n}") for n in range(250)]
+    # Stock for 200: the last 50 lines are the unfulfillable ones.
+    assert [item.unfulfillable_quantity for item in items] == [0] * 200 + [1] * 50
+    assert_ledger_balanced(db)
+
+
 def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, merchant, sku):
     """Stock received at 0:01:30 is there for an order planned at 0:10, however late the tick."""
     ctx = replace(make_context(merchant), simulation=AUTO)
