@@ -563,20 +563,16 @@ _LIST = (
     .limit(bindparam("limit"))
 )
 _EMAILS = _ORDER_FIELDS.index("notification_emails")
-_LISTINGS: dict[int, Prepared] = {}
 
 
+@lru_cache(maxsize=None)  # as many as there are methods
 def _listing(method_count: int) -> Prepared:
     """The listing of orders of any method (0), or of one of `method_count` methods, given
     as parameters method_0, method_1, ... (a prepared statement takes no list)."""
-    listing = _LISTINGS.get(method_count)
-    if listing is None:
-        statement = _LIST
-        if method_count:
-            statement = _LIST.where(_orders.fulfillment_method.in_(
-                [bindparam(f"method_{n}") for n in range(method_count)]))
-        listing = _LISTINGS[method_count] = Prepared(statement)
-    return listing
+    if not method_count:
+        return Prepared(_LIST)
+    return Prepared(_LIST.where(_orders.fulfillment_method.in_(
+        [bindparam(f"method_{n}") for n in range(method_count)])))
 
 
 def _listed_order(row) -> Order:
