@@ -284,13 +284,6 @@ def reserve_available(conn: Connection, *, merchant_id: int, item_id: int, quant
     """Reserve up to `quantity` units of available stock, taking from the fulfillment
     centers with the most available first. Returns the units reserved per center (empty
     when nothing is available)."""
-    if quantity > 0:
-        lock_items(conn, merchant_id, [item_id])
-        center = reserve_at_one_center(conn, merchant_id=merchant_id, item_id=item_id,
-                                       quantity=quantity, now=now, disposition=disposition,
-                                       document_type=document_type, document_id=document_id)
-        if center is not None:
-            return {center: quantity}
     available = lock_available(conn, merchant_id=merchant_id, item_id=item_id, disposition=disposition)
     return reserve_from(conn, available, merchant_id=merchant_id, item_id=item_id,
                         quantity=quantity, now=now, disposition=disposition,

@@ -13,15 +13,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any, Callable
 
+from ...api import SERVICES_BY_NAME
 from ...warehouse.context import Context
 
 Handler = Callable[[Context, dict[str, Any]], "dict[str, Any] | None"]
 
-SERVICES = ("inbound", "outbound", "inventory", "operator")
-
 
 def handlers_of(service: str) -> dict[str, Handler]:
-    """Operation name -> handler, for one of SERVICES."""
-    if service not in SERVICES:
+    """Operation name -> handler, for a service of the API model (its name is its module's)."""
+    if service not in SERVICES_BY_NAME:
         raise KeyError(service)
     return import_module(f"{__name__}.{service}").HANDLERS
