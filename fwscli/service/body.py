@@ -1,6 +1,7 @@
-"""A request's body and declared length, read as werkzeug's `Request.get_data()` and
-`Request.content_length` read them, for less work in the two common cases: a server that
-ends the stream itself (gunicorn says so with `wsgi.input_terminated`), and a plain
+"""A request's body and declared length, read from the WSGI environ as werkzeug's
+`Request.get_data()` and `Request.content_length` read them (`max_content_length` being
+`limit`), without building a werkzeug Request for the two common cases: a server that ends
+the stream itself (gunicorn says so with `wsgi.input_terminated`), and a plain
 `Content-Length` of digits with no transfer coding (the in-process and development
 servers). Any other request is left to werkzeug.
 
@@ -13,29 +14,31 @@ pieces gives the same bytes, the same RequestEntityTooLarge, and the same
 from __future__ import annotations
 
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.sansio.utils import get_content_length
 from werkzeug.wrappers import Request
 
 _CHUNK = 64 * 1024  # werkzeug's read size
 
 
-def content_length(request: Request) -> int | None:
-    """`request.content_length`: the declared length, None for a streamed body."""
-    declared = request.environ.get("CONTENT_LENGTH")
-    if _plain_length(request.environ, declared):
+def content_length(environ: dict) -> int | None:
+    """`Request.content_length`: the declared length, None for a streamed body."""
+    declared = environ.get("CONTENT_LENGTH")
+    if _plain_length(environ, declared):
         return int(declared)
-    return request.content_length
+    return get_content_length(declared, environ.get("HTTP_TRANSFER_ENCODING"))
 
 
-def read_body(request: Request) -> bytes:
-    """`request.get_data()`: the body, at most `request.max_content_length` bytes."""
-    environ = request.environ
+def read_body(environ: dict, limit: int | None) -> bytes:
+    """`Request.get_data()`: the body, at most `limit` bytes."""
     if "wsgi.input_terminated" in environ:
-        return _read_terminated(request)
+        return _read_terminated(environ, limit)
     declared = environ.get("CONTENT_LENGTH")
     if not _plain_length(environ, declared):
+        request = Request(environ)
+        request.max_content_length = limit
         return request.get_data(cache=True)
     length = int(declared)
-    if request.max_content_length is not None and length > request.max_content_length:
+    if limit is not None and length > limit:
         raise RequestEntityTooLarge()
     stream = environ["wsgi.input"]
     chunks = []
@@ -48,11 +51,11 @@ def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _read_terminated(request: Request) -> bytes:
+def _read_terminated(environ: dict, limit: int | None) -> bytes:
     """To the stream's end, as werkzeug reads it: a declared length over the limit is
     refused; past the limit the rest is not read (the limit is a maximum, no error)."""
-    stream, limit = request.environ["wsgi.input"], request.max_content_length
-    length = content_length(request)
+    stream = environ["wsgi.input"]
+    length = content_length(environ)
     if limit is None:
         return stream.read()
     if (length is not None and length > limit) or limit <= 0:

@@ -11,13 +11,16 @@ from ..api.errors import InvalidParameterValue, MissingParameter
 from ..api.shapes import Service
 
 
-def route(version: str | None, path: str, host: str) -> Service:
-    if version:
-        service = SERVICES_BY_VERSION.get(version)
-        if service is None:
-            known = ", ".join(f"{s.version} ({s.name})" for s in ALL_SERVICES)
-            raise InvalidParameterValue("Version", version, f"this server speaks {known}")
-        return service
+def service_of_version(version: str) -> Service:
+    service = SERVICES_BY_VERSION.get(version)
+    if service is None:
+        known = ", ".join(f"{s.version} ({s.name})" for s in ALL_SERVICES)
+        raise InvalidParameterValue("Version", version, f"this server speaks {known}")
+    return service
+
+
+def service_at(path: str, host: str) -> Service:
+    """The service a request without a Version is for, by its path, else its Host."""
     for service in ALL_SERVICES:
         if path.startswith("/" + service.name):
             return service

@@ -23,7 +23,7 @@ from ..warehouse.context import Caller
 from ..wire import soap
 from ..wire.wsdl import is_wsdl_request, write_wsdl
 from ..wire.xml import write_response
-from .routing import route
+from .routing import service_at
 
 if TYPE_CHECKING:
     from .app import FwsApp
@@ -35,12 +35,16 @@ FORM = "application/x-www-form-urlencoded"
 Answer = tuple[int, str, bytes, dict[str, str]]  # status, Content-Type, body, more headers
 
 
+def is_query_form(environ: dict) -> bool:
+    """A Query API form POST, as nearly every request is: never this binding's."""
+    return (environ.get("REQUEST_METHOD") == "POST" and "HTTP_SOAPACTION" not in environ
+            and mimetype(environ) == FORM)
+
+
 def handles(request: Request) -> bool:
     """Whether this binding answers the request: a SOAP call or a WSDL download."""
-    environ = request.environ
-    if (environ.get("REQUEST_METHOD") == "POST" and "HTTP_SOAPACTION" not in environ
-            and mimetype(environ) == FORM):
-        return False  # a Query API form, as nearly every request is
+    if is_query_form(request.environ):
+        return False
     if is_wsdl_request(request.method, request.query_string.decode("latin-1")):
         return True
     return soap.is_soap_request(request.method, request.mimetype,
@@ -100,7 +104,7 @@ def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
 def _wsdl(request: Request) -> Answer:
     """The WSDL of the service named by the path prefix or Host, as Query routing does."""
     try:
-        service = route(None, request.path, request.host)
+        service = service_at(request.path, request.host)
     except MissingParameter:
         urls = "\n".join(f"  {request.host_url}{s.name}?wsdl" for s in SERVICES)
         text = f"This server speaks three services; ask for one WSDL:\n{urls}\n"

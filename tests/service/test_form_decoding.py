@@ -30,3 +30,23 @@ def test_values_are_decoded_as_sent(server, merchant, client):
     order = got["FulfillmentOrder"]
     assert order["DisplayableOrderComment"] == "a b c%zzé\ufffd\ufffd +"
     assert order["DisplayableOrderId"] == "Q 1/A"
+
+
+def _status_params(merchant) -> list[tuple[str, str]]:
+    return sign_v0([("Action", "GetServiceStatus"), ("Version", "2007-08-02")],
+                   merchant.access_key_id, merchant.secret_access_key)
+
+
+def test_a_post_without_a_content_type_is_read_as_a_form(server, merchant):
+    reply = requests.post(server.url, data=urlencode(_status_params(merchant)).encode(), timeout=10)
+    assert "Content-Type" not in reply.request.headers
+    assert reply.status_code == 200, reply.text
+    assert b"service available" in reply.content
+
+
+def test_a_post_of_another_type_is_answered_from_its_query_string(server, merchant):
+    # Its body is read (a SigV4 signature would cover it) but not as a form.
+    reply = requests.post(server.url + "?" + urlencode(_status_params(merchant)), data=b"Action=Nonsense",
+                          headers={"Content-Type": "text/plain"}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert b"service available" in reply.content
