@@ -421,25 +421,31 @@ def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
 def get_order(ctx: Context, order_id: str) -> OrderDetail:
     """One order of this merchant with its items, shipments and packages, as of one moment."""
     with ctx.db.snapshot() as conn:
-        row = _ORDER.execute(conn, {"merchant_id": ctx.merchant_id, "order_id": order_id}).first()
-        if row is None:
+        rows = _ORDER_WITH_ITEMS.execute(conn, {"merchant_id": ctx.merchant_id, "order_id": order_id}).all()
+        if not rows:
             raise not_found(order_id)
-        return OrderDetail(_order(row), _order_items(conn, row.id),
-                           _shipments(conn, row.id) if row.has_shipments else ())
+        order = rows[0]
+        return OrderDetail(_order(order), tuple(_order_item(row) for row in rows if row.line_id is not None),
+                           _shipments(conn, order.id) if order.has_shipments else ())
 
 
 # GetFulfillmentOrder's statements, built once: building them per request cost more than
 # running them.
 # Whether the order has shipments comes with its row: an order that has none yet (most of
 # those in progress) is read in two statements, not three.
-_ORDER = Prepared(select(
-    fulfillment_orders,
-    exists().where(fulfillment_shipments.c.order_pk == _orders.id).label("has_shipments"),
-).where(_orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
-_ORDER_ITEMS = Prepared(
-    select(fulfillment_order_items, fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku)
-    .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
-    .where(_lines.order_pk == bindparam("order_pk"))
+# The order and its items come in one statement, a row per item (the order's columns
+# repeated: an order has a few items), the item columns prefixed `line_`.
+_ORDER_WITH_ITEMS = Prepared(
+    select(
+        fulfillment_orders,
+        exists().where(fulfillment_shipments.c.order_pk == _orders.id).label("has_shipments"),
+        *(column.label(f"line_{column.key}") for column in fulfillment_order_items.c),
+        fulfillment_items.c.merchant_sku.label("line_merchant_sku"), fulfillment_items.c.fnsku.label("line_fnsku"),
+    )
+    .select_from(fulfillment_orders
+                 .outerjoin(fulfillment_order_items, _lines.order_pk == _orders.id)
+                 .outerjoin(fulfillment_items, fulfillment_items.c.id == _lines.item_id))
+    .where(_orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id"))
     .order_by(_lines.id)
 )
 _SHIPMENTS = Prepared(select(fulfillment_shipments)
@@ -480,25 +486,21 @@ def _order(row) -> Order:
     )
 
 
-def _order_items(conn: Connection, order_pk: int) -> tuple[OrderItem, ...]:
-    rows = _ORDER_ITEMS.execute(conn, {"order_pk": order_pk})
-    return tuple(
-        OrderItem(
-            merchant_sku=row.merchant_sku,
-            merchant_order_item_id=row.merchant_order_item_id,
-            quantity=row.quantity,
-            gift_message=row.gift_message,
-            displayable_comment=row.displayable_comment,
-            fnsku=row.fnsku,
-            disposition=row.order_item_disposition,
-            cancelled_quantity=row.cancelled_quantity,
-            unfulfillable_quantity=row.unfulfillable_quantity,
-            estimated_ship_at=row.estimated_ship_at,
-            estimated_arrival_at=row.estimated_arrival_at,
-            declared_value=(None if row.declared_value_currency is None
-                            else (row.declared_value_currency, row.declared_value_amount)),
-        )
-        for row in rows
+def _order_item(row) -> OrderItem:
+    return OrderItem(
+        merchant_sku=row.line_merchant_sku,
+        merchant_order_item_id=row.line_merchant_order_item_id,
+        quantity=row.line_quantity,
+        gift_message=row.line_gift_message,
+        displayable_comment=row.line_displayable_comment,
+        fnsku=row.line_fnsku,
+        disposition=row.line_order_item_disposition,
+        cancelled_quantity=row.line_cancelled_quantity,
+        unfulfillable_quantity=row.line_unfulfillable_quantity,
+        estimated_ship_at=row.line_estimated_ship_at,
+        estimated_arrival_at=row.line_estimated_arrival_at,
+        declared_value=(None if row.line_declared_value_currency is None
+                        else (row.line_declared_value_currency, row.line_declared_value_amount)),
     )
 
 
