@@ -455,7 +455,7 @@ def _compare_sigv4(
     """Accept `provided` if it signs any of the candidate canonical requests."""
     key = f"AWS4{secret}".encode("utf-8")
     for step in (scope.day, scope.region, scope.service, scope.terminator):
-        key = hmac.new(key, step.encode("utf-8"), hashlib.sha256).digest()
+        key = hmac.digest(key, step.encode("utf-8"), hashlib.sha256)
     for canonical_request in canonical_requests:
         string_to_sign = "\n".join([
             SIGV4_ALGORITHM,
@@ -463,7 +463,7 @@ def _compare_sigv4(
             scope.text(),
             hashlib.sha256(canonical_request.encode("utf-8")).hexdigest(),
         ])
-        expected = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        expected = hmac.digest(key, string_to_sign.encode("utf-8"), hashlib.sha256).hex()
         if _signatures_equal(expected, provided):
             return
         log.debug("SigV4 mismatch; canonical request %r; string to sign %r",
@@ -513,7 +513,7 @@ def _verify_legacy(req: IncomingRequest, policy: _Policy) -> VerifiedCaller:
     # Clients that leave '+' unencoded in a GET query turn the Signature's '+' into ' '.
     provided = auth["Signature"].replace(" ", "+")
     for string_to_sign in candidates:
-        mac = hmac.new(secret, string_to_sign, digest).digest()
+        mac = hmac.digest(secret, string_to_sign, digest)  # one call into OpenSSL
         expected = base64.b64encode(mac).decode("ascii")
         if _signatures_equal(expected, provided):
             return VerifiedCaller(auth["AWSAccessKeyId"], f"v{version}")
