@@ -9,7 +9,8 @@ the app's own work per request moves much less, and its instruction count not at
 
 `--instructions` runs this script twice per action under `valgrind --tool=callgrind`, with
 N and 3N requests, and prints the difference per request: start-up, seeding and imports
-cancel out. The database is a fresh SQLite file, stocked and seeded as bench/service.py's
+cancel out. Hash randomisation is off in those runs (PYTHONHASHSEED=0): with it, set and
+dict orders, and so the garbage collector's passes, moved counts by a few per cent. The database is a fresh SQLite file, stocked and seeded as bench/service.py's
 is (through a short-lived `fws server`), with the WAL checkpointed by the same thread as in
 a server worker (not under valgrind, where the thread's timing would make counts vary).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import subprocess
 import sys
@@ -80,7 +82,8 @@ def instructions(action: str, requests: int, mode: str) -> int:
     """Instructions per request: a run of 3N requests minus a run of N, under callgrind."""
     def total(n: int) -> int:
         out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-                              __file__, "--child", action, str(n), mode], capture_output=True, text=True)
+                              __file__, "--child", action, str(n), mode], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": "0"})
         found = re.search(r"Collected : (\d+)", out.stderr)
         if out.returncode != 0 or found is None:
             raise SystemExit(f"valgrind run failed:\n{out.stderr[-2000:]}")
@@ -93,14 +96,14 @@ def main() -> None:
         run(sys.argv[2], int(sys.argv[3]), sys.argv[4], checkpoints=False)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, help="per measured run (default 2000; 100 with --instructions)")
+    parser.add_argument("--requests", type=int, help="per measured run (default 2000; 200 with --instructions)")
     parser.add_argument("--actions", nargs="+", choices=ACTIONS, default=list(ACTIONS))
     parser.add_argument("--mode", default="auto", choices=("auto", "manual"), help="warehouse mode, as served")
     parser.add_argument("--instructions", action="store_true", help="count instructions under valgrind")
     options = parser.parse_args()
     for action in options.actions:
         if options.instructions:
-            count = instructions(action, options.requests or 100, options.mode)
+            count = instructions(action, options.requests or 200, options.mode)
             print(f"{ACTIONS[action]:24s} {count:>12,} instructions per request", flush=True)
         else:
             cpu = run(action, options.requests or 2000, options.mode, checkpoints=True)
