@@ -23,6 +23,7 @@ from ..warehouse.context import Caller
 from ..wire import soap
 from ..wire.wsdl import is_wsdl_request, write_wsdl
 from ..wire.xml import write_response
+from .body import is_query_form
 from .routing import service_at
 
 if TYPE_CHECKING:
@@ -31,14 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
-FORM = "application/x-www-form-urlencoded"
 Answer = tuple[int, str, bytes, dict[str, str]]  # status, Content-Type, body, more headers
-
-
-def is_query_form(environ: dict) -> bool:
-    """A Query API form POST, as nearly every request is: never this binding's."""
-    return (environ.get("REQUEST_METHOD") == "POST" and "HTTP_SOAPACTION" not in environ
-            and mimetype(environ) == FORM)
 
 
 def handles(request: Request) -> bool:
@@ -49,12 +43,6 @@ def handles(request: Request) -> bool:
         return True
     return soap.is_soap_request(request.method, request.mimetype,
                                 request.headers.get("SOAPAction"), lambda: _body(request))
-
-
-def mimetype(environ: dict) -> str:
-    """The request's media type, lower-case, without parameters: what werkzeug's
-    `Request.mimetype` says, without parsing the parameters on every request."""
-    return environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
 
 
 def serve(app: "FwsApp", request: Request, start_response: Callable) -> Iterable[bytes]:

@@ -171,3 +171,19 @@ def test_a_remote_client_never_imports_the_service():
             "heavy = [m for m in ('sqlalchemy', 'alembic', 'fwscli.service') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_embedded_service_never_imports_werkzeug(tmp_path):
+    """Its requests are Query forms, which the service reads without werkzeug (~13 ms of
+    every embedded command to import)."""
+    code = ("import sys\n"
+            "from fwscli.client.client import Client\n"
+            "from fwscli.client.session import Session\n"
+            "with Client(Session.resolve()) as client:\n"
+            "    client.call('outbound', 'GetServiceStatus')\n"
+            "    client.call('outbound', 'ListAllFulfillmentOrders')\n"
+            "loaded = [m for m in sys.modules if m.split('.')[0] == 'werkzeug']\n"
+            "assert 'fwscli.service.app' in sys.modules and not loaded, loaded\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONPATH": ":".join(sys.path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
