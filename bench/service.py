@@ -1,6 +1,9 @@
 """Requests per second of `fws server start` (gunicorn, 2 workers x 4 threads) over SQLite and
 over PostgreSQL, each next to the bare WSGI ceiling: an app that answers the same XML body
 under the same gunicorn settings (gthread workers, access log), measured in the same run.
+The ceiling is measured before the first row and again after every row, and each row's
+share is of the mean of the ceilings just before and just after it: on a shared machine the
+ceiling itself moves by ±10 % within minutes.
 
     python bench/service.py [--seconds 5] [--clients 2] [--connections 6] [--warehouse-mode manual]
                             [--postgresql postgresql://postgres@127.0.0.1:5432/test | none]
@@ -323,6 +326,25 @@ def postgresql_database(admin_url: str) -> Iterator[str]:
 
 # --- the run ------------------------------------------------------------------------------
 
+class Ceiling:
+    """The bare server, kept running, measured between the rows."""
+
+    def __init__(self, server: subprocess.Popen, port: int, options):
+        self.server, self.port, self.options = server, port, options
+        self.rates: list[float] = []
+
+    def measure(self) -> Row:
+        row = measure(self.server, self.port, "GetServiceStatus", Keys("-", "-"), self.options, "X")
+        self.rates.append(row.rate)
+        return row
+
+    def around(self, measure_row: Callable[[], Row]) -> tuple[Row, float]:
+        """A row, and the mean of the ceilings measured just before and just after it."""
+        before = self.rates[-1]
+        row = measure_row()
+        return row, (before + self.measure().rate) / 2
+
+
 def report(label: str, row: Row, ceiling: float | None) -> None:
     share = f"{row.rate / ceiling:6.1%}" if ceiling else "      "
     errors = f"  {row.errors} not 200" if row.errors else ""
@@ -331,7 +353,7 @@ def report(label: str, row: Row, ceiling: float | None) -> None:
 
 
 def bench_database(name: str, fresh_database: Callable[[], ContextManager[str]], options,
-                   ceiling: float) -> None:
+                   ceiling: Ceiling) -> None:
     """Each server run gets a database of its own: the orders one run creates fall due
     (picking, shipping) half a minute later, and must not load the next run."""
     for throttled in (False, True) if options.throttled else (False,):
@@ -345,7 +367,8 @@ def bench_database(name: str, fresh_database: Callable[[], ContextManager[str]],
                 for action in actions:
                     label = f"{name:10s} {action}{' (throttled)' if throttled else ''}"
                     tag = f"{name[0]}{'T' if throttled else 'U'}"
-                    report(label, measure(server, port, action, keys, options, tag), ceiling)
+                    row, adjacent = ceiling.around(lambda: measure(server, port, action, keys, options, tag))
+                    report(label, row, adjacent)
 
 
 def main() -> None:
@@ -371,9 +394,17 @@ def main() -> None:
     print(f"{'':46s} {'req/s':>7s}  {'ceiling':>6s}  {'server':>6s} {'load':>6s}  {'machine':>7s}")
     port = free_port()
     with running([sys.executable, "-c", BARE_SERVER, f"127.0.0.1:{port}"], port) as bare:
-        ceiling_row = measure(bare, port, "GetServiceStatus", Keys("-", "-"), options, "X")
-    report("bare WSGI ceiling (same XML, same gunicorn)", ceiling_row, None)
+        ceiling = Ceiling(bare, port, options)
+        report("bare WSGI ceiling (same XML, same gunicorn)", ceiling.measure(), None)
+        measure_rows(ceiling, options)
+    print(f"ceiling before the first row and after each: {' '.join(f'{r:.0f}' for r in ceiling.rates)}")
+    print("columns: requests/s answered 200; share of the mean of the ceilings measured just "
+          "before and after the row; CPU cores used by the server processes and by the load "
+          "generator; the whole machine busy (PostgreSQL's own processes are in 'machine' only)")
 
+
+def measure_rows(ceiling: Ceiling, options) -> None:
+    """Every row, over a fresh SQLite file and (unless 'none') a fresh PostgreSQL database."""
     workdir = tempfile.mkdtemp(prefix="fws-bench-")
     files = iter(range(1_000_000))
 
@@ -384,13 +415,9 @@ def main() -> None:
                               stderr=subprocess.DEVNULL)
         yield url
 
-    bench_database("SQLite", sqlite_file, options, ceiling_row.rate)
+    bench_database("SQLite", sqlite_file, options, ceiling)
     if options.postgresql != "none":
-        bench_database("PostgreSQL", lambda: postgresql_database(options.postgresql), options,
-                       ceiling_row.rate)
-    print("columns: requests/s answered 200; share of the ceiling; CPU cores used by the server "
-          "processes and by the load generator; the whole machine busy (PostgreSQL's own "
-          "processes are in 'machine' only)")
+        bench_database("PostgreSQL", lambda: postgresql_database(options.postgresql), options, ceiling)
 
 
 if __name__ == "__main__":
