@@ -58,12 +58,23 @@ class Prepared:
     """A Core statement, compiled on first use for each dialect."""
 
     def __init__(self, statement: Executable):
-        self.statement = visitors.replacement_traverse(statement, {}, _fixed_list)
+        self._given = statement
+        self._statement: Executable | None = None
         self._compiled: dict[tuple, _Compiled] = {}
         self._processors: dict[tuple, tuple[Processor, ...]] = {}
         self._bind_processors: dict[str, dict[str, Processor]] = {}  # per dialect, by name
         # An INSERT's columns and an UPDATE's SET clause are the parameters given.
         self._is_dml = getattr(statement, "is_dml", False)
+
+    @property
+    def statement(self) -> Executable:
+        """The statement as it is compiled (fixed IN lists written out). Made on first use:
+        every module builds its statements at import, and rewriting the thirty of them
+        cost ~5 ms of every command's start-up, mostly for statements it never runs."""
+        statement = self._statement
+        if statement is None:  # threads that race here make equal statements
+            statement = self._statement = visitors.replacement_traverse(self._given, {}, _fixed_list)
+        return statement
 
     def bind(self, dialect: Dialect, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """`parameters` as the driver takes them, each value through its type's processing

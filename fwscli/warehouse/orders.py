@@ -28,11 +28,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -71,8 +71,11 @@ _lines = fulfillment_order_items.c
 
 # --- what the reads return ----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
+    """A named tuple, not a frozen dataclass like the others: a listing makes one per row,
+    and a tuple is made from the row's values in one step, where a dataclass's __init__
+    sets its twelve fields one by one through object.__setattr__."""
+
     merchant_order_id: str
     displayable_order_id: str
     displayable_order_datetime: datetime
@@ -555,7 +558,7 @@ def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
 # A listing's statements, prepared once: selecting the key and an Order's columns, in its
 # fields' order. Through Core's `execute` a page of 100 spent as long in SQLAlchemy's
 # result handling as in SQLite and the columns' conversions together.
-_ORDER_FIELDS = tuple(field.name for field in fields(Order))
+_ORDER_FIELDS = Order._fields
 _LIST = (
     select(_orders.id, *(_orders[name] for name in _ORDER_FIELDS))
     .where(_orders.merchant_id == bindparam("merchant_id"), _orders.id > bindparam("after"),
@@ -564,7 +567,6 @@ _LIST = (
     .order_by(_orders.id)
     .limit(bindparam("limit"))
 )
-_EMAILS = _ORDER_FIELDS.index("notification_emails")
 
 
 @lru_cache(maxsize=None)  # as many as there are methods
@@ -578,19 +580,9 @@ def _listing(method_count: int) -> Prepared:
 
 
 def _listed_order(row) -> Order:
-    """`_order` for a listed row, at a quarter of the cost: the frozen dataclass's __init__
-    sets its twelve fields one by one through object.__setattr__, a third of the time of
-    listing a page. The values are fresh from the database (the address a new dict)."""
-    values = dict(zip(_ORDER_FIELDS, row[1:]))
-    values["notification_emails"] = tuple(row[_EMAILS + 1])
-    if not _PLAIN_ORDER:
-        return Order(**values)
-    order = _new_order(Order)
-    order.__dict__.update(values)
-    return order
+    """`_order` for a listed row: its values after the key are Order's fields in order, the
+    e-mail list (the last) made a tuple; fresh from the database (the address a new dict)."""
+    return _new_order(Order, (*row[1:-1], tuple(row[-1])))
 
 
-_new_order = object.__new__
-# Filling __dict__ is the same as __init__ only while Order keeps no slots and has no
-# __post_init__; should it ever, the list takes the slow way rather than a wrong one.
-_PLAIN_ORDER = not hasattr(Order, "__slots__") and not hasattr(Order, "__post_init__")
+_new_order = tuple.__new__  # Order's own __new__ takes its fields one by one, in Python

@@ -43,7 +43,9 @@ def write_response(service: Service, operation: Operation, result: dict[str, Any
 _Writer = Callable[[dict[str, Any], Callable[[str], None]], None]
 _writers: dict[int, tuple[Sequence[Member], _Writer]] = {}
 _TEXT, _DATETIME, _OTHER, _LIST = range(4)
-_UTC_SECONDS = "%04d-%02d-%02dT%02d:%02d:%02dZ"  # format_datetime's text for years >= 1000
+# format_datetime's text for years >= 1000, its two-digit fields from a table: half the
+# instructions of formatting them with "%02d" (three date-times per listed order).
+_TWO = tuple(f"{number:02d}" for number in range(60))
 _UTC = timezone.utc
 
 
@@ -67,8 +69,8 @@ def _writer(members: Sequence[Member]) -> _Writer:
                 emit(f"{start}{value}{end}")
             elif (kind is _DATETIME and type(value) is datetime and value.tzinfo is _UTC
                   and value.year >= 1000):
-                emit(start + _UTC_SECONDS % (value.year, value.month, value.day, value.hour,
-                                             value.minute, value.second) + end)
+                emit(f"{start}{value.year}-{_TWO[value.month]}-{_TWO[value.day]}T"
+                     f"{_TWO[value.hour]}:{_TWO[value.minute]}:{_TWO[value.second]}Z{end}")
             elif kind is _LIST:
                 for item in value:
                     _write_item(item, start, end, structure, emit)

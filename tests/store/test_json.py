@@ -38,3 +38,22 @@ def test_an_empty_list_read_is_a_new_list_each_time(table):
         first, second = (conn.execute(select(documents.c.document).where(documents.c.id == 0)).scalar_one()
                          for _ in range(2))
     assert first == [] and first is not second
+
+
+@pytest.mark.parametrize("text", [' {"a": 1}', '{"a": 1} ', '\n[1, 2]\n', '"x"', "null", "1.5e3"])
+def test_text_another_writer_stored_reads_as_json_loads_reads_it(text):
+    import json
+
+    from fwscli.store.schema import _sqlite_json
+
+    assert _sqlite_json(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ['{"a": 1} x', "{", "", "  "])
+def test_text_that_is_not_json_fails_as_json_loads_fails(text):
+    import json
+
+    from fwscli.store.schema import _sqlite_json
+
+    with pytest.raises(json.JSONDecodeError):
+        _sqlite_json(text)

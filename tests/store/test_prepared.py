@@ -133,3 +133,11 @@ def test_a_list_the_caller_gives_is_refused_with_the_way_out(db):
     statement = Prepared(select(_o.id).where(_o.status.in_(bindparam("statuses", expanding=True))))
     with db.read() as conn, pytest.raises(exc.ArgumentError, match="one statement per list length"):
         statement.execute(conn, {"statuses": ["Received"]})
+
+
+def test_the_statement_is_rewritten_once_on_first_use(db, merchant_id):
+    statement = Prepared(select(_o.merchant_order_id).where(_o.status.in_(("Received",))))
+    assert statement._statement is None  # building one at import costs nothing
+    assert statement.statement is statement.statement
+    with db.read() as conn:
+        assert statement.execute(conn).all() == []

@@ -41,3 +41,12 @@ def test_null_stays_null_and_other_texts_still_read():
     assert WRITE(None) is None and READ(None) is None
     assert READ("2026-11-28 05:00:00") == datetime(2026, 11, 28, 5, tzinfo=timezone.utc)  # CURRENT_TIMESTAMP
     assert READ("2026-11-28 06:00:00+01:00") == datetime(2026, 11, 28, 5, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text", ["2026-11-28", "2026-11-28 05:00", "2026-11-28 05:00:00Z",
+                                  "2026-11-28T05:00:00.000001", "2026-11-28 07:00:00+02:00"])
+def test_texts_of_other_writers_read_as_aware_utc(text):
+    read = READ(text)
+    assert read.tzinfo is timezone.utc
+    assert read == datetime.fromisoformat(text.replace("Z", "+00:00")).replace(
+        tzinfo=datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo or timezone.utc)
