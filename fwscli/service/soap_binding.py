@@ -20,6 +20,7 @@ from ..api import SERVICES
 from ..api.errors import ApiError, InternalError, MissingParameter, RequestTooLarge
 from ..warehouse import accounts
 from ..warehouse.context import Caller
+from ..wire import soap
 from ..wire.wsdl import is_wsdl_request, write_wsdl
 from ..wire.xml import write_response
 from .body import is_query_form
@@ -40,8 +41,6 @@ def handles(request: Request) -> bool:
         return False
     if is_wsdl_request(request.method, request.query_string.decode("latin-1")):
         return True
-    from ..wire import soap  # here, not at import: see _call
-
     return soap.is_soap_request(request.method, request.mimetype,
                                 request.headers.get("SOAPAction"), lambda: _body(request))
 
@@ -61,10 +60,6 @@ def serve(app: "FwsApp", request: Request, start_response: Callable) -> Iterable
 
 
 def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
-    # The SOAP codec and defusedxml (~3 ms of imports) load with the first request that is
-    # not a Query form: the embedded service, and most servers, never see one.
-    from ..wire import soap
-
     try:
         call = soap.parse_request(_body(request, strict=True))
         now = app.clock()
