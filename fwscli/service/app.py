@@ -28,7 +28,9 @@ from ..wire.query import decode_request, format_datetime
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health
-from .body import FORM, BodyTooLarge, content_length, is_query_form, media_type, read_body
+from .body import (
+    FORM, BodyTooLarge, content_length, is_query_form, media_type, read_body, werkzeug_body,
+)
 from .headers import lower_case_headers
 from .keys import KeyCache
 from .routing import service_at, service_of_version
@@ -207,19 +209,10 @@ class FwsApp:
         length = content_length(environ)
         if length is not None and length > limit:
             raise RequestTooLarge(f"The request body is {length} bytes; the limit is {limit} bytes.")
-        too_large = RequestTooLarge(f"The request body exceeds {limit} bytes.")
-        if request is not None:  # werkzeug's, which may have read the body already
-            from werkzeug.exceptions import RequestEntityTooLarge
-
-            try:
-                body = request.get_data(cache=True)
-            except RequestEntityTooLarge:
-                raise too_large from None
-        else:
-            try:
-                body = read_body(environ, limit)
-            except BodyTooLarge:
-                raise too_large from None
+        try:
+            body = read_body(environ, limit) if request is None else werkzeug_body(request)
+        except BodyTooLarge:
+            raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
         params = parse_form(environ.get("QUERY_STRING", ""))
         if _method(environ) == "POST" and _is_form(environ):

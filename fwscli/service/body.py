@@ -18,6 +18,11 @@ whether a request is a Query form, the one question every request asks of its me
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request
+
 FORM = "application/x-www-form-urlencoded"
 _CHUNK = 64 * 1024  # werkzeug's read size
 
@@ -76,11 +81,18 @@ def read_body(environ: dict, limit: int | None) -> bytes:
 
 
 def _read_by_werkzeug(environ: dict, limit: int | None) -> bytes:
-    from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
     from werkzeug.wrappers import Request
 
     request = Request(environ)
     request.max_content_length = limit
+    return werkzeug_body(request)
+
+
+def werkzeug_body(request: Request) -> bytes:
+    """The body of a request werkzeug reads (it may have read it already: it keeps it),
+    with this module's errors."""
+    from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
     try:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:
