@@ -14,7 +14,7 @@ BEGIN IMMEDIATE then finds SQLite's lock free.
 
 A SQLite transaction is begun and ended on the driver itself (`_Transaction`):
 SQLAlchemy's own begin and commit took ~35 µs around a BEGIN and a COMMIT of ~3 µs each,
-and a GetFulfillmentOrder runs two read transactions, a create three. SQLAlchemy does not
+and a request runs one to three transactions. SQLAlchemy does not
 know of such a transaction; a Core statement run in it makes SQLAlchemy begin one of its
 own, which the "begin" hook then leaves to the one already open (and which is ended with it).
 

@@ -81,14 +81,12 @@ def _order_page(page: Page) -> Result:
             "FulfillmentOrder": [_order(order) for order in page.rows]}
 
 
-def _weight(value: Any) -> Result:
-    from ...warehouse.preview import WEIGHT_UNIT
-
-    return {"Unit": WEIGHT_UNIT, "Value": value}
+def _weight(value: Any, unit: str) -> Result:
+    return {"Unit": unit, "Value": value}
 
 
 def _preview(result: preview.Preview) -> Result:
-    from ...warehouse import preview
+    from ...warehouse import preview  # with the first preview: see get_fulfillment_preview
 
     shipments = []
     if result.window is not None:
@@ -101,7 +99,7 @@ def _preview(result: preview.Preview) -> Result:
             "FulfillmentPreviewItems": [
                 {"MerchantSKU": line.sku, "Quantity": line.quantity,
                  "MerchantFulfillmentOrderItemId": line.merchant_order_item_id,
-                 "EstimatedShippingWeight": _weight(preview.UNIT_WEIGHT),
+                 "EstimatedShippingWeight": _weight(preview.UNIT_WEIGHT, preview.WEIGHT_UNIT),
                  "ShippingWeightCalculationMethod": preview.WEIGHT_METHOD}
                 for line in result.shipped
             ],
@@ -109,7 +107,7 @@ def _preview(result: preview.Preview) -> Result:
     return {
         "ShippingSpeedCategory": result.speed,
         "IsFulfillable": result.fulfillable,
-        "EstimatedShippingWeight": None if result.weight is None else _weight(result.weight),
+        "EstimatedShippingWeight": None if result.weight is None else _weight(result.weight, preview.WEIGHT_UNIT),
         "EstimatedFees": [{"Name": fee.name,
                            "Amount": {"CurrencyCode": preview.CURRENCY, "Value": fee.amount}}
                           for fee in result.fees],
