@@ -1,11 +1,14 @@
 """Requests per second of `fws server start` (gunicorn, 2 workers x 4 threads) over SQLite and
 over PostgreSQL, each next to the bare WSGI ceiling: an app that answers the same XML body
 under the same gunicorn settings (gthread workers, access log), measured in the same run.
-The ceiling is measured before the first row and again after every row, and each row's
-share is of the mean of the ceilings just before and just after it: on a shared machine the
-ceiling itself moves by ±10 % within minutes.
+On a shared machine the ceiling itself moves by a third within seconds (6,157 then 4,709
+req/s in two runs a minute apart, 4,641 then 7,605 around one row), so each row is measured
+in `--rounds` short slices, each followed by a slice of the ceiling (and the ceiling is
+measured once before the first row): a slice's share is its rate over the mean of the
+ceilings just before and just after it, and a row prints the median of its slices' rates
+and shares, and the range of the shares.
 
-    python bench/service.py [--seconds 5] [--clients 2] [--connections 6] [--warehouse-mode manual]
+    python bench/service.py [--rounds 4] [--seconds 1.5] [--clients 2] [--connections 6] [--warehouse-mode manual]
                             [--postgresql postgresql://postgres@127.0.0.1:5432/test | none]
                             [--actions GetServiceStatus CreateFulfillmentOrder GetFulfillmentOrder]
                             [--no-throttled]
@@ -34,6 +37,7 @@ import os
 import re
 import selectors
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,7 +75,9 @@ def app(environ, start_response):
 GunicornServer(lambda: app, gunicorn_options(bind=[sys.argv[1]], workers=%d, threads=%d)).run()
 ''' % (STATUS_XML, WORKERS, THREADS)
 
-ACTIONS = ("GetServiceStatus", "CreateFulfillmentOrder", "GetFulfillmentOrder")
+# CreateFulfillmentOrder last: the orders it creates fall due (picking, shipping) half a
+# minute later, and must not load another row.
+ACTIONS = ("GetServiceStatus", "GetFulfillmentOrder", "CreateFulfillmentOrder")
 NEVER_THROTTLED = ["--throttle", "--read-rate", "1e9", "--read-burst", "1000000000",
                    "--write-rate", "1e9", "--write-burst", "1000000000"]
 
@@ -338,18 +344,27 @@ class Ceiling:
         self.rates.append(row.rate)
         return row
 
-    def around(self, measure_row: Callable[[], Row]) -> tuple[Row, float]:
-        """A row, and the mean of the ceilings measured just before and just after it."""
-        before = self.rates[-1]
-        row = measure_row()
-        return row, (before + self.measure().rate) / 2
+    def interleaved(self, measure_slice: Callable[[int], Row], rounds: int) -> tuple[list[Row], list[float]]:
+        """`rounds` slices of a row, each followed by a slice of the ceiling; returns the
+        row's slices and each one's share of the mean of the ceilings around it."""
+        slices, shares = [], []
+        for number in range(rounds):
+            before = self.rates[-1]
+            row = measure_slice(number)
+            slices.append(row)
+            shares.append(row.rate / ((before + self.measure().rate) / 2))
+        return slices, shares
 
 
-def report(label: str, row: Row, ceiling: float | None) -> None:
-    share = f"{row.rate / ceiling:6.1%}" if ceiling else "      "
-    errors = f"  {row.errors} not 200" if row.errors else ""
-    print(f"{label:46s} {row.rate:7.0f}  {share}   {row.server_cpu:4.2f}   {row.load_cpu:4.2f}"
-          f"   {row.busy:5.1%}{errors}", flush=True)
+def report(label: str, slices: list[Row], shares: list[float] | None = None) -> None:
+    """The median slice's figures; the CPU and busy columns are means over the slices."""
+    rate = statistics.median(row.rate for row in slices)
+    share = f"{statistics.median(shares):6.1%}  {min(shares):5.1%}-{max(shares):5.1%}" if shares else " " * 19
+    errors = sum(row.errors for row in slices)
+    print(f"{label:46s} {rate:7.0f}  {share}   {statistics.mean(row.server_cpu for row in slices):4.2f}"
+          f"   {statistics.mean(row.load_cpu for row in slices):4.2f}"
+          f"   {statistics.mean(row.busy for row in slices):5.1%}{f'  {errors} not 200' if errors else ''}",
+          flush=True)
 
 
 def bench_database(name: str, fresh_database: Callable[[], ContextManager[str]], options,
@@ -366,15 +381,17 @@ def bench_database(name: str, fresh_database: Callable[[], ContextManager[str]],
                 actions = [action for action in ACTIONS[0 if not throttled else 1:] if action in options.actions]
                 for action in actions:
                     label = f"{name:10s} {action}{' (throttled)' if throttled else ''}"
-                    tag = f"{name[0]}{'T' if throttled else 'U'}"
-                    row, adjacent = ceiling.around(lambda: measure(server, port, action, keys, options, tag))
-                    report(label, row, adjacent)
+                    tag = f"{name[0]}{'T' if throttled else 'U'}"  # each slice's own order ids
+                    report(label, *ceiling.interleaved(
+                        lambda number: measure(server, port, action, keys, options, f"{tag}{number}"),
+                        options.rounds))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured time per row")
-    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time before each row")
+    parser.add_argument("--rounds", type=int, default=4, help="slices per row, each followed by one of the ceiling")
+    parser.add_argument("--seconds", type=float, default=1.5, help="measured time per slice")
+    parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured time before each slice")
     parser.add_argument("--clients", type=int, default=2, help="load generator processes")
     parser.add_argument("--connections", type=int, default=6, help="keep-alive connections per process")
     parser.add_argument("--warehouse-mode", default="auto",
@@ -388,19 +405,20 @@ def main() -> None:
     options = parser.parse_args()
 
     print(f"gunicorn {WORKERS} workers x {THREADS} threads; load: {options.clients} processes x "
-          f"{options.connections} keep-alive connections; {options.seconds:g} s per row "
-          f"after {options.warmup:g} s warm-up; {os.cpu_count()} CPUs; warehouse mode "
+          f"{options.connections} keep-alive connections; {options.rounds} slices per row of "
+          f"{options.seconds:g} s after {options.warmup:g} s warm-up; {os.cpu_count()} CPUs; warehouse mode "
           f"{options.warehouse_mode}")
-    print(f"{'':46s} {'req/s':>7s}  {'ceiling':>6s}  {'server':>6s} {'load':>6s}  {'machine':>7s}")
+    print(f"{'':46s} {'req/s':>7s}  {'share':>6s}  {'range':>11s}   {'server':>6s} {'load':>6s}  {'machine':>7s}")
     port = free_port()
     with running([sys.executable, "-c", BARE_SERVER, f"127.0.0.1:{port}"], port) as bare:
         ceiling = Ceiling(bare, port, options)
-        report("bare WSGI ceiling (same XML, same gunicorn)", ceiling.measure(), None)
+        report("bare WSGI ceiling (same XML, same gunicorn)", [ceiling.measure()])
         measure_rows(ceiling, options)
-    print(f"ceiling before the first row and after each: {' '.join(f'{r:.0f}' for r in ceiling.rates)}")
-    print("columns: requests/s answered 200; share of the mean of the ceilings measured just "
-          "before and after the row; CPU cores used by the server processes and by the load "
-          "generator; the whole machine busy (PostgreSQL's own processes are in 'machine' only)")
+    print(f"ceiling before the first slice and after each: {' '.join(f'{r:.0f}' for r in ceiling.rates)}")
+    print("columns: requests/s answered 200 (the median slice's); share of the mean of the ceilings "
+          "measured just before and after each slice (the median, then the range over the slices); "
+          "CPU cores used by the server processes and by the load generator; the whole machine busy "
+          "(PostgreSQL's own processes are in 'machine' only)")
 
 
 def measure_rows(ceiling: Ceiling, options) -> None:
