@@ -61,7 +61,7 @@ class Prepared:
         self._given = statement
         self._statement: Executable | None = None
         self._compiled: dict[tuple, _Compiled] = {}
-        self._processors: dict[tuple, tuple[Processor, ...]] = {}
+        self._converters: dict[tuple, tuple[tuple[int, Processor], ...]] = {}
         self._bind_processors: dict[str, dict[str, Processor]] = {}  # per dialect, by name
         # An INSERT's columns and an UPDATE's SET clause are the parameters given.
         self._is_dml = getattr(statement, "is_dml", False)
@@ -112,11 +112,10 @@ class Prepared:
                 cursor.execute(compiled.sql, values)
             if compiled.row_type is None:
                 return Rows(cursor.rowcount, [])
-            processors = self._processors.get(key)
-            if processors is None:
-                processors = self._processors[key] = _result_processors(compiled, dialect,
-                                                                        cursor.description)
-            return Rows(cursor.rowcount, _rows(cursor.fetchall(), compiled.row_type, processors))
+            converters = self._converters.get(key)
+            if converters is None:
+                converters = self._converters[key] = _converters(compiled, dialect, cursor.description)
+            return Rows(cursor.rowcount, _rows(cursor.fetchall(), compiled.row_type, converters))
         except dialect.loaded_dbapi.Error as error:
             raise exc.DBAPIError.instance(compiled.sql, first, error, dialect.loaded_dbapi.Error,
                                           dialect=dialect) from error
@@ -191,17 +190,18 @@ def _fixed_list(element) -> Any:
     return None
 
 
-def _result_processors(compiled: _Compiled, dialect: Dialect, description) -> tuple[Processor, ...]:
+def _converters(compiled: _Compiled, dialect: Dialect, description) -> tuple[tuple[int, Processor], ...]:
+    """(column number, result processor) of the columns that have one (a listed order: 5
+    of 13), so that a row visits only those."""
     # Processors may depend on the driver's type codes (PostgreSQL's numerics do): known
     # only once the statement has run.
-    return tuple(type_.dialect_impl(dialect).result_processor(dialect, column[1])
-                 for type_, column in zip(compiled.result_types, description))
+    processors = (type_.dialect_impl(dialect).result_processor(dialect, column[1])
+                  for type_, column in zip(compiled.result_types, description))
+    return tuple((number, process) for number, process in enumerate(processors) if process is not None)
 
 
-def _rows(fetched: list, row_type: type, processors: tuple[Processor, ...]) -> list:
+def _rows(fetched: list, row_type: type, converted: tuple[tuple[int, Processor], ...]) -> list:
     make = row_type._make
-    # Only the columns that have a processor are visited (a listed order: 5 of 13).
-    converted = [(number, process) for number, process in enumerate(processors) if process is not None]
     if not converted:
         return [make(row) for row in fetched]
     rows = []
