@@ -99,7 +99,9 @@ class _ParamReader:
             for base in prefixes:
                 for index in self.indices(base):
                     name = f"{base}.{index}"
-                    items.append(decode_scalar(member.shape, self.single(name), name))
+                    raw = self.single(name)
+                    if raw is not None:  # else only `base.N.…` names: unknown, ignored
+                        items.append(decode_scalar(member.shape, raw, name))
                 # Convention C: the bare name, possibly repeated.
                 for raw in self.values.get(base, ()):
                     items.append(decode_scalar(member.shape, raw, base))

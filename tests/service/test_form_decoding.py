@@ -50,3 +50,17 @@ def test_a_post_of_another_type_is_answered_from_its_query_string(server, mercha
                           headers={"Content-Type": "text/plain"}, timeout=10)
     assert reply.status_code == 200, reply.text
     assert b"service available" in reply.content
+
+
+def test_a_simple_list_index_with_only_sub_fields_is_an_unknown_parameter(client):
+    # `MerchantSKU.1.X` continues a simple list's index; like any unknown name it is ignored.
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU",
+                       [("GetFulfillmentIdentifierForMSKU.MerchantSKU.1.X", "abc")])
+    assert reply.status == 400, reply.text
+    assert b"<Code>MissingParameter</Code>" in reply.body
+    assert b"the parameter MerchantSKU." in reply.body
+
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU",
+                       [("MerchantSKU.1.X", "abc"), ("MerchantSKU.2", "SKU-2")])
+    assert reply.status == 200, reply.text
+    assert reply.body.count(b"<ns1:MerchantSKU>") == 1 and b"SKU-2" in reply.body
