@@ -114,3 +114,17 @@ def test_second_merchant_cannot_see_or_touch_the_first(client, other_client):
     status = client.call("inbound", "GetInboundShipmentData", {"ShipmentId": "FBA-MINE"})["ShipmentData"]["ShipmentStatus"]
     assert status == "Working"
     assert client.call("outbound", "GetFulfillmentOrder", my_order)["FulfillmentOrder"] == before
+
+
+@pytest.mark.parametrize("name, when", [
+    ("Timestamp", "0001-01-01T00:00:00+01:00"),  # in UTC: before year 1
+    ("Expires", "9999-12-31T23:59:59-01:00"),  # in UTC: after year 9999
+])
+def test_a_legal_time_beyond_the_calendar_in_utc_is_refused_not_a_500(server, merchant, name, when):
+    params = [("Action", "GetServiceStatus"), ("Version", "2007-08-02"), (name, when)]
+    signed = sign_v1(params, merchant.access_key_id, merchant.secret_access_key)
+    reply = requests.post(server.url, data=urlencode(signed), headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.status_code == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.content
+    assert f"Value {when} for parameter {name} is invalid" in reply.text

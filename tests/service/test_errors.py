@@ -121,3 +121,16 @@ def test_random_garbage_never_breaks_the_service(clients, seed):
             assert b"Traceback" not in reply.body
             if reply.status == 200:
                 assert_valid(service, reply.body)
+
+
+def test_a_date_beyond_the_calendar_in_utc_is_invalid_not_a_500(client):
+    # Legal ISO 8601, but in UTC before year 1 / after year 9999.
+    reply = client.raw("outbound", "ListAllFulfillmentOrders",
+                       [("QueryStartDateTime", "0001-01-01T00:00:00+01:00")])
+    assert reply.status == 400, reply.text
+    error = _error_parts(reply)
+    assert error.code == "InvalidParameterValue"
+    assert "Value 0001-01-01T00:00:00+01:00 for parameter QueryStartDateTime is invalid" in error.message
+    # A lenient filter that does not parse is ignored (spec §13), this one too.
+    reply = client.raw("inbound", "ListInboundShipments", [("CreatedAfter", "9999-12-31T23:59:59-01:00")])
+    assert reply.status == 200, reply.text
