@@ -226,4 +226,6 @@ def format_datetime(value: datetime) -> str:
     """The one date-time form we write: UTC, seconds, `Z` (as real FWS responses did)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = value.astimezone(timezone.utc)
+    # strftime's %Y gives "999", not xs:dateTime's "0999", before year 1000.
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%SZ")

@@ -64,7 +64,8 @@ def parse_amz_date(text: str) -> datetime:
 
 def format_timestamp(moment: datetime) -> str:
     """The canonical form we write: `2026-11-27T20:29:50Z` (UTC, whole seconds)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")  # %Y: "999" for 0999
 
 
 def _zone(text: str | None) -> timezone:
