@@ -213,6 +213,10 @@ class FwsApp:
             body = read_body(environ, limit) if request is None else werkzeug_body(request)
         except BodyTooLarge:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
+        if length is None and len(body) >= limit:
+            # A streamed (chunked) body is read up to the limit and no further: the rest
+            # would be dropped unseen, and what was read served as if it were all.
+            raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
         params = parse_form(environ.get("QUERY_STRING", ""))
         if _method(environ) == "POST" and _is_form(environ):

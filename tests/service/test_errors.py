@@ -134,3 +134,22 @@ def test_a_date_beyond_the_calendar_in_utc_is_invalid_not_a_500(client):
     # A lenient filter that does not parse is ignored (spec §13), this one too.
     reply = client.raw("inbound", "ListInboundShipments", [("CreatedAfter", "9999-12-31T23:59:59-01:00")])
     assert reply.status == 200, reply.text
+
+
+def test_an_oversized_chunked_request_is_refused_not_cut_short(server, merchant, client):
+    # A streamed body has no Content-Length to refuse up front; reading stops at the limit.
+    # What was read must not be served: here, register SKU A and silently drop SKU B.
+    import requests
+
+    from ..legacy_signer import encode_params, sign_v0
+    params = sign_v0([("Action", "GetFulfillmentIdentifierForMSKU"), ("Version", "2007-05-10")],
+                     merchant.access_key_id, merchant.secret_access_key)
+    body = (encode_params(params) + "&MerchantSKU.1=SKU-A&Filler=" + "x" * (1024 * 1024)
+            + "&MerchantSKU.2=SKU-B").encode()
+    reply = requests.post(server.url, data=iter([body]), timeout=10, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.request.headers.get("Transfer-Encoding") == "chunked"
+    assert reply.status_code == 413, reply.text
+    assert b"<Code>RequestEntityTooLarge</Code>" in reply.content
+    listed = client.call("inbound", "ListAllFulfillmentItems")
+    assert listed.get("FulfillmentItem", []) == []

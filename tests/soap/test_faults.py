@@ -106,3 +106,15 @@ def test_throttling_is_a_server_fault_with_retry_after(soap, frozen_app):
     response = soap.call("outbound", "GetServiceStatus")
     assert _fault(response).code == "aws:Server.RequestThrottled"
     assert response.headers["Retry-After"] == "2"
+
+
+def test_a_streamed_body_over_the_size_limit(soap, frozen_app):
+    # No Content-Length to refuse up front: reading stops at the limit, and a document cut
+    # there is a body over the limit, not a malformed one.
+    frozen_app.max_request_bytes = 1000
+    body = envelope(SERVICES_BY_NAME["outbound"], "GetServiceStatus", "<x>" + "y" * 2000 + "</x>",
+                    key=soap.key, secret=soap.secret, timestamp=format_timestamp(soap.clock.now))
+    response = soap.client.post("/", data=body, headers={
+        "Content-Type": "application/soap+xml; charset=utf-8", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True})
+    assert _fault(response).code == "aws:Client.RequestEntityTooLarge"
