@@ -93,7 +93,9 @@ def test_unknown_and_missing_action(client, params, code):
 
 
 def test_unknown_version(client):
-    reply = client.send("inbound", [("Action", "GetServiceStatus"), ("Version", "2010-10-01")])
+    # The client adds the inbound Version; sent once, in its place (routing precedes auth).
+    reply = client.send("inbound", [("Action", "GetServiceStatus")], tamper=lambda url, headers, data: (
+        url, headers, data.replace(b"Version=2007-05-10", b"Version=2010-10-01")))
     error = _error_parts(reply)
     assert reply.status == 400 and error.code == "InvalidParameterValue"
     assert "Value 2010-10-01 for parameter Version is invalid" in error.message

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
 import requests
 
 from ..legacy_signer import sign_v0
@@ -64,3 +65,19 @@ def test_a_simple_list_index_with_only_sub_fields_is_an_unknown_parameter(client
                        [("MerchantSKU.1.X", "abc"), ("MerchantSKU.2", "SKU-2")])
     assert reply.status == 200, reply.text
     assert reply.body.count(b"<ns1:MerchantSKU>") == 1 and b"SKU-2" in reply.body
+
+
+@pytest.mark.parametrize("name, second", [("Version", "2007-08-02"), ("Action", "CreateFulfillmentOrder")])
+def test_action_or_version_given_twice_with_different_values_is_refused(client, name, second):
+    # Which service or operation would be served is ambiguous: refused as any other
+    # single-valued parameter sent twice with different values, whatever signs the request.
+    params = [("Action", "GetServiceStatus"), (name, second)]
+    if name == "Version":
+        params.append(("Version", "2007-05-10"))
+    reply = client.send("inbound", params)
+    assert reply.status == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.body
+    assert f"for parameter {name} is invalid".encode() in reply.body
+
+    same = client.send("inbound", [("Action", "GetServiceStatus"), ("Action", "GetServiceStatus")])
+    assert same.status == 200, same.text
