@@ -7,6 +7,7 @@ order, and no Result element for operations that return no data.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable, Sequence
@@ -119,6 +120,9 @@ def _scalar_text(value: Any) -> str:
     return escape(str(value))
 
 
+_DASH_PAIR = re.compile("-(?=-)")
+
+
 def write_error(service: Service | None, error: ApiError, request_id: str) -> bytes:
     """The two-line Query error body of spec §12.
 
@@ -128,9 +132,10 @@ def write_error(service: Service | None, error: ApiError, request_id: str) -> by
     """
     code, message, rid = escape(error.code), escape(error.message), escape(request_id)
     namespace = service.namespace if service else "http://fba-outbound.amazonaws.com/doc/2007-08-02/"
-    # "--" may not appear inside a comment.
-    comment = (f"<RequestId>{rid}</RequestId><Error><Code>{code}</Code>"
-               f"<Message>{message}</Message></Error>").replace("--", "- -")
+    # "--" may not appear inside a comment: a space after every "-" that another follows
+    # (replacing "--" pairs alone leaves one in "---").
+    comment = _DASH_PAIR.sub("- ", f"<RequestId>{rid}</RequestId><Error><Code>{code}</Code>"
+                                   f"<Message>{message}</Message></Error>")
     return (
         f"<!--{comment}-->\n"
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{error.error_type}</Type>'

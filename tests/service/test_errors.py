@@ -5,6 +5,7 @@ nothing ever answers 500 or shows a traceback."""
 from __future__ import annotations
 
 import random
+from xml.etree import ElementTree
 
 import pytest
 
@@ -155,3 +156,15 @@ def test_an_oversized_chunked_request_is_refused_not_cut_short(server, merchant,
     assert b"<Code>RequestEntityTooLarge</Code>" in reply.content
     listed = client.call("inbound", "ListAllFulfillmentItems")
     assert listed.get("FulfillmentItem", []) == []
+
+
+@pytest.mark.parametrize("order_id", ["a--b", "a---b", "a----b", "a-----b"])
+def test_an_error_about_a_value_with_dashes_is_well_formed(client, order_id):
+    # The comment line may not contain "--"; breaking up pairs alone left one in "---".
+    reply = client.raw("outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", order_id)])
+    assert reply.status == 400
+    first = reply.text.split("\n")[0]
+    assert "--" not in first[4:-3], first
+    ElementTree.fromstring(reply.body)  # the whole body, comment line included, is XML
+    assert_valid("outbound", reply.body)
+    assert f"Value {order_id} for parameter MerchantFulfillmentOrderId" in _error_parts(reply).message
