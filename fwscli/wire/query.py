@@ -27,7 +27,7 @@ COMMON_PARAMETERS = frozenset({
 })
 INT32 = (-(2**31), 2**31 - 1)
 # XML 1.0 cannot carry these, so a value holding one could never be answered faithfully.
-_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
@@ -142,7 +142,7 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
     if kind == "string":
         if len(raw) > shape.max_length:
             raise InvalidParameterValue(name, _shorten(raw), f"it is longer than {shape.max_length} characters")
-        if _FORBIDDEN_CHARACTERS.search(raw):
+        if FORBIDDEN_CHARACTERS.search(raw):
             raise InvalidParameterValue(name, _shorten(raw), "it contains control characters")
         if shape.enum is not None and raw not in shape.enum:
             raise InvalidParameterValue(name, _shorten(raw), "it must be one of " + ", ".join(shape.enum))

@@ -36,7 +36,7 @@ from ..api.errors import (
 from ..api.shapes import Member, Operation, Service, Structure
 from .query import check_item_count, decode_scalar, one_value
 from .signatures import IncomingRequest, SecretLookup, VerifiedCaller, verify_request
-from .xml import DECLARATION
+from .xml import DECLARATION, message_text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SECURITY_NS = "http://security.amazonaws.com/doc/2007-01-01/"
@@ -226,7 +226,7 @@ def write_fault(error: ApiError, request_id: str) -> bytes:
     return (
         f'{DECLARATION}<env:Envelope xmlns:env="{SOAP_ENV}" xmlns:aws="{FAULT_NS}"><env:Body>'
         f"<env:Fault><faultcode>aws:{side}.{escape(error.code)}</faultcode>"
-        f"<faultstring>{escape(error.message)}</faultstring>"
+        f"<faultstring>{message_text(error.message)}</faultstring>"
         f'<detail><aws:RequestId xmlns:aws="{FAULT_NS}">{escape(request_id)}</aws:RequestId></detail>'
         f"</env:Fault>{_ENVELOPE_CLOSE}"
     ).encode("utf-8")

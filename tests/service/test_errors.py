@@ -168,3 +168,17 @@ def test_an_error_about_a_value_with_dashes_is_well_formed(client, order_id):
     ElementTree.fromstring(reply.body)  # the whole body, comment line included, is XML
     assert_valid("outbound", reply.body)
     assert f"Value {order_id} for parameter MerchantFulfillmentOrderId" in _error_parts(reply).message
+
+
+@pytest.mark.parametrize("action, params", [
+    ("GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "a\x01b")]),
+    ("GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "a\ufffeb")]),
+    ("No\x02Such", []),
+])
+def test_an_error_quoting_a_character_xml_cannot_carry_is_well_formed(client, action, params):
+    reply = client.raw("outbound", action, params)
+    assert reply.status == 400, reply.text
+    ElementTree.fromstring(reply.body)
+    assert_valid("outbound", reply.body)
+    error = _error_parts(reply)
+    assert "\\u0001" in error.message or "\\ufffe" in error.message or "\\u0002" in error.message
