@@ -160,7 +160,7 @@ def _value(member: Member, nodes: list[Element], path: str, namespace: str) -> A
         if isinstance(shape, Structure):
             return [_members(shape.members, node, f"{path}.{index}.", namespace)
                     for index, node in enumerate(nodes, start=1)]
-        items = [decode_scalar(shape, node.text or "", f"{path}.{index}")
+        items = [decode_scalar(shape, _text(node, f"{path}.{index}"), f"{path}.{index}")
                  for index, node in enumerate(nodes, start=1)]
         return [item for item in items if item is not None]
     if not nodes:
@@ -169,7 +169,15 @@ def _value(member: Member, nodes: list[Element], path: str, namespace: str) -> A
         if len(nodes) > 1:
             raise InvalidParameterValue(path, f"{len(nodes)} elements", "it may appear only once")
         return _members(shape.members, nodes[0], path + ".", namespace)
-    return decode_scalar(shape, one_value(path, [node.text or "" for node in nodes]), path)
+    return decode_scalar(shape, one_value(path, [_text(node, path) for node in nodes]), path)
+
+
+def _text(node: Element, path: str) -> str:
+    """A simple member's text. Child elements are refused: read as text they would give ""
+    (an empty id, absent over the Query API) or drop whatever follows them."""
+    if len(node):
+        raise InvalidParameterValue(path, f"<{_split(node[0].tag)[1]}>", "it must be text, not elements")
+    return node.text or ""
 
 
 def _is_empty(node: Element) -> bool:
