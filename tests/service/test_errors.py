@@ -182,3 +182,17 @@ def test_an_error_quoting_a_character_xml_cannot_carry_is_well_formed(client, ac
     assert_valid("outbound", reply.body)
     error = _error_parts(reply)
     assert "\\u0001" in error.message or "\\ufffe" in error.message or "\\u0002" in error.message
+
+
+@pytest.mark.parametrize("count", ["99999999999999", "-99999999999999", "9" * 5000, "0" * 20 + "2147483648"])
+def test_a_whole_number_beyond_xs_int_is_out_of_range(client, count):
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", count)])
+    assert reply.status == 400, reply.text
+    error = _error_parts(reply)
+    assert error.code == "InvalidParameterValue"
+    assert "for parameter MaxCount is invalid. Reason: it is out of range." in error.message
+
+
+def test_leading_zeros_do_not_make_a_number_out_of_range(client):
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "0" * 20 + "5")])
+    assert reply.status == 200, reply.text
