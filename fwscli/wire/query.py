@@ -112,13 +112,21 @@ class _ParamReader:
         raws = self.values.get(name)
         return one_value(name, raws) if raws else None
 
-    def indices(self, base: str) -> list[int]:
-        """The N of every `base.N` and `base.N.…` name, in order."""
-        return sorted({int(segment) for segment in self.children.get(base, ()) if segment.isdecimal()})
+    def indices(self, base: str) -> list[str]:
+        """The N of every `base.N` and `base.N.…` name, in numeric order, as spelled: `01`
+        and `1` are two names (read as one, either would be dropped unseen). Ordered
+        without int(), which refuses an N of over 4,300 digits."""
+        segments = [segment for segment in self.children.get(base, ()) if segment.isdecimal()]
+        return sorted(segments, key=_numeric_order)
 
     def has_named_child(self, path: str) -> bool:
         """Whether some `path.…` name goes on with anything but a digit."""
         return any(not segment[:1].isdigit() for segment in self.children.get(path, ()))
+
+
+def _numeric_order(digits: str) -> tuple[int, str, str]:
+    significant = digits.lstrip("0")
+    return len(significant), significant, digits
 
 
 def check_item_count(member: Member, path: str, count: int) -> None:

@@ -81,3 +81,26 @@ def test_action_or_version_given_twice_with_different_values_is_refused(client, 
 
     same = client.send("inbound", [("Action", "GetServiceStatus"), ("Action", "GetServiceStatus")])
     assert same.status == 200, same.text
+
+
+def test_an_index_is_read_as_the_client_spelled_it(client):
+    # `MerchantSKU.01` is another name than `MerchantSKU.1`: neither is dropped, and an
+    # error names the one that was sent.
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU",
+                       [("MerchantSKU.1", "SKU-A"), ("MerchantSKU.01", "SKU-B")])
+    assert reply.status == 200, reply.text
+    assert b"SKU-A" in reply.body and b"SKU-B" in reply.body
+
+    reply = client.raw("inbound", "PutInboundShipmentItems", [
+        ("ShipmentId", "S1"), ("MerchantSKUQuantityItem.01.MerchantSKU", "SKU-A"),
+        ("MerchantSKUQuantityItem.01.Quantity", "x")])
+    assert reply.status == 400, reply.text
+    assert b"for parameter MerchantSKUQuantityItem.01.Quantity is invalid" in reply.body
+
+
+def test_an_index_of_thousands_of_digits_is_just_a_name(client):
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU", [("MerchantSKU." + "9" * 5000, "SKU-A")])
+    assert reply.status == 200, reply.text
+    reply = client.raw("inbound", "GetFulfillmentIdentifier", [(f"MerchantItem.{'9' * 5000}.ASIN", "B000000001")])
+    assert reply.status == 400, reply.text
+    assert b"<Code>MissingParameter</Code>" in reply.body
