@@ -4,7 +4,7 @@ legacy signatures work, and one merchant can never see or touch another's data."
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -128,3 +128,21 @@ def test_a_legal_time_beyond_the_calendar_in_utc_is_refused_not_a_500(server, me
     assert reply.status_code == 400, reply.text
     assert b"<Code>InvalidParameterValue</Code>" in reply.content
     assert f"Value {when} for parameter {name} is invalid" in reply.text
+
+
+@pytest.mark.parametrize("expires", ["\u00b2", "9" * 5000])
+def test_a_presigned_expiry_that_is_no_number_is_invalid_not_a_500(server, merchant, expires):
+    # "²" passes str.isdigit() but not int(); 5,000 digits pass neither int() nor the limit.
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="GET", url=server.url,
+                         params=[("Action", "GetServiceStatus"), ("Version", "2007-08-02")])
+    SigV4QueryAuth(Credentials(merchant.access_key_id, merchant.secret_access_key), "fws",
+                   "us-east-1", expires=300).add_auth(request)
+    url = request.prepare().url.replace("X-Amz-Expires=300", "X-Amz-Expires=" + quote(expires))
+    reply = requests.get(url, timeout=10)
+    assert reply.status_code == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.content
+    assert "for parameter X-Amz-Expires is invalid" in reply.text
