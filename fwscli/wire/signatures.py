@@ -326,11 +326,12 @@ def _sigv4_header_date(headers: Mapping[str, str]) -> tuple[datetime, str]:
             pass
         try:  # the HTTP form, "Fri, 27 Nov 2026 20:30:00 GMT"
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            # OverflowError: a time of year 9999 with a negative offset is past 9999 in UTC.
+            return moment.astimezone(timezone.utc), "date"
+        except (TypeError, ValueError, OverflowError):
             raise InvalidParameterValue("Date", text, "not an ISO 8601 or HTTP date") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc), "date"
     raise MissingAuthenticationToken(
         "A SigV4 Authorization header needs the request time in an X-Amz-Date or Date header."
     )

@@ -146,3 +146,14 @@ def test_a_presigned_expiry_that_is_no_number_is_invalid_not_a_500(server, merch
     assert reply.status_code == 400, reply.text
     assert b"<Code>InvalidParameterValue</Code>" in reply.content
     assert "for parameter X-Amz-Expires is invalid" in reply.text
+
+
+def test_a_sigv4_date_header_beyond_the_calendar_in_utc_is_invalid_not_a_500(client):
+    def http_date(url, headers, data):
+        headers = {name: value for name, value in headers.items() if name.lower() != "x-amz-date"}
+        return url, {**headers, "Date": "Fri, 31 Dec 9999 23:59:59 -0100"}, data
+
+    reply = client.send("outbound", [("Action", "GetServiceStatus")], tamper=http_date)
+    assert reply.status == 400, reply.text
+    assert _error(reply).code == "InvalidParameterValue"
+    assert "for parameter Date is invalid" in _error(reply).message
