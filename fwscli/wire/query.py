@@ -30,6 +30,8 @@ INT32 = (-(2**31), 2**31 - 1)
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INTEGER = re.compile(r"[+-]?\d+")
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+# The deepest name of the model is `Item.N.PerUnitDeclaredValue.Value` (3 dots); with room.
+_MAX_DOTS = 8
 
 
 def decode_request(operation: Operation, params: Iterable[tuple[str, str]],
@@ -58,6 +60,8 @@ class _ParamReader:
         # of every name (a third of decoding a CreateFulfillmentOrder).
         self.children: dict[str, set[str]] = {}
         for name in values:
+            if name.count(".") > _MAX_DOTS:
+                continue  # deeper than any member: unknown; indexing it is quadratic in its length
             dot = name.find(".")
             while dot >= 0:
                 following = name.find(".", dot + 1)

@@ -104,3 +104,14 @@ def test_an_index_of_thousands_of_digits_is_just_a_name(client):
     reply = client.raw("inbound", "GetFulfillmentIdentifier", [(f"MerchantItem.{'9' * 5000}.ASIN", "B000000001")])
     assert reply.status == 400, reply.text
     assert b"<Code>MissingParameter</Code>" in reply.body
+
+
+def test_a_name_of_many_dots_is_ignored_in_linear_time(client):
+    # No member is more than a few segments deep; indexing every prefix of a name of 100,000
+    # dots took time (and memory) quadratic in its length: ~20 s here, ~8 min at 1 MB.
+    import time
+    started = time.monotonic()
+    reply = client.raw("inbound", "GetFulfillmentItemByMSKU",
+                       [("MerchantSKU.1", "SKU-1"), ("x." * 100_000, "1")])
+    assert reply.status == 200, reply.text
+    assert time.monotonic() - started < 5
