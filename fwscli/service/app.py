@@ -24,7 +24,7 @@ from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
 from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation  # noqa: F401 (the service's modes)
 from ..wire.form import parse_form
-from ..wire.query import decode_request, format_datetime
+from ..wire.query import decode_request, format_datetime, one_value
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health
@@ -98,7 +98,7 @@ class FwsApp:
         extra_headers: dict[str, str] = {}
         try:
             params, body = self._read_params(environ, request)
-            version = _first(params, "Version")
+            version = _single(params, "Version")
             if version:
                 service = service_of_version(version)
             else:
@@ -128,7 +128,7 @@ class FwsApp:
 
     def _dispatch(self, service: Service, environ: dict, params: list[tuple[str, str]],
                   body: bytes, request_id: str) -> bytes:
-        action = _first(params, "Action")
+        action = _single(params, "Action")
         if not action:
             raise MissingAction("The request must contain the parameter Action.")
         operation = service.find(action)
@@ -213,6 +213,10 @@ class FwsApp:
             body = read_body(environ, limit) if request is None else werkzeug_body(request)
         except BodyTooLarge:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
+        if length is None and len(body) >= limit:
+            # A streamed (chunked) body is read up to the limit and no further: the rest
+            # would be dropped unseen, and what was read served as if it were all.
+            raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
         params = parse_form(environ.get("QUERY_STRING", ""))
         if _method(environ) == "POST" and _is_form(environ):
@@ -235,11 +239,11 @@ def _is_form(environ: dict) -> bool:
     return media_type(environ) in (FORM, "")
 
 
-def _first(params: list[tuple[str, str]], name: str) -> str | None:
-    for key, value in params:
-        if key == name:
-            return value
-    return None
+def _single(params: list[tuple[str, str]], name: str) -> str | None:
+    """The value of Action or Version; sent twice, it must be the same (which service or
+    operation is meant may not depend on which copy is read)."""
+    values = [value for key, value in params if key == name and value]
+    return one_value(name, values) if values else None
 
 
 def _raw_path(environ: dict) -> str:

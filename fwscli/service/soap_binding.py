@@ -108,7 +108,10 @@ def _body(request: Request, strict: bool = False) -> bytes:
     try:
         if request.content_length is not None and request.content_length > limit:
             raise RequestEntityTooLarge()
-        return request.get_data(cache=True)
+        data = request.get_data(cache=True)
+        if request.content_length is None and len(data) >= limit:
+            raise RequestEntityTooLarge()  # a streamed body read up to the limit, not to its end
+        return data
     except RequestEntityTooLarge:
         if strict:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None

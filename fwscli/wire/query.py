@@ -27,9 +27,11 @@ COMMON_PARAMETERS = frozenset({
 })
 INT32 = (-(2**31), 2**31 - 1)
 # XML 1.0 cannot carry these, so a value holding one could never be answered faithfully.
-_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_INTEGER = re.compile(r"[+-]?\d{1,12}")
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INTEGER = re.compile(r"[+-]?\d+")
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+# The deepest name of the model is `Item.N.PerUnitDeclaredValue.Value` (3 dots); with room.
+_MAX_DOTS = 8
 
 
 def decode_request(operation: Operation, params: Iterable[tuple[str, str]],
@@ -58,6 +60,8 @@ class _ParamReader:
         # of every name (a third of decoding a CreateFulfillmentOrder).
         self.children: dict[str, set[str]] = {}
         for name in values:
+            if name.count(".") > _MAX_DOTS:
+                continue  # deeper than any member: unknown; indexing it is quadratic in its length
             dot = name.find(".")
             while dot >= 0:
                 following = name.find(".", dot + 1)
@@ -99,7 +103,9 @@ class _ParamReader:
             for base in prefixes:
                 for index in self.indices(base):
                     name = f"{base}.{index}"
-                    items.append(decode_scalar(member.shape, self.single(name), name))
+                    raw = self.single(name)
+                    if raw is not None:  # else only `base.N.…` names: unknown, ignored
+                        items.append(decode_scalar(member.shape, raw, name))
                 # Convention C: the bare name, possibly repeated.
                 for raw in self.values.get(base, ()):
                     items.append(decode_scalar(member.shape, raw, base))
@@ -110,13 +116,21 @@ class _ParamReader:
         raws = self.values.get(name)
         return one_value(name, raws) if raws else None
 
-    def indices(self, base: str) -> list[int]:
-        """The N of every `base.N` and `base.N.…` name, in order."""
-        return sorted({int(segment) for segment in self.children.get(base, ()) if segment.isdecimal()})
+    def indices(self, base: str) -> list[str]:
+        """The N of every `base.N` and `base.N.…` name, in numeric order, as spelled: `01`
+        and `1` are two names (read as one, either would be dropped unseen). Ordered
+        without int(), which refuses an N of over 4,300 digits."""
+        segments = [segment for segment in self.children.get(base, ()) if segment.isdecimal()]
+        return sorted(segments, key=_numeric_order)
 
     def has_named_child(self, path: str) -> bool:
         """Whether some `path.…` name goes on with anything but a digit."""
         return any(not segment[:1].isdigit() for segment in self.children.get(path, ()))
+
+
+def _numeric_order(digits: str) -> tuple[int, str, str]:
+    significant = digits.lstrip("0")
+    return len(significant), significant, digits
 
 
 def check_item_count(member: Member, path: str, count: int) -> None:
@@ -140,17 +154,22 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
     if kind == "string":
         if len(raw) > shape.max_length:
             raise InvalidParameterValue(name, _shorten(raw), f"it is longer than {shape.max_length} characters")
-        if _FORBIDDEN_CHARACTERS.search(raw):
+        if FORBIDDEN_CHARACTERS.search(raw):
             raise InvalidParameterValue(name, _shorten(raw), "it contains control characters")
         if shape.enum is not None and raw not in shape.enum:
             raise InvalidParameterValue(name, _shorten(raw), "it must be one of " + ", ".join(shape.enum))
         return raw
     if kind == "int":
-        if not _INTEGER.fullmatch(raw.strip()):
+        digits = raw.strip()
+        if not _INTEGER.fullmatch(digits):
             raise InvalidParameterValue(name, _shorten(raw), "it is not a whole number")
-        number = int(raw)
+        # Past 12 significant digits it is out of range anyway; int() of thousands of
+        # digits is slow (and past 4,300 refused).
+        if len(digits.lstrip("+-").lstrip("0")) > 12:
+            raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
+        number = int(digits)
         if not INT32[0] <= number <= INT32[1]:
-            raise InvalidParameterValue(name, raw, "it is out of range")
+            raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
         if shape.min_value is not None and number < shape.min_value:
             raise InvalidParameterValue(name, raw, f"it must be at least {shape.min_value}")
         return number
@@ -224,4 +243,6 @@ def format_datetime(value: datetime) -> str:
     """The one date-time form we write: UTC, seconds, `Z` (as real FWS responses did)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = value.astimezone(timezone.utc)
+    # strftime's %Y gives "999", not xs:dateTime's "0999", before year 1000.
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%SZ")

@@ -326,11 +326,12 @@ def _sigv4_header_date(headers: Mapping[str, str]) -> tuple[datetime, str]:
             pass
         try:  # the HTTP form, "Fri, 27 Nov 2026 20:30:00 GMT"
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            # OverflowError: a time of year 9999 with a negative offset is past 9999 in UTC.
+            return moment.astimezone(timezone.utc), "date"
+        except (TypeError, ValueError, OverflowError):
             raise InvalidParameterValue("Date", text, "not an ISO 8601 or HTTP date") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc), "date"
     raise MissingAuthenticationToken(
         "A SigV4 Authorization header needs the request time in an X-Amz-Date or Date header."
     )
@@ -351,7 +352,10 @@ def _check_presigned_time(
     if expires_text is None:
         _check_window(moment, sent_as, policy)
         return
-    if not expires_text.isdigit() or int(expires_text) > MAX_PRESIGNED_EXPIRES:
+    # isascii: "²" is a digit to isdigit() but not to int(); ten digits spare int() a
+    # string of thousands (which it refuses).
+    if (not (expires_text.isascii() and expires_text.isdigit()) or len(expires_text) > 10
+            or int(expires_text) > MAX_PRESIGNED_EXPIRES):
         raise InvalidParameterValue(
             "X-Amz-Expires", expires_text,
             f"must be a whole number of seconds from 0 to {MAX_PRESIGNED_EXPIRES}",

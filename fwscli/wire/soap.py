@@ -36,7 +36,7 @@ from ..api.errors import (
 from ..api.shapes import Member, Operation, Service, Structure
 from .query import check_item_count, decode_scalar, one_value
 from .signatures import IncomingRequest, SecretLookup, VerifiedCaller, verify_request
-from .xml import DECLARATION
+from .xml import DECLARATION, message_text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SECURITY_NS = "http://security.amazonaws.com/doc/2007-01-01/"
@@ -160,7 +160,7 @@ def _value(member: Member, nodes: list[Element], path: str, namespace: str) -> A
         if isinstance(shape, Structure):
             return [_members(shape.members, node, f"{path}.{index}.", namespace)
                     for index, node in enumerate(nodes, start=1)]
-        items = [decode_scalar(shape, node.text or "", f"{path}.{index}")
+        items = [decode_scalar(shape, _text(node, f"{path}.{index}"), f"{path}.{index}")
                  for index, node in enumerate(nodes, start=1)]
         return [item for item in items if item is not None]
     if not nodes:
@@ -169,7 +169,15 @@ def _value(member: Member, nodes: list[Element], path: str, namespace: str) -> A
         if len(nodes) > 1:
             raise InvalidParameterValue(path, f"{len(nodes)} elements", "it may appear only once")
         return _members(shape.members, nodes[0], path + ".", namespace)
-    return decode_scalar(shape, one_value(path, [node.text or "" for node in nodes]), path)
+    return decode_scalar(shape, one_value(path, [_text(node, path) for node in nodes]), path)
+
+
+def _text(node: Element, path: str) -> str:
+    """A simple member's text. Child elements are refused: read as text they would give ""
+    (an empty id, absent over the Query API) or drop whatever follows them."""
+    if len(node):
+        raise InvalidParameterValue(path, f"<{_split(node[0].tag)[1]}>", "it must be text, not elements")
+    return node.text or ""
 
 
 def _is_empty(node: Element) -> bool:
@@ -226,7 +234,7 @@ def write_fault(error: ApiError, request_id: str) -> bytes:
     return (
         f'{DECLARATION}<env:Envelope xmlns:env="{SOAP_ENV}" xmlns:aws="{FAULT_NS}"><env:Body>'
         f"<env:Fault><faultcode>aws:{side}.{escape(error.code)}</faultcode>"
-        f"<faultstring>{escape(error.message)}</faultstring>"
+        f"<faultstring>{message_text(error.message)}</faultstring>"
         f'<detail><aws:RequestId xmlns:aws="{FAULT_NS}">{escape(request_id)}</aws:RequestId></detail>'
         f"</env:Fault>{_ENVELOPE_CLOSE}"
     ).encode("utf-8")

@@ -44,9 +44,11 @@ def parse_timestamp(text: str) -> datetime:
             int(part["hour"] or 0), int(part["minute"] or 0), int(part["second"] or 0),
             int(fraction), tzinfo=_zone(part["zone"]),
         )
+        return moment.astimezone(timezone.utc)
     except ValueError as exc:  # e.g. month 13, hour 24, offset beyond a day
         raise ValueError(f"not a valid date-time: {text!r} ({exc})") from None
-    return moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"not a date-time of years 1 to 9999 in UTC: {text!r}") from None
 
 
 def parse_amz_date(text: str) -> datetime:
@@ -62,7 +64,8 @@ def parse_amz_date(text: str) -> datetime:
 
 def format_timestamp(moment: datetime) -> str:
     """The canonical form we write: `2026-11-27T20:29:50Z` (UTC, whole seconds)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")  # %Y: "999" for 0999
 
 
 def _zone(text: str | None) -> timezone:

@@ -7,6 +7,7 @@ order, and no Result element for operations that return no data.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable, Sequence
@@ -15,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from ..api.errors import ApiError, InternalError, error_from_wire
 from ..api.shapes import Member, Operation, Service, Structure
-from .query import format_datetime
+from .query import FORBIDDEN_CHARACTERS, format_datetime
 
 DECLARATION = '<?xml version="1.0"?>\n'
 
@@ -119,6 +120,17 @@ def _scalar_text(value: Any) -> str:
     return escape(str(value))
 
 
+_DASH_PAIR = re.compile("-(?=-)")
+
+
+def message_text(message: str) -> str:
+    """An error message as XML text. It quotes the value sent, which may hold characters
+    XML 1.0 cannot carry (the very reason it was refused): each is written as `\\uXXXX`."""
+    if FORBIDDEN_CHARACTERS.search(message):
+        message = FORBIDDEN_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", message)
+    return escape(message)
+
+
 def write_error(service: Service | None, error: ApiError, request_id: str) -> bytes:
     """The two-line Query error body of spec §12.
 
@@ -126,11 +138,12 @@ def write_error(service: Service | None, error: ApiError, request_id: str) -> by
     schema's own shape has a bug); line 2 is the schema's ErrorResponse, unprefixed. No XML
     declaration: the comment must be the first byte.
     """
-    code, message, rid = escape(error.code), escape(error.message), escape(request_id)
+    code, message, rid = escape(error.code), message_text(error.message), escape(request_id)
     namespace = service.namespace if service else "http://fba-outbound.amazonaws.com/doc/2007-08-02/"
-    # "--" may not appear inside a comment.
-    comment = (f"<RequestId>{rid}</RequestId><Error><Code>{code}</Code>"
-               f"<Message>{message}</Message></Error>").replace("--", "- -")
+    # "--" may not appear inside a comment: a space after every "-" that another follows
+    # (replacing "--" pairs alone leaves one in "---").
+    comment = _DASH_PAIR.sub("- ", f"<RequestId>{rid}</RequestId><Error><Code>{code}</Code>"
+                                   f"<Message>{message}</Message></Error>")
     return (
         f"<!--{comment}-->\n"
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{error.error_type}</Type>'

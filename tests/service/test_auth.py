@@ -4,7 +4,7 @@ legacy signatures work, and one merchant can never see or touch another's data."
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -114,3 +114,46 @@ def test_second_merchant_cannot_see_or_touch_the_first(client, other_client):
     status = client.call("inbound", "GetInboundShipmentData", {"ShipmentId": "FBA-MINE"})["ShipmentData"]["ShipmentStatus"]
     assert status == "Working"
     assert client.call("outbound", "GetFulfillmentOrder", my_order)["FulfillmentOrder"] == before
+
+
+@pytest.mark.parametrize("name, when", [
+    ("Timestamp", "0001-01-01T00:00:00+01:00"),  # in UTC: before year 1
+    ("Expires", "9999-12-31T23:59:59-01:00"),  # in UTC: after year 9999
+])
+def test_a_legal_time_beyond_the_calendar_in_utc_is_refused_not_a_500(server, merchant, name, when):
+    params = [("Action", "GetServiceStatus"), ("Version", "2007-08-02"), (name, when)]
+    signed = sign_v1(params, merchant.access_key_id, merchant.secret_access_key)
+    reply = requests.post(server.url, data=urlencode(signed), headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.status_code == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.content
+    assert f"Value {when} for parameter {name} is invalid" in reply.text
+
+
+@pytest.mark.parametrize("expires", ["\u00b2", "9" * 5000])
+def test_a_presigned_expiry_that_is_no_number_is_invalid_not_a_500(server, merchant, expires):
+    # "²" passes str.isdigit() but not int(); 5,000 digits pass neither int() nor the limit.
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="GET", url=server.url,
+                         params=[("Action", "GetServiceStatus"), ("Version", "2007-08-02")])
+    SigV4QueryAuth(Credentials(merchant.access_key_id, merchant.secret_access_key), "fws",
+                   "us-east-1", expires=300).add_auth(request)
+    url = request.prepare().url.replace("X-Amz-Expires=300", "X-Amz-Expires=" + quote(expires))
+    reply = requests.get(url, timeout=10)
+    assert reply.status_code == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.content
+    assert "for parameter X-Amz-Expires is invalid" in reply.text
+
+
+def test_a_sigv4_date_header_beyond_the_calendar_in_utc_is_invalid_not_a_500(client):
+    def http_date(url, headers, data):
+        headers = {name: value for name, value in headers.items() if name.lower() != "x-amz-date"}
+        return url, {**headers, "Date": "Fri, 31 Dec 9999 23:59:59 -0100"}, data
+
+    reply = client.send("outbound", [("Action", "GetServiceStatus")], tamper=http_date)
+    assert reply.status == 400, reply.text
+    assert _error(reply).code == "InvalidParameterValue"
+    assert "for parameter Date is invalid" in _error(reply).message

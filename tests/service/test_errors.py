@@ -5,6 +5,7 @@ nothing ever answers 500 or shows a traceback."""
 from __future__ import annotations
 
 import random
+from xml.etree import ElementTree
 
 import pytest
 
@@ -93,7 +94,9 @@ def test_unknown_and_missing_action(client, params, code):
 
 
 def test_unknown_version(client):
-    reply = client.send("inbound", [("Action", "GetServiceStatus"), ("Version", "2010-10-01")])
+    # The client adds the inbound Version; sent once, in its place (routing precedes auth).
+    reply = client.send("inbound", [("Action", "GetServiceStatus")], tamper=lambda url, headers, data: (
+        url, headers, data.replace(b"Version=2007-05-10", b"Version=2010-10-01")))
     error = _error_parts(reply)
     assert reply.status == 400 and error.code == "InvalidParameterValue"
     assert "Value 2010-10-01 for parameter Version is invalid" in error.message
@@ -121,3 +124,75 @@ def test_random_garbage_never_breaks_the_service(clients, seed):
             assert b"Traceback" not in reply.body
             if reply.status == 200:
                 assert_valid(service, reply.body)
+
+
+def test_a_date_beyond_the_calendar_in_utc_is_invalid_not_a_500(client):
+    # Legal ISO 8601, but in UTC before year 1 / after year 9999.
+    reply = client.raw("outbound", "ListAllFulfillmentOrders",
+                       [("QueryStartDateTime", "0001-01-01T00:00:00+01:00")])
+    assert reply.status == 400, reply.text
+    error = _error_parts(reply)
+    assert error.code == "InvalidParameterValue"
+    assert "Value 0001-01-01T00:00:00+01:00 for parameter QueryStartDateTime is invalid" in error.message
+    # A lenient filter that does not parse is ignored (spec §13), this one too.
+    reply = client.raw("inbound", "ListInboundShipments", [("CreatedAfter", "9999-12-31T23:59:59-01:00")])
+    assert reply.status == 200, reply.text
+
+
+def test_an_oversized_chunked_request_is_refused_not_cut_short(server, merchant, client):
+    # A streamed body has no Content-Length to refuse up front; reading stops at the limit.
+    # What was read must not be served: here, register SKU A and silently drop SKU B.
+    import requests
+
+    from ..legacy_signer import encode_params, sign_v0
+    params = sign_v0([("Action", "GetFulfillmentIdentifierForMSKU"), ("Version", "2007-05-10")],
+                     merchant.access_key_id, merchant.secret_access_key)
+    body = (encode_params(params) + "&MerchantSKU.1=SKU-A&Filler=" + "x" * (1024 * 1024)
+            + "&MerchantSKU.2=SKU-B").encode()
+    reply = requests.post(server.url, data=iter([body]), timeout=10, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.request.headers.get("Transfer-Encoding") == "chunked"
+    assert reply.status_code == 413, reply.text
+    assert b"<Code>RequestEntityTooLarge</Code>" in reply.content
+    listed = client.call("inbound", "ListAllFulfillmentItems")
+    assert listed.get("FulfillmentItem", []) == []
+
+
+@pytest.mark.parametrize("order_id", ["a--b", "a---b", "a----b", "a-----b"])
+def test_an_error_about_a_value_with_dashes_is_well_formed(client, order_id):
+    # The comment line may not contain "--"; breaking up pairs alone left one in "---".
+    reply = client.raw("outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", order_id)])
+    assert reply.status == 400
+    first = reply.text.split("\n")[0]
+    assert "--" not in first[4:-3], first
+    ElementTree.fromstring(reply.body)  # the whole body, comment line included, is XML
+    assert_valid("outbound", reply.body)
+    assert f"Value {order_id} for parameter MerchantFulfillmentOrderId" in _error_parts(reply).message
+
+
+@pytest.mark.parametrize("action, params", [
+    ("GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "a\x01b")]),
+    ("GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "a\ufffeb")]),
+    ("No\x02Such", []),
+])
+def test_an_error_quoting_a_character_xml_cannot_carry_is_well_formed(client, action, params):
+    reply = client.raw("outbound", action, params)
+    assert reply.status == 400, reply.text
+    ElementTree.fromstring(reply.body)
+    assert_valid("outbound", reply.body)
+    error = _error_parts(reply)
+    assert "\\u0001" in error.message or "\\ufffe" in error.message or "\\u0002" in error.message
+
+
+@pytest.mark.parametrize("count", ["99999999999999", "-99999999999999", "9" * 5000, "0" * 20 + "2147483648"])
+def test_a_whole_number_beyond_xs_int_is_out_of_range(client, count):
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", count)])
+    assert reply.status == 400, reply.text
+    error = _error_parts(reply)
+    assert error.code == "InvalidParameterValue"
+    assert "for parameter MaxCount is invalid. Reason: it is out of range." in error.message
+
+
+def test_leading_zeros_do_not_make_a_number_out_of_range(client):
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "0" * 20 + "5")])
+    assert reply.status == 200, reply.text

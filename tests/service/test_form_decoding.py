@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
 import requests
 
 from ..legacy_signer import sign_v0
@@ -50,3 +51,67 @@ def test_a_post_of_another_type_is_answered_from_its_query_string(server, mercha
                           headers={"Content-Type": "text/plain"}, timeout=10)
     assert reply.status_code == 200, reply.text
     assert b"service available" in reply.content
+
+
+def test_a_simple_list_index_with_only_sub_fields_is_an_unknown_parameter(client):
+    # `MerchantSKU.1.X` continues a simple list's index; like any unknown name it is ignored.
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU",
+                       [("GetFulfillmentIdentifierForMSKU.MerchantSKU.1.X", "abc")])
+    assert reply.status == 400, reply.text
+    assert b"<Code>MissingParameter</Code>" in reply.body
+    assert b"the parameter MerchantSKU." in reply.body
+
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU",
+                       [("MerchantSKU.1.X", "abc"), ("MerchantSKU.2", "SKU-2")])
+    assert reply.status == 200, reply.text
+    assert reply.body.count(b"<ns1:MerchantSKU>") == 1 and b"SKU-2" in reply.body
+
+
+@pytest.mark.parametrize("name, second", [("Version", "2007-08-02"), ("Action", "CreateFulfillmentOrder")])
+def test_action_or_version_given_twice_with_different_values_is_refused(client, name, second):
+    # Which service or operation would be served is ambiguous: refused as any other
+    # single-valued parameter sent twice with different values, whatever signs the request.
+    params = [("Action", "GetServiceStatus"), (name, second)]
+    if name == "Version":
+        params.append(("Version", "2007-05-10"))
+    reply = client.send("inbound", params)
+    assert reply.status == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.body
+    assert f"for parameter {name} is invalid".encode() in reply.body
+
+    same = client.send("inbound", [("Action", "GetServiceStatus"), ("Action", "GetServiceStatus")])
+    assert same.status == 200, same.text
+
+
+def test_an_index_is_read_as_the_client_spelled_it(client):
+    # `MerchantSKU.01` is another name than `MerchantSKU.1`: neither is dropped, and an
+    # error names the one that was sent.
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU",
+                       [("MerchantSKU.1", "SKU-A"), ("MerchantSKU.01", "SKU-B")])
+    assert reply.status == 200, reply.text
+    assert b"SKU-A" in reply.body and b"SKU-B" in reply.body
+
+    reply = client.raw("inbound", "PutInboundShipmentItems", [
+        ("ShipmentId", "S1"), ("MerchantSKUQuantityItem.01.MerchantSKU", "SKU-A"),
+        ("MerchantSKUQuantityItem.01.Quantity", "x")])
+    assert reply.status == 400, reply.text
+    assert b"for parameter MerchantSKUQuantityItem.01.Quantity is invalid" in reply.body
+
+
+def test_an_index_of_thousands_of_digits_is_just_a_name(client):
+    reply = client.raw("inbound", "GetFulfillmentIdentifierForMSKU", [("MerchantSKU." + "9" * 5000, "SKU-A")])
+    assert reply.status == 200, reply.text
+    reply = client.raw("inbound", "GetFulfillmentIdentifier", [(f"MerchantItem.{'9' * 5000}.ASIN", "B000000001")])
+    assert reply.status == 400, reply.text
+    assert b"<Code>MissingParameter</Code>" in reply.body
+
+
+def test_a_name_of_many_dots_is_ignored_in_linear_time(client):
+    # No member is more than a few segments deep; indexing every prefix of a name of 100,000
+    # dots took time (and memory) quadratic in its length: ~20 s here, ~8 min at 1 MB.
+    import time
+    started = time.monotonic()
+    reply = client.raw("inbound", "GetFulfillmentItemByMSKU",
+                       [("MerchantSKU.1", "SKU-1"), ("x." * 100_000, "1")])
+    assert reply.status == 200, reply.text
+    assert time.monotonic() - started < 5

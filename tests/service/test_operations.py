@@ -185,3 +185,13 @@ def test_every_operation_was_exercised():
     assert len(expected) == 29
     missing = expected - EXERCISED
     assert not missing, f"operations never called over HTTP: {sorted(missing)}"
+
+
+def test_a_date_before_year_1000_is_written_with_four_year_digits(client):
+    from .samples import register
+    register(client, "SKU-1")
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("OLD-1", ("SKU-1", 1), DisplayableOrderDateTime="0999-01-02T03:04:05Z"))
+    client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "OLD-1"})
+    assert (b"<ns1:DisplayableOrderDateTime>0999-01-02T03:04:05Z</ns1:DisplayableOrderDateTime>"
+            in client.last_reply.body)

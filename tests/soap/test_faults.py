@@ -36,6 +36,22 @@ def test_invalid_parameter_value_names_the_nested_member(soap):
                             "Reason: it is not a whole number.")
 
 
+@pytest.mark.parametrize("service, operation, children, path", [
+    # An empty id is absent over the Query API; nor may elements stand in for one here.
+    ("outbound", "CancelFulfillmentOrder",
+     "<MerchantFulfillmentOrderId><b/></MerchantFulfillmentOrderId>", "MerchantFulfillmentOrderId"),
+    # Text after a child element would be lost: "a" read, "c" dropped.
+    ("outbound", "GetFulfillmentOrder",
+     "<MerchantFulfillmentOrderId>a<b/>c</MerchantFulfillmentOrderId>", "MerchantFulfillmentOrderId"),
+    ("inbound", "GetFulfillmentItemByMSKU",
+     "<MerchantSKU>A</MerchantSKU><MerchantSKU><x>B</x></MerchantSKU>", "MerchantSKU.2"),
+])
+def test_a_simple_value_holding_elements_is_invalid(soap, service, operation, children, path):
+    fault = _fault(soap.call(service, operation, children))
+    assert fault.code == "aws:Client.InvalidParameterValue"
+    assert f"for parameter {path} is invalid. Reason: it must be text, not elements." in fault.string
+
+
 def test_order_not_found_has_the_text_clients_match(soap):
     fault = _fault(soap.call("outbound", "GetFulfillmentOrder",
                              "<MerchantFulfillmentOrderId>#1337-1</MerchantFulfillmentOrderId>"))
@@ -106,3 +122,15 @@ def test_throttling_is_a_server_fault_with_retry_after(soap, frozen_app):
     response = soap.call("outbound", "GetServiceStatus")
     assert _fault(response).code == "aws:Server.RequestThrottled"
     assert response.headers["Retry-After"] == "2"
+
+
+def test_a_streamed_body_over_the_size_limit(soap, frozen_app):
+    # No Content-Length to refuse up front: reading stops at the limit, and a document cut
+    # there is a body over the limit, not a malformed one.
+    frozen_app.max_request_bytes = 1000
+    body = envelope(SERVICES_BY_NAME["outbound"], "GetServiceStatus", "<x>" + "y" * 2000 + "</x>",
+                    key=soap.key, secret=soap.secret, timestamp=format_timestamp(soap.clock.now))
+    response = soap.client.post("/", data=body, headers={
+        "Content-Type": "application/soap+xml; charset=utf-8", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True})
+    assert _fault(response).code == "aws:Client.RequestEntityTooLarge"

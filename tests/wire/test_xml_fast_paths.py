@@ -27,7 +27,7 @@ DATETIMES = [
     datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),  # other zones: UTC
     datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
     datetime(2026, 1, 2, 3, 4, 5),  # naive: taken as UTC
-    datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone.utc),  # before year 1000: strftime's text
+    datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone.utc),  # before year 1000: the general path
     datetime(1, 1, 1, tzinfo=timezone.utc),
 ]
 # A value of another type than the model says still takes the general path.
