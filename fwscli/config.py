@@ -126,7 +126,7 @@ class Settings:
     @property
     def max_attempts(self) -> int:
         raw = self.value("max_attempts") or DEFAULTS["max_attempts"]
-        if not raw.strip().isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.strip().isdigit()) or int(raw) < 1:  # int() refuses '²'
             raise self._invalid("max_attempts", "it must be a whole number of at least 1")
         return int(raw)
 

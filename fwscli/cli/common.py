@@ -253,7 +253,8 @@ def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
     sku, sep, quantity = text.rpartition("=")
     if not sep or not sku:
         raise bad_parameter(option, text, "expected SKU=QUANTITY, e.g. SKU-1=2")
-    if not quantity.isdigit() or int(quantity) < 1:
+    # isascii too: str.isdigit is true of '²', which int() refuses, and of '٣', which it reads.
+    if not (quantity.isascii() and quantity.isdigit()) or int(quantity) < 1:
         raise bad_parameter(option, text, f"the quantity {quantity!r} must be a whole number of at least 1")
     return sku, int(quantity)
 

@@ -185,7 +185,7 @@ def problem(key: str, value: str) -> str | None:
         return "it must be one of " + ", ".join(FORMATS)
     if key == "retry_mode" and value not in RETRY_MODES:
         return "it must be " + " or ".join(RETRY_MODES)
-    if key == "max_attempts" and not (value.isdigit() and int(value) >= 1):
+    if key == "max_attempts" and not (value.isascii() and value.isdigit() and int(value) >= 1):
         return "it must be a whole number of at least 1"
     if key in ("connect_timeout", "read_timeout") and not _positive(value):
         return "it must be a number of seconds above 0"

@@ -84,6 +84,7 @@ def test_get_set_and_profiles(embedded_fws):
     ("output", "yaml", "yaml"),
     ("retry_mode", "sometimes", "sometimes"),
     ("max_attempts", "0", "max_attempts"),
+    ("max_attempts", "²", "max_attempts"),  # a digit to str.isdigit, not to int()
     ("read_timeout", "soon", "read_timeout"),
     ("endpoint_url", "localhost:8080", "http"),
     ("access_key_id", "AK ID", "access_key_id"),
@@ -92,6 +93,14 @@ def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
     result = embedded_fws("configure", "set", name, value)
     assert result.code == 252 and culprit in result.err
     assert not files(embedded_fws)[0].exists()
+
+
+def test_unusable_values_in_the_config_file_are_named(embedded_fws):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\nmax_attempts = ²\n", encoding="utf-8")
+    result = embedded_fws("items", "list")
+    assert result.code == 253 and "max_attempts" in result.err and str(config) in result.err
 
 
 def test_interactive_keeps_what_enter_keeps(embedded_fws):

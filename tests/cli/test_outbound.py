@@ -199,6 +199,8 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
 @pytest.mark.parametrize("args, culprit", [
     (["--item", "MUG=0"], "MUG=0"),
     (["--item", "MUG"], "SKU=QUANTITY"),
+    (["--item", "MUG=²"], "MUG=²"),  # a digit to str.isdigit, not to int()
+    (["--item", "MUG=٣"], "MUG=٣"),  # an Arabic-Indic 3: quantities are ASCII digits
     (["--item", "MUG=2", "--to-postal-code", "981"], "--to-postal-code"),
     (["--item", "MUG=2", "--to-city", ""], "--to-city"),
     (["--item", "MUG=2", "--to-country", "U1"], "--to-country"),
