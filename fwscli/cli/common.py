@@ -227,13 +227,14 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
 
 def read_text_argument(value: str, what: str) -> str:
     """`-` reads stdin (only then: cron must never hang), `@path` or a path reads a file."""
-    if value == "-":
-        return sys.stdin.read()
-    path = Path(value[1:] if value.startswith("@") else value).expanduser()
+    path = None if value == "-" else Path(value[1:] if value.startswith("@") else value).expanduser()
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return sys.stdin.read() if path is None else path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise CliError(f"{what}: cannot read {path}: {error.strerror}", EXIT_BAD_PARAMETER) from None
+    except UnicodeDecodeError as error:
+        raise CliError(f"{what}: {path or 'stdin'} is not UTF-8 text (byte {error.start + 1} "
+                       f"is {error.object[error.start:error.start + 1]!r})", EXIT_BAD_PARAMETER) from None
 
 
 def load_json_argument(value: str, what: str) -> Any:

@@ -17,3 +17,11 @@ def test_unknown_member_in_cli_input_json_is_named(embedded_fws, tmp_path):
     nested = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--cli-input-json", str(request),
                           "--dry-run")
     assert nested.code == 252 and "DestinationAddress.Citty" in nested.err
+
+
+def test_a_request_file_that_is_not_utf8_is_named(embedded_fws, tmp_path):
+    request = tmp_path / "order.json"
+    request.write_bytes(json.dumps({"DisplayableOrderComment": "Merci, à bientôt"}, ensure_ascii=False).encode("cp1252"))
+    result = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--cli-input-json", str(request),
+                          "--dry-run")
+    assert result.code == 252 and str(request) in result.err and "UTF-8" in result.err, result.err

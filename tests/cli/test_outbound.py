@@ -234,6 +234,11 @@ def test_addresses_from_files_are_checked(embedded_fws, tmp_path):
     result = embedded_fws("outbound", "preview", "--to", str(typo), "--item", "MUG=1")
     assert result.code == 252 and "'Zip'" in result.err
 
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(json.dumps({**ADDRESS, "City": "Montréal"}, ensure_ascii=False).encode("cp1252"))
+    result = embedded_fws("outbound", "preview", "--to", f"@{latin1}", "--item", "MUG=1")
+    assert result.code == 252 and str(latin1) in result.err and "UTF-8" in result.err, result.err
+
     japan = tmp_path / "jp.json"  # no City: allowed in Japan
     japan.write_text(json.dumps({"Name": "Taro", "Line1": "1-1 Chiyoda, Chiyoda-ku, Tokyo",
                                  "StateOrProvinceCode": "13", "CountryCode": "JP"}))
