@@ -271,21 +271,32 @@ def parse_datetime(value: str, option: str):
                                            "2026-11-27T20:30:00Z") from None
 
 
-def _unknown_members(members, data: Any, prefix: str) -> str | None:
-    """The path of the first key in `data` that the model does not know, else None (the
-    encoder would silently drop it)."""
+def _misfit(members, data: Any, prefix: str) -> str | None:
+    """What of `data` the model cannot take, as `PATH: problem`, else None: a key it does not
+    know (the encoder would silently drop it), or a value of another shape than its member
+    (the encoder would send a string where a list belongs a character at a time, and a list
+    where one value belongs as its Python repr)."""
     if not isinstance(data, dict):
         return None
     by_name = {member.name: member for member in members}
     for key, value in data.items():
         member = by_name.get(key)
         if member is None:
-            return prefix + key
+            return f"{prefix}{key} is not a member of the request (a typo in --cli-input-json?)"
+        if value is None:
+            continue
+        if member.repeated and not isinstance(value, (list, tuple)):
+            return f"{prefix}{key}: expected a JSON array"
         shape_members = getattr(member.shape, "members", None)
-        if shape_members is not None:
-            for index, item in enumerate(value if member.repeated and isinstance(value, list) else [value], start=1):
-                path = f"{prefix}{key}.{index}." if member.repeated else f"{prefix}{key}."
-                found = _unknown_members(shape_members, item, path)
+        for index, item in enumerate(value if member.repeated else [value], start=1):
+            path = f"{prefix}{key}.{index}" if member.repeated else f"{prefix}{key}"
+            if shape_members is None:
+                if isinstance(item, (dict, list, tuple)):
+                    return f"{path}: expected a single value, not a JSON array or object"
+            elif not isinstance(item, dict):
+                return f"{path}: expected a JSON object"
+            else:
+                found = _misfit(shape_members, item, path + ".")
                 if found:
                     return found
     return None
@@ -304,10 +315,9 @@ def validate_request(service: str, action: str, request: dict[str, Any],
     from ..wire.query import decode_request, encode_request
 
     operation = SERVICES_BY_NAME[service].operation(action)
-    unknown = _unknown_members(operation.input, request, "")
-    if unknown:
-        raise CliError(f"{operation.name}: {unknown} is not a member of the request (a typo in "
-                       f"--cli-input-json?)", EXIT_BAD_PARAMETER, code="InvalidParameterValue",
+    misfit = _misfit(operation.input, request, "")
+    if misfit:
+        raise CliError(f"{operation.name}: {misfit}", EXIT_BAD_PARAMETER, code="InvalidParameterValue",
                        operation=f"{service}.{operation.name}")
     try:
         # The service's own decoder over what the encoder would send: one set of rules.
