@@ -416,9 +416,12 @@ def as_cli_error(error: BaseException) -> CliError | None:
     """The CliError for a failure of the client layers, None for anything unexpected."""
     from ..client.errors import ClientError, EndpointUnreachable, PaginationError, ServiceError
     from ..config import ConfigError
+    from .output import QueryError
 
     if isinstance(error, CliError):
         return error
+    if isinstance(error, QueryError):  # raised by the renderer, once the result is there
+        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidQuery")
     if isinstance(error, ConfigError):
         return CliError(str(error), EXIT_CONFIG, code="ConfigError")
     if isinstance(error, ServiceError):

@@ -57,6 +57,7 @@ def test_global_options_stand_anywhere():
     (["items", "list", "--bogus"], 2, "--bogus"),
     (["items", "list", "-o", "yaml"], 2, "--output"),
     (["items", "list", "--query", "[?"], 252, "--query"),
+    (["items", "list", "--query", "abs(@)"], 252, "--query 'abs(@)' failed"),  # fails on the result
     (["--profile", "nope", "items", "list"], 253, "nope"),
 ])
 def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
