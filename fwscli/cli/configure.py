@@ -190,7 +190,11 @@ def problem(key: str, value: str) -> str | None:
     if key in ("connect_timeout", "read_timeout") and not _positive(value):
         return "it must be a number of seconds above 0"
     if key == "endpoint_url":
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+            parts.port  # checked only when asked for
+        except ValueError as error:  # a bad port, an unclosed IPv6 literal
+            return f"it is not a usable URL ({error})"
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "it must be an http:// or https:// URL"
     if key in secret_keys() and any(character.isspace() for character in value):

@@ -87,6 +87,8 @@ def test_get_set_and_profiles(embedded_fws):
     ("max_attempts", "²", "max_attempts"),  # a digit to str.isdigit, not to int()
     ("read_timeout", "soon", "read_timeout"),
     ("endpoint_url", "localhost:8080", "http"),
+    ("endpoint_url", "http://localhost:99999", "Port out of range"),
+    ("endpoint_url", "http://[::1:8080", "IPv6"),
     ("access_key_id", "AK ID", "access_key_id"),
 ])
 def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):

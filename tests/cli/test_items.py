@@ -59,6 +59,8 @@ def test_global_options_stand_anywhere():
     (["items", "list", "--query", "[?"], 252, "--query"),
     (["items", "list", "--query", "abs(@)"], 252, "--query 'abs(@)' failed"),  # fails on the result
     (["--profile", "nope", "items", "list"], 253, "nope"),
+    (["--endpoint-url", "http://[::1", "items", "list"], 253, "endpoint_url"),
+    (["--endpoint-url", "http://127.0.0.1:99999", "items", "list"], 253, "endpoint_url"),
 ])
 def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
     result = embedded_fws(*args)
