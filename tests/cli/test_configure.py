@@ -105,6 +105,20 @@ def test_unusable_values_in_the_config_file_are_named(embedded_fws):
     assert result.code == 253 and "max_attempts" in result.err and str(config) in result.err
 
 
+@pytest.mark.parametrize("text, culprit", [
+    ("[profile p2\nregion = x\n", "line 1"),            # no section header
+    ("[default]\nregion\n", "line 2"),                   # a line that is no setting
+    ("[default]\nregion = a\nregion = b\n", "line 3"),  # a setting given twice
+])
+def test_a_config_file_that_is_not_ini_is_one_line_naming_the_line(embedded_fws, text, culprit):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text(text)
+    result = embedded_fws("items", "list")
+    assert result.code == 253 and str(config) in result.err and culprit in result.err, result.err
+    assert len(result.err.splitlines()) == 1, result.err
+
+
 def test_interactive_keeps_what_enter_keeps(embedded_fws):
     fws = embedded_fws
     first = fws.ok("--profile", "work", "configure",
