@@ -213,6 +213,18 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
+def test_results_naming_the_input_are_refused_before_it_is_emptied(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("MerchantSKU\nSKU-1\n")
+    alias = tmp_path / "alias.csv"
+    alias.symlink_to(path)
+    for results in (str(path), str(alias)):
+        result = embedded_fws("items", "import", str(path), "--results", results)
+        assert result.code == 252 and "--results" in result.err, result.err
+        assert path.read_text() == "MerchantSKU\nSKU-1\n"
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
 def test_cp1252_cp932_and_bom_files_import(registered, db, merchant, tmp_path):
     names = {"cp1252": "Max Müller, Hauptstraße", "cp932": "山田 花子", "utf-8-sig": "Zoë Ørsted"}
     for encoding, name in names.items():
