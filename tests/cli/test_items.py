@@ -69,6 +69,18 @@ def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
     assert result.out == ""
 
 
+@pytest.mark.parametrize("args, culprit", [
+    (["register", "MUG=B000000001", "S" * 41], "longer than 40"),
+    (["register", "MUG=B000000001", "TEE=B000000002", "--condition", "Mint"], "--condition"),
+    (["register", "MUG=B0000000012345"], "longer than 10"),
+    (["get", ""], "SKU"),
+])
+def test_every_request_is_checked_before_the_first_is_sent(embedded_fws, args, culprit):
+    result = embedded_fws("items", *args)
+    assert result.code == 252 and culprit in result.err, result.err
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []  # MUG not registered
+
+
 def test_unreachable_endpoint_and_missing_credentials(embedded_fws):
     unreachable = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9",
                                                      "FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"})
