@@ -225,6 +225,14 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
 
 # --- input ----------------------------------------------------------------------------------
 
+def not_nan(value: float) -> float:
+    """A float option's callback: `nan` fails no comparison, so it passes Click's min= and
+    makes a deadline that never comes (usage error, exit 2)."""
+    if value != value:
+        raise typer.BadParameter("nan is not a number of seconds")
+    return value
+
+
 def read_text_argument(value: str, what: str) -> str:
     """`-` reads stdin (only then: cron must never hang), `@path` or a path reads a file."""
     path = None if value == "-" else Path(value[1:] if value.startswith("@") else value).expanduser()

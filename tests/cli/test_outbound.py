@@ -146,6 +146,14 @@ def test_wait_exit_codes(fws, address_file):
     assert "124" in fws.ok("outbound", "wait", "--help").out
 
 
+@pytest.mark.parametrize("command", [["outbound", "wait", "W-1", "--for", "Complete"], ["demo"]])
+@pytest.mark.parametrize("option", ["--timeout", "--interval"])
+def test_waits_refuse_nan_seconds(embedded_fws, command, option):
+    # nan fails no comparison, so it passed min=0 and made a deadline that never comes.
+    result = embedded_fws(*command, option, "nan", timeout=20)
+    assert result.code == 2 and option in result.err, result.err
+
+
 def seed_orders(fws, monkeypatch, count: int) -> list[str]:
     """`count` orders created directly (25 subprocesses would only slow the test)."""
     fws.ok("items", "register", "MUG", "-o", "off")  # on the embedded service: provisions first
