@@ -301,7 +301,10 @@ def _update(path: Path, section: str, values: Mapping[str, str]) -> None:
         parser.add_section(section)
     for key, value in values.items():
         parser.set(section, key, value)
-    _write_private(path, parser)
+    try:
+        _write_private(path, parser)
+    except OSError as error:  # its filename may be the temporary file's: name the one meant
+        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _write_private(path: Path, parser: configparser.ConfigParser) -> None:

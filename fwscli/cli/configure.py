@@ -238,9 +238,6 @@ def write(profile: str, values: dict[str, str]) -> None:
         paths = set_values(profile, values)
     except ConfigError as error:
         raise common.CliError(str(error), common.EXIT_CONFIG, code="ConfigError") from None
-    except OSError as error:
-        raise common.CliError(f"cannot write {error.filename}: {error.strerror}",
-                              common.EXIT_CONFIG, code="ConfigError") from None
     common.note(f"profile {profile!r}: wrote {', '.join(sorted(values))} to "
                 f"{' and '.join(str(path) for path in paths)}")
 

@@ -119,6 +119,16 @@ def test_a_config_file_that_is_not_ini_is_one_line_naming_the_line(embedded_fws,
     assert len(result.err.splitlines()) == 1, result.err
 
 
+def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+    result = embedded_fws("configure", "set", "region", "eu-west-1", env={"FWS_CONFIG_FILE": str(directory)})
+    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
+    # The embedded service's first use, which saves the keys it provisions there.
+    result = embedded_fws("items", "list", env={"FWS_SHARED_CREDENTIALS_FILE": str(directory)})
+    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
+
+
 def test_interactive_keeps_what_enter_keeps(embedded_fws):
     fws = embedded_fws
     first = fws.ok("--profile", "work", "configure",
