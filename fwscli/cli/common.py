@@ -332,7 +332,9 @@ def validate_request(service: str, action: str, request: dict[str, Any],
         return decode_request(operation, encode_request(operation, request))
     except ApiError as error:
         parameter = error.parameter or ""
-        parts = parameter.split(".")
+        # A top-level list of values is named with the action on the wire
+        # (CreateFulfillmentOrder.NotificationEmailList.1); hints name members.
+        parts = parameter.removeprefix(f"{operation.name}.").split(".")
         flag = next((hints[".".join(parts[:n])] for n in range(len(parts), 0, -1)
                      if ".".join(parts[:n]) in (hints or {})), None)
         where = f"{flag} ({parameter})" if flag else parameter or action

@@ -19,7 +19,7 @@ LOOKUP_CHUNK = 2000    # GetFulfillmentItemByMSKU/ByFNSKU take at most 2,000
 # Member path -> what sets it, for the messages of common.validate_request. Every item has
 # the one --condition, so the first item's is the one a bad condition is reported on.
 REGISTER_HINTS = {"MerchantItem": "SKU=ASIN", "MerchantItem.1.Condition": "--condition",
-                  "GetFulfillmentIdentifierForMSKU.MerchantSKU": "SKU"}
+                  "MerchantSKU": "SKU"}
 
 
 def chunks(values: list, size: int):
@@ -98,7 +98,7 @@ def get(
     requests = [{member: batch} for batch in chunks(list(values), LOOKUP_CHUNK)]
     flag = "SKU" if skus else "--fnsku"
     for request in requests:  # every value checked before the first lookup
-        common.validate_request("inbound", action, request, {member: flag, f"{action}.{member}": flag})
+        common.validate_request("inbound", action, request, {member: flag})
 
     def found():
         for request in requests:

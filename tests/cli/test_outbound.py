@@ -216,6 +216,7 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
     (["--item", "MUG=2", "--speed", "Fast"], "Fast"),
     (["--item", "MUG=2", "--policy", "Whenever"], "--policy"),
     (["--item", "MUG=2", "--date", "tomorrow"], "--date"),
+    (["--item", "MUG=2", "--email", "j" * 60 + "@example.com"], "--email"),  # over 64 characters
     (["--item", "MUG=2", "--email", "not-an-address", "--method", "Gift"], "--method"),
     ([], "--item"),
 ])
@@ -227,6 +228,16 @@ def test_create_refuses_bad_input_before_sending(embedded_fws, address_file, arg
     assert result.code == 252, result.err
     assert culprit in result.err and result.out == ""
     assert_no_order(embedded_fws, "BAD-1")
+
+
+@pytest.mark.parametrize("args, culprit", [
+    (["preview", "--to", "@ADDRESS", "--item", "MUG=1", "--speed", "Fast"], "--speed"),
+    (["list", "--method", "Gift"], "--method"),
+])
+def test_list_valued_flags_are_named_in_refusals(embedded_fws, address_file, args, culprit):
+    # Their wire names carry the action (GetFulfillmentPreview.ShippingSpeedCategories.1).
+    result = embedded_fws("outbound", *[address_file if arg == "@ADDRESS" else arg for arg in args])
+    assert result.code == 252 and result.err.startswith(f"fws: error: {culprit} ("), result.err
 
 
 def test_addresses_from_files_are_checked(embedded_fws, tmp_path):
