@@ -213,6 +213,28 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
+def without_first_cell(sample: str, line: int) -> str:
+    """A sample with the unit key (its first column) of one line left empty."""
+    lines = (SAMPLES / sample).read_text().splitlines(keepends=True)
+    lines[line - 1] = "," + lines[line - 1].split(",", 1)[1]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("command, name, text", [
+    ("items", "items.csv", "MerchantSKU,ASIN\n,B000000001\n" + "S" * 41 + ",\n"),
+    ("items", "items.jsonl", '{"ASIN": "B000000001"}\n{"MerchantSKU": ["S-1"]}\n'),
+    ("outbound", "orders.csv", without_first_cell("orders.csv", 2)),
+    ("inbound", "inbound.csv", without_first_cell("inbound.csv", 2)),
+])
+def test_a_bad_key_is_reported_once(embedded_fws, tmp_path, command, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    result = embedded_fws(command, "import", str(path), "--validate-only")
+    assert result.code == 252
+    places = [tuple(problem.split(": ")[0:2]) for problem in problem_lines(result.err)]  # (file:line, column)
+    assert places and len(places) == len(set(places)), result.err
+
+
 def test_results_naming_the_input_are_refused_before_it_is_emptied(embedded_fws, tmp_path):
     path = tmp_path / "items.csv"
     path.write_text("MerchantSKU\nSKU-1\n")
