@@ -400,8 +400,12 @@ def hoist_global_options(argv: list[str]) -> list[str]:
         name = arg.split("=", 1)[0]
         if name in GLOBAL_OPTIONS:
             takes_value = GLOBAL_OPTIONS[name] and "=" not in arg
+            if takes_value and index + 1 == len(argv):
+                # Last, without its value: alone, so that Click says so, rather than taking
+                # the subcommand's name as the value (`fws items list -o`).
+                return front + [arg]
             front.append(arg)
-            if takes_value and index + 1 < len(argv):
+            if takes_value:
                 front.append(argv[index + 1])
                 index += 1
         else:

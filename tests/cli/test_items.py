@@ -56,6 +56,8 @@ def test_global_options_stand_anywhere():
     (["items", "get"], 2, "one kind"),
     (["items", "list", "--bogus"], 2, "--bogus"),
     (["items", "list", "-o", "yaml"], 2, "--output"),
+    (["items", "list", "-o"], 2, "'-o' requires an argument"),  # not the value 'items'
+    (["items", "list", "--error-format"], 2, "'--error-format' requires an argument"),
     (["items", "list", "--query", "[?"], 252, "--query"),
     (["items", "list", "--query", "abs(@)"], 252, "--query 'abs(@)' failed"),  # fails on the result
     (["--profile", "nope", "items", "list"], 253, "nope"),
