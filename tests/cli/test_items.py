@@ -83,6 +83,13 @@ def test_every_request_is_checked_before_the_first_is_sent(embedded_fws, args, c
     assert embedded_fws.ok("items", "list", "-o", "json").json() == []  # MUG not registered
 
 
+def test_a_page_size_above_the_services_ceiling_is_its_ceiling(embedded_fws):
+    # The service serves at most 1,000 rows a page anyway, and refuses a MaxCount over 2**31-1.
+    embedded_fws.ok("items", "register", "A", "B", "-o", "off")
+    rows = embedded_fws.ok("items", "list", "--page-size", "99999999999", "-o", "json").json()
+    assert [row["MerchantSKU"] for row in rows] == ["A", "B"]
+
+
 def test_unreachable_endpoint_and_missing_credentials(embedded_fws):
     unreachable = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9",
                                                      "FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"})
