@@ -235,6 +235,17 @@ def test_a_bad_key_is_reported_once(embedded_fws, tmp_path, command, name, text)
     assert places and len(places) == len(set(places)), result.err
 
 
+def test_ctrl_c_says_interrupted_and_exits_130(embedded_fws):
+    # stdin that never ends: the import waits on it until interrupted.
+    process = subprocess.Popen([FWS, "outbound", "import", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=embedded_fws.env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and err == "fws: interrupted\n", err
+
+
 def test_results_naming_the_input_are_refused_before_it_is_emptied(embedded_fws, tmp_path):
     path = tmp_path / "items.csv"
     path.write_text("MerchantSKU\nSKU-1\n")
