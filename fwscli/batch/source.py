@@ -135,9 +135,11 @@ class CsvReader:
 
     def _header_columns(self, header: list[str]) -> list[str]:
         columns, seen = [], {}
-        for name in (cell.strip() for cell in header):
+        for position, name in enumerate((cell.strip() for cell in header), start=1):
             column = self.layout.column(name)
-            if column is None:
+            if not name:  # a trailing comma, often: say which, as an empty name cannot
+                self.problems.append(Problem(1, FILE_COLUMN, None, f"column {position} has no name"))
+            elif column is None:
                 self.problems.append(Problem(1, name, None, "unknown column"))
             elif column and column in seen:
                 self.problems.append(Problem(1, name, None, f"the column is given twice "

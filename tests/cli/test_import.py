@@ -213,6 +213,14 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
+def test_a_header_cell_left_empty_is_named_by_its_position(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"  # a spreadsheet's trailing comma
+    path.write_text("MerchantSKU,ASIN,Condition,\nSKU-1,,,\n")
+    result = embedded_fws("items", "import", str(path), "--validate-only")
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{path}:1: -: column 4 has no name"], result.err
+
+
 def without_first_cell(sample: str, line: int) -> str:
     """A sample with the unit key (its first column) of one line left empty."""
     lines = (SAMPLES / sample).read_text().splitlines(keepends=True)
