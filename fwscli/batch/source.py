@@ -241,7 +241,10 @@ class JsonLinesReader:
             column = self.layout.column(name)
             if column is None:
                 label = name if index is None else numbered(name, index)
-                record.problems.append(Problem(record.line, label, None, "unknown member"))
+                # A structure's name with a value that is not an object is no typo.
+                structure = any(known.startswith(name + ".") for known in self.layout.names)
+                record.problems.append(Problem(record.line, label, None, "expected a JSON object"
+                                               if structure else "unknown member"))
             elif column and value is not None:
                 out[column] = [_scalar(item) for item in value] if isinstance(value, list) \
                     else _scalar(value)

@@ -213,6 +213,15 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
+def test_a_structure_given_as_text_in_json_lines_is_not_an_unknown_member(embedded_fws, tmp_path):
+    path = tmp_path / "orders.jsonl"
+    order = json.loads((SAMPLES / "orders.jsonl").read_text().splitlines()[0])
+    path.write_text(json.dumps({**order, "DestinationAddress": "1 Main St, Seattle WA 98101"}) + "\n")
+    result = embedded_fws("outbound", "import", str(path), "--validate-only")
+    assert result.code == 252
+    assert f"{path}:1: DestinationAddress: expected a JSON object" in problem_lines(result.err), result.err
+
+
 def test_a_header_cell_left_empty_is_named_by_its_position(embedded_fws, tmp_path):
     path = tmp_path / "items.csv"  # a spreadsheet's trailing comma
     path.write_text("MerchantSKU,ASIN,Condition,\nSKU-1,,,\n")
