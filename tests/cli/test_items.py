@@ -90,6 +90,16 @@ def test_a_page_size_above_the_services_ceiling_is_its_ceiling(embedded_fws):
     assert [row["MerchantSKU"] for row in rows] == ["A", "B"]
 
 
+def test_an_embedded_database_that_cannot_be_opened_is_a_configuration_error(embedded_fws, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for env in ({"XDG_DATA_HOME": str(a_file)},  # the data directory cannot be made
+                {"FWS_DATABASE_URL": "nosuchdatabase://x"}):
+        result = embedded_fws("items", "list", env=env)
+        assert result.code == 253 and "embedded database" in result.err, result.err
+        assert len(result.err.splitlines()) == 1 and "unexpected" not in result.err
+
+
 def test_unreachable_endpoint_and_missing_credentials(embedded_fws):
     unreachable = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9",
                                                      "FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"})
