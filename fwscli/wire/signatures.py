@@ -351,7 +351,8 @@ def _check_presigned_time(
     if expires_text is None:
         _check_window(moment, sent_as, policy)
         return
-    if not expires_text.isdigit() or int(expires_text) > MAX_PRESIGNED_EXPIRES:
+    # isascii too: str.isdigit is true of '²', which int() refuses.
+    if not (expires_text.isascii() and expires_text.isdigit()) or int(expires_text) > MAX_PRESIGNED_EXPIRES:
         raise InvalidParameterValue(
             "X-Amz-Expires", expires_text,
             f"must be a whole number of seconds from 0 to {MAX_PRESIGNED_EXPIRES}",
