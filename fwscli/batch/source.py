@@ -75,7 +75,10 @@ class Source:
         if self.format not in FORMATS:
             raise SourceError(f"unknown format {self.format!r}: one of {', '.join(FORMATS)}")
         # newline="": the csv module reads the line ends itself (quoted cells may hold them).
-        self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="")
+        try:
+            self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="")
+        except LookupError as error:  # a codec, but not of text in bytes: 'hex', 'rot13'
+            raise SourceError(f"unknown encoding {encoding!r}: {str(error).split(';')[0]}") from None
 
     def digest(self) -> str:
         """The SHA-256 of every byte read so far (the whole input, once it is read)."""
@@ -129,7 +132,7 @@ class CsvReader:
     def _read_header(self) -> list[str] | None:
         try:
             return next(self._reader, None)
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeError, csv.Error) as error:  # UnicodeError: also UTF-16 without a BOM
             self.problems.append(_unreadable(1, error, self.source))
             return None
 
@@ -163,7 +166,7 @@ class CsvReader:
         while True:
             try:
                 row = next(self._reader, None)
-            except (UnicodeDecodeError, csv.Error) as error:
+            except (UnicodeError, csv.Error) as error:  # UnicodeError: also UTF-16 without a BOM
                 self.problems.append(_unreadable(last + 1, error, self.source))
                 return
             if row is None:
@@ -201,7 +204,7 @@ class JsonLinesReader:
             for number, text in enumerate(self.source.text, start=1):
                 if text.strip():
                     yield self._record(number, text)
-        except UnicodeDecodeError as error:
+        except UnicodeError as error:
             self.problems.append(_unreadable(number + 1, error, self.source))
 
     def _record(self, number: int, text: str) -> Record:
@@ -266,7 +269,7 @@ def _scalar(value: Any) -> str:
 
 
 def _unreadable(line: int, error: Exception, source: Source) -> Problem:
-    if isinstance(error, UnicodeDecodeError):
+    if isinstance(error, UnicodeError):
         return Problem(line, FILE_COLUMN, None, f"the text is not {source.encoding} "
                                                 f"(use --encoding, e.g. cp1252 or cp932)")
     return Problem(line, FILE_COLUMN, None, f"not readable as CSV: {error}")

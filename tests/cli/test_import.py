@@ -222,6 +222,18 @@ def test_a_structure_given_as_text_in_json_lines_is_not_an_unknown_member(embedd
     assert f"{path}:1: DestinationAddress: expected a JSON object" in problem_lines(result.err), result.err
 
 
+@pytest.mark.parametrize("encoding, culprit", [
+    ("hex", "'hex' is not a text encoding"),      # a codec, but of bytes to bytes
+    ("rot13", "is not a text encoding"),          # of text to text
+    ("utf-16", "the text is not utf-16"),         # UTF-16 needs a byte-order mark
+])
+def test_an_encoding_that_cannot_read_the_file_is_named(embedded_fws, tmp_path, encoding, culprit):
+    path = tmp_path / "items.csv"
+    path.write_text("MerchantSKU\nSKU-1\n")
+    result = embedded_fws("items", "import", str(path), "--encoding", encoding, "--validate-only")
+    assert result.code == 252 and culprit in result.err, result.err
+
+
 def test_a_header_cell_left_empty_is_named_by_its_position(embedded_fws, tmp_path):
     path = tmp_path / "items.csv"  # a spreadsheet's trailing comma
     path.write_text("MerchantSKU,ASIN,Condition,\nSKU-1,,,\n")
