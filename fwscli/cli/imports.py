@@ -138,9 +138,14 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
                               f"the results would empty it first)", common.EXIT_BAD_PARAMETER)
     try:
         source = Source(path, encoding, fmt)
-        results = Results(results_path, kind.key)
     except (SourceError, OSError) as error:
         raise common.CliError(f"{path}: {error}", common.EXIT_BAD_PARAMETER) from None
+    try:
+        results = Results(results_path, kind.key)
+    except OSError as error:  # the problem is the results file's, not the input's
+        source.close()
+        raise common.CliError(f"--results {results_path}: cannot write it: {error.strerror}",
+                              common.EXIT_BAD_PARAMETER) from None
     staging = Staging()
     try:
         reader = CsvReader(source, kind.layout) if source.format == "csv" else \

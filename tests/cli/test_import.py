@@ -275,6 +275,15 @@ def test_ctrl_c_says_interrupted_and_exits_130(embedded_fws):
     assert process.returncode == 130 and err == "fws: interrupted\n", err
 
 
+def test_a_results_file_that_cannot_be_written_is_named_as_such(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("MerchantSKU\nSKU-1\n")
+    results = tmp_path / "no-such-directory" / "results.csv"
+    result = embedded_fws("items", "import", str(path), "--results", str(results))
+    assert result.code == 252, result.err
+    assert result.err == f"fws: error: --results {results}: cannot write it: No such file or directory\n"
+
+
 def test_results_naming_the_input_are_refused_before_it_is_emptied(embedded_fws, tmp_path):
     path = tmp_path / "items.csv"
     path.write_text("MerchantSKU\nSKU-1\n")
