@@ -126,7 +126,7 @@ class Settings:
     @property
     def max_attempts(self) -> int:
         raw = self.value("max_attempts") or DEFAULTS["max_attempts"]
-        if not raw.strip().isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.strip().isdigit()) or int(raw) < 1:  # int() refuses '²'
             raise self._invalid("max_attempts", "it must be a whole number of at least 1")
         return int(raw)
 
@@ -234,9 +234,25 @@ def _read(path: Path) -> configparser.ConfigParser:
     parser = _parser()
     try:
         parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError) as error:
+    except configparser.Error as error:
+        raise ConfigError(f"{path} is not a valid INI file: {_ini_problem(error)}") from None
+    except UnicodeDecodeError as error:
         raise ConfigError(f"{path} is not a valid INI file: {error}") from None
     return parser
+
+
+def _ini_problem(error: configparser.Error) -> str:
+    """configparser's complaint as the one line an error is: its own text spans lines and
+    repeats the path."""
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"line {error.lineno}: {error.line.strip()!r} is not under a [section] header"
+    if isinstance(error, configparser.ParsingError):
+        return f"line {error.errors[0][0]}: expected a [section] or NAME = VALUE"
+    if isinstance(error, configparser.DuplicateOptionError):
+        return f"line {error.lineno}: {error.option} is set twice in [{error.section}]"
+    if isinstance(error, configparser.DuplicateSectionError):
+        return f"line {error.lineno}: [{error.section}] is given twice"
+    return " ".join(str(error).split())
 
 
 def _parser() -> configparser.ConfigParser:
@@ -285,7 +301,10 @@ def _update(path: Path, section: str, values: Mapping[str, str]) -> None:
         parser.add_section(section)
     for key, value in values.items():
         parser.set(section, key, value)
-    _write_private(path, parser)
+    try:
+        _write_private(path, parser)
+    except OSError as error:  # its filename may be the temporary file's: name the one meant
+        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _write_private(path: Path, parser: configparser.ConfigParser) -> None:

@@ -75,7 +75,10 @@ class Source:
         if self.format not in FORMATS:
             raise SourceError(f"unknown format {self.format!r}: one of {', '.join(FORMATS)}")
         # newline="": the csv module reads the line ends itself (quoted cells may hold them).
-        self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="")
+        try:
+            self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="")
+        except LookupError as error:  # a codec, but not of text in bytes: 'hex', 'rot13'
+            raise SourceError(f"unknown encoding {encoding!r}: {str(error).split(';')[0]}") from None
 
     def digest(self) -> str:
         """The SHA-256 of every byte read so far (the whole input, once it is read)."""
@@ -129,15 +132,17 @@ class CsvReader:
     def _read_header(self) -> list[str] | None:
         try:
             return next(self._reader, None)
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeError, csv.Error) as error:  # UnicodeError: also UTF-16 without a BOM
             self.problems.append(_unreadable(1, error, self.source))
             return None
 
     def _header_columns(self, header: list[str]) -> list[str]:
         columns, seen = [], {}
-        for name in (cell.strip() for cell in header):
+        for position, name in enumerate((cell.strip() for cell in header), start=1):
             column = self.layout.column(name)
-            if column is None:
+            if not name:  # a trailing comma, often: say which, as an empty name cannot
+                self.problems.append(Problem(1, FILE_COLUMN, None, f"column {position} has no name"))
+            elif column is None:
                 self.problems.append(Problem(1, name, None, "unknown column"))
             elif column and column in seen:
                 self.problems.append(Problem(1, name, None, f"the column is given twice "
@@ -161,7 +166,7 @@ class CsvReader:
         while True:
             try:
                 row = next(self._reader, None)
-            except (UnicodeDecodeError, csv.Error) as error:
+            except (UnicodeError, csv.Error) as error:  # UnicodeError: also UTF-16 without a BOM
                 self.problems.append(_unreadable(last + 1, error, self.source))
                 return
             if row is None:
@@ -199,7 +204,7 @@ class JsonLinesReader:
             for number, text in enumerate(self.source.text, start=1):
                 if text.strip():
                     yield self._record(number, text)
-        except UnicodeDecodeError as error:
+        except UnicodeError as error:
             self.problems.append(_unreadable(number + 1, error, self.source))
 
     def _record(self, number: int, text: str) -> Record:
@@ -239,7 +244,10 @@ class JsonLinesReader:
             column = self.layout.column(name)
             if column is None:
                 label = name if index is None else numbered(name, index)
-                record.problems.append(Problem(record.line, label, None, "unknown member"))
+                # A structure's name with a value that is not an object is no typo.
+                structure = any(known.startswith(name + ".") for known in self.layout.names)
+                record.problems.append(Problem(record.line, label, None, "expected a JSON object"
+                                               if structure else "unknown member"))
             elif column and value is not None:
                 out[column] = [_scalar(item) for item in value] if isinstance(value, list) \
                     else _scalar(value)
@@ -261,7 +269,7 @@ def _scalar(value: Any) -> str:
 
 
 def _unreadable(line: int, error: Exception, source: Source) -> Problem:
-    if isinstance(error, UnicodeDecodeError):
+    if isinstance(error, UnicodeError):
         return Problem(line, FILE_COLUMN, None, f"the text is not {source.encoding} "
                                                 f"(use --encoding, e.g. cp1252 or cp932)")
     return Problem(line, FILE_COLUMN, None, f"not readable as CSV: {error}")

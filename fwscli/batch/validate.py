@@ -70,7 +70,8 @@ class _Checker:
         kind, staging, line = self.kind, self.staging, record.line
         problems = list(record.problems)
         key, key_problem = kind.key_of(record.unit, line)
-        if key_problem is not None and kind.key not in self.absent:
+        key_reported = key_problem is not None and kind.key not in self.absent
+        if key_reported:
             problems.append(key_problem)
         whole = record.whole or kind.layout.line is None
         seen = staging.seen(key) if key is not None else None
@@ -83,7 +84,9 @@ class _Checker:
         own_print = fingerprint(own_text)
         if seen is None:
             own, own_problems = kind.check_unit(record.unit, line, self.absent)
-            problems += own_problems
+            # The key is one of the unit's members: what is wrong with it is said once.
+            problems += [problem for problem in own_problems
+                         if not (key_reported and problem.column == kind.key)]
         else:
             # Its own members were checked on the unit's first row; here they must equal them.
             if own_print != seen.fingerprint:

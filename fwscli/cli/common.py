@@ -225,15 +225,24 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
 
 # --- input ----------------------------------------------------------------------------------
 
+def not_nan(value: float) -> float:
+    """A float option's callback: `nan` fails no comparison, so it passes Click's min= and
+    makes a deadline that never comes (usage error, exit 2)."""
+    if value != value:
+        raise typer.BadParameter("nan is not a number of seconds")
+    return value
+
+
 def read_text_argument(value: str, what: str) -> str:
     """`-` reads stdin (only then: cron must never hang), `@path` or a path reads a file."""
-    if value == "-":
-        return sys.stdin.read()
-    path = Path(value[1:] if value.startswith("@") else value).expanduser()
+    path = None if value == "-" else Path(value[1:] if value.startswith("@") else value).expanduser()
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return sys.stdin.read() if path is None else path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise CliError(f"{what}: cannot read {path}: {error.strerror}", EXIT_BAD_PARAMETER) from None
+    except UnicodeDecodeError as error:
+        raise CliError(f"{what}: {path or 'stdin'} is not UTF-8 text (byte {error.start + 1} "
+                       f"is {error.object[error.start:error.start + 1]!r})", EXIT_BAD_PARAMETER) from None
 
 
 def load_json_argument(value: str, what: str) -> Any:
@@ -253,7 +262,8 @@ def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
     sku, sep, quantity = text.rpartition("=")
     if not sep or not sku:
         raise bad_parameter(option, text, "expected SKU=QUANTITY, e.g. SKU-1=2")
-    if not quantity.isdigit() or int(quantity) < 1:
+    # isascii too: str.isdigit is true of '²', which int() refuses, and of '٣', which it reads.
+    if not (quantity.isascii() and quantity.isdigit()) or int(quantity) < 1:
         raise bad_parameter(option, text, f"the quantity {quantity!r} must be a whole number of at least 1")
     return sku, int(quantity)
 
@@ -269,21 +279,32 @@ def parse_datetime(value: str, option: str):
                                            "2026-11-27T20:30:00Z") from None
 
 
-def _unknown_members(members, data: Any, prefix: str) -> str | None:
-    """The path of the first key in `data` that the model does not know, else None (the
-    encoder would silently drop it)."""
+def _misfit(members, data: Any, prefix: str) -> str | None:
+    """What of `data` the model cannot take, as `PATH: problem`, else None: a key it does not
+    know (the encoder would silently drop it), or a value of another shape than its member
+    (the encoder would send a string where a list belongs a character at a time, and a list
+    where one value belongs as its Python repr)."""
     if not isinstance(data, dict):
         return None
     by_name = {member.name: member for member in members}
     for key, value in data.items():
         member = by_name.get(key)
         if member is None:
-            return prefix + key
+            return f"{prefix}{key} is not a member of the request (a typo in --cli-input-json?)"
+        if value is None:
+            continue
+        if member.repeated and not isinstance(value, (list, tuple)):
+            return f"{prefix}{key}: expected a JSON array"
         shape_members = getattr(member.shape, "members", None)
-        if shape_members is not None:
-            for index, item in enumerate(value if member.repeated and isinstance(value, list) else [value], start=1):
-                path = f"{prefix}{key}.{index}." if member.repeated else f"{prefix}{key}."
-                found = _unknown_members(shape_members, item, path)
+        for index, item in enumerate(value if member.repeated else [value], start=1):
+            path = f"{prefix}{key}.{index}" if member.repeated else f"{prefix}{key}"
+            if shape_members is None:
+                if isinstance(item, (dict, list, tuple)):
+                    return f"{path}: expected a single value, not a JSON array or object"
+            elif not isinstance(item, dict):
+                return f"{path}: expected a JSON object"
+            else:
+                found = _misfit(shape_members, item, path + ".")
                 if found:
                     return found
     return None
@@ -302,17 +323,18 @@ def validate_request(service: str, action: str, request: dict[str, Any],
     from ..wire.query import decode_request, encode_request
 
     operation = SERVICES_BY_NAME[service].operation(action)
-    unknown = _unknown_members(operation.input, request, "")
-    if unknown:
-        raise CliError(f"{operation.name}: {unknown} is not a member of the request (a typo in "
-                       f"--cli-input-json?)", EXIT_BAD_PARAMETER, code="InvalidParameterValue",
+    misfit = _misfit(operation.input, request, "")
+    if misfit:
+        raise CliError(f"{operation.name}: {misfit}", EXIT_BAD_PARAMETER, code="InvalidParameterValue",
                        operation=f"{service}.{operation.name}")
     try:
         # The service's own decoder over what the encoder would send: one set of rules.
         return decode_request(operation, encode_request(operation, request))
     except ApiError as error:
         parameter = error.parameter or ""
-        parts = parameter.split(".")
+        # A top-level list of values is named with the action on the wire
+        # (CreateFulfillmentOrder.NotificationEmailList.1); hints name members.
+        parts = parameter.removeprefix(f"{operation.name}.").split(".")
         flag = next((hints[".".join(parts[:n])] for n in range(len(parts), 0, -1)
                      if ".".join(parts[:n]) in (hints or {})), None)
         where = f"{flag} ({parameter})" if flag else parameter or action
@@ -378,8 +400,12 @@ def hoist_global_options(argv: list[str]) -> list[str]:
         name = arg.split("=", 1)[0]
         if name in GLOBAL_OPTIONS:
             takes_value = GLOBAL_OPTIONS[name] and "=" not in arg
+            if takes_value and index + 1 == len(argv):
+                # Last, without its value: alone, so that Click says so, rather than taking
+                # the subcommand's name as the value (`fws items list -o`).
+                return front + [arg]
             front.append(arg)
-            if takes_value and index + 1 < len(argv):
+            if takes_value:
                 front.append(argv[index + 1])
                 index += 1
         else:
@@ -404,9 +430,12 @@ def as_cli_error(error: BaseException) -> CliError | None:
     """The CliError for a failure of the client layers, None for anything unexpected."""
     from ..client.errors import ClientError, EndpointUnreachable, PaginationError, ServiceError
     from ..config import ConfigError
+    from .output import QueryError
 
     if isinstance(error, CliError):
         return error
+    if isinstance(error, QueryError):  # raised by the renderer, once the result is there
+        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidQuery")
     if isinstance(error, ConfigError):
         return CliError(str(error), EXIT_CONFIG, code="ConfigError")
     if isinstance(error, ServiceError):

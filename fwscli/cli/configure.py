@@ -185,12 +185,16 @@ def problem(key: str, value: str) -> str | None:
         return "it must be one of " + ", ".join(FORMATS)
     if key == "retry_mode" and value not in RETRY_MODES:
         return "it must be " + " or ".join(RETRY_MODES)
-    if key == "max_attempts" and not (value.isdigit() and int(value) >= 1):
+    if key == "max_attempts" and not (value.isascii() and value.isdigit() and int(value) >= 1):
         return "it must be a whole number of at least 1"
     if key in ("connect_timeout", "read_timeout") and not _positive(value):
         return "it must be a number of seconds above 0"
     if key == "endpoint_url":
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+            parts.port  # checked only when asked for
+        except ValueError as error:  # a bad port, an unclosed IPv6 literal
+            return f"it is not a usable URL ({error})"
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "it must be an http:// or https:// URL"
     if key in secret_keys() and any(character.isspace() for character in value):
@@ -234,9 +238,6 @@ def write(profile: str, values: dict[str, str]) -> None:
         paths = set_values(profile, values)
     except ConfigError as error:
         raise common.CliError(str(error), common.EXIT_CONFIG, code="ConfigError") from None
-    except OSError as error:
-        raise common.CliError(f"cannot write {error.filename}: {error.strerror}",
-                              common.EXIT_CONFIG, code="ConfigError") from None
     common.note(f"profile {profile!r}: wrote {', '.join(sorted(values))} to "
                 f"{' and '.join(str(path) for path in paths)}")
 

@@ -45,9 +45,9 @@ NOTHING_MOVED = ("The warehouse moves it: the embedded service does so by itself
 
 def demo(
     ctx: typer.Context,
-    timeout: float = typer.Option(300.0, "--timeout", min=0, metavar="SECONDS",
+    timeout: float = typer.Option(300.0, "--timeout", min=0, callback=common.not_nan, metavar="SECONDS",
                                   help="Stop waiting for the warehouse after this long in all."),
-    interval: float = typer.Option(1.0, "--interval", min=0.05, metavar="SECONDS",
+    interval: float = typer.Option(1.0, "--interval", min=0.05, callback=common.not_nan, metavar="SECONDS",
                                    help="Time between polls."),
 ) -> None:
     """The whole lifecycle on the embedded service (or --endpoint-url), with fresh data each run:

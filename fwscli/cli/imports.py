@@ -133,11 +133,19 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
 
     g = common.globals_of(ctx)
     started = time.monotonic()
+    if results_path not in (None, "-") and _same_file(path, results_path):
+        raise common.CliError(f"--results {results_path}: that is the file being imported (writing "
+                              f"the results would empty it first)", common.EXIT_BAD_PARAMETER)
     try:
         source = Source(path, encoding, fmt)
-        results = Results(results_path, kind.key)
     except (SourceError, OSError) as error:
         raise common.CliError(f"{path}: {error}", common.EXIT_BAD_PARAMETER) from None
+    try:
+        results = Results(results_path, kind.key)
+    except OSError as error:  # the problem is the results file's, not the input's
+        source.close()
+        raise common.CliError(f"--results {results_path}: cannot write it: {error.strerror}",
+                              common.EXIT_BAD_PARAMETER) from None
     staging = Staging()
     try:
         reader = CsvReader(source, kind.layout) if source.format == "csv" else \
@@ -165,6 +173,15 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
                 f"{counts[INVALID]} invalid ({time.monotonic() - started:.1f} s)")
     if counts[FAILED] or counts[INVALID]:
         raise typer.Exit(common.EXIT_PARTIAL)
+
+
+def _same_file(first: str, second: str) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(os.path.expanduser(first), os.path.expanduser(second))
+    except OSError:  # one of them does not exist (yet), or is stdin's "-"
+        return False
 
 
 def _send(g: common.Globals, kind: "Kind", staging, source, results: "Results", total: int,

@@ -36,7 +36,7 @@ PLAN_COLUMNS = PREVIEW_COLUMNS[:1] + [Column("Name", "ShipmentName")] + PREVIEW_
 HINTS = {
     "ShipmentId": "SHIPMENT_ID", "ShipmentName": "--name", "DestinationFulfillmentCenter": "--fc",
     "LabelPrepPreference": "--label-prep", "MerchantSKUQuantityItem": "--item",
-    "MerchantSKU": "SKU", "DeleteInboundShipmentItems.MerchantSKU": "SKU",
+    "MerchantSKU": "SKU",
     **SHIP_FROM.hints("ShipFromAddress"),
 }
 # What GetInboundShipmentData reports -> the preference that gives it back, so `update`

@@ -53,7 +53,7 @@ def get(
                for batch in chunks(list(dict.fromkeys(skus)), limit)]
     for request in batches:  # every SKU checked before the first request goes out
         common.validate_request("inventory", "GetInventorySupply", request,
-                                hints={"GetInventorySupply.MerchantSKU": "SKU"})
+                                hints={"MerchantSKU": "SKU"})
     unregistered: list[str] = []
 
     def supplies():

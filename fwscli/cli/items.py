@@ -16,6 +16,10 @@ COLUMNS = [Column("MerchantSKU", "MerchantSKU"), Column("FNSKU", "FulfillmentNet
            Column("ASIN", "ASIN"), Column("Condition", "Condition"), Column("Active", "IsActive")]
 REGISTER_CHUNK = 250   # GetFulfillmentIdentifier(ForMSKU) takes at most 250 items
 LOOKUP_CHUNK = 2000    # GetFulfillmentItemByMSKU/ByFNSKU take at most 2,000
+# Member path -> what sets it, for the messages of common.validate_request. Every item has
+# the one --condition, so the first item's is the one a bad condition is reported on.
+REGISTER_HINTS = {"MerchantItem": "SKU=ASIN", "MerchantItem.1.Condition": "--condition",
+                  "MerchantSKU": "SKU"}
 
 
 def chunks(values: list, size: int):
@@ -41,15 +45,18 @@ def register(
             raise common.bad_parameter("SKU", value, "expected SKU or SKU=ASIN")
         (with_asin if sep else plain).append((sku, asin))
 
+    requests = [("GetFulfillmentIdentifier",
+                 {"MerchantItem": [{"ASIN": asin, "Condition": condition, "MerchantSKU": sku}
+                                   for sku, asin in batch]})
+                for batch in chunks(with_asin, REGISTER_CHUNK)]
+    requests += [("GetFulfillmentIdentifierForMSKU", {"MerchantSKU": [sku for sku, _ in batch]})
+                 for batch in chunks(plain, REGISTER_CHUNK)]
+    for action, request in requests:  # every SKU checked before the first is registered
+        common.validate_request("inbound", action, request, REGISTER_HINTS)
+
     def registered():
-        for batch in chunks(with_asin, REGISTER_CHUNK):
-            request = {"MerchantItem": [{"ASIN": asin, "Condition": condition, "MerchantSKU": sku}
-                                        for sku, asin in batch]}
-            result = common.send(g, "inbound", "GetFulfillmentIdentifier", request, dry_run=dry_run)
-            yield from (result or {}).get("FulfillmentItem", [])
-        for batch in chunks(plain, REGISTER_CHUNK):
-            request = {"MerchantSKU": [sku for sku, _ in batch]}
-            result = common.send(g, "inbound", "GetFulfillmentIdentifierForMSKU", request, dry_run=dry_run)
+        for action, request in requests:
+            result = common.send(g, "inbound", action, request, dry_run=dry_run)
             yield from (result or {}).get("FulfillmentItem", [])
 
     if dry_run:
@@ -88,8 +95,13 @@ def get(
     action, member, values = (("GetFulfillmentItemByMSKU", "MerchantSKU", skus) if skus else
                               ("GetFulfillmentItemByFNSKU", "FulfillmentNetworkSKU", fnskus))
 
+    requests = [{member: batch} for batch in chunks(list(values), LOOKUP_CHUNK)]
+    flag = "SKU" if skus else "--fnsku"
+    for request in requests:  # every value checked before the first lookup
+        common.validate_request("inbound", action, request, {member: flag})
+
     def found():
-        for batch in chunks(list(values), LOOKUP_CHUNK):
-            yield from g.call("inbound", action, {member: batch})["FulfillmentItem"]
+        for request in requests:
+            yield from g.call("inbound", action, request)["FulfillmentItem"]
 
     g.show_rows(found(), COLUMNS)

@@ -209,4 +209,6 @@ def run(argv: list[str] | None = None) -> None:
                                      code="InternalError")
         common.report(mapped, error_format)
         sys.exit(mapped.exit_code)
+    if result == common.EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code itself
+        typer.echo("fws: interrupted", err=True)
     sys.exit(result if isinstance(result, int) else common.EXIT_OK)

@@ -202,8 +202,10 @@ def wait(
     status: str = typer.Option(..., "--for", metavar="STATUS",
                                help="Received, Planning, Processing, Complete, CompletePartialled, "
                                     "Unfulfillable, Cancelled or Invalid."),
-    timeout: float = typer.Option(600.0, "--timeout", min=0, metavar="SECONDS", help="Give up after this long."),
-    interval: float = typer.Option(2.0, "--interval", min=0.05, metavar="SECONDS", help="Time between polls."),
+    timeout: float = typer.Option(600.0, "--timeout", min=0, callback=common.not_nan, metavar="SECONDS",
+                                  help="Give up after this long."),
+    interval: float = typer.Option(2.0, "--interval", min=0.05, callback=common.not_nan,
+                                   metavar="SECONDS", help="Time between polls."),
 ) -> None:
     """Poll an order until it reaches STATUS, then print it.
 

@@ -22,14 +22,30 @@ EXIT_CONFIG = 253
 
 def _open(url: Optional[str], *, create: bool):
     """The database at `url` (default: the embedded file), or exit 253 when its schema is stale."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ..config import default_database_url
     from ..store.migrations import SchemaOutOfDate, open_database
 
+    url = url or default_database_url()
     try:
-        return open_database(url or default_database_url(), create=create)
+        return open_database(url, create=create)
     except SchemaOutOfDate as error:
         typer.echo(f"fws: {error}.", err=True)
         raise typer.Exit(EXIT_CONFIG)
+    except (OSError, SQLAlchemyError) as error:
+        raise _unopenable(url, error) from None
+
+
+def _unopenable(url: str, error: Exception):
+    """A database that cannot be opened (a bad URL, a file that cannot be made, a server
+    that does not answer): the --database setting to fix (253), on one line."""
+    from ..store.database import shown_url
+    from .common import CliError
+
+    reason = str(error).splitlines()[0]  # SQLAlchemy's run on to hints and links
+    return CliError(f"the database {shown_url(url)} cannot be opened: {reason}", EXIT_CONFIG,
+                    code="DatabaseError")
 
 
 def _globals(ctx: typer.Context):
@@ -124,11 +140,17 @@ def init(database: Optional[str] = DatabaseOption) -> None:
 @app.command()
 def upgrade(database: Optional[str] = DatabaseOption) -> None:
     """Migrate the database schema to this version of fws."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ..config import default_database_url
     from ..store.database import Database
     from ..store.migrations import head_revision, upgrade as run_upgrade
 
-    run_upgrade(Database(database or default_database_url()))
+    url = database or default_database_url()
+    try:
+        run_upgrade(Database(url))
+    except (OSError, SQLAlchemyError) as error:
+        raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)
 
 

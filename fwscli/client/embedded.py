@@ -151,6 +151,8 @@ def start_embedded(session: Session) -> EmbeddedService:
     When the session has no credentials, create a merchant and write its keys to the
     credentials file under the session's profile, so the first command just works.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ..config import default_database_url
     from ..service.app import FwsApp
     from ..store.migrations import MigrationFailed, SchemaOutOfDate, open_database
@@ -162,6 +164,11 @@ def start_embedded(session: Session) -> EmbeddedService:
         raise ConfigError(f"The embedded database {url}: {error}.") from None
     except MigrationFailed as error:  # e.g. written by a newer fws, at a revision we don't know
         raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
+    except (OSError, SQLAlchemyError) as error:  # no directory for the file, no server, a bad URL
+        from ..store.database import shown_url
+
+        reason = str(error).splitlines()[0]  # SQLAlchemy's run on to hints and links
+        raise ConfigError(f"The embedded database {shown_url(url)} cannot be opened: {reason}.") from None
     credentials, provisioned = session.credentials, False
     if credentials is None:
         credentials, provisioned = _provision(db, session.profile), True

@@ -91,7 +91,9 @@ class Paginator:
         self.operation = operation
         self.request = dict(request or {})
         if page_size is not None:
-            self.request[operation.page_size.member] = page_size
+            # The service clamps a larger size to the model's ceiling, but refuses one past
+            # the wire's int32: so the same ceiling here, for the same pages.
+            self.request[operation.page_size.member] = min(page_size, operation.page_size.maximum)
         self.max_items = max_items
         self.start = decode_token(starting_token, operation.name) if starting_token else Position(None)
         self.resume_token: str | None = None

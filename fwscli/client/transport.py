@@ -134,7 +134,11 @@ def connect(session: Session) -> Transport:
 
 
 def checked_endpoint(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # checked only when asked for: 'http://host:99999' would fail later
+    except ValueError as error:  # a bad port, an unclosed IPv6 literal
+        raise ConfigError(f"endpoint_url {url!r} is not a usable URL: {error}.") from None
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise ConfigError(f"endpoint_url {url!r} is not an http:// or https:// URL with a host.")
     if parts.query or parts.fragment:

@@ -121,6 +121,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def shown_url(url: str) -> str:
+    """The URL as messages show it: with its password, if any, masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:  # not a URL (a bare path): nothing to mask
+        return url
+
+
 _NO_LOCK = nullcontext()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 
 def test_unknown_member_in_cli_input_json_is_named(embedded_fws, tmp_path):
     request = tmp_path / "order.json"
@@ -17,3 +19,34 @@ def test_unknown_member_in_cli_input_json_is_named(embedded_fws, tmp_path):
     nested = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--cli-input-json", str(request),
                           "--dry-run")
     assert nested.code == 252 and "DestinationAddress.Citty" in nested.err
+
+
+def test_a_request_file_that_is_not_utf8_is_named(embedded_fws, tmp_path):
+    request = tmp_path / "order.json"
+    request.write_bytes(json.dumps({"DisplayableOrderComment": "Merci, à bientôt"}, ensure_ascii=False).encode("cp1252"))
+    result = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--cli-input-json", str(request),
+                          "--dry-run")
+    assert result.code == 252 and str(request) in result.err and "UTF-8" in result.err, result.err
+
+
+@pytest.mark.parametrize("member, value, culprit", [
+    # A string where a list belongs was sent a character at a time: the SKUs 'S', 'K', 'U'...
+    ("MerchantSKU", "SKU-1", "MerchantSKU: expected a JSON array"),
+    # A list where a single value belongs was sent as its Python repr.
+    ("ShipmentId", ["S-1"], "ShipmentId: expected a single value"),
+])
+def test_a_value_of_another_shape_is_named_not_mangled(embedded_fws, tmp_path, member, value, culprit):
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"ShipmentId": "S-1", "MerchantSKU": ["SKU-1"], member: value}))
+    result = embedded_fws("inbound", "remove-items", "--cli-input-json", str(request), "--dry-run")
+    assert result.code == 252 and culprit in result.err, result.err
+    assert result.out == ""
+
+
+def test_items_of_another_shape_are_named(embedded_fws, tmp_path):
+    request = tmp_path / "order.json"
+    request.write_text(json.dumps({"Item": [{"MerchantSKU": "A", "Quantity": 1,
+                                             "PerUnitDeclaredValue": "5.00"}]}))
+    result = embedded_fws("outbound", "create", "O-1", "--to-name", "J", "--cli-input-json", str(request),
+                          "--dry-run")
+    assert result.code == 252 and "Item.1.PerUnitDeclaredValue: expected a JSON object" in result.err

@@ -84,14 +84,49 @@ def test_get_set_and_profiles(embedded_fws):
     ("output", "yaml", "yaml"),
     ("retry_mode", "sometimes", "sometimes"),
     ("max_attempts", "0", "max_attempts"),
+    ("max_attempts", "²", "max_attempts"),  # a digit to str.isdigit, not to int()
     ("read_timeout", "soon", "read_timeout"),
     ("endpoint_url", "localhost:8080", "http"),
+    ("endpoint_url", "http://localhost:99999", "Port out of range"),
+    ("endpoint_url", "http://[::1:8080", "IPv6"),
     ("access_key_id", "AK ID", "access_key_id"),
 ])
 def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
     result = embedded_fws("configure", "set", name, value)
     assert result.code == 252 and culprit in result.err
     assert not files(embedded_fws)[0].exists()
+
+
+def test_unusable_values_in_the_config_file_are_named(embedded_fws):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\nmax_attempts = ²\n", encoding="utf-8")
+    result = embedded_fws("items", "list")
+    assert result.code == 253 and "max_attempts" in result.err and str(config) in result.err
+
+
+@pytest.mark.parametrize("text, culprit", [
+    ("[profile p2\nregion = x\n", "line 1"),            # no section header
+    ("[default]\nregion\n", "line 2"),                   # a line that is no setting
+    ("[default]\nregion = a\nregion = b\n", "line 3"),  # a setting given twice
+])
+def test_a_config_file_that_is_not_ini_is_one_line_naming_the_line(embedded_fws, text, culprit):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text(text)
+    result = embedded_fws("items", "list")
+    assert result.code == 253 and str(config) in result.err and culprit in result.err, result.err
+    assert len(result.err.splitlines()) == 1, result.err
+
+
+def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+    result = embedded_fws("configure", "set", "region", "eu-west-1", env={"FWS_CONFIG_FILE": str(directory)})
+    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
+    # The embedded service's first use, which saves the keys it provisions there.
+    result = embedded_fws("items", "list", env={"FWS_SHARED_CREDENTIALS_FILE": str(directory)})
+    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
 
 
 def test_interactive_keeps_what_enter_keeps(embedded_fws):

@@ -213,6 +213,89 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
+def test_a_structure_given_as_text_in_json_lines_is_not_an_unknown_member(embedded_fws, tmp_path):
+    path = tmp_path / "orders.jsonl"
+    order = json.loads((SAMPLES / "orders.jsonl").read_text().splitlines()[0])
+    path.write_text(json.dumps({**order, "DestinationAddress": "1 Main St, Seattle WA 98101"}) + "\n")
+    result = embedded_fws("outbound", "import", str(path), "--validate-only")
+    assert result.code == 252
+    assert f"{path}:1: DestinationAddress: expected a JSON object" in problem_lines(result.err), result.err
+
+
+@pytest.mark.parametrize("encoding, culprit", [
+    ("hex", "'hex' is not a text encoding"),      # a codec, but of bytes to bytes
+    ("rot13", "is not a text encoding"),          # of text to text
+    ("utf-16", "the text is not utf-16"),         # UTF-16 needs a byte-order mark
+])
+def test_an_encoding_that_cannot_read_the_file_is_named(embedded_fws, tmp_path, encoding, culprit):
+    path = tmp_path / "items.csv"
+    path.write_text("MerchantSKU\nSKU-1\n")
+    result = embedded_fws("items", "import", str(path), "--encoding", encoding, "--validate-only")
+    assert result.code == 252 and culprit in result.err, result.err
+
+
+def test_a_header_cell_left_empty_is_named_by_its_position(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"  # a spreadsheet's trailing comma
+    path.write_text("MerchantSKU,ASIN,Condition,\nSKU-1,,,\n")
+    result = embedded_fws("items", "import", str(path), "--validate-only")
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{path}:1: -: column 4 has no name"], result.err
+
+
+def without_first_cell(sample: str, line: int) -> str:
+    """A sample with the unit key (its first column) of one line left empty."""
+    lines = (SAMPLES / sample).read_text().splitlines(keepends=True)
+    lines[line - 1] = "," + lines[line - 1].split(",", 1)[1]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("command, name, text", [
+    ("items", "items.csv", "MerchantSKU,ASIN\n,B000000001\n" + "S" * 41 + ",\n"),
+    ("items", "items.jsonl", '{"ASIN": "B000000001"}\n{"MerchantSKU": ["S-1"]}\n'),
+    ("outbound", "orders.csv", without_first_cell("orders.csv", 2)),
+    ("inbound", "inbound.csv", without_first_cell("inbound.csv", 2)),
+])
+def test_a_bad_key_is_reported_once(embedded_fws, tmp_path, command, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    result = embedded_fws(command, "import", str(path), "--validate-only")
+    assert result.code == 252
+    places = [tuple(problem.split(": ")[0:2]) for problem in problem_lines(result.err)]  # (file:line, column)
+    assert places and len(places) == len(set(places)), result.err
+
+
+def test_ctrl_c_says_interrupted_and_exits_130(embedded_fws):
+    # stdin that never ends: the import waits on it until interrupted.
+    process = subprocess.Popen([FWS, "outbound", "import", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=embedded_fws.env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and err == "fws: interrupted\n", err
+
+
+def test_a_results_file_that_cannot_be_written_is_named_as_such(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("MerchantSKU\nSKU-1\n")
+    results = tmp_path / "no-such-directory" / "results.csv"
+    result = embedded_fws("items", "import", str(path), "--results", str(results))
+    assert result.code == 252, result.err
+    assert result.err == f"fws: error: --results {results}: cannot write it: No such file or directory\n"
+
+
+def test_results_naming_the_input_are_refused_before_it_is_emptied(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("MerchantSKU\nSKU-1\n")
+    alias = tmp_path / "alias.csv"
+    alias.symlink_to(path)
+    for results in (str(path), str(alias)):
+        result = embedded_fws("items", "import", str(path), "--results", results)
+        assert result.code == 252 and "--results" in result.err, result.err
+        assert path.read_text() == "MerchantSKU\nSKU-1\n"
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
 def test_cp1252_cp932_and_bom_files_import(registered, db, merchant, tmp_path):
     names = {"cp1252": "Max Müller, Hauptstraße", "cp932": "山田 花子", "utf-8-sig": "Zoë Ørsted"}
     for encoding, name in names.items():

@@ -56,14 +56,48 @@ def test_global_options_stand_anywhere():
     (["items", "get"], 2, "one kind"),
     (["items", "list", "--bogus"], 2, "--bogus"),
     (["items", "list", "-o", "yaml"], 2, "--output"),
+    (["items", "list", "-o"], 2, "'-o' requires an argument"),  # not the value 'items'
+    (["items", "list", "--error-format"], 2, "'--error-format' requires an argument"),
     (["items", "list", "--query", "[?"], 252, "--query"),
+    (["items", "list", "--query", "abs(@)"], 252, "--query 'abs(@)' failed"),  # fails on the result
     (["--profile", "nope", "items", "list"], 253, "nope"),
+    (["--endpoint-url", "http://[::1", "items", "list"], 253, "endpoint_url"),
+    (["--endpoint-url", "http://127.0.0.1:99999", "items", "list"], 253, "endpoint_url"),
 ])
 def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
     result = embedded_fws(*args)
     assert result.code == code, result.err
     assert culprit in result.err
     assert result.out == ""
+
+
+@pytest.mark.parametrize("args, culprit", [
+    (["register", "MUG=B000000001", "S" * 41], "longer than 40"),
+    (["register", "MUG=B000000001", "TEE=B000000002", "--condition", "Mint"], "--condition"),
+    (["register", "MUG=B0000000012345"], "longer than 10"),
+    (["get", ""], "SKU"),
+])
+def test_every_request_is_checked_before_the_first_is_sent(embedded_fws, args, culprit):
+    result = embedded_fws("items", *args)
+    assert result.code == 252 and culprit in result.err, result.err
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []  # MUG not registered
+
+
+def test_a_page_size_above_the_services_ceiling_is_its_ceiling(embedded_fws):
+    # The service serves at most 1,000 rows a page anyway, and refuses a MaxCount over 2**31-1.
+    embedded_fws.ok("items", "register", "A", "B", "-o", "off")
+    rows = embedded_fws.ok("items", "list", "--page-size", "99999999999", "-o", "json").json()
+    assert [row["MerchantSKU"] for row in rows] == ["A", "B"]
+
+
+def test_an_embedded_database_that_cannot_be_opened_is_a_configuration_error(embedded_fws, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for env in ({"XDG_DATA_HOME": str(a_file)},  # the data directory cannot be made
+                {"FWS_DATABASE_URL": "nosuchdatabase://x"}):
+        result = embedded_fws("items", "list", env=env)
+        assert result.code == 253 and "embedded database" in result.err, result.err
+        assert len(result.err.splitlines()) == 1 and "unexpected" not in result.err
 
 
 def test_unreachable_endpoint_and_missing_credentials(embedded_fws):

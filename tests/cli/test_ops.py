@@ -124,6 +124,16 @@ def test_merchant_keys_cannot_run_the_warehouse(remote_fws):
     assert result.code == 253 and "AccessDenied" in result.err
 
 
+@pytest.mark.parametrize("command", [["init"], ["upgrade"], ["create-merchant", "Shop"], ["create-operator"]])
+def test_a_database_that_cannot_be_opened_is_one_line(embedded_fws, tmp_path, command):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for url in ("nosuchdatabase://x", f"sqlite:///{a_file}/fws.db"):
+        result = embedded_fws("server", *command, "--database", url)
+        assert result.code == 253 and url in result.err, result.err
+        assert len(result.err.splitlines()) == 1 and "unexpected" not in result.err, result.err
+
+
 def test_create_operator_keys_for_the_embedded_service(embedded_fws):
     keys = embedded_fws.ok("server", "create-operator", "-o", "json").json()
     assert keys["AccessKeyId"].startswith("AKFO") and keys["SecretAccessKey"]

@@ -146,6 +146,14 @@ def test_wait_exit_codes(fws, address_file):
     assert "124" in fws.ok("outbound", "wait", "--help").out
 
 
+@pytest.mark.parametrize("command", [["outbound", "wait", "W-1", "--for", "Complete"], ["demo"]])
+@pytest.mark.parametrize("option", ["--timeout", "--interval"])
+def test_waits_refuse_nan_seconds(embedded_fws, command, option):
+    # nan fails no comparison, so it passed min=0 and made a deadline that never comes.
+    result = embedded_fws(*command, option, "nan", timeout=20)
+    assert result.code == 2 and option in result.err, result.err
+
+
 def seed_orders(fws, monkeypatch, count: int) -> list[str]:
     """`count` orders created directly (25 subprocesses would only slow the test)."""
     fws.ok("items", "register", "MUG", "-o", "off")  # on the embedded service: provisions first
@@ -199,6 +207,8 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
 @pytest.mark.parametrize("args, culprit", [
     (["--item", "MUG=0"], "MUG=0"),
     (["--item", "MUG"], "SKU=QUANTITY"),
+    (["--item", "MUG=²"], "MUG=²"),  # a digit to str.isdigit, not to int()
+    (["--item", "MUG=٣"], "MUG=٣"),  # an Arabic-Indic 3: quantities are ASCII digits
     (["--item", "MUG=2", "--to-postal-code", "981"], "--to-postal-code"),
     (["--item", "MUG=2", "--to-city", ""], "--to-city"),
     (["--item", "MUG=2", "--to-country", "U1"], "--to-country"),
@@ -206,6 +216,7 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
     (["--item", "MUG=2", "--speed", "Fast"], "Fast"),
     (["--item", "MUG=2", "--policy", "Whenever"], "--policy"),
     (["--item", "MUG=2", "--date", "tomorrow"], "--date"),
+    (["--item", "MUG=2", "--email", "j" * 60 + "@example.com"], "--email"),  # over 64 characters
     (["--item", "MUG=2", "--email", "not-an-address", "--method", "Gift"], "--method"),
     ([], "--item"),
 ])
@@ -217,6 +228,16 @@ def test_create_refuses_bad_input_before_sending(embedded_fws, address_file, arg
     assert result.code == 252, result.err
     assert culprit in result.err and result.out == ""
     assert_no_order(embedded_fws, "BAD-1")
+
+
+@pytest.mark.parametrize("args, culprit", [
+    (["preview", "--to", "@ADDRESS", "--item", "MUG=1", "--speed", "Fast"], "--speed"),
+    (["list", "--method", "Gift"], "--method"),
+])
+def test_list_valued_flags_are_named_in_refusals(embedded_fws, address_file, args, culprit):
+    # Their wire names carry the action (GetFulfillmentPreview.ShippingSpeedCategories.1).
+    result = embedded_fws("outbound", *[address_file if arg == "@ADDRESS" else arg for arg in args])
+    assert result.code == 252 and result.err.startswith(f"fws: error: {culprit} ("), result.err
 
 
 def test_addresses_from_files_are_checked(embedded_fws, tmp_path):
@@ -231,6 +252,11 @@ def test_addresses_from_files_are_checked(embedded_fws, tmp_path):
     typo.write_text(json.dumps({**ADDRESS, "Zip": "98101"}))
     result = embedded_fws("outbound", "preview", "--to", str(typo), "--item", "MUG=1")
     assert result.code == 252 and "'Zip'" in result.err
+
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(json.dumps({**ADDRESS, "City": "Montréal"}, ensure_ascii=False).encode("cp1252"))
+    result = embedded_fws("outbound", "preview", "--to", f"@{latin1}", "--item", "MUG=1")
+    assert result.code == 252 and str(latin1) in result.err and "UTF-8" in result.err, result.err
 
     japan = tmp_path / "jp.json"  # no City: allowed in Japan
     japan.write_text(json.dumps({"Name": "Taro", "Line1": "1-1 Chiyoda, Chiyoda-ku, Tokyo",

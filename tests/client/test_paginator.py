@@ -117,6 +117,12 @@ def test_the_page_size_goes_in_the_model_member():
     assert fake.requests == [("ListAllFulfillmentItems", {"IncludeInactive": True, "MaxCount": 9})]
 
 
+def test_a_page_size_above_the_ceiling_is_sent_as_the_ceiling():
+    fake = Scripted([(["A"], False, "")])
+    list(paginate(fake, "inbound", "ListAllFulfillmentItems", page_size=2**40))
+    assert fake.requests == [("ListAllFulfillmentItems", {"MaxCount": 1000})]
+
+
 def test_an_empty_list_is_one_empty_page():
     fake = Scripted([([], False, "")])
     pager = paginate(fake, "inbound", "ListAllFulfillmentItems")

@@ -27,10 +27,14 @@ class Query:
             raise QueryError(f"invalid --query expression: {error}") from None
 
     def search(self, value: Any) -> Any:
-        from jmespath.exceptions import JMESPathError
+        from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
         try:
             return self._compiled.search(_plain_numbers(value))
+        except JMESPathTypeError as error:  # its text holds the whole value: a listing, maybe
+            raise QueryError(f"--query {self.expression!r} failed: in function {error.function_name}"
+                             f"(), expected {' or '.join(error.expected_types)}, received "
+                             f"{error.actual_type}") from None
         except JMESPathError as error:
             raise QueryError(f"--query {self.expression!r} failed: {error}") from None
 
