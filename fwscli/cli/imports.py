@@ -12,6 +12,7 @@ Attached to the groups in main.py; cheap to import (everything heavy loads insid
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Callable, Optional
@@ -176,8 +177,6 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
 
 
 def _same_file(first: str, second: str) -> bool:
-    import os
-
     try:
         return os.path.samefile(os.path.expanduser(first), os.path.expanduser(second))
     except OSError:  # one of them does not exist (yet), or is stdin's "-"
