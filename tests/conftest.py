@@ -4,6 +4,7 @@ FWS_TEST_DATABASE_URL is set), merchants with keys, and a warehouse Context."""
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from datetime import datetime, timezone
 
@@ -19,6 +20,13 @@ from fwscli.warehouse.paging import TokenCodec
 NOW = datetime(2026, 11, 27, 20, 30, 0, tzinfo=timezone.utc)
 # Read once at import: some suites clear every FWS_* variable for the client's sake.
 TEST_DATABASE_URL = os.environ.get("FWS_TEST_DATABASE_URL")
+
+# A suite started in the background of a shell without job control (`nohup pytest &`, a
+# CI script's `cmd &`) inherits SIGINT ignored, and so would every `fws` it starts: the
+# tests of Ctrl-C would then see none. Python's own handler here makes the children's the
+# default again (exec resets handlers, not an ignored signal).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _database_params():
