@@ -47,7 +47,13 @@ def seeded_app(mode: str, checkpoints: bool):
     db = open_database(url, create=False, background_checkpoints=True)
     if checkpoints:
         Checkpointer(db).start()
-    return FwsApp(db, warehouse_mode=mode), port, keys
+    app = FwsApp(db, warehouse_mode=mode)
+    # A key is read again every 5 s (keys.py): under valgrind, ~50 times slower, that was
+    # a few reads per hundred requests, as many more as the machine was slow, and counts
+    # moved by up to 10 % with the load. A server at a thousand requests a second reads it
+    # once per ~5,000 of them: not part of what one request costs.
+    app.keys.ttl = float("inf")
+    return app, port, keys
 
 
 def environ_of(raw: bytes, port: int) -> dict:
