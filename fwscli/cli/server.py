@@ -40,12 +40,10 @@ def _open(url: Optional[str], *, create: bool):
 def _unopenable(url: str, error: Exception):
     """A database that cannot be opened (a bad URL, a file that cannot be made, a server
     that does not answer): the --database setting to fix (253), on one line."""
-    from ..store.database import shown_url
+    from ..store.database import cannot_open
     from .common import CliError
 
-    reason = str(error).splitlines()[0]  # SQLAlchemy's run on to hints and links
-    return CliError(f"the database {shown_url(url)} cannot be opened: {reason}", EXIT_CONFIG,
-                    code="DatabaseError")
+    return CliError(f"the database {cannot_open(url, error)}", EXIT_CONFIG, code="DatabaseError")
 
 
 def _globals(ctx: typer.Context):

@@ -165,10 +165,9 @@ def start_embedded(session: Session) -> EmbeddedService:
     except MigrationFailed as error:  # e.g. written by a newer fws, at a revision we don't know
         raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
     except (OSError, SQLAlchemyError) as error:  # no directory for the file, no server, a bad URL
-        from ..store.database import shown_url
+        from ..store.database import cannot_open
 
-        reason = str(error).splitlines()[0]  # SQLAlchemy's run on to hints and links
-        raise ConfigError(f"The embedded database {shown_url(url)} cannot be opened: {reason}.") from None
+        raise ConfigError(f"The embedded database {cannot_open(url, error)}.") from None
     credentials, provisioned = session.credentials, False
     if credentials is None:
         credentials, provisioned = _provision(db, session.profile), True

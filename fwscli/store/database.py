@@ -129,6 +129,12 @@ def shown_url(url: str) -> str:
         return url
 
 
+def cannot_open(url: str, error: Exception) -> str:
+    """Why the database at `url` could not be opened (a bad URL, a file that cannot be made,
+    a server that does not answer), on one line: SQLAlchemy's text runs on to hints and links."""
+    return f"{shown_url(url)} cannot be opened: {str(error).splitlines()[0]}"
+
+
 _NO_LOCK = nullcontext()
 
 

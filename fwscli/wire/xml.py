@@ -125,7 +125,8 @@ _DASH_PAIR = re.compile("-(?=-)")
 
 def message_text(message: str) -> str:
     """An error message as XML text. It quotes the value sent, which may hold characters
-    XML 1.0 cannot carry (the very reason it was refused): each is written as `\\uXXXX`."""
+    XML 1.0 cannot carry (the very reason it was refused): each is written as `\\u` and
+    four hex digits."""
     if FORBIDDEN_CHARACTERS.search(message):
         message = FORBIDDEN_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", message)
     return escape(message)
