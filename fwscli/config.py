@@ -15,11 +15,13 @@ file section, the built-in default. `resolve()` records where each value came fr
 from __future__ import annotations
 
 import configparser
+import math
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
+from urllib.parse import urlsplit
 
 DEFAULT_PROFILE = "default"
 CONFIG_KEYS = ("endpoint_url", "region", "output", "retry_mode", "max_attempts",
@@ -118,17 +120,11 @@ class Settings:
 
     @property
     def retry_mode(self) -> str:
-        mode = (self.value("retry_mode") or DEFAULTS["retry_mode"]).lower()
-        if mode not in RETRY_MODES:
-            raise self._invalid("retry_mode", "it must be " + " or ".join(RETRY_MODES))
-        return mode
+        return self._checked("retry_mode").lower()
 
     @property
     def max_attempts(self) -> int:
-        raw = self.value("max_attempts") or DEFAULTS["max_attempts"]
-        if not (raw.isascii() and raw.strip().isdigit()) or int(raw) < 1:  # int() refuses '²'
-            raise self._invalid("max_attempts", "it must be a whole number of at least 1")
-        return int(raw)
+        return int(self._checked("max_attempts"))
 
     @property
     def connect_timeout(self) -> float:
@@ -152,14 +148,15 @@ class Settings:
         return key.value, secret.value
 
     def _seconds(self, name: str) -> float:
-        raw = self.value(name) or DEFAULTS[name]
-        try:
-            seconds = float(raw)
-        except ValueError:
-            seconds = 0.0
-        if not seconds > 0:
-            raise self._invalid(name, "it must be a number of seconds above 0")
-        return seconds
+        return float(self._checked(name))
+
+    def _checked(self, name: str) -> str:
+        """The setting's value (else its default), once its rule accepts it."""
+        raw = (self.value(name) or DEFAULTS[name]).strip()
+        problem = value_problem(name, raw)
+        if problem is not None:
+            raise self._invalid(name, problem)
+        return raw
 
     def _invalid(self, name: str, reason: str) -> ConfigError:
         setting = self[name]
@@ -264,6 +261,63 @@ def _describe(setting: Setting) -> str:
     if setting.location is not None:
         return f"from {setting.location}"
     return f"from {setting.source}"
+
+
+# --- what each setting accepts ------------------------------------------------------------
+
+MAX_ATTEMPTS = 100
+
+
+def value_problem(key: str, value: str) -> str | None:
+    """Why `value` cannot be setting `key`'s value, or None when it can (an empty value
+    unsets it). The one rule of each setting, whether the value is being written (`fws
+    configure`) or read (a flag, the environment, a file)."""
+    value = value.strip()
+    rule = _RULES.get(key)
+    return rule(value) if value and rule is not None else None
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why `url` cannot be an endpoint, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # checked only when asked for: 'http://host:99999' would fail later
+    except ValueError as error:  # a bad port, an unclosed IPv6 literal
+        return f"it is not a usable URL ({error})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it must be an http:// or https:// URL with a host"
+    if parts.query or parts.fragment:
+        return "it must not have a query string or fragment"
+    return None
+
+
+def _retry_mode_problem(value: str) -> str | None:
+    return None if value.lower() in RETRY_MODES else "it must be " + " or ".join(RETRY_MODES)
+
+
+def _attempts_problem(value: str) -> str | None:
+    # isascii: str.isdigit is true of '²', which int() refuses; the length spares int() a
+    # number of thousands of digits, which it refuses too.
+    if value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= MAX_ATTEMPTS:
+        return None
+    return f"it must be a whole number from 1 to {MAX_ATTEMPTS}"
+
+
+def _seconds_problem(value: str) -> str | None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    return None if 0 < seconds < math.inf else "it must be a number of seconds above 0"
+
+
+_RULES: dict[str, Callable[[str], str | None]] = {
+    "endpoint_url": endpoint_problem,
+    "retry_mode": _retry_mode_problem,
+    "max_attempts": _attempts_problem,
+    "connect_timeout": _seconds_problem,
+    "read_timeout": _seconds_problem,
+}
 
 
 # --- writing -----------------------------------------------------------------------------

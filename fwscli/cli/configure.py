@@ -174,39 +174,18 @@ def checked(key: str, value: str) -> str:
 
 
 def problem(key: str, value: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    from ..config import RETRY_MODES
+    """Why `value` cannot be written as `key`: the setting's own rule (config.py), and what
+    only a value being typed in is checked for."""
+    from ..config import value_problem
     from .output import FORMATS
 
     if not value:
         return None
     if key == "output" and value not in FORMATS:
         return "it must be one of " + ", ".join(FORMATS)
-    if key == "retry_mode" and value not in RETRY_MODES:
-        return "it must be " + " or ".join(RETRY_MODES)
-    if key == "max_attempts" and not (value.isascii() and value.isdigit() and int(value) >= 1):
-        return "it must be a whole number of at least 1"
-    if key in ("connect_timeout", "read_timeout") and not _positive(value):
-        return "it must be a number of seconds above 0"
-    if key == "endpoint_url":
-        try:
-            parts = urlsplit(value)
-            parts.port  # checked only when asked for
-        except ValueError as error:  # a bad port, an unclosed IPv6 literal
-            return f"it is not a usable URL ({error})"
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return "it must be an http:// or https:// URL"
     if key in secret_keys() and any(character.isspace() for character in value):
         return "keys contain no spaces"
-    return None
-
-
-def _positive(value: str) -> bool:
-    try:
-        return float(value) > 0
-    except ValueError:
-        return False
+    return value_problem(key, value)
 
 
 def ask(question: str, key: str) -> str:

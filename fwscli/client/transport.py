@@ -18,7 +18,7 @@ import requests
 from requests_auth_aws_sigv4 import AWSSigV4
 
 from .. import __version__
-from ..config import ConfigError
+from ..config import ConfigError, endpoint_problem
 from .session import Credentials, Session
 
 log = logging.getLogger("fwscli.client")
@@ -134,15 +134,9 @@ def connect(session: Session) -> Transport:
 
 
 def checked_endpoint(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        parts.port  # checked only when asked for: 'http://host:99999' would fail later
-    except ValueError as error:  # a bad port, an unclosed IPv6 literal
-        raise ConfigError(f"endpoint_url {url!r} is not a usable URL: {error}.") from None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise ConfigError(f"endpoint_url {url!r} is not an http:// or https:// URL with a host.")
-    if parts.query or parts.fragment:
-        raise ConfigError(f"endpoint_url {url!r} must not have a query string or fragment.")
+    problem = endpoint_problem(url)
+    if problem is not None:
+        raise ConfigError(f"endpoint_url {url!r} is invalid: {problem}.")
     return url
 
 

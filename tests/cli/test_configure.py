@@ -89,12 +89,24 @@ def test_get_set_and_profiles(embedded_fws):
     ("endpoint_url", "localhost:8080", "http"),
     ("endpoint_url", "http://localhost:99999", "Port out of range"),
     ("endpoint_url", "http://[::1:8080", "IPv6"),
+    # What the transport refuses, `configure set` refuses too (config.value_problem).
+    ("endpoint_url", "http://localhost:8080/?x=1", "query string"),
+    ("endpoint_url", "http://:8080/", "host"),
+    ("max_attempts", "1" * 5000, "max_attempts"),  # past int()'s 4,300 digits: no crash
+    ("max_attempts", "101", "1 to 100"),
+    ("read_timeout", "inf", "read_timeout"),
     ("access_key_id", "AK ID", "access_key_id"),
 ])
 def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
     result = embedded_fws("configure", "set", name, value)
     assert result.code == 252 and culprit in result.err
     assert not files(embedded_fws)[0].exists()
+
+
+def test_set_takes_retry_mode_in_any_case_as_it_is_read(embedded_fws):
+    embedded_fws.ok("configure", "set", "retry_mode", "Off")
+    assert embedded_fws.ok("configure", "get", "retry_mode").out.strip() == "Off"
+    assert embedded_fws("items", "list").code == 0
 
 
 def test_unusable_values_in_the_config_file_are_named(embedded_fws):

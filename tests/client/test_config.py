@@ -158,7 +158,8 @@ def test_secret_is_not_in_the_session_repr(monkeypatch):
 
 @pytest.mark.parametrize("name, value", [
     ("max_attempts", "0"), ("max_attempts", "three"), ("retry_mode", "adaptive"),
-    ("connect_timeout", "-1"), ("read_timeout", "soon"),
+    ("connect_timeout", "-1"), ("read_timeout", "soon"), ("read_timeout", "inf"),
+    ("max_attempts", "9" * 5000),  # past int()'s limit: a ConfigError, not a ValueError
 ])
 def test_invalid_values_name_their_file(name, value, config_file):
     write(config_file, f"[default]\n{name} = {value}\n")
