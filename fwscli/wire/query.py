@@ -114,7 +114,9 @@ class _ParamReader:
 
     def single(self, name: str) -> str | None:
         raws = self.values.get(name)
-        return one_value(name, raws) if raws else None
+        if not raws:
+            return None
+        return raws[0] if len(raws) == 1 else one_value(name, raws)  # checked when sent twice: rare
 
     def indices(self, base: str) -> list[str]:
         """The N of every `base.N` and `base.N.…` name, in numeric order, as spelled: `01`
@@ -154,7 +156,9 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
     if kind == "string":
         if len(raw) > shape.max_length:
             raise InvalidParameterValue(name, _shorten(raw), f"it is longer than {shape.max_length} characters")
-        if FORBIDDEN_CHARACTERS.search(raw):
+        # Every forbidden character is unprintable: the pattern runs only on the rare value
+        # that has one (isprintable is a C loop without the regex engine's set-up).
+        if not raw.isprintable() and FORBIDDEN_CHARACTERS.search(raw):
             raise InvalidParameterValue(name, _shorten(raw), "it contains control characters")
         if shape.enum is not None and raw not in shape.enum:
             raise InvalidParameterValue(name, _shorten(raw), "it must be one of " + ", ".join(shape.enum))
