@@ -35,6 +35,15 @@ EXIT_OTHER = 255           # anything else (endpoint unreachable, unreadable ans
 EXIT_WAIT_ENDED = 3        # it ended in another final status than the one awaited
 EXIT_WAIT_TIMEOUT = 124    # gave up waiting (the code of timeout(1))
 
+# The Code of `--error-format json` for a failure of the CLI's own (a service error carries the
+# service's code): what its exit code says, so that a script can tell failures apart.
+CODES_BY_EXIT: dict[int, str] = {
+    EXIT_PARTIAL: "RowsFailed", EXIT_USAGE: "UsageError", EXIT_WAIT_ENDED: "WaitEnded",
+    EXIT_WAIT_TIMEOUT: "WaitTimedOut", EXIT_INTERRUPTED: "Interrupted",
+    EXIT_BAD_PARAMETER: "InvalidParameterValue", EXIT_CONFIG: "ConfigError",
+    EXIT_SERVICE: "ServiceError", EXIT_OTHER: "InternalError",
+}
+
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 some rows of a batch failed; 2 usage; 3 a wait ended in another "
     "final status; 124 a wait timed out; 130 interrupted; 252 bad parameter; "
@@ -58,7 +67,7 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
-        self.code = code
+        self.code = code or CODES_BY_EXIT.get(exit_code, "Error")
         self.operation = operation
         self.request_id = request_id
 
@@ -418,7 +427,7 @@ def report(error: CliError, error_format: str) -> None:
     if error_format == "json":
         import json
 
-        payload = {"Error": {"Code": error.code or "Error", "Message": error.message,
+        payload = {"Error": {"Code": error.code, "Message": error.message,
                              "Operation": error.operation, "RequestId": error.request_id,
                              "ExitCode": error.exit_code}}
         typer.echo(json.dumps(payload), err=True)

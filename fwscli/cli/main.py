@@ -190,11 +190,13 @@ def run(argv: list[str] | None = None) -> None:
             error.show()
         sys.exit(common.EXIT_USAGE)
     except click.ClickException as error:
-        error.show()
+        if error_format == "json":
+            common.report(common.CliError(error.format_message(), error.exit_code), "json")
+        else:
+            error.show()
         sys.exit(error.exit_code)
     except (KeyboardInterrupt, click.Abort):
-        typer.echo("fws: interrupted", err=True)
-        sys.exit(common.EXIT_INTERRUPTED)
+        _interrupted(error_format)
     except BrokenPipeError:
         # The reader (head, less) went away: not an error of ours.
         sys.stderr.close()
@@ -210,5 +212,13 @@ def run(argv: list[str] | None = None) -> None:
         common.report(mapped, error_format)
         sys.exit(mapped.exit_code)
     if result == common.EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code itself
-        typer.echo("fws: interrupted", err=True)
+        _interrupted(error_format)
     sys.exit(result if isinstance(result, int) else common.EXIT_OK)
+
+
+def _interrupted(error_format: str) -> None:
+    if error_format == "json":
+        common.report(common.CliError("interrupted", common.EXIT_INTERRUPTED), "json")
+    else:
+        typer.echo("fws: interrupted", err=True)
+    sys.exit(common.EXIT_INTERRUPTED)

@@ -264,15 +264,20 @@ def test_a_bad_key_is_reported_once(embedded_fws, tmp_path, command, name, text)
     assert places and len(places) == len(set(places)), result.err
 
 
-def test_ctrl_c_says_interrupted_and_exits_130(embedded_fws):
+@pytest.mark.parametrize("error_format, said", [
+    ("text", "fws: interrupted\n"),
+    ("json", '{"Error": {"Code": "Interrupted", "Message": "interrupted", "Operation": null, '
+             '"RequestId": null, "ExitCode": 130}}\n'),
+])
+def test_ctrl_c_says_interrupted_and_exits_130(embedded_fws, error_format, said):
     # stdin that never ends: the import waits on it until interrupted.
-    process = subprocess.Popen([FWS, "outbound", "import", "-"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    process = subprocess.Popen([FWS, "outbound", "import", "-", "--error-format", error_format],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=embedded_fws.env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == 130 and err == "fws: interrupted\n", err
+    assert process.returncode == 130 and err == said, err
 
 
 def test_a_results_file_that_cannot_be_written_is_named_as_such(embedded_fws, tmp_path):

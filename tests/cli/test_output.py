@@ -385,3 +385,17 @@ def test_importing_the_renderers_loads_neither_rich_nor_jmespath():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("args, exit_code, code", [
+    (["outbound", "create", "X", "--item", "MUG=0"], 252, "InvalidParameterValue"),
+    (["outbound", "create", "--cli-input-json", "/no/such/file.json"], 252, "InvalidParameterValue"),
+    (["ops", "adjust", "--item", "MUG=1"], 2, "UsageError"),
+    (["outbound", "list", "--max-items", "0"], 2, "UsageError"),
+    (["--profile", "nope", "items", "list"], 253, "ConfigError"),
+])
+def test_json_errors_say_what_failed_in_their_code(embedded_fws, args, exit_code, code):
+    """A failure of the CLI's own has a Code a script can act on, not a bare "Error"."""
+    result = embedded_fws("--error-format", "json", *args)
+    error = json.loads(result.err)["Error"]
+    assert (result.code, error["Code"], error["ExitCode"]) == (exit_code, code, exit_code)
