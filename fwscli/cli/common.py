@@ -242,9 +242,19 @@ def not_nan(value: float) -> float:
     return value
 
 
+# Which option read stdin: it is the process's, and whoever reads it second gets nothing, so
+# two options given `-` must be refused rather than the second one's reader shown "".
+_stdin_read_by: list[str] = []
+
+
 def read_text_argument(value: str, what: str) -> str:
     """`-` reads stdin (only then: cron must never hang), `@path` or a path reads a file."""
     path = None if value == "-" else Path(value[1:] if value.startswith("@") else value).expanduser()
+    if path is None:
+        if _stdin_read_by:
+            raise CliError(f"{what}: stdin ('-') is already read by {_stdin_read_by[0]}: give '-' "
+                           f"to one option only, and a file to the other", EXIT_BAD_PARAMETER)
+        _stdin_read_by.append(what)
     try:
         return sys.stdin.read() if path is None else path.read_text(encoding="utf-8-sig")
     except OSError as error:

@@ -50,3 +50,13 @@ def test_items_of_another_shape_are_named(embedded_fws, tmp_path):
     result = embedded_fws("outbound", "create", "O-1", "--to-name", "J", "--cli-input-json", str(request),
                           "--dry-run")
     assert result.code == 252 and "Item.1.PerUnitDeclaredValue: expected a JSON object" in result.err
+
+
+def test_stdin_goes_to_one_option_only(embedded_fws):
+    """stdin is read once: the second option given `-` is refused, naming the first, instead
+    of reading nothing ("not valid JSON")."""
+    address = json.dumps({"Name": "J", "Line1": "1 Main St", "City": "Seattle", "StateOrProvinceCode": "WA",
+                          "CountryCode": "US", "PostalCode": "98101"})
+    result = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--speed", "Standard",
+                          "--to", "-", "--cli-input-json", "-", "--dry-run", input=address)
+    assert result.code == 252 and "--cli-input-json" in result.err and "already read by --to" in result.err, result.err
