@@ -112,7 +112,7 @@ class Settings:
 
     @property
     def region(self) -> str:
-        return self.value("region") or DEFAULTS["region"]
+        return self._checked("region")
 
     @property
     def output(self) -> str | None:
@@ -291,6 +291,14 @@ def endpoint_problem(url: str) -> str | None:
     return None
 
 
+def _region_problem(value: str) -> str | None:
+    # It is signed into every request's credential scope and header, where a space, a slash
+    # or a line break would break the signature or the header.
+    if value.isascii() and value.replace("-", "").isalnum():
+        return None
+    return "it must be letters, digits and dashes, such as us-east-1"
+
+
 def _retry_mode_problem(value: str) -> str | None:
     return None if value.lower() in RETRY_MODES else "it must be " + " or ".join(RETRY_MODES)
 
@@ -313,6 +321,7 @@ def _seconds_problem(value: str) -> str | None:
 
 _RULES: dict[str, Callable[[str], str | None]] = {
     "endpoint_url": endpoint_problem,
+    "region": _region_problem,
     "retry_mode": _retry_mode_problem,
     "max_attempts": _attempts_problem,
     "connect_timeout": _seconds_problem,

@@ -95,6 +95,7 @@ def test_get_set_and_profiles(embedded_fws):
     ("max_attempts", "1" * 5000, "max_attempts"),  # past int()'s 4,300 digits: no crash
     ("max_attempts", "101", "1 to 100"),
     ("read_timeout", "inf", "read_timeout"),
+    ("region", "eu west 1", "region"),
     ("access_key_id", "AK ID", "access_key_id"),
 ])
 def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):

@@ -121,3 +121,8 @@ def test_embedded_first_use_provisions_once(embedded_fws):
     second = embedded_fws.ok("items", "list", "-o", "json")
     assert "created a merchant" not in second.err
     assert [row["MerchantSKU"] for row in second.json()] == ["A"]
+
+
+def test_a_region_that_cannot_be_signed_is_refused_before_sending(embedded_fws):
+    result = embedded_fws("items", "list", env={"FWS_REGION": "us\neast-1"})
+    assert result.code == 253 and "FWS_REGION" in result.err and "region" in result.err, result.err

@@ -160,6 +160,7 @@ def test_secret_is_not_in_the_session_repr(monkeypatch):
     ("max_attempts", "0"), ("max_attempts", "three"), ("retry_mode", "adaptive"),
     ("connect_timeout", "-1"), ("read_timeout", "soon"), ("read_timeout", "inf"),
     ("max_attempts", "9" * 5000),  # past int()'s limit: a ConfigError, not a ValueError
+    ("region", "us-east-1/x"),  # signed into the credential scope, which "/" delimits
 ])
 def test_invalid_values_name_their_file(name, value, config_file):
     write(config_file, f"[default]\n{name} = {value}\n")
