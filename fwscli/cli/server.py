@@ -98,6 +98,7 @@ def start(
     """
     import logging
 
+    from ..config import value_problem
     from ..service.serve import AppSettings, serve
     from ..warehouse.simulation import WAREHOUSE_MODES, Delays
 
@@ -108,6 +109,10 @@ def start(
         delays = Delays.parse(warehouse_delays) if warehouse_delays else None
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--warehouse-delays") from None
+    region = _globals(ctx).region or "us-east-1"
+    region_problem = value_problem("region", region)  # the rule clients' regions follow
+    if region_problem is not None:
+        raise typer.BadParameter(region_problem, param_hint="--region")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # each worker's schema check
     # Created or checked here, once, so a stale schema stops the start with its message
@@ -116,7 +121,7 @@ def start(
     url = db.engine.url.render_as_string(hide_password=False)
     db.dispose()
     limits = {"read": Limit(read_rate, read_burst), "write": Limit(write_rate, write_burst)}
-    settings = AppSettings(database_url=url, region=_globals(ctx).region or "us-east-1",
+    settings = AppSettings(database_url=url, region=region,
                            warehouse_mode=warehouse_mode, throttle=limits if throttle else None,
                            delays=delays)
     addresses = list(bind) if bind else [f"{host}:{port}"]

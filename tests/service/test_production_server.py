@@ -305,3 +305,10 @@ def test_start_refuses_a_stale_schema_until_upgraded(old_database, tmp_path):
                               capture_output=True, text=True, timeout=60)
     assert upgraded.returncode == 0, upgraded.stderr
     assert current_revision(old_database) == head_revision()
+
+
+def test_start_refuses_a_region_no_client_could_sign_for(tmp_path):
+    started = subprocess.run([FWS, "--region", "eu west", "server", "start", "--database",
+                              str(tmp_path / "fws.db"), "--port", "1"], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2 and "--region" in started.stderr, started.stderr
+    assert not (tmp_path / "fws.db").exists()  # refused before anything was created
