@@ -558,6 +558,13 @@ def _check_legacy_time(auth: Mapping[str, str], version: str, policy: _Policy) -
                 f"Request has expired: Expires {expires} is before the server time "
                 f"{_iso(policy.now)}."
             )
+        # Capped as SigV4's X-Amz-Expires is: a request signed to last for years could be
+        # replayed for years by whoever saw it once.
+        if deadline - policy.now > timedelta(seconds=MAX_PRESIGNED_EXPIRES):
+            raise InvalidParameterValue(
+                "Expires", expires,
+                f"it is more than {MAX_PRESIGNED_EXPIRES // 86400} days after the server time "
+                f"{_iso(policy.now)}")
     else:
         raise MissingAuthenticationToken(
             "The request must contain the parameter Timestamp or Expires."

@@ -200,6 +200,13 @@ def test_legacy_expires():
     both = sign_v1(future + [("Timestamp", STAMP)], KEY, SECRET)
     with pytest.raises(InvalidParameterCombination):
         verify(legacy_request(both))
+    # At most a week ahead, as X-Amz-Expires: a request signed to last for years would
+    # replay for years.
+    week = [("Action", "ListAll"), ("Expires", "2026-12-04T20:30:00Z")]
+    assert verify(legacy_request(sign_v2(week, KEY, SECRET, "127.0.0.1"))).scheme == "v2"
+    years = [("Action", "ListAll"), ("Expires", "2036-11-27T20:30:00Z")]
+    with pytest.raises(InvalidParameterValue, match="Expires"):
+        verify(legacy_request(sign_v2(years, KEY, SECRET, "127.0.0.1")))
 
 
 def test_legacy_unknown_key():
