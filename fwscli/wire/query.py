@@ -28,7 +28,7 @@ COMMON_PARAMETERS = frozenset({
 INT32 = (-(2**31), 2**31 - 1)
 # XML 1.0 cannot carry these, so a value holding one could never be answered faithfully.
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)  # 0-9 only: int() reads every script's digits
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 # The deepest name of the model is `Item.N.PerUnitDeclaredValue.Value` (3 dots); with room.
 _MAX_DOTS = 8

@@ -20,11 +20,11 @@ _ISO_8601 = re.compile(
     )?
     (?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # \d: 0-9 only, not every script's digits (which int() reads)
 )
 
 # x-amz-date / X-Amz-Date: the ISO 8601 basic form SigV4 prescribes, always UTC.
-_AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+_AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
 
 
 def parse_timestamp(text: str) -> datetime:

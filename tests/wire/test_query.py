@@ -83,6 +83,7 @@ def test_missing_member_of_a_list_item_names_its_index():
     ("Item.1.Quantity", "0", "at least 1"),
     ("Item.1.Quantity", "two", "whole number"),
     ("Item.1.Quantity", "99999999999", "out of range"),
+    ("Item.1.Quantity", "٣", "whole number"),  # an Arabic-Indic 3, which int() reads as 3
     ("ShippingSpeedCategory", "Overnight", "one of Standard, Expedited, Priority"),
     ("DisplayableOrderDateTime", "yesterday", "ISO 8601"),
     ("DisplayableOrderId", "x" * 41, "longer than 40"),

@@ -63,6 +63,7 @@ def test_parse_timestamp_accepts_the_forms_seen(text, expected):
 @pytest.mark.parametrize("text", [
     "", "yesterday", "2026-11-330T12:19:22", "2026-13-01T00:00:00Z", "2026-11-27T24:00:00Z",
     "2026-11-27T20:29:50+25:00", "20261127T203000Z",
+    "２０２６-11-27T20:30:00Z",  # full-width digits, which int() reads
 ])
 def test_parse_timestamp_rejects_garbage(text):
     with pytest.raises(ValueError):
