@@ -65,8 +65,8 @@ def _writer(members: Sequence[Member]) -> _Writer:
             if value is None:
                 continue
             if kind is _TEXT and type(value) is str:
-                if "&" in value or "<" in value or ">" in value:
-                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                if "&" in value or "<" in value or ">" in value or "\r" in value:
+                    value = _escaped(value)
                 emit(f"{start}{value}{end}")
             elif (kind is _DATETIME and type(value) is datetime and value.tzinfo is _UTC
                   and value.year >= 1000):
@@ -108,7 +108,7 @@ def _scalar_text(value: Any) -> str:
     """Any value's text, whatever the model said its type is (the writers' general path)."""
     kind = type(value)
     if kind is str:
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return _escaped(value)
     if value is True:
         return "true"
     if value is False:
@@ -120,6 +120,13 @@ def _scalar_text(value: Any) -> str:
     return escape(str(value))
 
 
+def _escaped(text: str) -> str:
+    """Text as XML character data that reads back the same: a reader turns a raw carriage
+    return into a line feed (XML 1.0 §2.11), so a gift message's CRLF is written `&#13;`."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
 _DASH_PAIR = re.compile("-(?=-)")
 
 
@@ -129,7 +136,7 @@ def message_text(message: str) -> str:
     four hex digits."""
     if FORBIDDEN_CHARACTERS.search(message):
         message = FORBIDDEN_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", message)
-    return escape(message)
+    return _escaped(message)
 
 
 def write_error(service: Service | None, error: ApiError, request_id: str) -> bytes:

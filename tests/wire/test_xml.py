@@ -186,6 +186,14 @@ def test_writer_bytes():
         "</ns1:RequestId></ns1:ResponseMetadata></ns1:ListAllFulfillmentOrdersResponse>").encode()
 
 
+def test_carriage_returns_read_back_as_written():
+    """A raw CR is read as LF by every XML reader (XML 1.0 §2.11): a gift message's CRLF
+    would come back as LF."""
+    result = {"NextToken": "line 1\r\nline 2", "HasNext": False, "FulfillmentOrder": []}
+    body = write_response(OUTBOUND, LIST, result, "r-1")
+    assert read_response(OUTBOUND, LIST, body)[0]["NextToken"] == "line 1\r\nline 2"
+
+
 def test_writer_datetimes_in_other_zones_and_naive_are_utc():
     from datetime import timedelta
     result = {"FulfillmentOrder": [{
