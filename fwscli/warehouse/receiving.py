@@ -96,9 +96,7 @@ def receive(conn: Connection, shipment, units: dict[int, int] | None, at: dateti
     lines = {row.item_id: row for row in conn.execute(
         select(inbound_shipment_items).where(_lines.shipment_pk == shipment.id).order_by(_lines.item_id))}
     if units is None:
-        units = {item_id: line.quantity_shipped - line.quantity_received
-                 for item_id, line in lines.items()
-                 if line.quantity_shipped > line.quantity_received}
+        units = _still_expected(conn, shipment, lines)
     if shipment.status in PROBLEM_STATES:
         _problem_receive(conn, shipment, units, at)
         return shipment.status
@@ -127,11 +125,7 @@ def receive(conn: Connection, shipment, units: dict[int, int] | None, at: dateti
 
 def shipment_lines(conn: Connection, shipment_pk: int) -> list[ReceivedLine]:
     """Each line's shipped and received units, and its problem receives."""
-    problems = dict(conn.execute(
-        select(problem_receives.c.item_id, func.sum(problem_receives.c.quantity))
-        .where(problem_receives.c.shipment_pk == shipment_pk)
-        .group_by(problem_receives.c.item_id)
-    ).all())
+    problems = _set_aside(conn, shipment_pk)
     rows = conn.execute(
         select(fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku, _lines.item_id,
                _lines.quantity_shipped, _lines.quantity_received)
@@ -140,8 +134,26 @@ def shipment_lines(conn: Connection, shipment_pk: int) -> list[ReceivedLine]:
         .order_by(_lines.id)
     )
     return [ReceivedLine(row.merchant_sku, row.fnsku, row.quantity_shipped, row.quantity_received,
-                         int(problems.get(row.item_id, 0)))
+                         problems.get(row.item_id, 0))
             for row in rows]
+
+
+def _set_aside(conn: Connection, shipment_pk: int) -> dict[int, int]:
+    """Units of each item of the shipment received as problem receives."""
+    return {item_id: int(quantity) for item_id, quantity in conn.execute(
+        select(problem_receives.c.item_id, func.sum(problem_receives.c.quantity))
+        .where(problem_receives.c.shipment_pk == shipment_pk)
+        .group_by(problem_receives.c.item_id)
+    )}
+
+
+def _still_expected(conn: Connection, shipment, lines: dict) -> dict[int, int]:
+    """Units of each line not accounted for yet: neither received nor set aside already,
+    so that receiving everything twice does not set the same units aside twice."""
+    set_aside = _set_aside(conn, shipment.id) if shipment.status in PROBLEM_STATES else {}
+    outstanding = {item_id: line.quantity_shipped - line.quantity_received - set_aside.get(item_id, 0)
+                   for item_id, line in lines.items()}
+    return {item_id: units for item_id, units in outstanding.items() if units > 0}
 
 
 def _problem_receive(conn: Connection, shipment, units: dict[int, int], at: datetime) -> None:

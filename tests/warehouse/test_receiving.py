@@ -79,6 +79,20 @@ def test_an_error_shipment_expects_nothing_and_late_units_are_problem_receives(c
     assert balance(ctx, "SKU-A") == ledger.Balance()
 
 
+@pytest.mark.parametrize("fail", [
+    lambda ctx: receiving.move_shipment(ctx, "FBA-1", "Error"),
+    lambda ctx: inbound.set_status(ctx, "FBA-1", "Cancelled"),
+], ids=["Error", "Cancelled"])
+def test_receiving_everything_again_sets_nothing_more_aside(ctx, fail):
+    fail(ctx)
+    receiving.receive_shipment(ctx, "FBA-1", [("SKU-B", 1)])
+    first = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert lines(first) == {"SKU-A": (5, 0, 5), "SKU-B": (2, 0, 2)}
+    # A repeated "receive everything" (a retry, a second click) finds nothing still expected.
+    again = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert lines(again) == lines(first)
+
+
 @pytest.mark.parametrize("moves, refused", [
     (["Delivered"], "InTransit"),        # carrier states only move forward
     (["CheckedIn"], "Delivered"),
