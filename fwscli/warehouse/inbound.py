@@ -7,7 +7,8 @@ FC, and cancelling a `Shipped` shipment takes them off again, in the same transa
 From `Shipped` on, the warehouse moves the shipment (`receiving.py`).
 
 Decisions where the spec is silent:
-* A SKU listed more than once in one request counts as one line with the summed quantity.
+* A SKU listed more than once in one request counts as one line with the summed quantity,
+  which must stay an xs:int like any quantity.
 * Every SKU on a shipment or a preview must be registered by this merchant (active or not).
 * A ship-from address meets api/addresses.py's rules (a two-letter country, in the US a
   postal code of at least 5 digits; spec §6.1).
@@ -30,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.addresses import ship_from_problems
 from ..api.errors import InternalError, InvalidParameterValue
+from ..api.shapes import INT_RANGE
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger
@@ -272,8 +274,12 @@ def _quantities(conn: Connection, merchant_id: int,
             raise InvalidParameterValue(
                 f"MerchantSKUQuantityItem.{n}.MerchantSKU", sku,
                 "the SKU is not registered; register it with GetFulfillmentIdentifier first")
-        previous = totals.get(sku, (items[sku], 0))[1]
-        totals[sku] = (items[sku], previous + line["Quantity"])
+        total = totals.get(sku, (items[sku], 0))[1] + line["Quantity"]
+        if total > INT_RANGE[1]:
+            raise InvalidParameterValue(
+                f"MerchantSKUQuantityItem.{n}.Quantity", line["Quantity"],
+                f"the quantities of SKU {sku} add up to more than {INT_RANGE[1]}")
+        totals[sku] = (items[sku], total)
     return totals
 
 

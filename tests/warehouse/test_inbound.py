@@ -134,6 +134,26 @@ def test_preview_sums_a_repeated_sku(ctx):
     assert preview["MerchantSKUQuantityItem"] == [{"MerchantSKU": "SKU-A", "Quantity": 5}]
 
 
+def test_a_repeated_sku_may_not_add_up_past_the_schemas_int(ctx):
+    put(ctx, items=lines(SKU_A=1))
+    most = 2**31 - 1  # xs:int: every quantity of the WSDL
+    too_many = lines(SKU_B=1) + lines(SKU_A=most) + lines(SKU_A=1)
+    requests = {
+        "GetInboundShipmentPreview": {"ShipFromAddress": SEATTLE},
+        "PutInboundShipment": {"ShipmentId": "FBA000002", "ShipmentName": "n",
+                               "DestinationFulfillmentCenter": "PHL1", "ShipFromAddress": SEATTLE},
+        "PutInboundShipmentItems": {"ShipmentId": "FBA000001"},
+    }
+    for operation, request in requests.items():
+        error = error_of(lambda: call(ctx, operation, MerchantSKUQuantityItem=too_many, **request))
+        assert isinstance(error, InvalidParameterValue), operation
+        assert error.parameter == "MerchantSKUQuantityItem.3.Quantity" and str(most) in error.message
+    assert shipment_items(ctx) == {"SKU-A": 1}
+    assert "not found" in error_of(lambda: shipment(ctx, "FBA000002")).message
+    call(ctx, "PutInboundShipmentItems", ShipmentId="FBA000001", MerchantSKUQuantityItem=lines(SKU_A=most))
+    assert shipment_items(ctx) == {"SKU-A": most}
+
+
 def test_preview_refuses_unregistered_and_other_merchants_skus(ctx, other_ctx):
     register(other_ctx, "THEIRS")
     for sku in ("NEVER-SEEN", "THEIRS"):
