@@ -15,6 +15,8 @@ Decisions where the spec is silent:
 * PutInboundShipment replaces the items by updating lines in place and deleting the rest,
   so an unchanged line keeps its place in a ListInboundShipmentItems being paged.
 * CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time.
+* A shipment with no items cannot become Shipped: nothing would leave the merchant, and
+  the warehouse would close it having received nothing.
 * A preview's ShipmentIds are fresh (`FBA` + 6 upper-case hex digits) and not used by any
   shipment of the merchant yet; previews are not stored.
 """
@@ -191,6 +193,11 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
                 "ShipmentStatus", status,
                 f"shipment {shipment_id} is {row.status}; only a shipment that is "
                 f"{' or '.join(allowed)} can become {status}")
+        if status == SHIPPED and not _has_items(conn, row.id):
+            raise InvalidParameterValue(
+                "ShipmentStatus", status,
+                f"shipment {shipment_id} has no items; add them (PutInboundShipmentItems) "
+                f"before marking it Shipped")
         conn.execute(update(inbound_shipments).where(inbound_shipments.c.id == row.id)
                      .values(status=status, status_updated_at=ctx.now, updated_at=ctx.now,
                              due_at=next_due(status, ctx.now, ctx.simulation)))
@@ -198,6 +205,11 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
             _record_inbound(conn, ctx, row, "inbound_expected")
         elif row.status == SHIPPED:
             _record_inbound(conn, ctx, row, "inbound_cancelled")
+
+
+def _has_items(conn: Connection, shipment_pk: int) -> bool:
+    return conn.execute(select(inbound_shipment_items.c.id).where(
+        inbound_shipment_items.c.shipment_pk == shipment_pk).limit(1)).first() is not None
 
 
 def _record_inbound(conn: Connection, ctx: Context, row, kind: str) -> None:

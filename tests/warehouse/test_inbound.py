@@ -310,6 +310,20 @@ def test_shipped_records_expected_inbound_and_cancel_reverses_it(ctx, db):
     assert len(_movements(db)) == 4
 
 
+def test_a_shipment_without_items_cannot_be_shipped(ctx, db):
+    call(ctx, "PutInboundShipmentData", ShipmentId="FBA000001", ShipmentName="Header only",
+         DestinationFulfillmentCenter="PHL1", ShipFromAddress=SEATTLE)
+    put(ctx, "FBA000002", items=lines(SKU_A=1))
+    call(ctx, "DeleteInboundShipmentItems", ShipmentId="FBA000002", MerchantSKU=["SKU-A"])
+    for shipment_id in ("FBA000001", "FBA000002"):
+        error = error_of(lambda: set_status(ctx, "Shipped", shipment_id))
+        assert isinstance(error, InvalidParameterValue) and error.parameter == "ShipmentStatus"
+        assert f"shipment {shipment_id} has no items" in error.message
+        assert shipment(ctx, shipment_id)["ShipmentStatus"] == "Working"
+        set_status(ctx, "Cancelled", shipment_id)  # what is left to do with it
+    assert _movements(db) == []
+
+
 def test_cancelling_a_working_shipment_touches_no_stock(ctx, db):
     put(ctx)
     set_status(ctx, "Cancelled")
