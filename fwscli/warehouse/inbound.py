@@ -10,6 +10,8 @@ Decisions where the spec is silent:
 * A SKU listed more than once in one request counts as one line with the summed quantity,
   which must stay an xs:int like any quantity.
 * Every SKU on a shipment or a preview must be registered by this merchant (active or not).
+* A shipment goes to a fulfillment center in its ship-from country, as a preview plans it:
+  inbound stock never crosses a border (network.py), so a mistyped FC code is refused.
 * A ship-from address meets api/addresses.py's rules (a two-letter country, in the US a
   postal code of at least 5 digits; spec §6.1).
 * PutInboundShipment replaces the items by updating lines in place and deleting the rest,
@@ -99,11 +101,17 @@ def preview_shipments(ctx: Context, ship_from: dict, lines: list[dict],
 
 def put_shipment(ctx: Context, header: dict, lines: list[dict] | None) -> None:
     """PutInboundShipment (header and all items) or, with lines None, PutInboundShipmentData."""
-    if ctx.network.get(header["DestinationFulfillmentCenter"]) is None:
-        raise InvalidParameterValue("DestinationFulfillmentCenter",
-                                    header["DestinationFulfillmentCenter"],
-                                    "no such fulfillment center")
+    code = header["DestinationFulfillmentCenter"]
+    center = ctx.network.get(code)
+    if center is None:
+        raise InvalidParameterValue("DestinationFulfillmentCenter", code, "no such fulfillment center")
     _check_ship_from(header["ShipFromAddress"])
+    country = header["ShipFromAddress"]["CountryCode"].upper()
+    if center.country != country:
+        raise InvalidParameterValue(
+            "DestinationFulfillmentCenter", code,
+            f"{code} is in {center.country}; a shipment from {country} goes to a fulfillment "
+            f"center in {country}")
     with ctx.db.write() as conn:
         quantities = _quantities(conn, ctx.merchant_id, lines) if lines is not None else None
         shipment_pk = _upsert_header(conn, ctx, header)

@@ -237,6 +237,18 @@ def test_put_refuses_an_unknown_center_and_unregistered_skus(ctx):
     assert "shipment not found" in error_of(lambda: shipment(ctx)).message
 
 
+def test_put_refuses_a_center_across_the_border(ctx):
+    # The preview never plans one (network.py); a typed code must not either.
+    for action in (lambda: put(ctx, DestinationFulfillmentCenter="LTN1"),
+                   lambda: call(ctx, "PutInboundShipmentData", ShipmentId="FBA000001", ShipmentName="n",
+                                DestinationFulfillmentCenter="NRT1", ShipFromAddress=SEATTLE)):
+        error = error_of(action)
+        assert isinstance(error, InvalidParameterValue) and error.parameter == "DestinationFulfillmentCenter"
+        assert "a shipment from US goes to a fulfillment center in US" in error.message
+    assert "shipment not found" in error_of(lambda: shipment(ctx)).message
+    put(ctx, ShipFromAddress=dict(SEATTLE, CountryCode="us"), DestinationFulfillmentCenter="SDF1")
+
+
 def test_put_data_creates_or_replaces_the_header_only(ctx):
     header = {"ShipmentId": "FBA000001", "ShipmentName": "Header only",
               "DestinationFulfillmentCenter": "PHL1", "ShipFromAddress": SEATTLE}
