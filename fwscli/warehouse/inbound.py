@@ -210,7 +210,15 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
                      .values(status=status, status_updated_at=ctx.now, updated_at=ctx.now,
                              due_at=next_due(status, ctx.now, ctx.simulation)))
         if status == SHIPPED:
-            _record_inbound(conn, ctx, row, "inbound_expected")
+            try:
+                _record_inbound(conn, ctx, row, "inbound_expected")
+            except ledger.BalanceLimit as error:
+                sku = conn.execute(select(fulfillment_items.c.merchant_sku)
+                                   .where(fulfillment_items.c.id == error.item_id)).scalar_one()
+                raise InvalidParameterValue(
+                    "ShipmentStatus", status,
+                    f"more than {ledger.MOST} units of {sku} would be inbound to "
+                    f"{row.destination_fc}") from None
         elif row.status == SHIPPED:
             _record_inbound(conn, ctx, row, "inbound_cancelled")
 

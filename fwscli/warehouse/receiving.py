@@ -214,7 +214,14 @@ def receive_shipment(ctx: Context, shipment_id: str, items: list[tuple[str, int]
     with ctx.db.write() as conn:
         shipment = _lock_shipment(conn, ctx.merchant_id, shipment_id)
         units = None if items is None else _units_by_item(conn, shipment, items)
-        status = receive(conn, shipment, units, ctx.now, ctx.simulation)
+        try:
+            status = receive(conn, shipment, units, ctx.now, ctx.simulation)
+        except ledger.BalanceLimit as error:
+            sku = conn.execute(select(fulfillment_items.c.merchant_sku)
+                               .where(fulfillment_items.c.id == error.item_id)).scalar_one()
+            raise InvalidParameterValue(
+                "ShipmentId", shipment_id, f"{shipment.destination_fc} would hold more than "
+                                           f"{ledger.MOST} units of {sku} in stock") from None
         return ShipmentState(shipment_id, status, shipment_lines(conn, shipment.id))
 
 
@@ -229,15 +236,19 @@ def _lock_shipment(conn: Connection, merchant_id: int, shipment_id: str):
 
 def _units_by_item(conn: Connection, shipment, items: list[tuple[str, int]]) -> dict[int, int]:
     """Item id -> units for SKUs on the shipment; a repeated SKU counts once, summed."""
-    on_shipment = dict(conn.execute(
-        select(fulfillment_items.c.merchant_sku, _lines.item_id)
+    on_shipment = {row.merchant_sku: row for row in conn.execute(
+        select(fulfillment_items.c.merchant_sku, _lines.item_id, _lines.quantity_received)
         .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
         .where(_lines.shipment_pk == shipment.id)
-    ).all())
+    )}
     units: dict[int, int] = {}
     for n, (sku, quantity) in enumerate(items, start=1):
-        if sku not in on_shipment:
+        line = on_shipment.get(sku)
+        if line is None:
             raise InvalidParameterValue(f"Item.{n}.MerchantSKU", sku,
                                         f"the SKU is not on shipment {shipment.shipment_id}")
-        units[on_shipment[sku]] = units.get(on_shipment[sku], 0) + quantity
+        units[line.item_id] = units.get(line.item_id, 0) + quantity
+        if line.quantity_received + units[line.item_id] > ledger.MOST:
+            raise InvalidParameterValue(f"Item.{n}.Quantity", quantity,
+                                        f"QuantityReceived of {sku} would go past {ledger.MOST}")
     return units

@@ -336,6 +336,18 @@ def test_a_shipment_without_items_cannot_be_shipped(ctx, db):
     assert _movements(db) == []
 
 
+def test_shipping_may_not_take_inbound_stock_past_the_schemas_int(ctx, db):
+    most = 2**31 - 1  # xs:int, TotalSupplyQuantity's type
+    put(ctx, items=lines(SKU_A=most))
+    set_status(ctx, "Shipped")
+    put(ctx, "FBA000002", items=lines(SKU_B=1, SKU_A=1))
+    error = error_of(lambda: set_status(ctx, "Shipped", "FBA000002"))
+    assert isinstance(error, InvalidParameterValue) and error.parameter == "ShipmentStatus"
+    assert f"more than {most} units of SKU-A would be inbound to PHL1" in error.message
+    assert shipment(ctx, "FBA000002")["ShipmentStatus"] == "Working"
+    assert _balance(db) == [("PHL1", most)]
+
+
 def test_cancelling_a_working_shipment_touches_no_stock(ctx, db):
     put(ctx)
     set_status(ctx, "Cancelled")
