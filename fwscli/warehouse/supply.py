@@ -11,7 +11,8 @@ Decisions where the spec is silent:
   (pickable `Immediately`) and `Inbound` (`Unknown` both ways).
 * A SKU the merchant never registered is answered with zeros and no FNSKU, ASIN or Condition.
 * ListUpdatedInventorySupply lists the SKUs whose balance at any fulfillment center changed
-  at or after QueryStartDateTime, by item id (a keyset cursor).
+  at or after QueryStartDateTime, by item id (a keyset cursor), once every warehouse step
+  due by now has been applied.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import exists, select
 from ..api.inventory import INVENTORY
 from ..store.schema import fulfillment_items, inventory_balances
 from ..store.sequencing import settle_creates
-from . import ledger, paging
+from . import ledger, paging, tick
 from .context import Context
 from .paging import Page
 
@@ -81,6 +82,10 @@ def list_updated_supply(ctx: Context, *, start: datetime, page_size: int | None 
     """The first page of SKUs whose supply changed at or after `start`."""
     # Larger page sizes are clamped, not refused: Axis asks for 100 of the 50 allowed.
     size = paging.page_size(_PAGING, page_size)
+    # A request applies only so many due steps (service/app.py), and a step's movements
+    # carry its due time (tick.py). One due now but applied after this answer would carry a
+    # time before it, so the next "changes since now" would miss it: apply them all first.
+    tick.run(ctx.db, ctx.now, ctx.simulation)
     return _page(ctx, {"start": start.isoformat(), "detailed": detailed}, size, after=0)
 
 
