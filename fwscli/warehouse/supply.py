@@ -5,6 +5,8 @@ Decisions where the spec is silent:
   fulfillment center. Reserved units are promised to orders and are no longer supply; this
   is the same figure GetFulfillmentPreview fulfils from.
 * TotalSupplyQuantity = InStockSupplyQuantity + inbound (no transfers are modelled).
+* A quantity beyond the schema's xs:int (summed over many centers) is reported as its
+  largest value, 2147483647.
 * EarliestAvailability: absent when the total is 0; `Immediately` when some stock is
   available; otherwise (inbound only) `Unknown`, since inbound shipments carry no arrival date.
 * Detailed adds one SupplyDetail per supply type with a non-zero quantity: `InStock`
@@ -117,8 +119,10 @@ def _select_items(merchant_id: int):
 
 
 def _supply(item, balance: ledger.Balance, detailed: bool) -> SkuSupply:
-    in_stock, inbound = balance.available, balance.inbound
-    total = in_stock + inbound
+    # Each balance stays within an xs:int (ledger.MOST), their sums over the centers may
+    # not: the schema cannot say more than MOST, so that is what is reported.
+    in_stock, inbound = min(balance.available, ledger.MOST), min(balance.inbound, ledger.MOST)
+    total = min(in_stock + inbound, ledger.MOST)
     earliest = None if total == 0 else IMMEDIATELY if in_stock else UNKNOWN
     details: tuple[SupplyDetail, ...] = ()
     if detailed:
