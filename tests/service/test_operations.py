@@ -51,6 +51,15 @@ def test_service_status(call, service):
     assert status.endswith(f"service available [Version: {version}]")
 
 
+def test_lookups_skip_what_cannot_be_a_sku_or_an_fnsku(call):
+    # Spec 3.6, 3.7: SKUs without an FNSKU and invalid FNSKUs are skipped, the rest answered.
+    fnsku = register_via(call, "SKU-A")["SKU-A"]
+    found = call("inbound", "GetFulfillmentItemByMSKU", {"MerchantSKU": ["S" * 41, "SKU-A"]})
+    assert [i["MerchantSKU"] for i in found["FulfillmentItem"]] == ["SKU-A"]
+    found = call("inbound", "GetFulfillmentItemByFNSKU", {"FulfillmentNetworkSKU": [fnsku + "0", fnsku]})
+    assert [i["FulfillmentNetworkSKU"] for i in found["FulfillmentItem"]] == [fnsku]
+
+
 def test_inbound_operations(call):
     fnskus = register_via(call, "SKU-A", "SKU-B")
     assert set(fnskus) == {"SKU-A", "SKU-B"}
