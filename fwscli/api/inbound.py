@@ -26,8 +26,9 @@ LABEL_PREP_TYPES = ("NO_LABEL", "AMAZON_LABEL", "MERCHANT_LABEL")
 
 MERCHANT_SKU = text(40)
 SHIPMENT_ID = text(40)
-# What a lookup by SKU or FNSKU looks for: one too long to have been registered is simply
-# not found, and skipped like any unknown value (spec 3.6, 3.7), not a reason to refuse the rest.
+# What a lookup (or a removal) by SKU or FNSKU looks for: one too long to have been
+# registered is simply not found, and skipped like any unknown value (spec 3.6, 3.7, 3.11),
+# not a reason to refuse the rest.
 LOOKUP_KEY = STRING
 MAX_IDENTIFIER_ITEMS = 250
 MAX_LOOKUP_SKUS = 2000
@@ -200,7 +201,7 @@ INBOUND = Service(
             "DeleteInboundShipmentItems",
             input=(
                 req("ShipmentId", SHIPMENT_ID),
-                many("MerchantSKU", MERCHANT_SKU, required=True),
+                many("MerchantSKU", LOOKUP_KEY, required=True),
             ),
             result=None,
             doc="Remove items from a Working shipment; SKUs not on it are ignored.",
