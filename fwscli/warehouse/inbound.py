@@ -39,7 +39,7 @@ from ..api.shapes import INT_RANGE
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger
-from .catalog import Item, items_by_sku
+from .catalog import Item, items_by_sku, sku_of
 from .context import Context
 from .network import FulfillmentCenter
 from .receiving import DOCUMENT_TYPE, next_due, shipment_not_found
@@ -213,8 +213,7 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
             try:
                 _record_inbound(conn, ctx, row, "inbound_expected")
             except ledger.BalanceLimit as error:
-                sku = conn.execute(select(fulfillment_items.c.merchant_sku)
-                                   .where(fulfillment_items.c.id == error.item_id)).scalar_one()
+                sku = sku_of(conn, error.item_id)
                 raise InvalidParameterValue(
                     "ShipmentStatus", status,
                     f"more than {ledger.MOST} units of {sku} would be inbound to "

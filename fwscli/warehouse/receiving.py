@@ -30,6 +30,7 @@ from ..store.schema import (
     fulfillment_items, inbound_shipment_items, inbound_shipments, problem_receives,
 )
 from . import ledger
+from .catalog import sku_of
 from .context import Context
 from .simulation import Simulation
 
@@ -217,8 +218,7 @@ def receive_shipment(ctx: Context, shipment_id: str, items: list[tuple[str, int]
         try:
             status = receive(conn, shipment, units, ctx.now, ctx.simulation)
         except ledger.BalanceLimit as error:
-            sku = conn.execute(select(fulfillment_items.c.merchant_sku)
-                               .where(fulfillment_items.c.id == error.item_id)).scalar_one()
+            sku = sku_of(conn, error.item_id)
             raise InvalidParameterValue(
                 "ShipmentId", shipment_id, f"{shipment.destination_fc} would hold more than "
                                            f"{ledger.MOST} units of {sku} in stock") from None
