@@ -25,8 +25,11 @@ LABEL_PREP_PREFERENCES = ("AMAZON_LABEL_ONLY", "AMAZON_LABEL_PREFERRED", "MERCHA
 LABEL_PREP_TYPES = ("NO_LABEL", "AMAZON_LABEL", "MERCHANT_LABEL")
 
 MERCHANT_SKU = text(40)
-FNSKU = text(10)
 SHIPMENT_ID = text(40)
+# What a lookup (or a removal) by SKU or FNSKU looks for: one too long to have been
+# registered is simply not found, and skipped like any unknown value (spec 3.6, 3.7, 3.11),
+# not a reason to refuse the rest.
+LOOKUP_KEY = STRING
 MAX_IDENTIFIER_ITEMS = 250
 MAX_LOOKUP_SKUS = 2000
 
@@ -155,14 +158,14 @@ INBOUND = Service(
         _list_items_next,
         Operation(
             "GetFulfillmentItemByMSKU",
-            input=(many("MerchantSKU", MERCHANT_SKU, required=True, max_items=MAX_LOOKUP_SKUS),),
+            input=(many("MerchantSKU", LOOKUP_KEY, required=True, max_items=MAX_LOOKUP_SKUS),),
             result=(_fulfillment_items,),
             doc="Registered items by merchant SKU; unknown SKUs are skipped.",
             read_only=True,
         ),
         Operation(
             "GetFulfillmentItemByFNSKU",
-            input=(many("FulfillmentNetworkSKU", FNSKU, required=True, max_items=MAX_LOOKUP_SKUS),),
+            input=(many("FulfillmentNetworkSKU", LOOKUP_KEY, required=True, max_items=MAX_LOOKUP_SKUS),),
             result=(_fulfillment_items,),
             doc="Registered items by FNSKU; unknown FNSKUs are skipped.",
             read_only=True,
@@ -198,7 +201,7 @@ INBOUND = Service(
             "DeleteInboundShipmentItems",
             input=(
                 req("ShipmentId", SHIPMENT_ID),
-                many("MerchantSKU", MERCHANT_SKU, required=True),
+                many("MerchantSKU", LOOKUP_KEY, required=True),
             ),
             result=None,
             doc="Remove items from a Working shipment; SKUs not on it are ignored.",

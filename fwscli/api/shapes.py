@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Union
 
 DEFAULT_MAX_LENGTH = 1000
+# xs:int, the schemas' type of every quantity: a quantity the service computes (a sum of
+# lines, a running total) must stay within it as well as every value a request sends.
+INT_RANGE = (-(2**31), 2**31 - 1)
 
 
 @dataclass(frozen=True)

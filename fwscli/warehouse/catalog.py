@@ -92,6 +92,12 @@ def items_by_sku(conn: Connection, merchant_id: int, skus: list[str]) -> dict[st
     return {row.merchant_sku: _item(row) for row in rows}
 
 
+def sku_of(conn: Connection, item_id: int) -> str:
+    """The merchant SKU of an item (for messages about a ledger row, which knows only ids)."""
+    return conn.execute(select(fulfillment_items.c.merchant_sku)
+                        .where(fulfillment_items.c.id == item_id)).scalar_one()
+
+
 def get_items_by_sku(ctx: Context, skus: list[str]) -> list[Item]:
     """GetFulfillmentItemByMSKU: known SKUs in request order, each once."""
     wanted = list(dict.fromkeys(skus))

@@ -7,13 +7,18 @@ FC, and cancelling a `Shipped` shipment takes them off again, in the same transa
 From `Shipped` on, the warehouse moves the shipment (`receiving.py`).
 
 Decisions where the spec is silent:
-* A SKU listed more than once in one request counts as one line with the summed quantity.
+* A SKU listed more than once in one request counts as one line with the summed quantity,
+  which must stay an xs:int like any quantity.
 * Every SKU on a shipment or a preview must be registered by this merchant (active or not).
+* A shipment goes to a fulfillment center in its ship-from country, as a preview plans it:
+  inbound stock never crosses a border (network.py), so a mistyped FC code is refused.
 * A ship-from address meets api/addresses.py's rules (a two-letter country, in the US a
   postal code of at least 5 digits; spec §6.1).
 * PutInboundShipment replaces the items by updating lines in place and deleting the rest,
   so an unchanged line keeps its place in a ListInboundShipmentItems being paged.
 * CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time.
+* A shipment with no items cannot become Shipped: nothing would leave the merchant, and
+  the warehouse would close it having received nothing.
 * A preview's ShipmentIds are fresh (`FBA` + 6 upper-case hex digits) and not used by any
   shipment of the merchant yet; previews are not stored.
 """
@@ -30,10 +35,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.addresses import ship_from_problems
 from ..api.errors import InternalError, InvalidParameterValue
+from ..api.shapes import INT_RANGE
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger
-from .catalog import Item, items_by_sku
+from .catalog import Item, items_by_sku, sku_of
 from .context import Context
 from .network import FulfillmentCenter
 from .receiving import DOCUMENT_TYPE, next_due, shipment_not_found
@@ -95,11 +101,17 @@ def preview_shipments(ctx: Context, ship_from: dict, lines: list[dict],
 
 def put_shipment(ctx: Context, header: dict, lines: list[dict] | None) -> None:
     """PutInboundShipment (header and all items) or, with lines None, PutInboundShipmentData."""
-    if ctx.network.get(header["DestinationFulfillmentCenter"]) is None:
-        raise InvalidParameterValue("DestinationFulfillmentCenter",
-                                    header["DestinationFulfillmentCenter"],
-                                    "no such fulfillment center")
+    code = header["DestinationFulfillmentCenter"]
+    center = ctx.network.get(code)
+    if center is None:
+        raise InvalidParameterValue("DestinationFulfillmentCenter", code, "no such fulfillment center")
     _check_ship_from(header["ShipFromAddress"])
+    country = header["ShipFromAddress"]["CountryCode"].upper()
+    if center.country != country:
+        raise InvalidParameterValue(
+            "DestinationFulfillmentCenter", code,
+            f"{code} is in {center.country}; a shipment from {country} goes to a fulfillment "
+            f"center in {country}")
     with ctx.db.write() as conn:
         quantities = _quantities(conn, ctx.merchant_id, lines) if lines is not None else None
         shipment_pk = _upsert_header(conn, ctx, header)
@@ -189,13 +201,30 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
                 "ShipmentStatus", status,
                 f"shipment {shipment_id} is {row.status}; only a shipment that is "
                 f"{' or '.join(allowed)} can become {status}")
+        if status == SHIPPED and not _has_items(conn, row.id):
+            raise InvalidParameterValue(
+                "ShipmentStatus", status,
+                f"shipment {shipment_id} has no items; add them (PutInboundShipmentItems) "
+                f"before marking it Shipped")
         conn.execute(update(inbound_shipments).where(inbound_shipments.c.id == row.id)
                      .values(status=status, status_updated_at=ctx.now, updated_at=ctx.now,
                              due_at=next_due(status, ctx.now, ctx.simulation)))
         if status == SHIPPED:
-            _record_inbound(conn, ctx, row, "inbound_expected")
+            try:
+                _record_inbound(conn, ctx, row, "inbound_expected")
+            except ledger.BalanceLimit as error:
+                sku = sku_of(conn, error.item_id)
+                raise InvalidParameterValue(
+                    "ShipmentStatus", status,
+                    f"more than {ledger.MOST} units of {sku} would be inbound to "
+                    f"{row.destination_fc}") from None
         elif row.status == SHIPPED:
             _record_inbound(conn, ctx, row, "inbound_cancelled")
+
+
+def _has_items(conn: Connection, shipment_pk: int) -> bool:
+    return conn.execute(select(inbound_shipment_items.c.id).where(
+        inbound_shipment_items.c.shipment_pk == shipment_pk).limit(1)).first() is not None
 
 
 def _record_inbound(conn: Connection, ctx: Context, row, kind: str) -> None:
@@ -272,8 +301,12 @@ def _quantities(conn: Connection, merchant_id: int,
             raise InvalidParameterValue(
                 f"MerchantSKUQuantityItem.{n}.MerchantSKU", sku,
                 "the SKU is not registered; register it with GetFulfillmentIdentifier first")
-        previous = totals.get(sku, (items[sku], 0))[1]
-        totals[sku] = (items[sku], previous + line["Quantity"])
+        total = totals.get(sku, (items[sku], 0))[1] + line["Quantity"]
+        if total > INT_RANGE[1]:
+            raise InvalidParameterValue(
+                f"MerchantSKUQuantityItem.{n}.Quantity", line["Quantity"],
+                f"the quantities of SKU {sku} add up to more than {INT_RANGE[1]}")
+        totals[sku] = (items[sku], total)
     return totals
 
 

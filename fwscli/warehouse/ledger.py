@@ -4,7 +4,8 @@ A movement and its effect on the `inventory_balances` row of (item, fulfillment 
 disposition) are written in the caller's transaction. Each effect is a single guarded
 UPDATE (`... WHERE in_stock - reserved >= :q`): the database re-checks the guard against the row as it is when
 the update runs, so concurrent writers can never drive a balance negative or reserve more
-than is in stock. The table's CHECK constraints are only the backstop.
+than is in stock. The table's CHECK constraints are only the backstop. The same guard keeps
+every balance within an xs:int (`MOST`): a movement past it is refused (`BalanceLimit`).
 
 Every kind's effect is linear, so for any balance the signed sum of its movements is the
 balance (`EFFECTS[kind].signs`; the audit tests replay it):
@@ -25,10 +26,14 @@ from typing import Callable, Iterable
 
 from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert, select, update
 
+from ..api.shapes import INT_RANGE
 from ..store.prepared import Prepared
 from ..store.schema import inventory_balances, inventory_movements
 
 _b = inventory_balances.c
+# A balance is reported as an xs:int (InStockSupplyQuantity, InStockQuantity...) and stored
+# in a 32-bit column on PostgreSQL: no movement takes it further.
+MOST = INT_RANGE[1]
 
 
 class InsufficientStock(ValueError):
@@ -44,6 +49,19 @@ class InsufficientStock(ValueError):
         self.item_id = item_id
         self.fulfillment_center_id = fulfillment_center_id
         self.quantity = quantity
+
+
+class BalanceLimit(ValueError):
+    """A movement would take a balance past MOST; nothing was changed."""
+
+    def __init__(self, kind: str, item_id: int, fulfillment_center_id: str, quantity: int,
+                 column: str):
+        super().__init__(
+            f"cannot record {kind} of {quantity} for item {item_id} at {fulfillment_center_id}: "
+            f"{column} would go past {MOST}"
+        )
+        self.item_id = item_id
+        self.column = column
 
 
 SELLABLE, UNSELLABLE = "Sellable", "Unsellable"
@@ -109,11 +127,13 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
     # creating an empty one would only mark the SKU as "updated".
     if effect.guard is None:
         _ensure_balance_row(conn, merchant_id, item_id, fulfillment_center_id, disposition, now)
-    changed = _APPLY[kind].execute(conn, {
-        "b_merchant_id": merchant_id, "b_item_id": item_id, "b_center": fulfillment_center_id,
-        "b_disposition": disposition, "quantity": quantity, "now": now,
-    }).rowcount
+    row = {"b_merchant_id": merchant_id, "b_item_id": item_id, "b_center": fulfillment_center_id,
+           "b_disposition": disposition}
+    changed = _APPLY[kind].execute(conn, {**row, "quantity": quantity, "now": now}).rowcount
     if changed != 1:
+        full = _full_columns(conn, row, effect, quantity)
+        if full:
+            raise BalanceLimit(kind, item_id, fulfillment_center_id, quantity, full[0])
         raise InsufficientStock(kind, item_id, fulfillment_center_id, quantity,
                                 effect.shortfall or "no balance row")
 
@@ -124,13 +144,28 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
     })
 
 
+def _full_columns(conn: Connection, row: dict, effect: _Effect, quantity: int) -> list[str]:
+    """The columns this movement would take past MOST (why a guarded UPDATE changed nothing,
+    when it is not a shortfall)."""
+    balance = _BALANCE_ROW.execute(conn, row).first()
+    if balance is None:
+        return []
+    return [column for column, sign in effect.signs.items()
+            if sign > 0 and getattr(balance, column) > MOST - quantity]
+
+
+def _row_where() -> list:
+    return [_b.item_id == bindparam("b_item_id"), _b.fulfillment_center_id == bindparam("b_center"),
+            _b.disposition == bindparam("b_disposition"), _b.merchant_id == bindparam("b_merchant_id")]
+
+
 def _apply_statement(effect: _Effect):
     """The guarded UPDATE of one balance row for a movement of this kind."""
     quantity = bindparam("quantity", type_=inventory_balances.c.in_stock.type)
-    where = [_b.item_id == bindparam("b_item_id"), _b.fulfillment_center_id == bindparam("b_center"),
-             _b.disposition == bindparam("b_disposition"), _b.merchant_id == bindparam("b_merchant_id")]
+    where = _row_where()
     if effect.guard is not None:
         where.append(effect.guard(quantity))
+    where += [getattr(_b, column) <= MOST - quantity for column, sign in effect.signs.items() if sign > 0]
     changes = {column: getattr(_b, column) + quantity if sign > 0 else getattr(_b, column) - quantity
                for column, sign in effect.signs.items()}
     return (update(inventory_balances).where(*where)
@@ -141,6 +176,7 @@ def _apply_statement(effect: _Effect):
 # building its statements cost more than running them.
 _APPLY = {kind: Prepared(_apply_statement(effect)) for kind, effect in EFFECTS.items()}
 _RECORD = Prepared(insert(inventory_movements))
+_BALANCE_ROW = Prepared(select(_b.in_stock, _b.inbound, _b.reserved).where(*_row_where()))
 
 
 def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,

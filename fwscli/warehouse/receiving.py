@@ -30,6 +30,7 @@ from ..store.schema import (
     fulfillment_items, inbound_shipment_items, inbound_shipments, problem_receives,
 )
 from . import ledger
+from .catalog import sku_of
 from .context import Context
 from .simulation import Simulation
 
@@ -96,9 +97,7 @@ def receive(conn: Connection, shipment, units: dict[int, int] | None, at: dateti
     lines = {row.item_id: row for row in conn.execute(
         select(inbound_shipment_items).where(_lines.shipment_pk == shipment.id).order_by(_lines.item_id))}
     if units is None:
-        units = {item_id: line.quantity_shipped - line.quantity_received
-                 for item_id, line in lines.items()
-                 if line.quantity_shipped > line.quantity_received}
+        units = _still_expected(conn, shipment, lines)
     if shipment.status in PROBLEM_STATES:
         _problem_receive(conn, shipment, units, at)
         return shipment.status
@@ -127,11 +126,7 @@ def receive(conn: Connection, shipment, units: dict[int, int] | None, at: dateti
 
 def shipment_lines(conn: Connection, shipment_pk: int) -> list[ReceivedLine]:
     """Each line's shipped and received units, and its problem receives."""
-    problems = dict(conn.execute(
-        select(problem_receives.c.item_id, func.sum(problem_receives.c.quantity))
-        .where(problem_receives.c.shipment_pk == shipment_pk)
-        .group_by(problem_receives.c.item_id)
-    ).all())
+    problems = _set_aside(conn, shipment_pk)
     rows = conn.execute(
         select(fulfillment_items.c.merchant_sku, fulfillment_items.c.fnsku, _lines.item_id,
                _lines.quantity_shipped, _lines.quantity_received)
@@ -140,8 +135,26 @@ def shipment_lines(conn: Connection, shipment_pk: int) -> list[ReceivedLine]:
         .order_by(_lines.id)
     )
     return [ReceivedLine(row.merchant_sku, row.fnsku, row.quantity_shipped, row.quantity_received,
-                         int(problems.get(row.item_id, 0)))
+                         problems.get(row.item_id, 0))
             for row in rows]
+
+
+def _set_aside(conn: Connection, shipment_pk: int) -> dict[int, int]:
+    """Units of each item of the shipment received as problem receives."""
+    return {item_id: int(quantity) for item_id, quantity in conn.execute(
+        select(problem_receives.c.item_id, func.sum(problem_receives.c.quantity))
+        .where(problem_receives.c.shipment_pk == shipment_pk)
+        .group_by(problem_receives.c.item_id)
+    )}
+
+
+def _still_expected(conn: Connection, shipment, lines: dict) -> dict[int, int]:
+    """Units of each line not accounted for yet: neither received nor set aside already,
+    so that receiving everything twice does not set the same units aside twice."""
+    set_aside = _set_aside(conn, shipment.id) if shipment.status in PROBLEM_STATES else {}
+    outstanding = {item_id: line.quantity_shipped - line.quantity_received - set_aside.get(item_id, 0)
+                   for item_id, line in lines.items()}
+    return {item_id: units for item_id, units in outstanding.items() if units > 0}
 
 
 def _problem_receive(conn: Connection, shipment, units: dict[int, int], at: datetime) -> None:
@@ -202,7 +215,13 @@ def receive_shipment(ctx: Context, shipment_id: str, items: list[tuple[str, int]
     with ctx.db.write() as conn:
         shipment = _lock_shipment(conn, ctx.merchant_id, shipment_id)
         units = None if items is None else _units_by_item(conn, shipment, items)
-        status = receive(conn, shipment, units, ctx.now, ctx.simulation)
+        try:
+            status = receive(conn, shipment, units, ctx.now, ctx.simulation)
+        except ledger.BalanceLimit as error:
+            sku = sku_of(conn, error.item_id)
+            raise InvalidParameterValue(
+                "ShipmentId", shipment_id, f"{shipment.destination_fc} would hold more than "
+                                           f"{ledger.MOST} units of {sku} in stock") from None
         return ShipmentState(shipment_id, status, shipment_lines(conn, shipment.id))
 
 
@@ -217,15 +236,19 @@ def _lock_shipment(conn: Connection, merchant_id: int, shipment_id: str):
 
 def _units_by_item(conn: Connection, shipment, items: list[tuple[str, int]]) -> dict[int, int]:
     """Item id -> units for SKUs on the shipment; a repeated SKU counts once, summed."""
-    on_shipment = dict(conn.execute(
-        select(fulfillment_items.c.merchant_sku, _lines.item_id)
+    on_shipment = {row.merchant_sku: row for row in conn.execute(
+        select(fulfillment_items.c.merchant_sku, _lines.item_id, _lines.quantity_received)
         .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
         .where(_lines.shipment_pk == shipment.id)
-    ).all())
+    )}
     units: dict[int, int] = {}
     for n, (sku, quantity) in enumerate(items, start=1):
-        if sku not in on_shipment:
+        line = on_shipment.get(sku)
+        if line is None:
             raise InvalidParameterValue(f"Item.{n}.MerchantSKU", sku,
                                         f"the SKU is not on shipment {shipment.shipment_id}")
-        units[on_shipment[sku]] = units.get(on_shipment[sku], 0) + quantity
+        units[line.item_id] = units.get(line.item_id, 0) + quantity
+        if line.quantity_received + units[line.item_id] > ledger.MOST:
+            raise InvalidParameterValue(f"Item.{n}.Quantity", quantity,
+                                        f"QuantityReceived of {sku} would go past {ledger.MOST}")
     return units

@@ -50,6 +50,10 @@ def adjust(ctx: Context, sku: str, center: str, delta: int, reason: str,
                                    kind="adjusted_in" if delta > 0 else "adjusted_out",
                                    quantity=abs(delta), now=ctx.now, reason=reason,
                                    document_type=ADJUSTMENT_DOCUMENT, document_id=ctx.request_id)
+        except ledger.BalanceLimit:
+            raise InvalidParameterValue(
+                "Quantity", delta, f"{center} would hold more than {ledger.MOST} {disposition} units "
+                                   f"of {sku}") from None
         except ledger.InsufficientStock:
             held = _balances(conn, ctx.merchant_id, sku, item_id, center, disposition)
             available = held[0].available if held else 0

@@ -5,13 +5,16 @@ Decisions where the spec is silent:
   fulfillment center. Reserved units are promised to orders and are no longer supply; this
   is the same figure GetFulfillmentPreview fulfils from.
 * TotalSupplyQuantity = InStockSupplyQuantity + inbound (no transfers are modelled).
+* A quantity beyond the schema's xs:int (summed over many centers) is reported as its
+  largest value, 2147483647.
 * EarliestAvailability: absent when the total is 0; `Immediately` when some stock is
   available; otherwise (inbound only) `Unknown`, since inbound shipments carry no arrival date.
 * Detailed adds one SupplyDetail per supply type with a non-zero quantity: `InStock`
   (pickable `Immediately`) and `Inbound` (`Unknown` both ways).
 * A SKU the merchant never registered is answered with zeros and no FNSKU, ASIN or Condition.
 * ListUpdatedInventorySupply lists the SKUs whose balance at any fulfillment center changed
-  at or after QueryStartDateTime, by item id (a keyset cursor).
+  at or after QueryStartDateTime, by item id (a keyset cursor), once every warehouse step
+  due by now has been applied.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sqlalchemy import exists, select
 from ..api.inventory import INVENTORY
 from ..store.schema import fulfillment_items, inventory_balances
 from ..store.sequencing import settle_creates
-from . import ledger, paging
+from . import ledger, paging, tick
 from .context import Context
 from .paging import Page
 
@@ -81,6 +84,10 @@ def list_updated_supply(ctx: Context, *, start: datetime, page_size: int | None 
     """The first page of SKUs whose supply changed at or after `start`."""
     # Larger page sizes are clamped, not refused: Axis asks for 100 of the 50 allowed.
     size = paging.page_size(_PAGING, page_size)
+    # A request applies only so many due steps (service/app.py), and a step's movements
+    # carry its due time (tick.py). One due now but applied after this answer would carry a
+    # time before it, so the next "changes since now" would miss it: apply them all first.
+    tick.run(ctx.db, ctx.now, ctx.simulation)
     return _page(ctx, {"start": start.isoformat(), "detailed": detailed}, size, after=0)
 
 
@@ -112,8 +119,10 @@ def _select_items(merchant_id: int):
 
 
 def _supply(item, balance: ledger.Balance, detailed: bool) -> SkuSupply:
-    in_stock, inbound = balance.available, balance.inbound
-    total = in_stock + inbound
+    # Each balance stays within an xs:int (ledger.MOST), their sums over the centers may
+    # not: the schema cannot say more than MOST, so that is what is reported.
+    in_stock, inbound = min(balance.available, ledger.MOST), min(balance.inbound, ledger.MOST)
+    total = min(in_stock + inbound, ledger.MOST)
     earliest = None if total == 0 else IMMEDIATELY if in_stock else UNKNOWN
     details: tuple[SupplyDetail, ...] = ()
     if detailed:

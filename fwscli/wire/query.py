@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Sequence
 
 from ..api.errors import InvalidParameterValue, MissingParameter
-from ..api.shapes import Member, Operation, Scalar, Structure
+from ..api.shapes import INT_RANGE, Member, Operation, Scalar, Structure
 from .timestamps import parse_timestamp
 
 # Parameters of the transport (routing and signatures), not of any operation.
@@ -25,7 +25,6 @@ COMMON_PARAMETERS = frozenset({
     "Action", "AWSAccessKeyId", "Timestamp", "Expires", "Version", "SignatureVersion",
     "SignatureMethod", "Signature",
 })
-INT32 = (-(2**31), 2**31 - 1)
 # XML 1.0 cannot carry these, so a value holding one could never be answered faithfully.
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)  # 0-9 only: int() reads every script's digits
@@ -172,7 +171,7 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
         if len(digits.lstrip("+-").lstrip("0")) > 12:
             raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
         number = int(digits)
-        if not INT32[0] <= number <= INT32[1]:
+        if not INT_RANGE[0] <= number <= INT_RANGE[1]:
             raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
         if shape.min_value is not None and number < shape.min_value:
             raise InvalidParameterValue(name, raw, f"it must be at least {shape.min_value}")

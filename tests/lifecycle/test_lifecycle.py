@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+import pytest
+
+from fwscli.service import app as service_app
 
 from ..service.samples import SHIP_FROM, order, register, shipment
 
@@ -113,3 +118,25 @@ def test_an_order_split_over_two_centers_ships_in_two_shipments(client, warehous
     assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
     assert sorted((s["FulfillmentCenterId"], s["FulfillmentShipmentItem"][0]["Quantity"], s["FulfillmentShipmentStatus"])
                   for s in got["FulfillmentShipment"]) == [("PHL1", 2, "Shipped"), ("RNO1", 3, "Shipped")]
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_changes_applied_late_are_not_missed_by_a_supply_poller(client, warehouse, monkeypatch):
+    """A request applies only so many due steps, each stamped with its due time: a poller
+    asking for the changes since its last answer must still see every one of them."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A", "SKU-B")
+    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
+        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    seen: dict[str, int] = {}
+    since = warehouse.clock.now
+    warehouse.bring_in("S-A")
+    warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
+    for _ in range(3):
+        asked_at = warehouse.clock.now
+        page = client.call("inventory", "ListUpdatedInventorySupply", {"QueryStartDateTime": since})
+        seen.update((row["MerchantSKU"], row["InStockSupplyQuantity"]) for row in page["MerchantSKUSupply"])
+        since = asked_at
+        warehouse.clock.advance(timedelta(seconds=1))
+    assert seen == {"SKU-A": 5, "SKU-B": 5}

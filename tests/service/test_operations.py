@@ -51,6 +51,20 @@ def test_service_status(call, service):
     assert status.endswith(f"service available [Version: {version}]")
 
 
+def test_what_cannot_be_a_sku_or_an_fnsku_is_skipped_like_any_unknown_one(call):
+    # Spec 3.6, 3.7: SKUs without an FNSKU and invalid FNSKUs are skipped, the rest answered;
+    # 3.11: SKUs not in the shipment are ignored, the others still removed.
+    fnsku = register_via(call, "SKU-A", "SKU-B")["SKU-A"]
+    found = call("inbound", "GetFulfillmentItemByMSKU", {"MerchantSKU": ["S" * 41, "SKU-A"]})
+    assert [i["MerchantSKU"] for i in found["FulfillmentItem"]] == ["SKU-A"]
+    found = call("inbound", "GetFulfillmentItemByFNSKU", {"FulfillmentNetworkSKU": [fnsku + "0", fnsku]})
+    assert [i["FulfillmentNetworkSKU"] for i in found["FulfillmentItem"]] == [fnsku]
+    call("inbound", "PutInboundShipment", shipment("FBA-1", ("SKU-A", 1), ("SKU-B", 2)))
+    call("inbound", "DeleteInboundShipmentItems", {"ShipmentId": "FBA-1", "MerchantSKU": ["S" * 41, "SKU-A"]})
+    rows = call("inbound", "ListInboundShipmentItems", {"ShipmentId": "FBA-1"})["ShipmentItem"]
+    assert [row["MerchantSKU"] for row in rows] == ["SKU-B"]
+
+
 def test_inbound_operations(call):
     fnskus = register_via(call, "SKU-A", "SKU-B")
     assert set(fnskus) == {"SKU-A", "SKU-B"}

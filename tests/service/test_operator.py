@@ -181,6 +181,18 @@ def test_adjustments_need_available_stock_and_a_known_center(ops, client, mercha
                                     MerchantSKU="GHOST").message
 
 
+def test_an_adjustment_may_not_take_stock_past_the_schemas_int(ops, client, merchant):
+    register(client, "SKU-1")
+    mine = {"MerchantId": merchant.merchant_id, "MerchantSKU": "SKU-1", "FulfillmentCenterId": "PHL1"}
+    most = 2**31 - 1  # xs:int, InStockQuantity's type
+    ops("AdjustInventory", **mine, Quantity=most - 1, Reason="count")
+    error = refused(ops, "AdjustInventory", **mine, Quantity=2, Reason="count")
+    assert (error.status, error.code) == (400, "InvalidParameterValue")
+    assert f"PHL1 would hold more than {most} Sellable units" in error.message
+    balance = ops("AdjustInventory", **mine, Quantity=1, Reason="count")["InventoryBalance"]
+    assert balance["InStockQuantity"] == most
+
+
 def test_the_clock_moves_forward_for_every_process(ops, db, client, merchant, operator):
     start = ops("GetSimulationClock")
     assert (start["OffsetSeconds"], start["WarehouseMode"]) == (0, "auto")

@@ -134,6 +134,26 @@ def test_preview_sums_a_repeated_sku(ctx):
     assert preview["MerchantSKUQuantityItem"] == [{"MerchantSKU": "SKU-A", "Quantity": 5}]
 
 
+def test_a_repeated_sku_may_not_add_up_past_the_schemas_int(ctx):
+    put(ctx, items=lines(SKU_A=1))
+    most = 2**31 - 1  # xs:int: every quantity of the WSDL
+    too_many = lines(SKU_B=1) + lines(SKU_A=most) + lines(SKU_A=1)
+    requests = {
+        "GetInboundShipmentPreview": {"ShipFromAddress": SEATTLE},
+        "PutInboundShipment": {"ShipmentId": "FBA000002", "ShipmentName": "n",
+                               "DestinationFulfillmentCenter": "PHL1", "ShipFromAddress": SEATTLE},
+        "PutInboundShipmentItems": {"ShipmentId": "FBA000001"},
+    }
+    for operation, request in requests.items():
+        error = error_of(lambda: call(ctx, operation, MerchantSKUQuantityItem=too_many, **request))
+        assert isinstance(error, InvalidParameterValue), operation
+        assert error.parameter == "MerchantSKUQuantityItem.3.Quantity" and str(most) in error.message
+    assert shipment_items(ctx) == {"SKU-A": 1}
+    assert "not found" in error_of(lambda: shipment(ctx, "FBA000002")).message
+    call(ctx, "PutInboundShipmentItems", ShipmentId="FBA000001", MerchantSKUQuantityItem=lines(SKU_A=most))
+    assert shipment_items(ctx) == {"SKU-A": most}
+
+
 def test_preview_refuses_unregistered_and_other_merchants_skus(ctx, other_ctx):
     register(other_ctx, "THEIRS")
     for sku in ("NEVER-SEEN", "THEIRS"):
@@ -217,6 +237,18 @@ def test_put_refuses_an_unknown_center_and_unregistered_skus(ctx):
     assert "shipment not found" in error_of(lambda: shipment(ctx)).message
 
 
+def test_put_refuses_a_center_across_the_border(ctx):
+    # The preview never plans one (network.py); a typed code must not either.
+    for action in (lambda: put(ctx, DestinationFulfillmentCenter="LTN1"),
+                   lambda: call(ctx, "PutInboundShipmentData", ShipmentId="FBA000001", ShipmentName="n",
+                                DestinationFulfillmentCenter="NRT1", ShipFromAddress=SEATTLE)):
+        error = error_of(action)
+        assert isinstance(error, InvalidParameterValue) and error.parameter == "DestinationFulfillmentCenter"
+        assert "a shipment from US goes to a fulfillment center in US" in error.message
+    assert "shipment not found" in error_of(lambda: shipment(ctx)).message
+    put(ctx, ShipFromAddress=dict(SEATTLE, CountryCode="us"), DestinationFulfillmentCenter="SDF1")
+
+
 def test_put_data_creates_or_replaces_the_header_only(ctx):
     header = {"ShipmentId": "FBA000001", "ShipmentName": "Header only",
               "DestinationFulfillmentCenter": "PHL1", "ShipFromAddress": SEATTLE}
@@ -288,6 +320,32 @@ def test_shipped_records_expected_inbound_and_cancel_reverses_it(ctx, db):
         ("inbound_cancelled", 10, "FBA000001"), ("inbound_cancelled", 5, "FBA000001")])
     set_status(ctx, "Cancelled")  # a repeat is a no-op success
     assert len(_movements(db)) == 4
+
+
+def test_a_shipment_without_items_cannot_be_shipped(ctx, db):
+    call(ctx, "PutInboundShipmentData", ShipmentId="FBA000001", ShipmentName="Header only",
+         DestinationFulfillmentCenter="PHL1", ShipFromAddress=SEATTLE)
+    put(ctx, "FBA000002", items=lines(SKU_A=1))
+    call(ctx, "DeleteInboundShipmentItems", ShipmentId="FBA000002", MerchantSKU=["SKU-A"])
+    for shipment_id in ("FBA000001", "FBA000002"):
+        error = error_of(lambda: set_status(ctx, "Shipped", shipment_id))
+        assert isinstance(error, InvalidParameterValue) and error.parameter == "ShipmentStatus"
+        assert f"shipment {shipment_id} has no items" in error.message
+        assert shipment(ctx, shipment_id)["ShipmentStatus"] == "Working"
+        set_status(ctx, "Cancelled", shipment_id)  # what is left to do with it
+    assert _movements(db) == []
+
+
+def test_shipping_may_not_take_inbound_stock_past_the_schemas_int(ctx, db):
+    most = 2**31 - 1  # xs:int, TotalSupplyQuantity's type
+    put(ctx, items=lines(SKU_A=most))
+    set_status(ctx, "Shipped")
+    put(ctx, "FBA000002", items=lines(SKU_B=1, SKU_A=1))
+    error = error_of(lambda: set_status(ctx, "Shipped", "FBA000002"))
+    assert isinstance(error, InvalidParameterValue) and error.parameter == "ShipmentStatus"
+    assert f"more than {most} units of SKU-A would be inbound to PHL1" in error.message
+    assert shipment(ctx, "FBA000002")["ShipmentStatus"] == "Working"
+    assert _balance(db) == [("PHL1", most)]
 
 
 def test_cancelling_a_working_shipment_touches_no_stock(ctx, db):

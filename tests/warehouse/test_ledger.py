@@ -85,6 +85,17 @@ def test_a_movement_beyond_the_balance_is_refused_and_changes_nothing(db, mercha
     assert _movement_count(db) == movements
 
 
+@pytest.mark.parametrize("kind", ["inbound_expected", "received_unexpected", "adjusted_in"])
+def test_a_balance_may_not_grow_past_the_schemas_int(db, merchant, item, kind):
+    most = 2**31 - 1  # xs:int: what the inventory and operator services report it as
+    _move(db, merchant, item, kind, most - 1)
+    before, movements = _balance(db, merchant, item), _movement_count(db)
+    with pytest.raises(ledger.BalanceLimit, match=f"past {most}"):
+        _move(db, merchant, item, kind, 2)
+    assert (_balance(db, merchant, item), _movement_count(db)) == (before, movements)
+    _move(db, merchant, item, kind, 1)
+
+
 def test_a_refused_movement_creates_no_balance_row(db, merchant, item):
     with pytest.raises(InsufficientStock):
         _move(db, merchant, item, "reserved", 1)

@@ -79,6 +79,40 @@ def test_an_error_shipment_expects_nothing_and_late_units_are_problem_receives(c
     assert balance(ctx, "SKU-A") == ledger.Balance()
 
 
+@pytest.mark.parametrize("fail", [
+    lambda ctx: receiving.move_shipment(ctx, "FBA-1", "Error"),
+    lambda ctx: inbound.set_status(ctx, "FBA-1", "Cancelled"),
+], ids=["Error", "Cancelled"])
+def test_receiving_everything_again_sets_nothing_more_aside(ctx, fail):
+    fail(ctx)
+    receiving.receive_shipment(ctx, "FBA-1", [("SKU-B", 1)])
+    first = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert lines(first) == {"SKU-A": (5, 0, 5), "SKU-B": (2, 0, 2)}
+    # A repeated "receive everything" (a retry, a second click) finds nothing still expected.
+    again = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert lines(again) == lines(first)
+
+
+def test_receipts_may_not_count_past_the_schemas_int(ctx):
+    most = 2**31 - 1  # xs:int, QuantityReceived's and the stock's type
+    receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", most - 1)])
+    with pytest.raises(InvalidParameterValue) as caught:
+        receiving.receive_shipment(ctx, "FBA-1", [("SKU-B", 1), ("SKU-A", 1), ("SKU-A", 1)])
+    assert caught.value.parameter == "Item.3.Quantity" and str(most) in caught.value.message
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=most - 1)
+    assert balance(ctx, "SKU-B") == ledger.Balance(inbound=2)  # nothing of the request happened
+    state = receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", 1)])
+    assert lines(state)["SKU-A"] == (5, most, 0)
+    # Another shipment to the same center: its own line has room, the center's stock not.
+    inbound.put_shipment(ctx, {"ShipmentId": "FBA-2", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
+                               "ShipFromAddress": SEATTLE}, [{"MerchantSKU": "SKU-A", "Quantity": 1}])
+    inbound.set_status(ctx, "FBA-2", "Shipped")
+    with pytest.raises(InvalidParameterValue) as caught:
+        receiving.receive_shipment(ctx, "FBA-2", None)
+    assert caught.value.parameter == "ShipmentId" and f"PHL1 would hold more than {most}" in caught.value.message
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=most, inbound=1)
+
+
 @pytest.mark.parametrize("moves, refused", [
     (["Delivered"], "InTransit"),        # carrier states only move forward
     (["CheckedIn"], "Delivered"),

@@ -59,6 +59,17 @@ def test_detailed_supply_adds_a_row_per_supply_type(ctx, items):
     assert empty.details == ()
 
 
+def test_supply_over_many_centers_is_reported_within_the_schemas_int(db, ctx, merchant):
+    most = 2**31 - 1  # xs:int, the type of every supply quantity
+    item, _ = register_item(db, merchant.merchant_id, "HUGE")
+    for center in ("PHL1", "RNO1"):
+        add_stock(db, merchant.merchant_id, item, most, center=center)
+    add_stock(db, merchant.merchant_id, item, 5, kind="inbound_expected")
+    (huge,) = supply.get_supply(ctx, ["HUGE"], detailed=True)
+    assert (huge.total, huge.in_stock) == (most, most)
+    assert [detail.quantity for detail in huge.details] == [most, 5]
+
+
 def test_another_merchants_skus_are_unknown(ctx, make_context, other_merchant, items):
     (theirs,) = supply.get_supply(make_context(other_merchant), ["STOCKED"])
     assert theirs == SkuSupply("STOCKED", None, None, None, 0, 0, None, ())
