@@ -59,6 +59,13 @@ def plan(conn: Connection, order, at: datetime, simulation: Simulation, *,
         order_lines = lines(conn, order.id)
     if holding is None:
         holding = held(conn, order)
+    # The tick applies a step as of its due time, but planning reads the stock as it is now.
+    # When that stock changed after the due time (a request's adjustment or reservation,
+    # while the tick was behind), the decision is taken as of that change: never before the
+    # units it reserves (or finds missing) were there.
+    changed_at = ledger.last_change(conn, order.merchant_id, {line.item_id for line in order_lines if line.open})
+    if changed_at is not None and changed_at > at:
+        at = changed_at
     reservation = reserve(conn, order, at, order_lines, holding)
     _unfulfillable(conn, reservation.unfulfillable)
     return settle(conn, order, at, simulation, order_lines=reservation.applied_to(order_lines),
