@@ -151,11 +151,14 @@ def test_fees_and_weight(ctx, stocked, speed, fees):
 ])
 def test_an_undeliverable_address_is_an_unfulfillable_preview_not_an_error(ctx, stocked, address):
     address = {name: value for name, value in address.items() if value is not None}
-    previews = preview.get_preview(ctx, address=address, items=[line("SKU-2", 1)])
+    previews = preview.get_preview(ctx, address=address, items=[line("SKU-2", 1), line("SKU-1", 9)])
     for result in previews:
         assert not result.fulfillable
         assert result.order_reasons == ("InvalidDestinationAddress",)
         assert result.window is None and result.fees == () and result.shipped == ()
+        # Every item is accounted for: nothing ships, the short one is short as well.
+        assert result.unfulfillable == (PreviewLine("SKU-2", 1, "SKU-2"),
+                                        PreviewLine("SKU-1", 9, "SKU-1", ("InventoryUnavailable",)))
 
 
 def test_a_jp_address_without_city_is_deliverable(ctx, stocked):
