@@ -66,6 +66,18 @@ def not_found(order_id: str) -> InvalidParameterValue:
     return InvalidParameterValue("MerchantFulfillmentOrderId", order_id, "requested order not found")
 
 
+def check_line_ids(items: list[dict[str, Any]], parameter: str) -> None:
+    """Refuse an order's (or a preview's) items when two share a MerchantFulfillmentOrderItemId:
+    the id is what relates an item of the answer to the item asked for."""
+    seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        line_id = item["MerchantFulfillmentOrderItemId"]
+        if line_id in seen:
+            raise InvalidParameterValue(f"{parameter}.{n}.MerchantFulfillmentOrderItemId", line_id,
+                                        "it is used by another item of this order")
+        seen.add(line_id)
+
+
 def lock_order(conn: Connection, merchant_id: int, order_id: str):
     """The merchant's order row, locked for the rest of the transaction (PostgreSQL;
     SQLite's writers are serialised already). Every change to an order starts here, so

@@ -38,6 +38,7 @@ from . import ledger
 from .catalog import Item, items_by_sku
 from .context import Context
 from .delivery import DeliveryWindow, address_error, delivery_window
+from .order_state import check_line_ids
 
 UNIT_WEIGHT = Decimal("0.5")
 WEIGHT_UNIT = "LB"
@@ -90,6 +91,7 @@ class Preview:
 def get_preview(ctx: Context, *, address: dict[str, Any], items: list[dict[str, Any]],
                 speeds: list[str] | None = None) -> list[Preview]:
     """GetFulfillmentPreview: one Preview per requested speed (every speed by default)."""
+    check_line_ids(items, "Items")
     skus = [item["MerchantSKU"] for item in items]
     with ctx.db.read() as conn:
         known = items_by_sku(conn, ctx.merchant_id, skus)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from fwscli.api.errors import InvalidParameterValue
 from fwscli.warehouse import ledger, preview
 from fwscli.warehouse.delivery import add_business_days
 from fwscli.warehouse.preview import Fee, PreviewLine
@@ -167,6 +168,13 @@ def test_a_jp_address_without_city_is_deliverable(ctx, stocked):
     (result,) = preview.get_preview(ctx, address=address, items=[line("SKU-2", 1)],
                                     speeds=["Standard"])
     assert result.fulfillable
+
+
+def test_an_item_id_used_twice_is_refused_as_create_refuses_it(ctx, stocked):
+    with pytest.raises(InvalidParameterValue) as caught:
+        preview.get_preview(ctx, address=ADDRESS, items=[line("SKU-1", 1, "x"), line("SKU-2", 1, "x")])
+    assert caught.value.parameter == "Items.2.MerchantFulfillmentOrderItemId"
+    assert "Value x for parameter Items.2.MerchantFulfillmentOrderItemId is invalid." in caught.value.message
 
 
 def test_preview_changes_nothing(db, ctx, merchant, stocked):
