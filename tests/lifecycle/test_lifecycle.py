@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from fwscli.api.errors import ApiError
+
 from ..service.samples import SHIP_FROM, order, register, shipment
 
 
@@ -101,6 +105,28 @@ def test_an_operator_ships_with_its_own_carrier_and_tracking(client, warehouse):
         == [(1, "USPS", "9400100000000000000001"), (2, "USPS", "9400100000000000000002")]
     assert shipped["FulfillmentShipmentPackage"][1]["EstimatedArrivalDateTime"] == "2030-01-02T03:04:05Z"
     assert shipped["EstimatedArrivalDateTime"] == "2030-01-02T03:04:05Z"  # the latest package's
+    # One line of two units in two packages: a unit in each, no empty box with a tracking number.
+    assert [(i["MerchantFulfillmentOrderItemId"], i["Quantity"], i["PackageNumber"])
+            for i in shipped["FulfillmentShipmentItem"]] == [("1", 1, 1), ("1", 1, 2)]
+
+
+def test_packages_share_the_units_and_none_is_left_empty(client, warehouse):
+    register(client, "SKU-A", "SKU-B")
+    warehouse.stock("SKU-A", 5)
+    warehouse.stock("SKU-B", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 3), ("SKU-B", 1)))
+    with pytest.raises(ApiError, match="4 units") as refused:
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                     Package=[{"CarrierCode": "UPS"}] * 5)
+    assert refused.value.code == "InvalidParameterValue"
+    assert warehouse.status("ORDER-1") in ("Planning", "Processing")  # nothing shipped
+
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                 Package=[{"CarrierCode": "UPS"}] * 3)
+    (shipped,) = warehouse.order("ORDER-1")["FulfillmentShipment"]
+    contents = [(i["MerchantSKU"], i["Quantity"], i["PackageNumber"]) for i in shipped["FulfillmentShipmentItem"]]
+    assert sorted(contents, key=lambda c: c[2]) == [("SKU-A", 2, 1), ("SKU-A", 1, 2), ("SKU-B", 1, 3)]
+    assert sum(quantity for _, quantity, _ in contents) == 4
 
 
 def test_an_order_split_over_two_centers_ships_in_two_shipments(client, warehouse):
