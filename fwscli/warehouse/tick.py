@@ -107,7 +107,7 @@ def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
             table, row, step = inbound_shipments, shipment, _step_shipment
         try:
             with conn.begin_nested():
-                step(conn, row, simulation)
+                step(conn, row, simulation, now)
         except Exception:
             log.exception("warehouse step of %s %s failed; retrying in %s", table.name, row.id, RETRY_AFTER)
             conn.execute(update(table).where(table.c.id == row.id).values(due_at=now + RETRY_AFTER))
@@ -123,20 +123,27 @@ def _earliest(table):
 # Built once, like the check: in auto mode requests apply due steps all the time.
 _EARLIEST_ORDER = Prepared(_earliest(fulfillment_orders))
 _EARLIEST_SHIPMENT = Prepared(_earliest(inbound_shipments))
+# The next due time of another order and of any inbound shipment (index order, first row).
+_NEXT_OTHER_DUE = Prepared(select(
+    select(_orders.due_at).where(_orders.due_at.is_not(None), _orders.id != bindparam("order_pk"))
+    .order_by(_orders.due_at).limit(1).scalar_subquery(),
+    select(_shipments.due_at).where(_shipments.due_at.is_not(None))
+    .order_by(_shipments.due_at).limit(1).scalar_subquery(),
+))
 
 
 # The steps' modules are imported when a step is due: every request ticks, and most find
 # nothing due (a listing then never needed shipping's and receiving's ~3 ms of imports).
 
-def _step_order(conn: Connection, order, simulation: Simulation) -> None:
+def _step_order(conn: Connection, order, simulation: Simulation, now: datetime) -> None:
     from . import planning, shipping
 
     at = order.due_at
     if order.status == "Received":
-        planning.plan(conn, order, at, simulation)
+        planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
     elif order.status == "Planning":
         if waiting_for_stock(conn, order):
-            planning.plan(conn, order, at, simulation)
+            planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
         else:
             shipping.pick(conn, order, at, simulation)
     elif order.status == "Processing":
@@ -145,7 +152,14 @@ def _step_order(conn: Connection, order, simulation: Simulation) -> None:
         conn.execute(update(fulfillment_orders).where(_orders.id == order.id).values(due_at=None))
 
 
-def _step_shipment(conn: Connection, shipment, simulation: Simulation) -> None:
+def _quiet_until(conn: Connection, order, now: datetime) -> datetime:
+    """Until when nothing changes the order's stock: this tick applies no other step before
+    the next one due (of any row), and requests come after `now`."""
+    due = _NEXT_OTHER_DUE.execute(conn, {"order_pk": order.id}).one()
+    return min([now, *(at for at in due if at is not None)])
+
+
+def _step_shipment(conn: Connection, shipment, simulation: Simulation, now: datetime) -> None:
     from . import receiving
 
     if shipment.status in receiving.RECEIVABLE:
