@@ -25,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..api.errors import InvalidParameterValue
+from ..api.errors import InvalidParameterCombination, InvalidParameterValue
 from ..store.schema import (
     fulfillment_order_items, fulfillment_shipment_items, fulfillment_shipment_packages,
     fulfillment_shipments,
@@ -94,10 +94,15 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
          packages: list[PackageSpec] | None = None, shipment_id: str | None = None) -> str:
     """Ship the order's Pending shipments (or the one named); returns the order's status."""
     shipments = _pending(conn, order, shipment_id)
+    specs = packages or [PackageSpec()]
+    if len(shipments) > 1 and any(spec.tracking_number for spec in specs):
+        # The specs go to every shipment: the same tracking number on boxes of several centers.
+        raise InvalidParameterCombination(
+            f"A TrackingNumber names one package, but order {order.merchant_order_id} has "
+            f"{len(shipments)} pending shipments: ship them one at a time, naming each by AmazonShipmentId.")
     shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
     ledger.lock_items(conn, order.merchant_id,
                       (line.item_id for group in shipment_lines.values() for line in group))
-    specs = packages or [PackageSpec()]
     # Decided for every shipment before anything moves: a refusal leaves nothing half-shipped.
     contents = {shipment.id: _packed(shipment, shipment_lines[shipment.id], len(specs))
                 for shipment in shipments}

@@ -129,6 +129,29 @@ def test_packages_share_the_units_and_none_is_left_empty(client, warehouse):
     assert sum(quantity for _, quantity, _ in contents) == 4
 
 
+def test_a_tracking_number_is_for_one_shipment_only(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2, fc="PHL1")
+    warehouse.stock("SKU-A", 3, fc="RNO1")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 5)))
+    picked = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")["FulfillmentShipment"]
+    # Both pending shipments (two centers, two boxes) under one tracking number: refused.
+    with pytest.raises(ApiError, match="AmazonShipmentId") as refused:
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                     Package=[{"CarrierCode": "UPS", "TrackingNumber": "1Z0000000000000001"}])
+    assert refused.value.code == "InvalidParameterCombination"
+    assert warehouse.status("ORDER-1") == "Processing"
+
+    for number, pending in enumerate(picked, start=1):
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                     AmazonShipmentId=pending["AmazonShipmentId"],
+                     Package=[{"CarrierCode": "UPS", "TrackingNumber": f"1Z000000000000000{number}"}])
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert sorted(p["TrackingNumber"] for s in got["FulfillmentShipment"] for p in s["FulfillmentShipmentPackage"]) \
+        == ["1Z0000000000000001", "1Z0000000000000002"]
+
+
 def test_an_order_split_over_two_centers_ships_in_two_shipments(client, warehouse):
     register(client, "SKU-A")
     warehouse.stock("SKU-A", 2, fc="PHL1")
