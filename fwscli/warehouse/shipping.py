@@ -34,7 +34,7 @@ from . import ledger
 from .context import Context
 from .order_state import ORDER_DOCUMENT, PENDING, SHIPPED, held, lines, lock_order, settle
 from .planning import FILL_ALL
-from .delivery import delivery_window
+from .delivery import arrival_after_shipping, delivery_window
 from .simulation import Simulation
 
 DEFAULT_CARRIER = "UPS"
@@ -106,7 +106,7 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
     # Decided for every shipment before anything moves: a refusal leaves nothing half-shipped.
     contents = {shipment.id: _packed(shipment, shipment_lines[shipment.id], len(specs))
                 for shipment in shipments}
-    arrival_by_speed = delivery_window(order.shipping_speed, at).latest_arrival
+    arrival_by_speed = arrival_after_shipping(order.shipping_speed, at)
     for shipment in shipments:
         group = shipment_lines[shipment.id]
         for (item_id, disposition), units in sorted(_units_by_stock(group).items()):

@@ -88,13 +88,14 @@ def test_another_merchants_stock_does_not_count(db, make_context, other_merchant
 
 
 @pytest.mark.parametrize("speed, latest_ship, earliest_arrival, latest_arrival", [
-    # NOW is Friday 2026-11-27 20:30 UTC; weekends are skipped.
+    # NOW is Friday 2026-11-27 20:30 UTC; weekends are skipped. The earliest arrival is
+    # the time in transit from the earliest departure, the latest from the latest.
     ("Standard", datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
      datetime(2026, 12, 2, 20, 30, tzinfo=timezone.utc),
-     datetime(2026, 12, 4, 20, 30, tzinfo=timezone.utc)),
+     datetime(2026, 12, 7, 20, 30, tzinfo=timezone.utc)),
     ("Expedited", datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
      datetime(2026, 12, 1, 20, 30, tzinfo=timezone.utc),
-     datetime(2026, 12, 1, 20, 30, tzinfo=timezone.utc)),
+     datetime(2026, 12, 2, 20, 30, tzinfo=timezone.utc)),
     ("Priority", NOW, datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
      datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc)),
 ])
