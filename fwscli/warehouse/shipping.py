@@ -99,7 +99,8 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
         # The specs go to every shipment: the same tracking number on boxes of several centers.
         raise InvalidParameterCombination(
             f"A TrackingNumber names one package, but order {order.merchant_order_id} has "
-            f"{len(shipments)} pending shipments: ship them one at a time, naming each by AmazonShipmentId.")
+            f"{len(shipments)} shipments to ship: ship them one at a time, naming each by "
+            f"AmazonShipmentId (PickFulfillmentOrder starts and lists them).")
     shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
     ledger.lock_items(conn, order.merchant_id,
                       (line.item_id for group in shipment_lines.values() for line in group))
