@@ -32,7 +32,7 @@ from ..store.prepared import Prepared
 from ..store.schema import fulfillment_orders, inbound_shipments
 from . import clock
 from .order_state import waiting_for_stock
-from .simulation import Simulation
+from .simulation import AUTO, Simulation
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,25 @@ def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
     return True
 
 
+def resume_stranded(db: Database, real_now: datetime, simulation: Simulation) -> int:
+    """In auto mode, make due now the orders and inbound shipments that manual mode left for
+    operators (in progress, nothing due): a server started in auto mode on a database a
+    manual one ran would otherwise never move them. Returns how many rows it woke."""
+    if simulation.mode != AUTO:
+        return 0
+    from .receiving import RECEIVABLE  # what the tick steps import, imported when needed
+
+    with db.write() as conn:
+        now = real_now + clock.offset(conn)
+        woken = conn.execute(update(fulfillment_orders)
+                             .where(_orders.due_at.is_(None), _orders.status.in_(("Planning", "Processing")))
+                             .values(due_at=now)).rowcount
+        woken += conn.execute(update(inbound_shipments)
+                              .where(_shipments.due_at.is_(None), _shipments.status.in_(RECEIVABLE))
+                              .values(due_at=now)).rowcount
+    return woken
+
+
 def _earliest(table):
     """The earliest row due by :now, locked (rows other ticks hold are skipped)."""
     return (select(table).where(table.c.due_at <= bindparam("now")).order_by(table.c.due_at, table.c.id)
@@ -141,14 +160,13 @@ def _step_order(conn: Connection, order, simulation: Simulation, now: datetime) 
     at = order.due_at
     if order.status == "Received":
         planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
-    elif order.status == "Planning":
-        if waiting_for_stock(conn, order):
-            planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
-        else:
-            shipping.pick(conn, order, at, simulation)
-    elif order.status == "Processing":
+    elif order.status == "Planning" and waiting_for_stock(conn, order):
+        planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
+    elif order.status == "Planning" and simulation.mode == AUTO:
+        shipping.pick(conn, order, at, simulation)
+    elif order.status == "Processing" and simulation.mode == AUTO:
         shipping.ship(conn, order, at, simulation)
-    else:  # finished meanwhile: nothing left to do
+    else:  # finished meanwhile, or a physical step due from auto mode that operators now take
         conn.execute(update(fulfillment_orders).where(_orders.id == order.id).values(due_at=None))
 
 
@@ -162,7 +180,8 @@ def _quiet_until(conn: Connection, order, now: datetime) -> datetime:
 def _step_shipment(conn: Connection, shipment, simulation: Simulation, now: datetime) -> None:
     from . import receiving
 
-    if shipment.status in receiving.RECEIVABLE:
+    # Every inbound step is physical: one due from auto mode is the operators' in manual mode.
+    if shipment.status in receiving.RECEIVABLE and simulation.mode == AUTO:
         receiving.advance(conn, shipment, shipment.due_at, simulation)
     else:
         conn.execute(update(inbound_shipments).where(_shipments.id == shipment.id).values(due_at=None))

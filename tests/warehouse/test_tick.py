@@ -204,6 +204,45 @@ def test_a_waiting_fill_all_order_still_sees_stock_received_on_the_way(db, make_
     assert_ledger_balanced(db)
 
 
+MANUAL = Simulation("manual", Delays())
+
+
+def test_a_server_restarted_in_manual_mode_leaves_the_physical_steps_to_operators(db, make_context, merchant, sku):
+    """An order planned while the warehouse ran in auto mode is due to be picked: once the
+    mode is manual, nobody but an operator picks it (and its look for stock still runs)."""
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    create(make_context, merchant, "PLANNED")             # auto: due to be picked at 0:00:30
+    create_fill_all(make_context, merchant, "WAITING", 9)  # looks for stock every 30 s
+    tick.run(db, NOW + timedelta(hours=1), MANUAL)
+    assert status(db, "PLANNED") == ("Planning", NOW)
+    assert status(db, "WAITING")[0] == "Planning"
+    add_stock(db, merchant.merchant_id, sku[0], 20, now=NOW + timedelta(hours=1))
+    tick.run(db, NOW + timedelta(hours=2), MANUAL)
+    with db.read() as conn:
+        reserved = dict(conn.execute(
+            select(inventory_movements.c.document_id, func.sum(inventory_movements.c.quantity))
+            .where(inventory_movements.c.kind == "reserved")
+            .group_by(inventory_movements.c.document_id)).all())
+    assert reserved == {"PLANNED": 1, "WAITING": 9}  # planning is the system's, in both modes
+    assert status(db, "WAITING")[0] == "Planning"      # but nobody picked it
+    assert tick.run(db, NOW + timedelta(days=1), MANUAL) == 0
+    assert_ledger_balanced(db)
+
+
+def test_a_server_started_in_auto_mode_moves_what_manual_mode_left_to_operators(db, make_context, merchant, sku):
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    ctx = replace(make_context(merchant), simulation=MANUAL)
+    orders.create_order(ctx, order_request("MANUAL-1", items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": 2}]))
+    later = NOW + timedelta(hours=1)
+    assert tick.run(db, later, AUTO) == 0  # nothing is due: it waits for an operator
+    assert tick.resume_stranded(db, later, AUTO) == 1
+    tick.run(db, later + timedelta(minutes=5), AUTO)
+    assert status(db, "MANUAL-1") == ("Complete", later + AUTO.delays.ship)
+    assert tick.resume_stranded(db, later, MANUAL) == 0  # manual mode wants them left alone
+    assert_ledger_balanced(db)
+
+
 def test_the_due_lookup_uses_the_index(db):
     if not db.is_sqlite:
         pytest.skip("SQLite's plan is deterministic; PostgreSQL picks by table statistics")
