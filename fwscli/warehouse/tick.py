@@ -15,6 +15,10 @@ three queries anew cost more than running them.
 A step is applied as of its due time, not the tick's: an order due to ship at 10:05 has
 shipped at 10:05 whenever the tick ran, so what clients see does not depend on when
 anyone looked, and a tick after a long pause replays the steps in the order they fell due.
+Planning reads the stock of now, so it is taken no earlier than that stock last changed
+(planning.py); and a look for stock that found none is not repeated while nothing can
+change the stock, i.e. before the next step of any other row or `now` (order_state.py).
+In manual mode a physical step that fell due under auto mode is left to the operators.
 
 A step that fails (a bug, never a client's input) is logged and retried `RETRY_AFTER`
 later, so one bad row never blocks the others nor fails the request that ticked.
