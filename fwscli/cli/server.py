@@ -97,10 +97,12 @@ def start(
     200 OK while the database answers, 503 otherwise.
     """
     import logging
+    from datetime import datetime, timezone
 
     from ..config import value_problem
     from ..service.serve import AppSettings, serve
-    from ..warehouse.simulation import WAREHOUSE_MODES, Delays
+    from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
+    from ..warehouse.tick import resume_stranded
 
     if warehouse_mode not in WAREHOUSE_MODES:
         raise typer.BadParameter(f"must be one of {', '.join(WAREHOUSE_MODES)}",
@@ -118,6 +120,11 @@ def start(
     # Created or checked here, once, so a stale schema stops the start with its message
     # instead of failing every worker; the workers open their own engines after the fork.
     db = _open(database, create=True)
+    # A database a manual-mode server ran may hold orders and shipments left to operators.
+    woken = resume_stranded(db, datetime.now(timezone.utc), Simulation(warehouse_mode, delays or Delays()))
+    if woken:
+        typer.echo(f"fws: auto mode: {woken} orders and inbound shipments that manual mode left "
+                   f"to operators move on by themselves", err=True)
     url = db.engine.url.render_as_string(hide_password=False)
     db.dispose()
     limits = {"read": Limit(read_rate, read_burst), "write": Limit(write_rate, write_burst)}

@@ -3,10 +3,12 @@ rules an address must meet to be delivered to. Orders and previews both take the
 here, so a preview and the order created from it always agree.
 
 Decisions where the spec is silent:
-* Speeds (business days, Saturday and Sunday skipped, counted from the request):
-  Standard ships within 1 and arrives in 3–5, Expedited ships within 1 and arrives in 2,
-  Priority ships the same day and arrives in 1. A request made at a weekend counts from
-  the next Monday. One table for every destination.
+* Speeds (business days, Saturday and Sunday skipped): Standard ships within 1 and is
+  3–5 in transit, Expedited ships within 1 and is 2 in transit, Priority ships the same
+  day and is 1 in transit. A speed is the time in transit once shipped (the WSDL's words),
+  so the earliest arrival counts from the earliest departure and the latest from the
+  latest: a shipment that leaves on time arrives in the window. A request made at a
+  weekend counts from the next Monday. One table for every destination.
 
 What an address must be to be delivered to is not decided here: api/addresses.py states
 those rules once for the service, the CLI and the importer.
@@ -26,13 +28,13 @@ from ..api.errors import ApiError
 @dataclass(frozen=True)
 class Speed:
     ship_within: int             # business days until the latest departure
-    arrival: tuple[int, int]     # business days until the earliest and the latest arrival
+    transit: tuple[int, int]     # business days in transit, at the fastest and the slowest
 
 
 SPEEDS: dict[str, Speed] = {
-    "Standard": Speed(ship_within=1, arrival=(3, 5)),
-    "Expedited": Speed(ship_within=1, arrival=(2, 2)),
-    "Priority": Speed(ship_within=0, arrival=(1, 1)),
+    "Standard": Speed(ship_within=1, transit=(3, 5)),
+    "Expedited": Speed(ship_within=1, transit=(2, 2)),
+    "Priority": Speed(ship_within=0, transit=(1, 1)),
 }
 
 
@@ -64,13 +66,20 @@ def _calendar_days(weekday: int, business_days: int) -> int:
 
 
 def delivery_window(speed: str, now: datetime) -> DeliveryWindow:
+    """When units asked for `now` leave and arrive (business days add up: counting from
+    the departure is counting the sum from `now`)."""
     rule = SPEEDS[speed]
     return DeliveryWindow(
         earliest_ship=add_business_days(now, 0),
         latest_ship=add_business_days(now, rule.ship_within),
-        earliest_arrival=add_business_days(now, rule.arrival[0]),
-        latest_arrival=add_business_days(now, rule.arrival[1]),
+        earliest_arrival=add_business_days(now, rule.transit[0]),
+        latest_arrival=add_business_days(now, rule.ship_within + rule.transit[1]),
     )
+
+
+def arrival_after_shipping(speed: str, shipped_at: datetime) -> datetime:
+    """The latest arrival of a shipment that left at `shipped_at`."""
+    return add_business_days(shipped_at, SPEEDS[speed].transit[1])
 
 
 def address_error(address: dict[str, Any], parameter: str) -> ApiError | None:

@@ -214,6 +214,15 @@ def balances(conn: Connection, merchant_id: int, item_ids: Iterable[int], *,
     return totals
 
 
+def last_change(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> datetime | None:
+    """When a movement last changed any balance of these items (None: they have none)."""
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return None
+    return conn.execute(select(func.max(_b.updated_at))
+                        .where(_b.merchant_id == merchant_id, _b.item_id.in_(wanted))).scalar_one()
+
+
 def lock_items(conn: Connection, merchant_id: int, item_ids: Iterable[int]) -> None:
     """Lock every balance row of these items until the transaction ends.
 

@@ -66,6 +66,18 @@ def not_found(order_id: str) -> InvalidParameterValue:
     return InvalidParameterValue("MerchantFulfillmentOrderId", order_id, "requested order not found")
 
 
+def check_line_ids(items: list[dict[str, Any]], parameter: str) -> None:
+    """Refuse an order's (or a preview's) items when two share a MerchantFulfillmentOrderItemId:
+    the id is what relates an item of the answer to the item asked for."""
+    seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        line_id = item["MerchantFulfillmentOrderItemId"]
+        if line_id in seen:
+            raise InvalidParameterValue(f"{parameter}.{n}.MerchantFulfillmentOrderItemId", line_id,
+                                        "it is used by another item of this order")
+        seen.add(line_id)
+
+
 def lock_order(conn: Connection, merchant_id: int, order_id: str):
     """The merchant's order row, locked for the rest of the transaction (PostgreSQL;
     SQLite's writers are serialised already). Every change to an order starts here, so
@@ -128,18 +140,23 @@ def status_of(order_lines: list[Line]) -> str:
 
 
 def settle(conn: Connection, order, at: datetime, simulation: Simulation, *,
-           order_lines: list[Line] | None = None, held_units: int | None = None) -> str:
+           order_lines: list[Line] | None = None, held_units: int | None = None,
+           quiet_until: datetime | None = None) -> str:
     """Set the order's status and next due time from its quantities; returns the status.
-    `order_lines` and `held_units`: as in `waiting_for_stock`, when the caller knows them."""
-    values = state_of(conn, order, at, simulation, order_lines=order_lines, held_units=held_units)
+    `order_lines` and `held_units`: as in `waiting_for_stock`, when the caller knows them;
+    `quiet_until`: as in `state_of`."""
+    values = state_of(conn, order, at, simulation, order_lines=order_lines, held_units=held_units,
+                      quiet_until=quiet_until)
     _SETTLE.execute(conn, {"order_pk": order.id, **values})
     return values["status"]
 
 
 def state_of(conn: Connection, order, at: datetime, simulation: Simulation, *,
-             order_lines: list[Line] | None = None, held_units: int | None = None) -> dict[str, Any]:
+             order_lines: list[Line] | None = None, held_units: int | None = None,
+             quiet_until: datetime | None = None) -> dict[str, Any]:
     """The order columns its quantities decide: status, due_at, and status_updated_at
-    (which moves only when the status changes)."""
+    (which moves only when the status changes). `quiet_until`, from a look for stock (the
+    tick's planning): nothing can change the stock before then."""
     if order_lines is None:
         order_lines = lines(conn, order.id)
     status = status_of(order_lines)
@@ -147,7 +164,7 @@ def state_of(conn: Connection, order, at: datetime, simulation: Simulation, *,
         due = simulation.physical("ship", at)
     elif status == "Planning":
         # Short of stock (FillAll): look again soon, in either mode. Else ready to pick.
-        due = (simulation.system("replan", at) if waiting_for_stock(conn, order, order_lines, held_units)
+        due = (_next_look(at, simulation, quiet_until) if waiting_for_stock(conn, order, order_lines, held_units)
                else simulation.physical("pick", at))
     else:
         due = None
@@ -155,6 +172,17 @@ def state_of(conn: Connection, order, at: datetime, simulation: Simulation, *,
     if status != order.status:
         values["status_updated_at"] = at
     return values
+
+
+def _next_look(at: datetime, simulation: Simulation, quiet_until: datetime | None) -> datetime:
+    """When an order short of stock looks again: `replan` after this look; but while
+    nothing can change the stock (before `quiet_until`) each look would find what this one
+    found, so the next is the first of its looks from then (one step, not one per look)."""
+    due = simulation.system("replan", at)
+    if quiet_until is None or due >= quiet_until:
+        return due
+    interval = simulation.delays.replan
+    return at + interval * -((at - quiet_until) // interval)  # looks are `interval` apart
 
 
 # Statements of every lifecycle step, built once (building them cost more than running them).

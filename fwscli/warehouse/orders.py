@@ -47,7 +47,7 @@ from ..store.prepared import Prepared
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning
 from .context import Context
-from .order_state import ORDER_DOCUMENT, Line, lock_order, not_found, settle, state_of
+from .order_state import ORDER_DOCUMENT, Line, check_line_ids, lock_order, not_found, settle, state_of
 from .paging import Page
 from .catalog import items_by_sku
 from .delivery import DeliveryWindow, address_error, delivery_window
@@ -199,14 +199,9 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         "fulfillment_method": method,
         "notification_emails": emails,
     }
-    seen: set[str] = set()
+    check_line_ids(request["Item"], "Item")
     lines = []
     for n, item in enumerate(request["Item"], start=1):
-        line_id = item["MerchantFulfillmentOrderItemId"]
-        if line_id in seen:
-            raise InvalidParameterValue(f"Item.{n}.MerchantFulfillmentOrderItemId", line_id,
-                                        "it is used by another item of this order")
-        seen.add(line_id)
         disposition = item.get("OrderItemDisposition", DEFAULT_DISPOSITION)
         if disposition == "Unsellable" and method != "Removal":
             raise InvalidParameterValue(f"Item.{n}.OrderItemDisposition", disposition,
@@ -214,7 +209,7 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         currency, amount = _declared_value(item.get("PerUnitDeclaredValue"), n)
         lines.append({
             "merchant_sku": item["MerchantSKU"],
-            "merchant_order_item_id": line_id,
+            "merchant_order_item_id": item["MerchantFulfillmentOrderItemId"],
             "quantity": item["Quantity"],
             "gift_message": item.get("GiftMessage"),
             "displayable_comment": item.get("DisplayableComment"),

@@ -51,18 +51,28 @@ class Reservation:
 
 
 def plan(conn: Connection, order, at: datetime, simulation: Simulation, *,
-         order_lines: list[Line] | None = None, holding: dict[ledger.Hold, int] | None = None) -> str:
+         order_lines: list[Line] | None = None, holding: dict[ledger.Hold, int] | None = None,
+         quiet_until: datetime | None = None) -> str:
     """Reserve what the order still needs; returns its new status. `order` is locked.
     `order_lines` and `holding` (what the ledger holds for it) save reading them when the
-    caller knows them."""
+    caller knows them. `quiet_until`: when the next step of anything else (or of a
+    request) may change the stock; an order still short looks again from then."""
     if order_lines is None:
         order_lines = lines(conn, order.id)
     if holding is None:
         holding = held(conn, order)
+    # The tick applies a step as of its due time, but planning reads the stock as it is now.
+    # When that stock changed after the due time (a request's adjustment or reservation,
+    # while the tick was behind), the decision is taken as of that change: never before the
+    # units it reserves (or finds missing) were there.
+    changed_at = ledger.last_change(conn, order.merchant_id, {line.item_id for line in order_lines if line.open})
+    if changed_at is not None and changed_at > at:
+        at = changed_at
     reservation = reserve(conn, order, at, order_lines, holding)
     _unfulfillable(conn, reservation.unfulfillable)
     return settle(conn, order, at, simulation, order_lines=reservation.applied_to(order_lines),
-                  held_units=sum(holding.values()) + reservation.reserved)
+                  held_units=sum(holding.values()) + reservation.reserved,
+                  quiet_until=None if quiet_until is None else max(quiet_until, at))
 
 
 def reserve(conn: Connection, order, at: datetime, order_lines: list[Line],

@@ -12,7 +12,8 @@ Decisions where the spec is silent:
 * IsFulfillable: the address is deliverable and every item is fulfillable. The fulfillable
   items still form a shipment (useful for FillAllAvailable orders); fees and weight cover
   them only. An undeliverable address gives OrderUnfulfillableReasons
-  `InvalidDestinationAddress` and no shipment — a preview never fails on an address.
+  `InvalidDestinationAddress` and no shipment — a preview never fails on an address — and
+  every item is then an unfulfillable item (with InventoryUnavailable too when short).
 * Weight: no weights are registered in this API, so every unit weighs 0.5 LB,
   ShippingWeightCalculationMethod `Package`.
 * Fees, in USD (FEES below): `FBAPerOrderFulfillmentFee` once per preview,
@@ -37,6 +38,7 @@ from . import ledger
 from .catalog import Item, items_by_sku
 from .context import Context
 from .delivery import DeliveryWindow, address_error, delivery_window
+from .order_state import check_line_ids
 
 UNIT_WEIGHT = Decimal("0.5")
 WEIGHT_UNIT = "LB"
@@ -89,37 +91,40 @@ class Preview:
 def get_preview(ctx: Context, *, address: dict[str, Any], items: list[dict[str, Any]],
                 speeds: list[str] | None = None) -> list[Preview]:
     """GetFulfillmentPreview: one Preview per requested speed (every speed by default)."""
+    check_line_ids(items, "Items")
     skus = [item["MerchantSKU"] for item in items]
     with ctx.db.read() as conn:
         known = items_by_sku(conn, ctx.merchant_id, skus)
         stock = ledger.balances(conn, ctx.merchant_id, [item.id for item in known.values()])
-    shipped, unfulfillable = _allocate(items, known, {sku: stock[item.id].available
-                                                      for sku, item in known.items()})
+    lines = _allocate(items, known, {sku: stock[item.id].available for sku, item in known.items()})
     deliverable = address_error(address, "Address") is None
-    return [_preview(speed, ctx.now, deliverable, shipped, unfulfillable)
+    return [_preview(speed, ctx.now, deliverable, lines)
             for speed in dict.fromkeys(speeds or SHIPPING_SPEEDS)]
 
 
 def _allocate(items: list[dict[str, Any]], known: dict[str, Item],
-              available: dict[str, int]) -> tuple[list[PreviewLine], list[PreviewLine]]:
+              available: dict[str, int]) -> list[PreviewLine]:
+    """Every item, in request order; one the stock cannot serve carries its reason."""
     remaining = dict(available)
-    shipped, unfulfillable = [], []
+    lines = []
     for item in items:
         sku, quantity = item["MerchantSKU"], item["Quantity"]
         line_id = item["MerchantFulfillmentOrderItemId"]
         registered = known.get(sku)
         if registered is not None and registered.is_active and remaining[sku] >= quantity:
             remaining[sku] -= quantity
-            shipped.append(PreviewLine(sku, quantity, line_id))
+            lines.append(PreviewLine(sku, quantity, line_id))
         else:
-            unfulfillable.append(PreviewLine(sku, quantity, line_id, (INVENTORY_UNAVAILABLE,)))
-    return shipped, unfulfillable
+            lines.append(PreviewLine(sku, quantity, line_id, (INVENTORY_UNAVAILABLE,)))
+    return lines
 
 
-def _preview(speed: str, now: datetime, deliverable: bool, shipped: list[PreviewLine],
-             unfulfillable: list[PreviewLine]) -> Preview:
+def _preview(speed: str, now: datetime, deliverable: bool, lines: list[PreviewLine]) -> Preview:
     if not deliverable:
-        return Preview(speed, False, None, (), tuple(unfulfillable), (), None, (INVALID_DESTINATION,))
+        # Nothing ships there: every item is unfulfillable, the order's reason says why.
+        return Preview(speed, False, None, (), tuple(lines), (), None, (INVALID_DESTINATION,))
+    shipped = [line for line in lines if not line.reasons]
+    unfulfillable = [line for line in lines if line.reasons]
     units = sum(line.quantity for line in shipped)
     weight = UNIT_WEIGHT * units if units else None
     return Preview(

@@ -6,7 +6,8 @@
 * Ship: a Pending shipment leaves with its packages (carrier, tracking number, estimated
   arrival): its units go out of stock on the ledger (`shipped`) and ShippingDateTime
   becomes the actual departure. Without packages given, one package goes by UPS with a
-  generated tracking number; several packages share the shipment's lines in turn.
+  generated tracking number; several packages share the shipment's lines in turn, a line
+  split over packages when there are fewer lines than packages (none is left empty).
 * Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
   FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
   shipping has started) and FillAllAvailable the units become unfulfillable.
@@ -24,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..api.errors import InvalidParameterValue
+from ..api.errors import InvalidParameterCombination, InvalidParameterValue
 from ..store.schema import (
     fulfillment_order_items, fulfillment_shipment_items, fulfillment_shipment_packages,
     fulfillment_shipments,
@@ -33,7 +34,7 @@ from . import ledger
 from .context import Context
 from .order_state import ORDER_DOCUMENT, PENDING, SHIPPED, held, lines, lock_order, settle
 from .planning import FILL_ALL
-from .delivery import delivery_window
+from .delivery import arrival_after_shipping, delivery_window
 from .simulation import Simulation
 
 DEFAULT_CARRIER = "UPS"
@@ -93,11 +94,20 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
          packages: list[PackageSpec] | None = None, shipment_id: str | None = None) -> str:
     """Ship the order's Pending shipments (or the one named); returns the order's status."""
     shipments = _pending(conn, order, shipment_id)
+    specs = packages or [PackageSpec()]
+    if len(shipments) > 1 and any(spec.tracking_number for spec in specs):
+        # The specs go to every shipment: the same tracking number on boxes of several centers.
+        raise InvalidParameterCombination(
+            f"A TrackingNumber names one package, but order {order.merchant_order_id} has "
+            f"{len(shipments)} shipments to ship: ship them one at a time, naming each by "
+            f"AmazonShipmentId (PickFulfillmentOrder starts and lists them).")
     shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
     ledger.lock_items(conn, order.merchant_id,
                       (line.item_id for group in shipment_lines.values() for line in group))
-    specs = packages or [PackageSpec()]
-    arrival_by_speed = delivery_window(order.shipping_speed, at).latest_arrival
+    # Decided for every shipment before anything moves: a refusal leaves nothing half-shipped.
+    contents = {shipment.id: _packed(shipment, shipment_lines[shipment.id], len(specs))
+                for shipment in shipments}
+    arrival_by_speed = arrival_after_shipping(order.shipping_speed, at)
     for shipment in shipments:
         group = shipment_lines[shipment.id]
         for (item_id, disposition), units in sorted(_units_by_stock(group).items()):
@@ -113,12 +123,44 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
                 shipment_pk=shipment.id, package_number=number, carrier_code=spec.carrier_code,
                 tracking_number=spec.tracking_number or _new_tracking_number(),
                 estimated_arrival_at=arrival))
-        for index, line in enumerate(group):
-            conn.execute(update(fulfillment_shipment_items).where(_items.id == line.id)
-                         .values(package_number=index % len(specs) + 1))
+        packed_lines: set[int] = set()
+        for line, number, units in contents[shipment.id]:
+            if line.id in packed_lines:  # a line split over packages: a row per package
+                conn.execute(insert(fulfillment_shipment_items).values(
+                    shipment_pk=shipment.id, order_item_pk=line.line_id, quantity=units,
+                    package_number=number))
+            else:
+                packed_lines.add(line.id)
+                conn.execute(update(fulfillment_shipment_items).where(_items.id == line.id)
+                             .values(quantity=units, package_number=number))
         conn.execute(update(fulfillment_shipments).where(_shipments.id == shipment.id)
                      .values(status=SHIPPED, shipping_at=at, estimated_arrival_at=max(arrivals)))
     return settle(conn, order, at, simulation)
+
+
+def _packed(shipment, group: list[_ShipmentLine], packages: int) -> list[tuple[_ShipmentLine, int, int]]:
+    """(line, package number, units): what goes in each package, none left empty. Whole
+    lines in turn when there are as many lines as packages; else the lines are split and
+    the units shared out evenly."""
+    if len(group) >= packages:
+        return [(line, index % packages + 1, line.quantity) for index, line in enumerate(group)]
+    units = sum(line.quantity for line in group)
+    if units < packages:
+        raise InvalidParameterValue("Package", packages, f"shipment {shipment.amazon_shipment_id} "
+                                                         f"holds {units} units: each package needs at least one")
+    sizes = [units // packages + (number < units % packages) for number in range(packages)]
+    packed, number, room = [], 0, sizes[0]
+    for line in group:
+        left = line.quantity
+        while left:
+            if not room:
+                number += 1
+                room = sizes[number]
+            taken = min(left, room)
+            packed.append((line, number + 1, taken))
+            left -= taken
+            room -= taken
+    return packed
 
 
 def fail(conn: Connection, order, at: datetime, simulation: Simulation, *,

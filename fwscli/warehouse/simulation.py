@@ -40,6 +40,12 @@ class Delays:
     check_in: timedelta = timedelta(seconds=15)    # Delivered -> CheckedIn
     receive: timedelta = timedelta(seconds=30)     # CheckedIn or Receiving -> all received, Closed
 
+    def __post_init__(self) -> None:
+        # Every other step moves a row on; a look for stock that finds none does not, and
+        # with no delay it would be due again at once: a tick would never end.
+        if self.replan <= timedelta(0):
+            raise ValueError(f"replan={self.replan.total_seconds():g}s: the replan delay must be at least 1s")
+
     @classmethod
     def parse(cls, text: str) -> "Delays":
         """`pick=30s,ship=2m,...`: the named delays changed, the others default."""

@@ -15,6 +15,10 @@ three queries anew cost more than running them.
 A step is applied as of its due time, not the tick's: an order due to ship at 10:05 has
 shipped at 10:05 whenever the tick ran, so what clients see does not depend on when
 anyone looked, and a tick after a long pause replays the steps in the order they fell due.
+Planning reads the stock of now, so it is taken no earlier than that stock last changed
+(planning.py); and a look for stock that found none is not repeated while nothing can
+change the stock, i.e. before the next step of any other row or `now` (order_state.py).
+In manual mode a physical step that fell due under auto mode is left to the operators.
 
 A step that fails (a bug, never a client's input) is logged and retried `RETRY_AFTER`
 later, so one bad row never blocks the others nor fails the request that ticked.
@@ -32,7 +36,7 @@ from ..store.prepared import Prepared
 from ..store.schema import fulfillment_orders, inbound_shipments
 from . import clock
 from .order_state import waiting_for_stock
-from .simulation import Simulation
+from .simulation import AUTO, Simulation
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +111,30 @@ def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
             table, row, step = inbound_shipments, shipment, _step_shipment
         try:
             with conn.begin_nested():
-                step(conn, row, simulation)
+                step(conn, row, simulation, now)
         except Exception:
             log.exception("warehouse step of %s %s failed; retrying in %s", table.name, row.id, RETRY_AFTER)
             conn.execute(update(table).where(table.c.id == row.id).values(due_at=now + RETRY_AFTER))
     return True
+
+
+def resume_stranded(db: Database, real_now: datetime, simulation: Simulation) -> int:
+    """In auto mode, make due now the orders and inbound shipments that manual mode left for
+    operators (in progress, nothing due): a server started in auto mode on a database a
+    manual one ran would otherwise never move them. Returns how many rows it woke."""
+    if simulation.mode != AUTO:
+        return 0
+    from .receiving import RECEIVABLE  # what the tick steps import, imported when needed
+
+    with db.write() as conn:
+        now = real_now + clock.offset(conn)
+        woken = conn.execute(update(fulfillment_orders)
+                             .where(_orders.due_at.is_(None), _orders.status.in_(("Planning", "Processing")))
+                             .values(due_at=now)).rowcount
+        woken += conn.execute(update(inbound_shipments)
+                              .where(_shipments.due_at.is_(None), _shipments.status.in_(RECEIVABLE))
+                              .values(due_at=now)).rowcount
+    return woken
 
 
 def _earliest(table):
@@ -123,32 +146,46 @@ def _earliest(table):
 # Built once, like the check: in auto mode requests apply due steps all the time.
 _EARLIEST_ORDER = Prepared(_earliest(fulfillment_orders))
 _EARLIEST_SHIPMENT = Prepared(_earliest(inbound_shipments))
+# The next due time of another order and of any inbound shipment (index order, first row).
+_NEXT_OTHER_DUE = Prepared(select(
+    select(_orders.due_at).where(_orders.due_at.is_not(None), _orders.id != bindparam("order_pk"))
+    .order_by(_orders.due_at).limit(1).scalar_subquery(),
+    select(_shipments.due_at).where(_shipments.due_at.is_not(None))
+    .order_by(_shipments.due_at).limit(1).scalar_subquery(),
+))
 
 
 # The steps' modules are imported when a step is due: every request ticks, and most find
 # nothing due (a listing then never needed shipping's and receiving's ~3 ms of imports).
 
-def _step_order(conn: Connection, order, simulation: Simulation) -> None:
+def _step_order(conn: Connection, order, simulation: Simulation, now: datetime) -> None:
     from . import planning, shipping
 
     at = order.due_at
     if order.status == "Received":
-        planning.plan(conn, order, at, simulation)
-    elif order.status == "Planning":
-        if waiting_for_stock(conn, order):
-            planning.plan(conn, order, at, simulation)
-        else:
-            shipping.pick(conn, order, at, simulation)
-    elif order.status == "Processing":
+        planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
+    elif order.status == "Planning" and waiting_for_stock(conn, order):
+        planning.plan(conn, order, at, simulation, quiet_until=_quiet_until(conn, order, now))
+    elif order.status == "Planning" and simulation.mode == AUTO:
+        shipping.pick(conn, order, at, simulation)
+    elif order.status == "Processing" and simulation.mode == AUTO:
         shipping.ship(conn, order, at, simulation)
-    else:  # finished meanwhile: nothing left to do
+    else:  # finished meanwhile, or a physical step due from auto mode that operators now take
         conn.execute(update(fulfillment_orders).where(_orders.id == order.id).values(due_at=None))
 
 
-def _step_shipment(conn: Connection, shipment, simulation: Simulation) -> None:
+def _quiet_until(conn: Connection, order, now: datetime) -> datetime:
+    """Until when nothing changes the order's stock: this tick applies no other step before
+    the next one due (of any row), and requests come after `now`."""
+    due = _NEXT_OTHER_DUE.execute(conn, {"order_pk": order.id}).one()
+    return min([now, *(at for at in due if at is not None)])
+
+
+def _step_shipment(conn: Connection, shipment, simulation: Simulation, now: datetime) -> None:
     from . import receiving
 
-    if shipment.status in receiving.RECEIVABLE:
+    # Every inbound step is physical: one due from auto mode is the operators' in manual mode.
+    if shipment.status in receiving.RECEIVABLE and simulation.mode == AUTO:
         receiving.advance(conn, shipment, shipment.due_at, simulation)
     else:
         conn.execute(update(inbound_shipments).where(_shipments.id == shipment.id).values(due_at=None))

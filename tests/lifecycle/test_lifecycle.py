@@ -10,6 +10,10 @@ import pytest
 
 from fwscli.service import app as service_app
 
+import pytest
+
+from fwscli.api.errors import ApiError
+
 from ..service.samples import SHIP_FROM, order, register, shipment
 
 
@@ -106,6 +110,51 @@ def test_an_operator_ships_with_its_own_carrier_and_tracking(client, warehouse):
         == [(1, "USPS", "9400100000000000000001"), (2, "USPS", "9400100000000000000002")]
     assert shipped["FulfillmentShipmentPackage"][1]["EstimatedArrivalDateTime"] == "2030-01-02T03:04:05Z"
     assert shipped["EstimatedArrivalDateTime"] == "2030-01-02T03:04:05Z"  # the latest package's
+    # One line of two units in two packages: a unit in each, no empty box with a tracking number.
+    assert [(i["MerchantFulfillmentOrderItemId"], i["Quantity"], i["PackageNumber"])
+            for i in shipped["FulfillmentShipmentItem"]] == [("1", 1, 1), ("1", 1, 2)]
+
+
+def test_packages_share_the_units_and_none_is_left_empty(client, warehouse):
+    register(client, "SKU-A", "SKU-B")
+    warehouse.stock("SKU-A", 5)
+    warehouse.stock("SKU-B", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 3), ("SKU-B", 1)))
+    with pytest.raises(ApiError, match="4 units") as refused:
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                     Package=[{"CarrierCode": "UPS"}] * 5)
+    assert refused.value.code == "InvalidParameterValue"
+    assert warehouse.status("ORDER-1") in ("Planning", "Processing")  # nothing shipped
+
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                 Package=[{"CarrierCode": "UPS"}] * 3)
+    (shipped,) = warehouse.order("ORDER-1")["FulfillmentShipment"]
+    contents = [(i["MerchantSKU"], i["Quantity"], i["PackageNumber"]) for i in shipped["FulfillmentShipmentItem"]]
+    assert sorted(contents, key=lambda c: c[2]) == [("SKU-A", 2, 1), ("SKU-A", 1, 2), ("SKU-B", 1, 3)]
+    assert sum(quantity for _, quantity, _ in contents) == 4
+
+
+def test_a_tracking_number_is_for_one_shipment_only(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2, fc="PHL1")
+    warehouse.stock("SKU-A", 3, fc="RNO1")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 5)))
+    picked = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")["FulfillmentShipment"]
+    # Both pending shipments (two centers, two boxes) under one tracking number: refused.
+    with pytest.raises(ApiError, match="AmazonShipmentId") as refused:
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                     Package=[{"CarrierCode": "UPS", "TrackingNumber": "1Z0000000000000001"}])
+    assert refused.value.code == "InvalidParameterCombination"
+    assert warehouse.status("ORDER-1") == "Processing"
+
+    for number, pending in enumerate(picked, start=1):
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1",
+                     AmazonShipmentId=pending["AmazonShipmentId"],
+                     Package=[{"CarrierCode": "UPS", "TrackingNumber": f"1Z000000000000000{number}"}])
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert sorted(p["TrackingNumber"] for s in got["FulfillmentShipment"] for p in s["FulfillmentShipmentPackage"]) \
+        == ["1Z0000000000000001", "1Z0000000000000002"]
 
 
 def test_an_order_split_over_two_centers_ships_in_two_shipments(client, warehouse):

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from fwscli.wire.timestamps import parse_timestamp
+
 from ..service.samples import order, register
 from .test_lifecycle import supply
 
@@ -70,6 +72,26 @@ def test_fill_all_waits_for_stock_then_ships_it_all(client, warehouse, clock, st
     assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
     assert shipped_units(got) == ORDERED
     assert supply(client, "SKU-A") == (STOCK[stock] + 10 - ORDERED,) * 2
+
+
+def test_a_long_waiting_fill_all_order_ships_after_its_stock_arrives_not_before(client, warehouse, clock):
+    """Its looks for stock pile up while nobody ticks: the look that finds the stock is
+    stamped no earlier than the stock came, so a listing of what changed since then has it."""
+    register(client, "SKU-A")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2), FulfillmentPolicy="FillAll"))
+    clock.advance(timedelta(days=3))
+    stocked_at = clock.now
+    warehouse.stock("SKU-A", 5)
+    clock.advance(timedelta(minutes=1))
+    warehouse.ship("ORDER-1")
+
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    (shipped,) = got["FulfillmentShipment"]
+    assert parse_timestamp(shipped["ShippingDateTime"]) >= stocked_at
+    assert parse_timestamp(got["FulfillmentOrder"]["StatusUpdatedDateTime"]) >= stocked_at
+    changed = client.call("outbound", "ListAllFulfillmentOrders", {"QueryStartDateTime": stocked_at})
+    assert [o["MerchantFulfillmentOrderId"] for o in changed["FulfillmentOrder"]] == ["ORDER-1"]
 
 
 def test_fill_or_kill_is_all_or_nothing_across_lines(client, warehouse):

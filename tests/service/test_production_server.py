@@ -11,6 +11,8 @@ import subprocess
 import threading
 import time
 import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Iterator
 from urllib.parse import quote, urlencode
 
@@ -27,12 +29,16 @@ from fwscli.client.session import Credentials, Session
 from fwscli.store.database import Database
 from fwscli.store.migrations import current_revision, drop_schema, head_revision, upgrade
 from fwscli.store.schema import fulfillment_order_items, fulfillment_orders
+from fwscli.warehouse import orders
+from fwscli.warehouse.simulation import Simulation
 from fwscli.wire.query import encode_request
 from fwscli.wire.xml import read_error
 
 from ..conftest import TEST_DATABASE_URL
 from ..http import SignedClient
 from ..production import FWS, ServerProcess, served_url
+from ..warehouse.helpers import add_stock, register_item
+from ..warehouse.test_orders import order_request
 from .samples import order, shipment
 
 SKUS = [f"SKU-{n}" for n in range(5)]
@@ -293,6 +299,26 @@ def old_database(db, tmp_path):
     yield old
     drop_schema(old)
     old.dispose()
+
+
+def test_a_server_started_in_auto_mode_moves_what_a_manual_one_left_to_operators(db, make_context, merchant,
+                                                                                  tmp_path):
+    # Planned while the warehouse ran in manual mode: it waits for an operator to pick it.
+    item_id, _ = register_item(db, merchant.merchant_id, "SKU-0")
+    add_stock(db, merchant.merchant_id, item_id, 3)
+    manual = replace(make_context(merchant, now=datetime.now(timezone.utc)), simulation=Simulation("manual"))
+    orders.create_order(manual, order_request("LEFT-1", items=[
+        {"MerchantSKU": "SKU-0", "MerchantFulfillmentOrderItemId": "1", "Quantity": 2}]))
+    with ServerProcess(served_url(db), tmp_path, "--warehouse-delays", "pick=1s,ship=1s") as server:
+        client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+        deadline = time.monotonic() + 20
+        status = None
+        while status != "Complete" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "LEFT-1"}
+                                 )["FulfillmentOrder"]["FulfillmentOrderStatus"]
+        assert status == "Complete"
+        assert "1 orders and inbound shipments" in server.stderr
 
 
 def test_start_refuses_a_stale_schema_until_upgraded(old_database, tmp_path):

@@ -15,7 +15,7 @@ from fwscli.store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
-from fwscli.warehouse import ledger, orders
+from fwscli.warehouse import ledger, orders, shipping
 from fwscli.warehouse.ledger import Balance
 from fwscli.warehouse.simulation import Delays, Simulation
 
@@ -106,22 +106,40 @@ def test_a_new_order_is_received_with_defaults_and_estimates(ctx, sku1, sku2):
     assert first.declared_value == ("USD", Decimal("5.00"))
     assert first.disposition == "Sellable"
     assert (first.cancelled_quantity, first.unfulfillable_quantity) == (0, 0)
-    # NOW is a Friday: Standard ships within 1 business day (Monday) and arrives in 5 (Friday).
+    # NOW is a Friday: Standard ships within 1 business day (Monday) and is at most 5 in
+    # transit (the next Monday).
     assert first.estimated_ship_at == datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc)
-    assert first.estimated_arrival_at == datetime(2026, 12, 4, 20, 30, tzinfo=timezone.utc)
+    assert first.estimated_arrival_at == datetime(2026, 12, 7, 20, 30, tzinfo=timezone.utc)
     assert second.merchant_sku == "SKU-2" and second.declared_value is None
     assert detail.shipments == ()
 
 
 @pytest.mark.parametrize("speed, ship, arrival", [
     ("Expedited", datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
-     datetime(2026, 12, 1, 20, 30, tzinfo=timezone.utc)),
+     datetime(2026, 12, 2, 20, 30, tzinfo=timezone.utc)),
     ("Priority", NOW, datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc)),
 ])
 def test_estimates_follow_the_speed(ctx, sku1, speed, ship, arrival):
     orders.create_order(ctx, order_request(ShippingSpeedCategory=speed))
     item = orders.get_order(ctx, "ORDER-1").items[0]
     assert (item.estimated_ship_at, item.estimated_arrival_at) == (ship, arrival)
+
+
+@pytest.mark.parametrize("speed", ["Standard", "Expedited", "Priority"])
+def test_an_order_shipped_by_its_ship_date_arrives_by_its_arrival_date(db, make_context, merchant, sku1, speed):
+    """A speed is the time in transit once shipped (the WSDL's words): the arrival an order
+    promises allows for its ship date, and shipping on time keeps the promise."""
+    add_stock(db, merchant.merchant_id, sku1[0], 1)
+    at_once = Simulation("manual")  # planned in the create
+    ctx = replace(make_context(merchant), simulation=at_once)
+    orders.create_order(ctx, order_request(ShippingSpeedCategory=speed, items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1}]))
+    promised = orders.get_order(ctx, "ORDER-1").items[0]
+    on_time = replace(make_context(merchant, now=promised.estimated_ship_at), simulation=at_once)
+    shipping.ship_order(on_time, "ORDER-1")
+    (shipment,) = orders.get_order(ctx, "ORDER-1").shipments
+    assert shipment.shipping_at == promised.estimated_ship_at
+    assert shipment.estimated_arrival_at <= promised.estimated_arrival_at
 
 
 def test_a_jp_address_needs_no_city(ctx, sku1):

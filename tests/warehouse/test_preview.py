@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from fwscli.api.errors import InvalidParameterValue
 from fwscli.warehouse import ledger, preview
 from fwscli.warehouse.delivery import add_business_days
 from fwscli.warehouse.preview import Fee, PreviewLine
@@ -87,13 +88,14 @@ def test_another_merchants_stock_does_not_count(db, make_context, other_merchant
 
 
 @pytest.mark.parametrize("speed, latest_ship, earliest_arrival, latest_arrival", [
-    # NOW is Friday 2026-11-27 20:30 UTC; weekends are skipped.
+    # NOW is Friday 2026-11-27 20:30 UTC; weekends are skipped. The earliest arrival is
+    # the time in transit from the earliest departure, the latest from the latest.
     ("Standard", datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
      datetime(2026, 12, 2, 20, 30, tzinfo=timezone.utc),
-     datetime(2026, 12, 4, 20, 30, tzinfo=timezone.utc)),
+     datetime(2026, 12, 7, 20, 30, tzinfo=timezone.utc)),
     ("Expedited", datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
      datetime(2026, 12, 1, 20, 30, tzinfo=timezone.utc),
-     datetime(2026, 12, 1, 20, 30, tzinfo=timezone.utc)),
+     datetime(2026, 12, 2, 20, 30, tzinfo=timezone.utc)),
     ("Priority", NOW, datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc),
      datetime(2026, 11, 30, 20, 30, tzinfo=timezone.utc)),
 ])
@@ -151,11 +153,14 @@ def test_fees_and_weight(ctx, stocked, speed, fees):
 ])
 def test_an_undeliverable_address_is_an_unfulfillable_preview_not_an_error(ctx, stocked, address):
     address = {name: value for name, value in address.items() if value is not None}
-    previews = preview.get_preview(ctx, address=address, items=[line("SKU-2", 1)])
+    previews = preview.get_preview(ctx, address=address, items=[line("SKU-2", 1), line("SKU-1", 9)])
     for result in previews:
         assert not result.fulfillable
         assert result.order_reasons == ("InvalidDestinationAddress",)
         assert result.window is None and result.fees == () and result.shipped == ()
+        # Every item is accounted for: nothing ships, the short one is short as well.
+        assert result.unfulfillable == (PreviewLine("SKU-2", 1, "SKU-2"),
+                                        PreviewLine("SKU-1", 9, "SKU-1", ("InventoryUnavailable",)))
 
 
 def test_a_jp_address_without_city_is_deliverable(ctx, stocked):
@@ -164,6 +169,13 @@ def test_a_jp_address_without_city_is_deliverable(ctx, stocked):
     (result,) = preview.get_preview(ctx, address=address, items=[line("SKU-2", 1)],
                                     speeds=["Standard"])
     assert result.fulfillable
+
+
+def test_an_item_id_used_twice_is_refused_as_create_refuses_it(ctx, stocked):
+    with pytest.raises(InvalidParameterValue) as caught:
+        preview.get_preview(ctx, address=ADDRESS, items=[line("SKU-1", 1, "x"), line("SKU-2", 1, "x")])
+    assert caught.value.parameter == "Items.2.MerchantFulfillmentOrderItemId"
+    assert "Value x for parameter Items.2.MerchantFulfillmentOrderItemId is invalid." in caught.value.message
 
 
 def test_preview_changes_nothing(db, ctx, merchant, stocked):

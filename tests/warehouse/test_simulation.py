@@ -23,6 +23,14 @@ def test_bad_delays_are_refused_naming_the_steps(text):
     assert text.split(",")[0] in str(caught.value) and "in_transit" in str(caught.value)
 
 
+def test_a_zero_replan_delay_is_refused():
+    # A FillAll order short of stock would be due again the moment it looked: a tick
+    # without a step limit (the scheduler's, a clock advance) would never end.
+    with pytest.raises(ValueError, match="replan"):
+        Delays.parse("replan=0s")
+    assert Delays.parse("replan=1s").replan == timedelta(seconds=1)
+
+
 def test_manual_mode_leaves_physical_steps_to_operators():
     at = Delays().pick  # any time-like value works for the arithmetic
     manual, auto = Simulation("manual"), Simulation("auto")

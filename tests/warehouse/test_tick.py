@@ -167,6 +167,82 @@ def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, m
     assert_ledger_balanced(db)
 
 
+def create_fill_all(make_context, merchant, order_id: str, quantity: int) -> None:
+    ctx = replace(make_context(merchant), simulation=AUTO)
+    orders.create_order(ctx, order_request(order_id, FulfillmentPolicy="FillAll", items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": quantity}]))
+
+
+def test_a_fill_all_order_waiting_a_week_is_not_looked_at_every_30_seconds(db, make_context, merchant, sku):
+    """While nothing can change its stock, every look would find what the last one found:
+    a week's clock advance costs a step or two, not 20,160 write transactions."""
+    create_fill_all(make_context, merchant, "WAITING", 2)
+    week = NOW + timedelta(days=7)
+    assert tick.run(db, week, AUTO) <= 2
+    assert status(db, "WAITING") == ("Planning", NOW)
+
+    add_stock(db, merchant.merchant_id, sku[0], 5, now=week)  # an operator's stocktake
+    tick.run(db, week + timedelta(minutes=5), AUTO)
+    assert status(db, "WAITING") == ("Complete", week + AUTO.delays.replan + AUTO.delays.pick + AUTO.delays.ship)
+    assert_ledger_balanced(db)
+
+
+def test_a_waiting_fill_all_order_still_sees_stock_received_on_the_way(db, make_context, merchant, sku):
+    """The looks it skips are only those before the next step of anything else: stock an
+    inbound shipment brings at 0:01:30 is reserved at the look after, however late the tick."""
+    ctx = replace(make_context(merchant), simulation=AUTO)
+    inbound.put_shipment(ctx, {"ShipmentId": "FBA-1", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
+                               "ShipFromAddress": {"Name": "n", "AddressLine1": "l", "City": "c",
+                                                   "StateOrProvinceCode": "WA", "CountryCode": "US",
+                                                   "PostalCode": "98101"}},
+                         [{"MerchantSKU": "SKU-1", "Quantity": 3}])
+    inbound.set_status(ctx, "FBA-1", "Shipped")
+    create_fill_all(make_context, merchant, "WAITING", 3)
+    tick.run(db, NOW + timedelta(days=2), AUTO)
+    # Received at 0:01:30 (the look due then went first); reserved at 0:02, picked, shipped.
+    assert status(db, "WAITING") == ("Complete", NOW + timedelta(minutes=3))
+    assert_ledger_balanced(db)
+
+
+MANUAL = Simulation("manual", Delays())
+
+
+def test_a_server_restarted_in_manual_mode_leaves_the_physical_steps_to_operators(db, make_context, merchant, sku):
+    """An order planned while the warehouse ran in auto mode is due to be picked: once the
+    mode is manual, nobody but an operator picks it (and its look for stock still runs)."""
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    create(make_context, merchant, "PLANNED")             # auto: due to be picked at 0:00:30
+    create_fill_all(make_context, merchant, "WAITING", 9)  # looks for stock every 30 s
+    tick.run(db, NOW + timedelta(hours=1), MANUAL)
+    assert status(db, "PLANNED") == ("Planning", NOW)
+    assert status(db, "WAITING")[0] == "Planning"
+    add_stock(db, merchant.merchant_id, sku[0], 20, now=NOW + timedelta(hours=1))
+    tick.run(db, NOW + timedelta(hours=2), MANUAL)
+    with db.read() as conn:
+        reserved = dict(conn.execute(
+            select(inventory_movements.c.document_id, func.sum(inventory_movements.c.quantity))
+            .where(inventory_movements.c.kind == "reserved")
+            .group_by(inventory_movements.c.document_id)).all())
+    assert reserved == {"PLANNED": 1, "WAITING": 9}  # planning is the system's, in both modes
+    assert status(db, "WAITING")[0] == "Planning"      # but nobody picked it
+    assert tick.run(db, NOW + timedelta(days=1), MANUAL) == 0
+    assert_ledger_balanced(db)
+
+
+def test_a_server_started_in_auto_mode_moves_what_manual_mode_left_to_operators(db, make_context, merchant, sku):
+    add_stock(db, merchant.merchant_id, sku[0], 5)
+    ctx = replace(make_context(merchant), simulation=MANUAL)
+    orders.create_order(ctx, order_request("MANUAL-1", items=[
+        {"MerchantSKU": "SKU-1", "MerchantFulfillmentOrderItemId": "1", "Quantity": 2}]))
+    later = NOW + timedelta(hours=1)
+    assert tick.run(db, later, AUTO) == 0  # nothing is due: it waits for an operator
+    assert tick.resume_stranded(db, later, AUTO) == 1
+    tick.run(db, later + timedelta(minutes=5), AUTO)
+    assert status(db, "MANUAL-1") == ("Complete", later + AUTO.delays.ship)
+    assert tick.resume_stranded(db, later, MANUAL) == 0  # manual mode wants them left alone
+    assert_ledger_balanced(db)
+
+
 def test_the_due_lookup_uses_the_index(db):
     if not db.is_sqlite:
         pytest.skip("SQLite's plan is deterministic; PostgreSQL picks by table statistics")
@@ -183,10 +259,10 @@ def test_a_failing_step_is_postponed_and_the_others_go_on(db, make_context, merc
     create(make_context, merchant, "FINE", simulation=SLOW_PLANNING)
     real_plan = planning.plan
 
-    def plan(conn, order, at, simulation):
+    def plan(conn, order, at, simulation, **options):
         if order.merchant_order_id == "BROKEN":
             raise RuntimeError("a bug")
-        return real_plan(conn, order, at, simulation)
+        return real_plan(conn, order, at, simulation, **options)
 
     monkeypatch.setattr(planning, "plan", plan)
     later = NOW + SLOW_PLANNING.delays.plan + timedelta(seconds=5)
