@@ -21,6 +21,7 @@ Decisions where the spec is silent:
   CancelledQuantity = Quantity − shipped − UnfulfillableQuantity.
 * Reservations for an order are ledger movements with document ORDER_DOCUMENT and the
   MerchantFulfillmentOrderId.
+* ListAllFulfillmentOrders answers once every warehouse step due by now has been applied.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from ..store.schema import (
 )
 from ..store.prepared import Prepared
 from ..store.sequencing import begin_create, settle_creates
-from . import ledger, paging, planning
+from . import ledger, paging, planning, tick
 from .context import Context
 from .order_state import ORDER_DOCUMENT, Line, check_line_ids, lock_order, not_found, settle, state_of
 from .paging import Page
@@ -529,6 +530,10 @@ def list_orders(ctx: Context, *, page_size: int | None = None, start: datetime |
     """The first page: orders in progress plus those changed since `start` (default 72 h ago)."""
     since = start if start is not None else ctx.now - DEFAULT_LOOKBACK
     filters = {"start": since.isoformat(), "methods": sorted(set(methods or []))}
+    # As for ListUpdatedInventorySupply (supply.py): a request applies only so many due
+    # steps, each as of its due time, so an order that completes after this answer would
+    # carry an earlier time and a poller asking for the changes since now would never see it.
+    tick.run(ctx.db, ctx.now, ctx.simulation)
     return _page(ctx, filters, paging.page_size(_PAGING, page_size), after=0)
 
 

@@ -8,11 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from fwscli.service import app as service_app
-
-import pytest
-
 from fwscli.api.errors import ApiError
+from fwscli.service import app as service_app
 
 from ..service.samples import SHIP_FROM, order, register, shipment
 
@@ -189,3 +186,25 @@ def test_changes_applied_late_are_not_missed_by_a_supply_poller(client, warehous
         since = asked_at
         warehouse.clock.advance(timedelta(seconds=1))
     assert seen == {"SKU-A": 5, "SKU-B": 5}
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_orders_completed_late_are_not_missed_by_an_order_poller(client, warehouse, monkeypatch):
+    """As for supply: a poller asking for the orders changed since its last answer must see
+    each order's last status, however far behind the warehouse was."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 10)
+    for order_id in ("O-1", "O-2", "O-3"):
+        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    seen: dict[str, str] = {}
+    since = warehouse.clock.now
+    warehouse.ship("O-1")  # every order's picking and shipping is due: six steps
+    for _ in range(3):
+        asked_at = warehouse.clock.now
+        page = client.call("outbound", "ListAllFulfillmentOrders", {"QueryStartDateTime": since})
+        seen.update((row["MerchantFulfillmentOrderId"], row["FulfillmentOrderStatus"])
+                    for row in page["FulfillmentOrder"])
+        since = asked_at
+        warehouse.clock.advance(timedelta(seconds=1))
+    assert seen == {"O-1": "Complete", "O-2": "Complete", "O-3": "Complete"}

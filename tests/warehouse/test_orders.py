@@ -473,7 +473,10 @@ def test_a_full_last_page_says_so(ctx, sku1):
 
 def test_default_window_is_in_progress_plus_last_72_hours(db, make_context, merchant, sku1):
     old = make_context(merchant, now=NOW - timedelta(days=10))
-    _create(old, "OLD-DONE", "OLD-OPEN")
+    _create(old, "OLD-DONE")
+    # FillAll: still waiting for stock ten days on (the listing first applies every due
+    # step, and a FillOrKill order without stock would be Unfulfillable by now).
+    _create(old, "OLD-OPEN", FulfillmentPolicy="FillAll")
     _set_status(db, "OLD-DONE", "Complete")
     ctx = make_context(merchant)
     _create(ctx, "NEW-DONE")
