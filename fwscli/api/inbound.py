@@ -111,7 +111,7 @@ _shipment_header = (
 _list_items, _list_items_next = paged(
     "ListAllFulfillmentItems",
     input=(opt("IncludeInactive", BOOLEAN), opt("MaxCount", Scalar("int", min_value=1))),
-    rows=_fulfillment_items, page_size=MAX_COUNT,
+    rows=_fulfillment_items, row_key=("MerchantSKU",), page_size=MAX_COUNT,
     doc="Every registered item (inactive ones only with IncludeInactive), page by page.",
 )
 _list_shipments, _list_shipments_next = paged(
@@ -122,14 +122,14 @@ _list_shipments, _list_shipments_next = paged(
         opt("CreatedAfter", DATETIME.with_(lenient=True)),
         opt("MaxCount", Scalar("int", min_value=1)),
     ),
-    rows=many("ShipmentData", InboundShipmentData),
+    rows=many("ShipmentData", InboundShipmentData), row_key=("ShipmentId",),
     page_size=MAX_COUNT,
     doc="Inbound shipments, optionally only those in the given statuses.",
 )
 _list_shipment_items, _list_shipment_items_next = paged(
     "ListInboundShipmentItems",
     input=(req("ShipmentId", SHIPMENT_ID), opt("MaxCount", Scalar("int", min_value=1))),
-    rows=many("ShipmentItem", InboundShipmentItem),
+    rows=many("ShipmentItem", InboundShipmentItem), row_key=("MerchantSKU",),
     page_size=MAX_COUNT,
     doc="The items of one inbound shipment with quantities shipped and received.",
 )

@@ -44,7 +44,7 @@ _list_supply, _list_supply_next = paged(
         req("QueryStartDateTime", DATETIME),
         ResponseGroup,
     ),
-    rows=many("MerchantSKUSupply", MerchantSKUSupply),
+    rows=many("MerchantSKUSupply", MerchantSKUSupply), row_key=("MerchantSKU",),
     page_size=PageSize("NumberOfResultsRequested", default=50, maximum=MAX_SUPPLY_SKUS),
     doc="Supply of every SKU that changed since QueryStartDateTime.",
 )

@@ -164,7 +164,7 @@ _list_orders, _list_orders_next = paged(
         opt("QueryStartDateTime", DATETIME, doc="default: 72 hours ago"),
         many("FulfillmentMethod", enum(*FULFILLMENT_METHODS)),
     ),
-    rows=many("FulfillmentOrder", FulfillmentOrder),
+    rows=many("FulfillmentOrder", FulfillmentOrder), row_key=("MerchantFulfillmentOrderId",),
     page_size=PageSize("NumberOfResultsRequested"),
     doc="Orders in progress plus those changed since QueryStartDateTime.",
 )

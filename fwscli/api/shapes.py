@@ -98,8 +98,10 @@ class Operation:
     # ByNextToken operation: the list operation it continues.
     next_page: str | None = None
     continues: str | None = None
-    # The repeated result member that holds the rows of a list operation.
+    # The repeated result member that holds the rows of a list operation, and the members
+    # that tell one of its rows from the others (a resumed listing skips the rows it gave).
     result_key: str | None = None
+    row_key: tuple[str, ...] = ()
     read_only: bool = False
 
     def input_member(self, name: str) -> Member:
@@ -180,14 +182,16 @@ SERVICE_STATUS = Operation(
 )
 
 
-def paged(name: str, *, input: tuple[Member, ...], rows: Member, page_size: PageSize,
-          doc: str) -> tuple[Operation, Operation]:
-    """A list operation and its ByNextToken twin, which share their result shape."""
+def paged(name: str, *, input: tuple[Member, ...], rows: Member, row_key: tuple[str, ...],
+          page_size: PageSize, doc: str) -> tuple[Operation, Operation]:
+    """A list operation and its ByNextToken twin, which share their result shape. `row_key`:
+    the members of a row that no other row of the list has."""
+    assert isinstance(rows.shape, Structure) and all(rows.shape.member(name) for name in row_key)
     result = (req("NextToken", TOKEN), req("HasNext", BOOLEAN), rows)
     follow = f"{name}ByNextToken"
     first = Operation(name, input=input, result=result, doc=doc, page_size=page_size,
-                      next_page=follow, result_key=rows.name, read_only=True)
+                      next_page=follow, result_key=rows.name, row_key=row_key, read_only=True)
     second = Operation(follow, input=(req("NextToken", TOKEN),), result=result,
                        doc=f"The next page of {name}.", continues=name,
-                       result_key=rows.name, read_only=True)
+                       result_key=rows.name, row_key=row_key, read_only=True)
     return first, second

@@ -7,11 +7,17 @@ however long the list.
 `max_items` stops after that many rows and leaves `resume_token`, which continues exactly
 after the last row yielded, even when the cut falls inside a page. Its format:
 
-    fws1.<base64url, unpadded, of {"op": LIST_OPERATION, "next": NEXT_TOKEN|null, "skip": N}>
+    fws1.<base64url, unpadded, of {"op": LIST_OPERATION, "next": NEXT_TOKEN|null, "skip": N,
+                                   "seen": DIGESTS}>
 
 meaning "fetch the page that NEXT_TOKEN names (null: the list operation's first page,
-called with the same request) and drop its first N rows". N may exceed a page (when a
-resumed walk uses another page size); the rows are skipped across pages. A starting token
+called with the same request), drop its first N rows, and drop the rows given already
+wherever they come". DIGESTS (base64url, present only after a cut inside a page) holds six
+bytes of BLAKE2b per row given from that page, of the row's key (the model's `row_key`):
+a row is known by what it is, not by its place, so a row given before that leaves the list
+meanwhile (a shipment no longer Working) does not make the walk drop the one that moved
+into its place. N is what tokens without DIGESTS said; it may exceed a page (when a resumed
+walk uses another page size), and the rows are skipped across pages. A starting token
 without the `fws1.` prefix is taken as a service NextToken as is (e.g. one copied from a
 single page's output), skipping nothing.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
+import hashlib
 import json
 import threading
 from contextlib import contextmanager
@@ -38,34 +45,57 @@ TOKEN_PREFIX = "fws1."
 
 @dataclass(frozen=True)
 class Position:
-    """Where a walk starts: the page to fetch (None: the first) and the rows to drop."""
+    """Where a walk starts: the page to fetch (None: the first), the rows of it to drop by
+    count, and the digests of the rows given already (dropped wherever they come)."""
 
     next_token: str | None
     skip: int = 0
+    seen: frozenset[bytes] = frozenset()
+
+
+DIGEST_SIZE = 6  # bytes: one row in 2**48 mistaken for another of a page is never
+
+
+def row_digest(row: Mapping[str, Any], key: tuple[str, ...]) -> bytes:
+    text = "\x1f".join(str(row.get(name, "")) for name in key)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=DIGEST_SIZE).digest()
 
 
 def encode_token(list_operation: str, position: Position) -> str:
-    data = {"op": list_operation, "next": position.next_token, "skip": position.skip}
+    data: dict[str, Any] = {"op": list_operation, "next": position.next_token, "skip": position.skip}
+    if position.seen:
+        data["seen"] = _b64encode(b"".join(sorted(position.seen)))
     raw = json.dumps(data, separators=(",", ":")).encode("utf-8")
-    return TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return TOKEN_PREFIX + _b64encode(raw)
 
 
 def decode_token(token: str, list_operation: str) -> Position:
     if not token.startswith(TOKEN_PREFIX):
         return Position(token, 0)
-    payload = token[len(TOKEN_PREFIX):]
+    damaged = PaginationError(f"The starting token {token!r} is damaged: pass it exactly as "
+                              f"fws printed it.")
     try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        data = json.loads(_b64decode(token[len(TOKEN_PREFIX):]))
         operation, next_token, skip = data["op"], data["next"], data["skip"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise PaginationError(f"The starting token {token!r} is damaged: pass it exactly as "
-                              f"fws printed it.") from None
+        digests = _b64decode(data.get("seen", ""))
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+        raise damaged from None
     if operation != list_operation:
         raise PaginationError(f"The starting token continues {operation}, not {list_operation}.")
-    if not (next_token is None or isinstance(next_token, str)) or not isinstance(skip, int) or skip < 0:
-        raise PaginationError(f"The starting token {token!r} is damaged: pass it exactly as "
-                              f"fws printed it.")
-    return Position(next_token, skip)
+    if (not (next_token is None or isinstance(next_token, str)) or not isinstance(skip, int) or skip < 0
+            or len(digests) % DIGEST_SIZE):
+        raise damaged
+    seen = frozenset(digests[at:at + DIGEST_SIZE] for at in range(0, len(digests), DIGEST_SIZE))
+    return Position(next_token, skip, seen)
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _b64decode(text: str) -> bytes:
+    # validate: the lenient decoder skips what is not base64 ('*' would read as nothing).
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 class Paginator:
@@ -106,13 +136,18 @@ class Paginator:
         key = self.operation.result_key
         assert key is not None
         token, to_skip, remaining = self.start.next_token, self.start.skip, self.max_items
+        seen = set(self.start.seen)  # rows an earlier walk gave, not met again yet
         used: set[str] = set()
         while True:
             page = self._fetch(token, used)
             rows = page.get(key) or []
             first = min(to_skip, len(rows))
             to_skip -= first
-            end = len(rows) if remaining is None else min(len(rows), first + remaining)
+            if seen:
+                kept, end = self._unseen(rows, first, remaining, seen)
+            else:
+                end = len(rows) if remaining is None else min(len(rows), first + remaining)
+                kept = rows[first:end]
             has_next = bool(page.get("HasNext"))
             next_token = page.get("NextToken") or None
             if has_next and next_token is None:
@@ -120,18 +155,36 @@ class Paginator:
                                       f"there are more rows but sent no NextToken.")
             # Where the rows after this page's last kept row begin.
             if end < len(rows):
-                after = Position(token, end)
+                given = {row_digest(row, self.operation.row_key) for row in rows[:end]}
+                after = Position(token, 0, frozenset(seen | given))
             elif has_next:
-                after = Position(next_token, to_skip)
+                after = Position(next_token, to_skip, frozenset(seen))
             else:
                 after = None
             self.resume_token = None if after is None else encode_token(self.operation.name, after)
             if remaining is not None:
-                remaining -= end - first
-            yield {**page, key: rows[first:end]}
+                remaining -= len(kept)
+            yield {**page, key: kept}
             if after is None or remaining == 0:
                 return
             token = next_token
+
+    def _unseen(self, rows: list, first: int, remaining: int | None,
+                seen: set[bytes]) -> tuple[list, int]:
+        """The rows from `first` on that an earlier walk did not give, up to `remaining`,
+        and where they end; the ones it gave are dropped (and forgotten: met once)."""
+        kept: list = []
+        end = first
+        for row in rows[first:]:
+            if remaining is not None and len(kept) == remaining:
+                break
+            end += 1
+            digest = row_digest(row, self.operation.row_key)
+            if digest in seen:
+                seen.discard(digest)
+            else:
+                kept.append(row)
+        return kept, end
 
     def rows(self) -> Iterator[dict[str, Any]]:
         key = self.operation.result_key

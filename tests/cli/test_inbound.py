@@ -217,3 +217,17 @@ def test_missing_credentials_and_unreachable_endpoint(embedded_fws):
 def test_wrong_keys_are_a_credentials_error(remote_fws):
     refused = remote_fws("inbound", "list", env={"FWS_SECRET_ACCESS_KEY": "wrong"})
     assert refused.code == 253 and "SignatureDoesNotMatch" in refused.err
+
+
+def test_a_resumed_list_does_not_skip_rows_after_one_left_it(fws, api):
+    """Work through the Working shipments a few at a time: shipping the first ones takes
+    them off the list, and the resumed listing must still give the next ones."""
+    register(api, ["SKU-1"])
+    for shipment_id in ("W1", "W2", "W3"):
+        put_shipment(api, shipment_id, {"SKU-1": 1})
+    first = fws.ok("inbound", "list", "--status", "Working", "--max-items", "1", "-o", "json")
+    assert [row["ShipmentId"] for row in first.json()] == ["W1"]
+    fws.ok("inbound", "ship", "W1", "-o", "off")
+    token = first.err.split("--starting-token ")[1].split()[0]
+    rest = fws.ok("inbound", "list", "--status", "Working", "--starting-token", token, "-o", "json").json()
+    assert [row["ShipmentId"] for row in rest] == ["W2", "W3"]

@@ -85,11 +85,44 @@ def test_max_items_then_starting_token_resumes_exactly(client, max_items):
 def test_resuming_with_another_page_size_skips_across_pages(client):
     first = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=10, max_items=7)
     assert skus(first.rows()) == SKUS[:7]
-    assert decode_token(first.resume_token, "ListAllFulfillmentItems") == Position(None, 7)
+    position = decode_token(first.resume_token, "ListAllFulfillmentItems")
+    assert (position.next_token, position.skip, len(position.seen)) == (None, 0, 7)
     rest = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=3,
                     starting_token=first.resume_token)
     assert skus(rest.rows()) == SKUS[7:]
     assert rest.resume_token is None
+
+
+def test_a_token_that_skips_by_count_still_resumes(client):
+    """The tokens fws printed before they named the rows given: "drop the first N rows"."""
+    token = encode_token("ListAllFulfillmentItems", Position(None, 7))
+    rest = paginate(client, "inbound", "ListAllFulfillmentItems", page_size=3, starting_token=token)
+    assert skus(rest.rows()) == SKUS[7:]
+
+
+def test_rows_that_leave_the_list_before_a_resume_do_not_hide_the_next_ones():
+    """A row given before the cut is gone when the walk resumes (a shipment no longer
+    Working): counting rows would drop the one that took its place."""
+    first = paginate(Scripted([(["A", "B", "C"], False, "")]), "inbound", "ListAllFulfillmentItems",
+                     max_items=1)
+    assert skus(first.rows()) == ["A"]
+    rest = paginate(Scripted([(["B", "C"], False, "")]), "inbound", "ListAllFulfillmentItems",
+                    starting_token=first.resume_token)
+    assert skus(rest.rows()) == ["B", "C"]
+
+
+def test_a_resumed_walk_cut_again_keeps_every_row_given():
+    """Rows an earlier walk gave that come after the next cut stay skipped after it too."""
+    first = paginate(Scripted([(["A", "B", "C", "D"], False, "")]), "inbound",
+                     "ListAllFulfillmentItems", max_items=2)
+    assert skus(first.rows()) == ["A", "B"]
+    # Meanwhile A left the list, and X came in before B.
+    second = paginate(Scripted([(["X", "B", "C", "D"], False, "")]), "inbound",
+                      "ListAllFulfillmentItems", max_items=1, starting_token=first.resume_token)
+    assert skus(second.rows()) == ["X"]
+    third = paginate(Scripted([(["X", "B", "C", "D"], False, "")]), "inbound",
+                     "ListAllFulfillmentItems", starting_token=second.resume_token)
+    assert skus(third.rows()) == ["C", "D"]
 
 
 def test_max_items_covering_the_list_leaves_no_token(client):
@@ -159,7 +192,10 @@ def test_token_of_another_list_is_refused():
 
 @pytest.mark.parametrize("payload", [b"not json", b'{"op": "ListAllFulfillmentItems"}',
                                      b'{"op": "ListAllFulfillmentItems", "next": 5, "skip": 0}',
-                                     b'{"op": "ListAllFulfillmentItems", "next": null, "skip": -1}'])
+                                     b'{"op": "ListAllFulfillmentItems", "next": null, "skip": -1}',
+                                     b'{"op": "ListAllFulfillmentItems", "next": null, "skip": 0, "seen": 7}',
+                                     b'{"op": "ListAllFulfillmentItems", "next": null, "skip": 0, "seen": "AAAA"}',
+                                     b'{"op": "ListAllFulfillmentItems", "next": null, "skip": 0, "seen": "*"}'])
 def test_damaged_tokens_are_refused(payload):
     token = "fws1." + base64.urlsafe_b64encode(payload).decode().rstrip("=")
     with pytest.raises(PaginationError, match="damaged"):
