@@ -31,7 +31,7 @@ from . import health
 from .body import (
     FORM, BodyTooLarge, content_length, is_query_form, media_type, read_body, werkzeug_body,
 )
-from .headers import lower_case_headers
+from .headers import LazyHeaders
 from .keys import KeyCache
 from .routing import service_at, service_of_version
 from .scheduler import DEFAULT_INTERVAL, Scheduler
@@ -188,7 +188,7 @@ class FwsApp:
             host=environ.get("HTTP_HOST", ""),  # what werkzeug's headers.get("Host") reads
             path=environ.get("RAW_URI", "").split("?", 1)[0] or _raw_path(environ),
             query_string=environ.get("QUERY_STRING", ""),
-            headers=lower_case_headers(environ),
+            headers=LazyHeaders(environ),
             body=body,
             params=params,
         )
