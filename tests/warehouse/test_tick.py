@@ -151,15 +151,20 @@ def test_an_order_of_the_most_lines_is_written_line_by_line_as_planned(db, make_
     assert_ledger_balanced(db)
 
 
-def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, merchant, sku):
-    """Stock received at 0:01:30 is there for an order planned at 0:10, however late the tick."""
-    ctx = replace(make_context(merchant), simulation=AUTO)
-    inbound.put_shipment(ctx, {"ShipmentId": "FBA-1", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
+def ship_inbound(ctx, shipment_id: str, *, quantity: int) -> None:
+    """An inbound shipment of SKU-1 to PHL1, marked Shipped."""
+    inbound.put_shipment(ctx, {"ShipmentId": shipment_id, "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
                                "ShipFromAddress": {"Name": "n", "AddressLine1": "l", "City": "c",
                                                    "StateOrProvinceCode": "WA", "CountryCode": "US",
                                                    "PostalCode": "98101"}},
-                         [{"MerchantSKU": "SKU-1", "Quantity": 3}])
-    inbound.set_status(ctx, "FBA-1", "Shipped")
+                         [{"MerchantSKU": "SKU-1", "Quantity": quantity}])
+    inbound.set_status(ctx, shipment_id, "Shipped")
+
+
+def test_steps_fall_in_due_order_across_shipments_and_orders(db, make_context, merchant, sku):
+    """Stock received at 0:01:30 is there for an order planned at 0:10, however late the tick."""
+    ctx = replace(make_context(merchant), simulation=AUTO)
+    ship_inbound(ctx, "FBA-1", quantity=3)
     create(make_context, merchant, "O-1", simulation=SLOW_PLANNING, quantity=3)
     tick.run(db, NOW + timedelta(days=2), AUTO)
     assert inbound.get_shipment(ctx, "FBA-1").status == "Closed"
@@ -191,12 +196,7 @@ def test_a_waiting_fill_all_order_still_sees_stock_received_on_the_way(db, make_
     """The looks it skips are only those before the next step of anything else: stock an
     inbound shipment brings at 0:01:30 is reserved at the look after, however late the tick."""
     ctx = replace(make_context(merchant), simulation=AUTO)
-    inbound.put_shipment(ctx, {"ShipmentId": "FBA-1", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
-                               "ShipFromAddress": {"Name": "n", "AddressLine1": "l", "City": "c",
-                                                   "StateOrProvinceCode": "WA", "CountryCode": "US",
-                                                   "PostalCode": "98101"}},
-                         [{"MerchantSKU": "SKU-1", "Quantity": 3}])
-    inbound.set_status(ctx, "FBA-1", "Shipped")
+    ship_inbound(ctx, "FBA-1", quantity=3)
     create_fill_all(make_context, merchant, "WAITING", 3)
     tick.run(db, NOW + timedelta(days=2), AUTO)
     # Received at 0:01:30 (the look due then went first); reserved at 0:02, picked, shipped.
