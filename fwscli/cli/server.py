@@ -154,11 +154,14 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
 
     from ..config import default_database_url
     from ..store.database import Database
-    from ..store.migrations import head_revision, upgrade as run_upgrade
+    from ..store.migrations import SchemaOutOfDate, head_revision, upgrade as run_upgrade
 
     url = database or default_database_url()
     try:
         run_upgrade(Database(url))
+    except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there
+        typer.echo(f"fws: {error}.", err=True)
+        raise typer.Exit(EXIT_CONFIG)
     except (OSError, SQLAlchemyError) as error:
         raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)

@@ -155,15 +155,15 @@ def start_embedded(session: Session) -> EmbeddedService:
 
     from ..config import default_database_url
     from ..service.app import FwsApp
-    from ..store.migrations import MigrationFailed, SchemaOutOfDate, open_database
+    from ..store.migrations import MigrationFailed, SchemaOutOfDate, SchemaTooNew, open_database
 
     url = default_database_url()
     try:
         db = open_database(url, migrate=True)  # the user's own file: keep it current
+    except (SchemaTooNew, MigrationFailed) as error:  # e.g. written by a newer fws
+        raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
     except SchemaOutOfDate as error:
         raise ConfigError(f"The embedded database {url}: {error}.") from None
-    except MigrationFailed as error:  # e.g. written by a newer fws, at a revision we don't know
-        raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
     except (OSError, SQLAlchemyError) as error:  # no directory for the file, no server, a bad URL
         from ..store.database import cannot_open
 

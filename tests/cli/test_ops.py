@@ -5,6 +5,7 @@ refused before anything is sent; merchant keys refused."""
 from __future__ import annotations
 
 import csv
+import sqlite3
 import io
 
 import pytest
@@ -143,3 +144,16 @@ def test_create_operator_keys_for_the_embedded_service(embedded_fws):
     clock = embedded_fws.ok("ops", "clock", "-o", "json", env=staff).json()
     assert clock["WarehouseMode"] == "auto"  # the embedded service runs the warehouse by itself
     assert embedded_fws.ok("ops", "merchants", "-o", "json", env=staff).json() == []
+
+
+@pytest.mark.parametrize("command", [["start", "--port", "1"], ["init"], ["upgrade"], ["create-merchant", "Shop"]])
+def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_path, command):
+    # Written by a newer fws: `fws server upgrade` cannot help, and must not be suggested.
+    path = tmp_path / "newer.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999')")
+    result = embedded_fws("server", *command, "--database", str(path))
+    assert result.code == 253, result.err
+    assert "revision 9999" in result.err and "newer fws" in result.err, result.err
+    assert "fws server upgrade" not in result.err and "unexpected" not in result.err, result.err

@@ -53,10 +53,20 @@ def current_revision(db: Database) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def known_revisions() -> set[str]:
+    """The revisions of versions/, read from the file names (`0002_throttle_buckets.py`)
+    without loading Alembic; tests/store checks them against Alembic's own list."""
+    return {path.name.split("_", 1)[0] for path in (HERE / "versions").glob("[0-9]*_*.py")}
+
+
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision`, then make sure the shared secrets exist."""
+    """Bring the schema to `revision`, then make sure the shared secrets exist; SchemaTooNew
+    when the database is at a revision this fws does not know."""
     from alembic import command
 
+    current = current_revision(db)
+    if current is not None and current not in known_revisions():
+        raise SchemaTooNew(current, head_revision())
     with db.engine.begin() as conn:
         if db.schema:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
@@ -80,6 +90,25 @@ class SchemaOutOfDate(Exception):
                          f"{head}: run `fws server upgrade --database …` first")
         self.current = current
         self.head = head
+
+
+class SchemaTooNew(SchemaOutOfDate):
+    """The database was written by a newer fws, at a revision this one does not know:
+    `fws server upgrade` cannot help, only that newer fws (or a backup) can."""
+
+    def __init__(self, current: str, head: str):
+        Exception.__init__(self, f"the database schema is at revision {current}, newer than this "
+                                 f"fws knows (its newest is {head}): it was written by a newer fws; "
+                                 f"run that version")
+        self.current = current
+        self.head = head
+
+
+def out_of_date(current: str | None) -> SchemaOutOfDate:
+    """Why a database at revision `current` cannot be served: an old schema, or a new one."""
+    if current is not None and current not in known_revisions():
+        return SchemaTooNew(current, head_revision())
+    return SchemaOutOfDate(current, head_revision())
 
 
 def open_database(url: str, *, create: bool = True, migrate: bool = False,
@@ -111,7 +140,7 @@ def open_database(url: str, *, create: bool = True, migrate: bool = False,
                 raise
         return db
     db.dispose()
-    raise SchemaOutOfDate(current, head_revision())
+    raise out_of_date(current)
 
 
 def drop_schema(db: Database) -> None:
