@@ -175,7 +175,10 @@ def create_merchant(
 ) -> None:
     """Create a merchant and print its new access key id and secret (JSON with -o json)."""
     from ..warehouse import accounts
+    from .common import validate_request
 
+    # The rules of the operator service's CreateMerchant (1 to 200 characters), exit 252.
+    validate_request("operator", "CreateMerchant", {"Name": name}, {"Name": "NAME"})
     db = _open(database, create=True)
     with db.write() as conn:
         credentials = accounts.create_merchant(conn, name, datetime.now(timezone.utc))

@@ -157,3 +157,17 @@ def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_
     assert result.code == 253, result.err
     assert "revision 9999" in result.err and "newer fws" in result.err, result.err
     assert "fws server upgrade" not in result.err and "unexpected" not in result.err, result.err
+
+
+@pytest.mark.parametrize("name", ["x" * 201, ""])
+def test_create_merchant_checks_the_name_as_the_operator_service_does(embedded_fws, tmp_path, name):
+    # A name the service refuses (CreateMerchant: 1 to 200 characters) was stored on SQLite
+    # and failed with a traceback of SQL on PostgreSQL (exit 255).
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    result = embedded_fws("server", "create-merchant", name, "--database", url)
+    assert result.code == 252 and "NAME" in result.err and "AccessKeyId" not in result.out, result
+    assert len(result.err.splitlines()) == 1, result.err
+    keys = embedded_fws.ok("server", "create-operator", "--database", url, "-o", "json").json()
+    staff = {"FWS_ACCESS_KEY_ID": keys["AccessKeyId"], "FWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
+             "FWS_DATABASE_URL": url}
+    assert embedded_fws.ok("ops", "merchants", "-o", "json", env=staff).json() == []
