@@ -18,6 +18,7 @@ DatabaseOption = typer.Option(None, "--database", envvar="FWS_DATABASE_URL",
                                    "Default: the embedded SQLite file.")
 
 EXIT_CONFIG = 253
+EXIT_FAILURE = 255
 
 
 def _open(url: Optional[str], *, create: bool):
@@ -115,11 +116,15 @@ def start(
     region_problem = value_problem("region", region)  # the rule clients' regions follow
     if region_problem is not None:
         raise typer.BadParameter(region_problem, param_hint="--region")
+    addresses = list(bind) if bind else [f"{host}:{port}"]
+    listeners = [_listener(address) for address in addresses]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # each worker's schema check
     # Created or checked here, once, so a stale schema stops the start with its message
     # instead of failing every worker; the workers open their own engines after the fork.
     db = _open(database, create=True)
+    for address, listener in zip(addresses, listeners):  # before anything is changed
+        _check_free(address, listener)
     # A database a manual-mode server ran may hold orders and shipments left to operators.
     woken = resume_stranded(db, datetime.now(timezone.utc), Simulation(warehouse_mode, delays or Delays()))
     if woken:
@@ -131,11 +136,48 @@ def start(
     settings = AppSettings(database_url=url, region=region,
                            warehouse_mode=warehouse_mode, throttle=limits if throttle else None,
                            delays=delays)
-    addresses = list(bind) if bind else [f"{host}:{port}"]
     typer.echo(f"fws: serving on {', '.join(addresses)} with {workers} workers x {threads} "
                f"threads (database {db.engine.url.render_as_string()}, "
                f"throttling {'on' if throttle else 'off'})", err=True)
-    serve(settings, bind=addresses, workers=workers, threads=threads)
+    try:
+        serve(settings, bind=addresses, workers=workers, threads=threads)
+    except SystemExit as stopped:
+        if stopped.code in (0, None):
+            raise
+        # gunicorn's own status (1, 3: a worker could not boot) means nothing in DESIGN.md's
+        # table; its log above says what went wrong.
+        typer.echo(f"fws: the server stopped on an error (gunicorn exit status {stopped.code}); "
+                   f"see the log above", err=True)
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _listener(address: str):
+    """A --bind address as gunicorn reads it, or a usage error (exit 2)."""
+    from gunicorn.util import parse_address
+
+    try:
+        return parse_address(address)
+    except RuntimeError as error:
+        raise typer.BadParameter(f"{address!r}: {error}", param_hint="--bind") from None
+
+
+def _check_free(address: str, listener) -> None:
+    """Exit 253 unless a TCP address is free to listen on, checked before gunicorn starts:
+    on a busy port it retried for five seconds, then exited 1."""
+    import socket
+
+    from .common import CliError
+
+    if not isinstance(listener, tuple):
+        return  # a unix socket or an inherited descriptor: gunicorn's to check
+    host, port = listener
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, port))
+    except OSError as error:
+        raise CliError(f"cannot listen on {address}: {error.strerror or error}", EXIT_CONFIG,
+                       code="ConfigError") from None
 
 
 @app.command()

@@ -36,7 +36,7 @@ from fwscli.wire.xml import read_error
 
 from ..conftest import TEST_DATABASE_URL
 from ..http import SignedClient
-from ..production import FWS, ServerProcess, served_url
+from ..production import FWS, ServerProcess, free_port, served_url
 from ..warehouse.helpers import add_stock, register_item
 from ..warehouse.test_orders import order_request
 from .samples import order, shipment
@@ -338,3 +338,42 @@ def test_start_refuses_a_region_no_client_could_sign_for(tmp_path):
                               str(tmp_path / "fws.db"), "--port", "1"], capture_output=True, text=True, timeout=60)
     assert started.returncode == 2 and "--region" in started.stderr, started.stderr
     assert not (tmp_path / "fws.db").exists()  # refused before anything was created
+
+
+# --- where it listens ---------------------------------------------------------------------
+
+def test_start_on_a_busy_port_says_so_with_a_documented_exit_code(tmp_path):
+    # gunicorn retried for five seconds, then exited 1: DESIGN.md's "some rows of a batch failed".
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                                  "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 253, started.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in started.stderr
+    assert "serving on" not in started.stderr
+
+
+def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                              "--bind", "127.0.0.1:http"], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert "--bind" in started.stderr and "127.0.0.1:http" in started.stderr
+
+
+@pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
+def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, status, code):
+    from typer.testing import CliRunner
+
+    from fwscli.cli import server as server_cli
+    from fwscli.service import serve
+
+    def stopped(*args, **kwargs):  # gunicorn exits 3 when a worker cannot boot, 1 on its errors
+        raise SystemExit(status)
+
+    monkeypatch.setattr(serve, "serve", stopped)
+    result = CliRunner().invoke(server_cli.app, ["start", "--database", str(tmp_path / "fws.db"),
+                                                 "--port", str(free_port())])
+    assert result.exit_code == code, result.output
+    assert ("gunicorn exit status" in result.output) == bool(status)
