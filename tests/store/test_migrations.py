@@ -3,11 +3,23 @@ matches the tables the code describes (no drift between schema.py and versions/)
 
 from __future__ import annotations
 
+import multiprocessing
+import uuid
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
-from fwscli.store.migrations import HEAD_REVISION, current_revision, known_revisions, script_head
+from fwscli.store.database import Database
+from fwscli.store.migrations import (
+    HEAD_REVISION, current_revision, drop_schema, known_revisions, open_database, script_head,
+    token_secret,
+)
 from fwscli.store.schema import metadata
+
+from ..conftest import TEST_DATABASE_URL
+from ..production import served_url
 
 
 def test_head_constant_is_the_newest_revision_file():
@@ -30,3 +42,59 @@ def test_migrated_schema_matches_the_tables_in_code(db):
     with db.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     assert differences == []
+
+
+@pytest.fixture
+def fresh_urls(db, tmp_path):
+    """fresh_urls(n): URLs of n new, empty databases of this test's kind."""
+    made: list[Database] = []
+
+    def make(count: int) -> list[str]:
+        urls = []
+        for n in range(count):
+            if db.is_sqlite:
+                urls.append(f"sqlite:///{tmp_path / f'fresh-{n}.db'}")
+                continue
+            fresh = Database(TEST_DATABASE_URL, schema=f"fresh_{uuid.uuid4().hex[:12]}")
+            with fresh.engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{fresh.schema}"'))
+            made.append(fresh)
+            urls.append(served_url(fresh))
+        return urls
+
+    yield make
+    for fresh in made:
+        drop_schema(fresh)
+        fresh.dispose()
+
+
+def _open_when_ready(url: str, ready, failures) -> None:
+    """In a process of its own: what a server's start does to its database."""
+    ready.wait()
+    try:
+        opened = open_database(url, create=True)
+        try:
+            token_secret(opened)
+        finally:
+            opened.dispose()
+    except Exception as error:  # noqa: BLE001 - reported by the test
+        failures.put(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_database_at_once_all_get_it_whole(fresh_urls):
+    # Two servers first started together on a new database (or `fws server init` beside a
+    # start): the losers of the race failed. On SQLite "database is locked", in the
+    # migration or in making the new file WAL; on PostgreSQL on a duplicate table, or
+    # without the token secret the winner had not written yet.
+    processes = multiprocessing.get_context("spawn")
+    for url in fresh_urls(5):
+        ready, failures = processes.Barrier(5), processes.Queue()
+        openers = [processes.Process(target=_open_when_ready, args=(url, ready, failures))
+                   for _ in range(5)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(120)
+        assert [opener.exitcode for opener in openers] == [0] * 5
+        assert [failures.get() for _ in range(failures.qsize())] == []

@@ -10,9 +10,11 @@ that constant equal to the newest revision file.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import inspect, insert, select, text
+from sqlalchemy import Connection, inspect, insert, select, text
 
 from ..database import Database
 from ..schema import settings
@@ -67,11 +69,31 @@ def upgrade(db: Database, revision: str = "head") -> None:
     current = current_revision(db)
     if current is not None and current not in known_revisions():
         raise SchemaTooNew(current, head_revision())
-    with db.engine.begin() as conn:
+    with _migrating(db) as conn:
         if db.schema:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
         command.upgrade(_config(db, conn), revision)
-    _ensure_token_secret(db)
+        _ensure_token_secret(conn)
+
+
+# Any fixed number: PostgreSQL's advisory locks are named by one (per database).
+_MIGRATION_LOCK = 0x667773  # "fws"
+
+
+@contextmanager
+def _migrating(db: Database) -> Iterator[Connection]:
+    """The one transaction migrating the database at a time: processes that start together
+    on a new database (servers, `fws server init`) queue here, and each after the first
+    finds the schema and the secrets there. A plain BEGIN let them race: on SQLite the
+    losers failed "database is locked", on PostgreSQL on a duplicate table, or went on
+    before the winner had written the token secret."""
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            conn = conn.execution_options(fws_write=True)  # BEGIN IMMEDIATE: waits its turn
+        with conn.begin():
+            if not db.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            yield conn
 
 
 create_schema = upgrade
@@ -156,9 +178,8 @@ def token_secret(db: Database) -> bytes:
     return value.encode()
 
 
-def _ensure_token_secret(db: Database) -> None:
+def _ensure_token_secret(conn: Connection) -> None:
     # Shared by every server process: a token issued by one is honoured by all.
-    with db.write() as conn:
-        exists = conn.execute(select(settings.c.name).where(settings.c.name == TOKEN_SECRET)).first()
-        if exists is None:
-            conn.execute(insert(settings).values(name=TOKEN_SECRET, value=secrets.token_hex(32)))
+    exists = conn.execute(select(settings.c.name).where(settings.c.name == TOKEN_SECRET)).first()
+    if exists is None:
+        conn.execute(insert(settings).values(name=TOKEN_SECRET, value=secrets.token_hex(32)))
