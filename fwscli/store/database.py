@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, ContextManager, Hashable, Iterator, TypeVar
@@ -272,6 +274,22 @@ def _writer_queue(url: str) -> ContextManager[None]:
     return _WriterQueue(os.path.abspath(make_url(url).database))
 
 
+def _use_wal(cursor) -> None:
+    """PRAGMA journal_mode=WAL. A file made WAL stays so, and the pragma then only reads;
+    a new file is made WAL by the first connection, and the pragma of another process
+    connecting meanwhile fails "database is locked" at once (SQLite's busy handler does not
+    wait for that lock): it tries again, as a writer would wait."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -296,7 +314,7 @@ def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -
         # how a transaction starts.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")

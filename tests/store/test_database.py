@@ -3,6 +3,7 @@ processes) are serialised without losing an update."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 from sqlalchemy import insert, select, update
@@ -104,3 +105,25 @@ def test_writes_straight_to_the_driver_commit_and_roll_back_like_core_ones(db):
         conn.execute(insert(settings).values(name="core-kept", value="x"))
     with db.read() as conn:
         assert sorted(_written(conn)) == ["core-kept", "mixed-kept", "prepared-kept"]
+
+
+def test_a_new_file_locked_by_another_process_is_waited_for_not_refused(tmp_path):
+    # A process made a new file WAL (or read it) while another connected: the other's
+    # "PRAGMA journal_mode=WAL" failed "database is locked" at once, SQLite's busy handler
+    # not waiting for that lock (two servers first started together on a new database).
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")  # a rollback-journal file, as a new one is
+    other.execute("BEGIN IMMEDIATE")  # writing: its lock held until the COMMIT below
+    other.execute("INSERT INTO t VALUES (1)")
+    commit = threading.Timer(0.3, other.execute, ["COMMIT"])
+    commit.start()
+    db = Database(str(path))
+    try:
+        with db.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("SELECT x FROM t").scalar() == 1  # after the COMMIT
+    finally:
+        commit.join()
+        db.dispose()
+        other.close()
