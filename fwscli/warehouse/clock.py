@@ -11,9 +11,13 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, select, update
 
+from ..api.errors import InvalidParameterValue
 from ..store.schema import settings
 
 OFFSET_SETTING = "simulation_clock_offset_seconds"
+# How far the simulated time may run ahead of real time: far enough for any test, and short
+# of year 9999, past which no time can be computed (every request would then fail).
+MAX_OFFSET = timedelta(days=1000 * 365)
 
 
 # The stored offset (a string of whole seconds, or no row: 0), built once: the tick's
@@ -45,5 +49,9 @@ def advance(conn: Connection, seconds: int) -> timedelta:
     current = conn.execute(select(settings.c.value).where(settings.c.name == OFFSET_SETTING)
                            .with_for_update()).scalar_one()
     moved = int(current) + seconds
+    if moved > MAX_OFFSET.total_seconds():
+        raise InvalidParameterValue(
+            "Seconds", seconds, f"the simulated time may run at most {MAX_OFFSET.days} days ahead "
+                                f"of real time; it is {int(current) // 86400} days ahead already")
     conn.execute(update(settings).where(settings.c.name == OFFSET_SETTING).values(value=str(moved)))
     return timedelta(seconds=moved)

@@ -214,6 +214,23 @@ def test_the_clock_moves_forward_for_every_process(ops, db, client, merchant, op
     assert "parameter Seconds is invalid" in refused(ops, "AdvanceSimulationClock", Seconds=0).message
 
 
+def test_the_clock_stops_short_of_the_calendars_end(ops, client):
+    # Each advance is at most 2**31 - 1 s (68 years); some 117 of them took the simulated
+    # time past year 9999, and from then on every request failed (500), this one included.
+    for _ in range(130):
+        try:
+            ops("AdvanceSimulationClock", Seconds=2**31 - 1)
+        except ApiError as error:
+            assert (error.status, error.code) == (400, "InvalidParameterValue"), error.message
+            assert "parameter Seconds is invalid" in error.message
+            break
+    else:
+        pytest.fail("the clock was never refused")
+    assert ops("GetSimulationClock")["OffsetSeconds"] <= clock.MAX_OFFSET.total_seconds()
+    assert "service available" in client.call("outbound", "GetServiceStatus")["Status"]
+    client.call("inbound", "ListAllFulfillmentItems")
+
+
 def test_every_operator_operation_was_exercised():
     """Runs last in this module: together with test_lifecycle's, every operation was called."""
     lifecycle = {"MoveInboundShipment", "PickFulfillmentOrder", "ShipFulfillmentOrder", "FailFulfillmentShipment"}
