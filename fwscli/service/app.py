@@ -243,9 +243,7 @@ def _single(params: list[tuple[str, str]], name: str) -> str | None:
     """The value of Action or Version; sent twice, it must be the same (which service or
     operation is meant may not depend on which copy is read)."""
     values = [value for key, value in params if key == name and value]
-    if len(values) > 1:  # rare: the check is a generator and a slice
-        return one_value(name, values)
-    return values[0] if values else None
+    return one_value(name, values) if values else None
 
 
 def _raw_path(environ: dict) -> str:
