@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from .digits import ascii_whole_number
+
 DEFAULT_PROFILE = "default"
 CONFIG_KEYS = ("endpoint_url", "region", "output", "retry_mode", "max_attempts",
                "connect_timeout", "read_timeout")
@@ -304,9 +306,8 @@ def _retry_mode_problem(value: str) -> str | None:
 
 
 def _attempts_problem(value: str) -> str | None:
-    # isascii: str.isdigit is true of '²', which int() refuses; the length spares int() a
-    # number of thousands of digits, which it refuses too.
-    if value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= MAX_ATTEMPTS:
+    attempts = ascii_whole_number(value, max_digits=9)
+    if attempts is not None and 1 <= attempts <= MAX_ATTEMPTS:
         return None
     return f"it must be a whole number from 1 to {MAX_ATTEMPTS}"
 

@@ -281,10 +281,12 @@ def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
     sku, sep, quantity = text.rpartition("=")
     if not sep or not sku:
         raise bad_parameter(option, text, "expected SKU=QUANTITY, e.g. SKU-1=2")
-    # isascii too: str.isdigit is true of '²', which int() refuses, and of '٣', which it reads.
-    if not (quantity.isascii() and quantity.isdigit()) or int(quantity) < 1:
+    from ..digits import ascii_whole_number
+
+    number = ascii_whole_number(quantity)
+    if number is None or number < 1:
         raise bad_parameter(option, text, f"the quantity {quantity!r} must be a whole number of at least 1")
-    return sku, int(quantity)
+    return sku, number
 
 
 def parse_datetime(value: str, option: str):

@@ -32,6 +32,7 @@ from fwscli.api.errors import (
     RequestExpired,
     SignatureDoesNotMatch,
 )
+from fwscli.digits import ascii_whole_number
 from fwscli.wire.timestamps import parse_amz_date, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -352,10 +353,8 @@ def _check_presigned_time(
     if expires_text is None:
         _check_window(moment, sent_as, policy)
         return
-    # isascii: "²" is a digit to isdigit() but not to int(); ten digits spare int() a
-    # string of thousands (which it refuses).
-    if (not (expires_text.isascii() and expires_text.isdigit()) or len(expires_text) > 10
-            or int(expires_text) > MAX_PRESIGNED_EXPIRES):
+    seconds = ascii_whole_number(expires_text, max_digits=10)
+    if seconds is None or seconds > MAX_PRESIGNED_EXPIRES:
         raise InvalidParameterValue(
             "X-Amz-Expires", expires_text,
             f"must be a whole number of seconds from 0 to {MAX_PRESIGNED_EXPIRES}",
@@ -365,7 +364,7 @@ def _check_presigned_time(
             f"The presigned request is not valid yet: X-Amz-Date {sent_as} is more than "
             f"{_minutes(policy.max_skew)} after the server time {_iso(policy.now)}."
         )
-    deadline = moment + timedelta(seconds=int(expires_text))
+    deadline = moment + timedelta(seconds=seconds)
     if deadline < policy.now:
         raise RequestExpired(
             f"The presigned request expired at {_iso(deadline)} (X-Amz-Date {sent_as} plus "

@@ -322,3 +322,10 @@ def test_a_shipped_order_reads_as_sections(capsys, monkeypatch):
     assert "Shipments:" in out and "DxYz1" in out and "MUG×2" in out
     packages = out.split("Packages:")[1]
     assert "1Z001" in packages and "1Z002" in packages and packages.count("MUG×1") == 2
+
+
+def test_a_quantity_of_thousands_of_digits_is_a_bad_parameter(embedded_fws):
+    # int() refuses strings past 4,300 digits: that was an "unexpected failure" (255).
+    result = embedded_fws("outbound", "create", "O-1", "--item", "MUG=" + "1" * 5000, "--speed", "Standard",
+                          "--dry-run")
+    assert result.code == 252 and "--item" in result.err and "unexpected" not in result.err, result.err
