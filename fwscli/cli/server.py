@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..service.limits import DEFAULT_LIMITS, Limit
+from .common import EXIT_CONFIG, EXIT_OTHER
 
 app = typer.Typer(help="Run the FWS-compatible service and manage its database.",
                   no_args_is_help=True)
@@ -17,8 +18,6 @@ DatabaseOption = typer.Option(None, "--database", envvar="FWS_DATABASE_URL",
                               help="Database URL (sqlite:///path or postgresql://…). "
                                    "Default: the embedded SQLite file.")
 
-EXIT_CONFIG = 253
-EXIT_FAILURE = 255
 
 
 def _open(url: Optional[str], *, create: bool):
@@ -148,7 +147,7 @@ def start(
         # table; its log above says what went wrong.
         typer.echo(f"fws: the server stopped on an error (gunicorn exit status {stopped.code}); "
                    f"see the log above", err=True)
-        raise typer.Exit(EXIT_FAILURE) from None
+        raise typer.Exit(EXIT_OTHER) from None
 
 
 def _listener(address: str):
@@ -176,8 +175,7 @@ def _check_free(address: str, listener) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
             probe.bind((host, port))
     except OSError as error:
-        raise CliError(f"cannot listen on {address}: {error.strerror or error}", EXIT_CONFIG,
-                       code="ConfigError") from None
+        raise CliError(f"cannot listen on {address}: {error.strerror or error}", EXIT_CONFIG) from None
 
 
 @app.command()

@@ -61,13 +61,18 @@ def known_revisions() -> set[str]:
     return {path.name.split("_", 1)[0] for path in (HERE / "versions").glob("[0-9]*_*.py")}
 
 
+def _too_new(current: str | None) -> bool:
+    """Whether a database at revision `current` was written by a newer fws."""
+    return current is not None and current not in known_revisions()
+
+
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to `revision`, then make sure the shared secrets exist; SchemaTooNew
     when the database is at a revision this fws does not know."""
     from alembic import command
 
     current = current_revision(db)
-    if current is not None and current not in known_revisions():
+    if _too_new(current):
         raise SchemaTooNew(current, head_revision())
     with _migrating(db) as conn:
         if db.schema:
@@ -128,7 +133,7 @@ class SchemaTooNew(SchemaOutOfDate):
 
 def out_of_date(current: str | None) -> SchemaOutOfDate:
     """Why a database at revision `current` cannot be served: an old schema, or a new one."""
-    if current is not None and current not in known_revisions():
+    if _too_new(current):
         return SchemaTooNew(current, head_revision())
     return SchemaOutOfDate(current, head_revision())
 
