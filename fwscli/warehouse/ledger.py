@@ -36,31 +36,28 @@ _b = inventory_balances.c
 MOST = INT_RANGE[1]
 
 
-class InsufficientStock(ValueError):
-    """A movement asked for more than the balance holds; nothing was changed."""
+class MovementRefused(ValueError):
+    """A movement the balance cannot take; nothing was changed."""
 
-    def __init__(self, kind: str, item_id: int, fulfillment_center_id: str, quantity: int,
-                 shortfall: str):
-        super().__init__(
-            f"cannot record {kind} of {quantity} for item {item_id} at "
-            f"{fulfillment_center_id}: {shortfall}"
-        )
+    def __init__(self, kind: str, item_id: int, fulfillment_center_id: str, quantity: int, why: str):
+        super().__init__(f"cannot record {kind} of {quantity} for item {item_id} at "
+                         f"{fulfillment_center_id}: {why}")
         self.kind = kind
         self.item_id = item_id
         self.fulfillment_center_id = fulfillment_center_id
         self.quantity = quantity
 
 
-class BalanceLimit(ValueError):
-    """A movement would take a balance past MOST; nothing was changed."""
+class InsufficientStock(MovementRefused):
+    """A movement asked for more than the balance holds."""
+
+
+class BalanceLimit(MovementRefused):
+    """A movement would take a balance past MOST."""
 
     def __init__(self, kind: str, item_id: int, fulfillment_center_id: str, quantity: int,
                  column: str):
-        super().__init__(
-            f"cannot record {kind} of {quantity} for item {item_id} at {fulfillment_center_id}: "
-            f"{column} would go past {MOST}"
-        )
-        self.item_id = item_id
+        super().__init__(kind, item_id, fulfillment_center_id, quantity, f"{column} would go past {MOST}")
         self.column = column
 
 
