@@ -10,6 +10,8 @@ Decisions where the spec is silent:
   counts in the fingerprint when it is not UTC (a UTC date's fingerprint is what it was
   before offsets were kept); an order stored before then (no offset kept: it reads back in
   UTC) is repeated by the same instant in any offset, as it was.
+* The lines of one SKU may not add up past xs:int (the type of every quantity), as on the
+  inbound side: InvalidParameterValue on the line's Quantity that goes past it.
 * A missing City (outside JP) or US PostalCode is MissingParameter on
   `DestinationAddress.<field>`; every other fault is InvalidParameterValue naming the
   member (`DestinationAddress.PostalCode`, `Item.N.MerchantSKU`, ...) and the value.
@@ -45,6 +47,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
 from ..api.outbound import OUTBOUND
+from ..api.shapes import INT_RANGE
 from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
@@ -209,7 +212,15 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
     }
     check_line_ids(request["Item"], "Item")
     lines = []
+    units: dict[str, int] = {}
     for n, item in enumerate(request["Item"], start=1):
+        # The lines of a SKU draw on its stock together: an order of more units than any
+        # stock (an xs:int) can hold would wait or fail forever, and past PostgreSQL's
+        # integer its reservation failed with a 500.
+        sku_units = units[item["MerchantSKU"]] = units.get(item["MerchantSKU"], 0) + item["Quantity"]
+        if sku_units > INT_RANGE[1]:
+            raise InvalidParameterValue(f"Item.{n}.Quantity", item["Quantity"],
+                                        f"the quantities of SKU {item['MerchantSKU']} add up to more than {INT_RANGE[1]}")
         disposition = item.get("OrderItemDisposition", DEFAULT_DISPOSITION)
         if disposition == "Unsellable" and method != "Removal":
             raise InvalidParameterValue(f"Item.{n}.OrderItemDisposition", disposition,
