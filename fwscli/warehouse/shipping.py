@@ -282,7 +282,17 @@ def fail_order_shipment(ctx: Context, order_id: str, *, shipment_id: str | None 
 
 
 def _require_pickable(conn: Connection, order) -> None:
+    """Refuse to pick an order with nothing planned to pick, or a FillAll order still short
+    of stock: it ships once it has everything (what it holds would leave alone, as if it
+    were FillAllAvailable), as the tick's planning decides in `auto` mode too."""
     in_shipments = sum(_pending_by_hold(conn, order.id).values())
-    if order.status != "Planning" or sum(held(conn, order).values()) <= in_shipments:
+    held_units = sum(held(conn, order).values())
+    if order.status != "Planning" or held_units <= in_shipments:
         raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
                                     f"the order is {order.status} and has no planned units to pick")
+    open_units = sum(line.open for line in lines(conn, order.id))
+    if open_units > held_units:
+        raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
+                                    f"the order is {order.fulfillment_policy} and waits for stock: "
+                                    f"{held_units} of {open_units} units are reserved, and it ships "
+                                    f"once it has them all")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from fwscli.api.errors import ApiError
 from fwscli.wire.timestamps import parse_timestamp
 
 from ..service.samples import order, register
@@ -193,3 +194,39 @@ def test_one_of_two_shipments_failing_completes_partly(client, warehouse):
     assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "CompletePartialled"
     assert got["FulfillmentOrderItem"][0]["UnfulfillableQuantity"] == 3
     assert shipped_units(got) == 2
+
+
+# --- an operator's pick ---------------------------------------------------------------------
+
+def test_an_operator_cannot_pick_or_ship_a_fill_all_order_still_short_of_stock(client, warehouse):
+    # FillAll ships once it has everything: picking what is held would ship it in part.
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 3)
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("ORDER-1", ("SKU-A", ORDERED), FulfillmentPolicy="FillAll"))
+    for action in ("PickFulfillmentOrder", "ShipFulfillmentOrder"):
+        with pytest.raises(ApiError) as refused:
+            warehouse.op(action, MerchantFulfillmentOrderId="ORDER-1")
+        assert refused.value.code == "InvalidParameterValue"
+        assert "waits for stock" in refused.value.message and "3 of 4" in refused.value.message
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Planning"
+    assert got["FulfillmentShipment"] == []
+    assert supply(client, "SKU-A") == (0, 0)  # all 3 still held for it
+
+    warehouse.stock("SKU-A", 1)
+    warehouse.clock.advance(timedelta(minutes=1))  # it looks again and has everything
+    warehouse.ship("ORDER-1")
+    assert warehouse.status("ORDER-1") == "Complete"
+
+
+def test_a_fill_all_available_order_short_of_stock_ships_what_it_has(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 3)
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("ORDER-1", ("SKU-A", ORDERED), FulfillmentPolicy="FillAllAvailable"))
+    warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "CompletePartialled"
+    assert (shipped_units(got), got["FulfillmentOrderItem"][0]["UnfulfillableQuantity"]) == (3, 1)
