@@ -56,7 +56,9 @@ from ..store.prepared import Prepared
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning, tick
 from .context import Context
-from .order_state import ORDER_DOCUMENT, Line, check_line_ids, lock_order, not_found, settle, state_of
+from .order_state import (
+    ORDER_DOCUMENT, Line, check_line_ids, estimate_from_shipments, lock_order, not_found, settle, state_of,
+)
 from .paging import Page
 from .catalog import items_by_sku
 from .delivery import DeliveryWindow, address_error, delivery_window
@@ -423,6 +425,7 @@ def cancel_order(ctx: Context, order_id: str) -> None:
             # A cancelled shipment has neither a departure nor an arrival date (spec §6.2).
             .values(status="CancelledByMerchant", shipping_at=None, estimated_arrival_at=None)
         )
+        estimate_from_shipments(conn, order.id)
         ledger.release_document(conn, merchant_id=ctx.merchant_id, document_type=ORDER_DOCUMENT,
                                 document_id=order_id, now=ctx.now, reason="order cancelled")
         settle(conn, order, ctx.now, ctx.simulation)

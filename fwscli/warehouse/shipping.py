@@ -11,6 +11,9 @@
 * Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
   FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
   shipping has started) and FillAllAvailable the units become unfulfillable.
+* An item's EstimatedShipDateTime and EstimatedArrivalDateTime are made at the create, from
+  its speed; once its units are in shipments they are its shipments' (the latest of them):
+  each step that changes shipments sets them (`order_state.estimate_from_shipments`).
 
 Each ends with `order_state.settle`, which sets the order's status and next due time.
 """
@@ -32,7 +35,9 @@ from ..store.schema import (
 )
 from . import ledger
 from .context import Context
-from .order_state import ORDER_DOCUMENT, PENDING, SHIPPED, held, lines, lock_order, settle
+from .order_state import (
+    ORDER_DOCUMENT, PENDING, SHIPPED, estimate_from_shipments, held, lines, lock_order, settle,
+)
 from .planning import FILL_ALL
 from .delivery import arrival_after_shipping, delivery_window
 from .simulation import Simulation
@@ -87,6 +92,7 @@ def pick(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
             ).returning(_shipments.id)).scalar_one()
             conn.execute(insert(fulfillment_shipment_items),
                          [{**row, "shipment_pk": shipment_pk} for row in rows])
+    estimate_from_shipments(conn, order.id)
     return settle(conn, order, at, simulation)
 
 
@@ -135,6 +141,7 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
                              .values(quantity=units, package_number=number))
         conn.execute(update(fulfillment_shipments).where(_shipments.id == shipment.id)
                      .values(status=SHIPPED, shipping_at=at, estimated_arrival_at=max(arrivals)))
+    estimate_from_shipments(conn, order.id)
     return settle(conn, order, at, simulation)
 
 
@@ -188,6 +195,7 @@ def fail(conn: Connection, order, at: datetime, simulation: Simulation, *,
         for line_id, units in unfulfillable.items():
             conn.execute(update(fulfillment_order_items).where(_lines.id == line_id)
                          .values(unfulfillable_quantity=_lines.unfulfillable_quantity + units))
+    estimate_from_shipments(conn, order.id)
     return settle(conn, order, at, simulation)
 
 
