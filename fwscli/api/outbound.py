@@ -8,8 +8,8 @@ xs:string there; the values are checked here, server-side, as FWS did.
 from __future__ import annotations
 
 from .shapes import (
-    BOOLEAN, COUNT, DATETIME, DECIMAL, INT, QUANTITY, SERVICE_STATUS, STRING, Operation,
-    PageSize, Scalar, Service, Structure, enum, many, opt, paged, req, text,
+    BOOLEAN, COUNT, DATETIME, DECIMAL, INT, QUANTITY, SERVICE_STATUS, STRING, ZONED_DATETIME,
+    Operation, PageSize, Scalar, Service, Structure, enum, many, opt, paged, req, text,
 )
 
 SHIPPING_SPEEDS = ("Standard", "Expedited", "Priority")
@@ -64,7 +64,7 @@ CreateFulfillmentOrderItem = Structure("CreateFulfillmentOrderItem", (
 FulfillmentOrder = Structure("FulfillmentOrder", (
     req("MerchantFulfillmentOrderId", STRING),
     req("DisplayableOrderId", STRING),
-    req("DisplayableOrderDateTime", DATETIME),
+    req("DisplayableOrderDateTime", ZONED_DATETIME),
     req("DisplayableOrderComment", STRING),
     req("ShippingSpeedCategory", STRING),
     req("DestinationAddress", Address),
@@ -182,7 +182,7 @@ OUTBOUND = Service(
             input=(
                 req("MerchantFulfillmentOrderId", ORDER_ID),
                 req("DisplayableOrderId", text(40)),
-                req("DisplayableOrderDateTime", DATETIME),
+                req("DisplayableOrderDateTime", ZONED_DATETIME),
                 req("DisplayableOrderComment", text(1000)),
                 req("ShippingSpeedCategory", ShippingSpeedCategory),
                 req("DestinationAddress", Address),

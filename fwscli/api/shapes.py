@@ -24,7 +24,10 @@ class Scalar:
     kind: "string" | "int" | "boolean" | "datetime" | "decimal".
     datetime values accept every ISO-8601 form legacy clients send and are written as
     `YYYY-MM-DDTHH:MM:SSZ`. `lenient` datetimes that do not parse are dropped, not refused
-    (real FWS ignored the Created* filters, and one client sends them malformed).
+    (real FWS ignored the Created* filters, and one client sends them malformed). `zoned`
+    datetimes keep the UTC offset they were sent in and are written in it
+    (`2026-11-27T12:00:00-08:00`; UTC still `Z`): a date the merchant gave to be shown as
+    given, not a moment the service keeps.
     """
 
     kind: str
@@ -32,6 +35,7 @@ class Scalar:
     min_value: int | None = None
     max_length: int = DEFAULT_MAX_LENGTH
     lenient: bool = False
+    zoned: bool = False
 
     def with_(self, **changes) -> "Scalar":
         return Scalar(**{**self.__dict__, **changes})
@@ -148,6 +152,7 @@ STRING = Scalar("string")
 INT = Scalar("int")
 BOOLEAN = Scalar("boolean")
 DATETIME = Scalar("datetime")
+ZONED_DATETIME = Scalar("datetime", zoned=True)
 DECIMAL = Scalar("decimal")
 QUANTITY = Scalar("int", min_value=1)
 COUNT = Scalar("int", min_value=0)

@@ -289,12 +289,13 @@ def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
     return sku, number
 
 
-def parse_datetime(value: str, option: str):
-    """An ISO 8601 date-time option as an aware UTC datetime (no zone: UTC)."""
+def parse_datetime(value: str, option: str, *, keep_offset: bool = False):
+    """An ISO 8601 date-time option as an aware UTC datetime (no zone: UTC); with
+    `keep_offset`, in the offset it was given in (see parse_timestamp)."""
     from ..wire.timestamps import parse_timestamp
 
     try:
-        return parse_timestamp(value)
+        return parse_timestamp(value, keep_offset=keep_offset)
     except ValueError:
         raise bad_parameter(option, value, "expected an ISO 8601 date-time such as "
                                            "2026-11-27T20:30:00Z") from None

@@ -126,7 +126,7 @@ def create(
     request = {
         "MerchantFulfillmentOrderId": order_id,
         "DisplayableOrderId": displayable_id,
-        "DisplayableOrderDateTime": common.parse_datetime(date, "--date") if date else None,
+        "DisplayableOrderDateTime": common.parse_datetime(date, "--date", keep_offset=True) if date else None,
         "DisplayableOrderComment": comment,
         "ShippingSpeedCategory": speed,
         "DestinationAddress": destination.address(),

@@ -208,6 +208,9 @@ fulfillment_orders = Table(
     Column("merchant_order_id", String(40), nullable=False),
     Column("displayable_order_id", String(40), nullable=False),
     _ts("displayable_order_datetime", nullable=False),
+    # The merchant's UTC offset of that date, in minutes, so that it reads back as sent
+    # (it is printed on the packing slip); NULL for orders stored before fws kept it (0005).
+    Column("displayable_order_utc_offset", Integer, nullable=True),
     Column("displayable_order_comment", Text, nullable=False),
     Column("shipping_speed", String(16), nullable=False),
     Column("destination_address", Json, nullable=False),

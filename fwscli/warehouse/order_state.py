@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
 
 from ..api.errors import InvalidParameterValue
 from ..store.prepared import Prepared
@@ -123,6 +123,14 @@ def waiting_for_stock(conn: Connection, order, order_lines: list[Line] | None = 
     return sum(line.open for line in order_lines) > held_units
 
 
+def estimate_from_shipments(conn: Connection, order_pk: int) -> None:
+    """Set the estimated dates of the order's items that are (or were) in shipments to the
+    latest ShippingDateTime and EstimatedArrivalDateTime of their Pending and Shipped ones
+    (none when every one was cancelled); called by each step that changes shipments. An
+    item not in any shipment yet keeps the estimate of its create."""
+    _ESTIMATE_FROM_SHIPMENTS.execute(conn, {"order": order_pk})
+
+
 def status_of(order_lines: list[Line]) -> str:
     ordered = sum(line.quantity for line in order_lines)
     shipped = sum(line.shipped for line in order_lines)
@@ -198,5 +206,20 @@ _UNITS_IN_SHIPMENTS = Prepared(
 )
 _LINES = Prepared(select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
                   .order_by(_lines.id))
+def _latest(column):
+    """The latest `column` of the Pending and Shipped shipments carrying the line (UPDATE's row)."""
+    return (select(func.max(column))
+            .join(fulfillment_shipments, _shipments.id == _shipment_items.shipment_pk)
+            .where(_shipment_items.order_item_pk == _lines.id, _shipments.status.in_((PENDING, SHIPPED)))
+            .scalar_subquery())
+
+
+_ESTIMATE_FROM_SHIPMENTS = Prepared(
+    update(fulfillment_order_items)
+    .where(_lines.order_pk == bindparam("order"),
+           exists().where(_shipment_items.order_item_pk == _lines.id))
+    .values(estimated_ship_at=_latest(_shipments.shipping_at),
+            estimated_arrival_at=_latest(_shipments.estimated_arrival_at))
+)
 # The SET clause is whichever of status, due_at and status_updated_at the call passes.
 _SETTLE = Prepared(update(fulfillment_orders).where(_orders.id == bindparam("order_pk")))

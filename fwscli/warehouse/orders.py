@@ -5,6 +5,13 @@ Decisions where the spec is silent:
   request (defaults filled in, FulfillmentNetworkSKU dropped — it is fixed by the SKU —,
   items ordered by their MerchantFulfillmentOrderItemId, e-mails as a set, declared values
   to the cent). Same fingerprint: success, nothing changes; otherwise the id is in use.
+* DisplayableOrderDateTime is the merchant's date for the packing slip: it is kept as the
+  instant (UTC) and the offset it was sent in, and reads back in that offset. The offset
+  counts in the fingerprint when it is not UTC (a UTC date's fingerprint is what it was
+  before offsets were kept); an order stored before then (no offset kept: it reads back in
+  UTC) is repeated by the same instant in any offset, as it was.
+* The lines of one SKU may not add up past xs:int (the type of every quantity), as on the
+  inbound side: InvalidParameterValue on the line's Quantity that goes past it.
 * A missing City (outside JP) or US PostalCode is MissingParameter on
   `DestinationAddress.<field>`; every other fault is InvalidParameterValue naming the
   member (`DestinationAddress.PostalCode`, `Item.N.MerchantSKU`, ...) and the value.
@@ -30,7 +37,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -40,6 +47,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
 from ..api.outbound import OUTBOUND
+from ..api.shapes import INT_RANGE
 from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
@@ -48,7 +56,9 @@ from ..store.prepared import Prepared
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning, tick
 from .context import Context
-from .order_state import ORDER_DOCUMENT, Line, check_line_ids, lock_order, not_found, settle, state_of
+from .order_state import (
+    ORDER_DOCUMENT, Line, check_line_ids, estimate_from_shipments, lock_order, not_found, settle, state_of,
+)
 from .paging import Page
 from .catalog import items_by_sku
 from .delivery import DeliveryWindow, address_error, delivery_window
@@ -64,6 +74,7 @@ _PAGING = OUTBOUND.operation(LIST_OPERATION).page_size
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CENT = Decimal("0.01")
+_MINUTE = timedelta(minutes=1)
 _MAX_DECLARED_VALUE = Decimal("1e12")
 
 _orders = fulfillment_orders.c
@@ -79,7 +90,7 @@ class Order(NamedTuple):
 
     merchant_order_id: str
     displayable_order_id: str
-    displayable_order_datetime: datetime
+    displayable_order_datetime: datetime  # in the merchant's offset, as it was sent
     displayable_order_comment: str
     shipping_speed: str
     destination_address: dict[str, Any]
@@ -148,7 +159,6 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     a repeat of it is a no-op."""
     order, lines = _normalised(request)
     fingerprint = _fingerprint(order, lines)
-    order_id = order["merchant_order_id"]
     window = delivery_window(order["shipping_speed"], ctx.now)
     # The SKUs are read before the write transaction, which on SQLite holds the one
     # writer's lock: items are never deleted, so the create is simply ordered before any
@@ -157,7 +167,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
         try:
             items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
         except InvalidParameterValue:
-            if _is_repeat(conn, ctx.merchant_id, order_id, fingerprint):
+            if _is_repeat(conn, ctx.merchant_id, order, lines, fingerprint):
                 return  # a repeat stays a success after its SKU changed
             raise
     rows = _rows(ctx, order, lines, items, window, fingerprint)
@@ -173,7 +183,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
         # constraint decided, and nothing of this attempt was written. Inserting first and
         # asking afterwards saves new orders, the common case, a query.
         with ctx.db.read() as conn:
-            repeat = _is_repeat(conn, ctx.merchant_id, order_id, fingerprint)
+            repeat = _is_repeat(conn, ctx.merchant_id, order, lines, fingerprint)
         if not repeat:
             raise
 
@@ -188,10 +198,12 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         if not _EMAIL.fullmatch(email):
             raise InvalidParameterValue(f"NotificationEmailList.{n}", email, "it is not an e-mail address")
     method = request.get("FulfillmentMethod", DEFAULT_METHOD)
+    order_date = request["DisplayableOrderDateTime"]  # in the merchant's offset (Scalar.zoned)
     order = {
         "merchant_order_id": request["MerchantFulfillmentOrderId"],
         "displayable_order_id": request["DisplayableOrderId"],
-        "displayable_order_datetime": request["DisplayableOrderDateTime"],
+        "displayable_order_datetime": order_date,
+        "displayable_order_utc_offset": order_date.utcoffset() // _MINUTE,
         "displayable_order_comment": request["DisplayableOrderComment"],
         "shipping_speed": request["ShippingSpeedCategory"],
         "destination_address": {name: value for name, value in request["DestinationAddress"].items()
@@ -202,7 +214,15 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
     }
     check_line_ids(request["Item"], "Item")
     lines = []
+    units: dict[str, int] = {}
     for n, item in enumerate(request["Item"], start=1):
+        # The lines of a SKU draw on its stock together: an order of more units than any
+        # stock (an xs:int) can hold would wait or fail forever, and past PostgreSQL's
+        # integer its reservation failed with a 500.
+        sku_units = units[item["MerchantSKU"]] = units.get(item["MerchantSKU"], 0) + item["Quantity"]
+        if sku_units > INT_RANGE[1]:
+            raise InvalidParameterValue(f"Item.{n}.Quantity", item["Quantity"],
+                                        f"the quantities of SKU {item['MerchantSKU']} add up to more than {INT_RANGE[1]}")
         disposition = item.get("OrderItemDisposition", DEFAULT_DISPOSITION)
         if disposition == "Unsellable" and method != "Removal":
             raise InvalidParameterValue(f"Item.{n}.OrderItemDisposition", disposition,
@@ -234,24 +254,32 @@ def _declared_value(value: dict[str, Any] | None, n: int) -> tuple[str | None, D
     return currency, amount.quantize(_CENT)
 
 
-def _fingerprint(order: dict[str, Any], lines: list[dict[str, Any]]) -> str:
+def _fingerprint(order: dict[str, Any], lines: list[dict[str, Any]], *, with_offset: bool = True) -> str:
+    """The request's fingerprint; `with_offset=False`: as fws made it before it kept the
+    order date's offset (the date as its UTC instant alone)."""
     canonical = {
         **order,
-        "displayable_order_datetime": order["displayable_order_datetime"].isoformat(),
+        "displayable_order_datetime": order["displayable_order_datetime"].astimezone(timezone.utc).isoformat(),
         "notification_emails": sorted(order["notification_emails"]),
         "items": sorted(lines, key=lambda line: line["merchant_order_item_id"]),
     }
+    if not (with_offset and canonical["displayable_order_utc_offset"]):
+        del canonical["displayable_order_utc_offset"]  # UTC: the fingerprint it always had
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _is_repeat(conn: Connection, merchant_id: int, order_id: str, fingerprint: str) -> bool:
+def _is_repeat(conn: Connection, merchant_id: int, order: dict[str, Any], lines: list[dict[str, Any]],
+               fingerprint: str) -> bool:
     """True when this very order exists already; an error when the id holds another one."""
-    stored = _FINGERPRINT.execute(conn, {"merchant_id": merchant_id, "order_id": order_id}
-                                  ).scalar_one_or_none()
+    order_id = order["merchant_order_id"]
+    stored = _FINGERPRINT.execute(conn, {"merchant_id": merchant_id, "order_id": order_id}).first()
     if stored is None:
         return False
-    if stored != fingerprint:
+    if stored.request_fingerprint != fingerprint and not (
+            # Stored before offsets were kept: fingerprinted by the instant alone.
+            stored.displayable_order_utc_offset is None
+            and stored.request_fingerprint == _fingerprint(order, lines, with_offset=False)):
         raise InvalidParameterValue("MerchantFulfillmentOrderId", order_id,
                                     "the id is already used by a different order")
     return True
@@ -348,7 +376,7 @@ def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
 
 
 # CreateFulfillmentOrder's statements, built once.
-_FINGERPRINT = Prepared(select(_orders.request_fingerprint).where(
+_FINGERPRINT = Prepared(select(_orders.request_fingerprint, _orders.displayable_order_utc_offset).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
 _INSERT_ORDER = Prepared(insert(fulfillment_orders).returning(_orders.id))
 _LINE_COLUMNS = [column for column in fulfillment_order_items.c if column.key != "id"]
@@ -397,6 +425,7 @@ def cancel_order(ctx: Context, order_id: str) -> None:
             # A cancelled shipment has neither a departure nor an arrival date (spec §6.2).
             .values(status="CancelledByMerchant", shipping_at=None, estimated_arrival_at=None)
         )
+        estimate_from_shipments(conn, order.id)
         ledger.release_document(conn, merchant_id=ctx.merchant_id, document_type=ORDER_DOCUMENT,
                                 document_id=order_id, now=ctx.now, reason="order cancelled")
         settle(conn, order, ctx.now, ctx.simulation)
@@ -472,7 +501,7 @@ def _order(row) -> Order:
     return Order(
         merchant_order_id=row.merchant_order_id,
         displayable_order_id=row.displayable_order_id,
-        displayable_order_datetime=row.displayable_order_datetime,
+        displayable_order_datetime=_in_offset(row.displayable_order_datetime, row.displayable_order_utc_offset),
         displayable_order_comment=row.displayable_order_comment,
         shipping_speed=row.shipping_speed,
         destination_address=dict(row.destination_address),
@@ -483,6 +512,16 @@ def _order(row) -> Order:
         status_updated_at=row.status_updated_at,
         notification_emails=tuple(row.notification_emails),
     )
+
+
+def _in_offset(moment: datetime, minutes: int | None) -> datetime:
+    """An order date (kept in UTC) in the merchant's offset; in UTC when it has none."""
+    return moment.astimezone(_zone(minutes)) if minutes else moment
+
+
+@lru_cache(maxsize=None)  # offsets are whole minutes within a day
+def _zone(minutes: int) -> timezone:
+    return timezone(timedelta(minutes=minutes))
 
 
 def _order_item(row) -> OrderItem:
@@ -555,12 +594,12 @@ def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
     return paging.Page([_listed_order(row) for row in page.rows], page.next_token, page.has_next)
 
 
-# A listing's statements, prepared once: selecting the key and an Order's columns, in its
-# fields' order. Through Core's `execute` a page of 100 spent as long in SQLAlchemy's
-# result handling as in SQLite and the columns' conversions together.
+# A listing's statements, prepared once: selecting the key, an Order's columns in its
+# fields' order, and the order date's offset. Through Core's `execute` a page of 100 spent
+# as long in SQLAlchemy's result handling as in SQLite and the columns' conversions together.
 _ORDER_FIELDS = Order._fields
 _LIST = (
-    select(_orders.id, *(_orders[name] for name in _ORDER_FIELDS))
+    select(_orders.id, *(_orders[name] for name in _ORDER_FIELDS), _orders.displayable_order_utc_offset)
     .where(_orders.merchant_id == bindparam("merchant_id"), _orders.id > bindparam("after"),
            or_(_orders.status.in_(IN_PROGRESS_STATUSES),
                _orders.status_updated_at >= bindparam("start")))
@@ -581,8 +620,13 @@ def _listing(method_count: int) -> Prepared:
 
 def _listed_order(row) -> Order:
     """`_order` for a listed row: its values after the key are Order's fields in order, the
-    e-mail list (the last) made a tuple; fresh from the database (the address a new dict)."""
-    return _new_order(Order, (*row[1:-1], tuple(row[-1])))
+    e-mail list (the last) made a tuple; fresh from the database (the address a new dict).
+    Then the order date's offset: most dates are UTC, and are taken as they are."""
+    offset = row[-1]
+    if offset:
+        date = _in_offset(row[3], offset)
+        return _new_order(Order, (*row[1:3], date, *row[4:-2], tuple(row[-2])))
+    return _new_order(Order, (*row[1:-2], tuple(row[-2])))
 
 
 _new_order = tuple.__new__  # Order's own __new__ takes its fields one by one, in Python

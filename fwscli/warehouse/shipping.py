@@ -11,6 +11,9 @@
 * Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
   FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
   shipping has started) and FillAllAvailable the units become unfulfillable.
+* An item's EstimatedShipDateTime and EstimatedArrivalDateTime are made at the create, from
+  its speed; once its units are in shipments they are its shipments' (the latest of them):
+  each step that changes shipments sets them (`order_state.estimate_from_shipments`).
 
 Each ends with `order_state.settle`, which sets the order's status and next due time.
 """
@@ -32,7 +35,9 @@ from ..store.schema import (
 )
 from . import ledger
 from .context import Context
-from .order_state import ORDER_DOCUMENT, PENDING, SHIPPED, held, lines, lock_order, settle
+from .order_state import (
+    ORDER_DOCUMENT, PENDING, SHIPPED, estimate_from_shipments, held, lines, lock_order, settle,
+)
 from .planning import FILL_ALL
 from .delivery import arrival_after_shipping, delivery_window
 from .simulation import Simulation
@@ -87,6 +92,7 @@ def pick(conn: Connection, order, at: datetime, simulation: Simulation) -> str:
             ).returning(_shipments.id)).scalar_one()
             conn.execute(insert(fulfillment_shipment_items),
                          [{**row, "shipment_pk": shipment_pk} for row in rows])
+    estimate_from_shipments(conn, order.id)
     return settle(conn, order, at, simulation)
 
 
@@ -135,6 +141,7 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
                              .values(quantity=units, package_number=number))
         conn.execute(update(fulfillment_shipments).where(_shipments.id == shipment.id)
                      .values(status=SHIPPED, shipping_at=at, estimated_arrival_at=max(arrivals)))
+    estimate_from_shipments(conn, order.id)
     return settle(conn, order, at, simulation)
 
 
@@ -188,6 +195,7 @@ def fail(conn: Connection, order, at: datetime, simulation: Simulation, *,
         for line_id, units in unfulfillable.items():
             conn.execute(update(fulfillment_order_items).where(_lines.id == line_id)
                          .values(unfulfillable_quantity=_lines.unfulfillable_quantity + units))
+    estimate_from_shipments(conn, order.id)
     return settle(conn, order, at, simulation)
 
 
@@ -282,7 +290,17 @@ def fail_order_shipment(ctx: Context, order_id: str, *, shipment_id: str | None 
 
 
 def _require_pickable(conn: Connection, order) -> None:
+    """Refuse to pick an order with nothing planned to pick, or a FillAll order still short
+    of stock: it ships once it has everything (what it holds would leave alone, as if it
+    were FillAllAvailable), as the tick's planning decides in `auto` mode too."""
     in_shipments = sum(_pending_by_hold(conn, order.id).values())
-    if order.status != "Planning" or sum(held(conn, order).values()) <= in_shipments:
+    held_units = sum(held(conn, order).values())
+    if order.status != "Planning" or held_units <= in_shipments:
         raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
                                     f"the order is {order.status} and has no planned units to pick")
+    open_units = sum(line.open for line in lines(conn, order.id))
+    if open_units > held_units:
+        raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
+                                    f"the order is {order.fulfillment_policy} and waits for stock: "
+                                    f"{held_units} of {open_units} units are reserved, and it ships "
+                                    f"once it has them all")

@@ -12,7 +12,7 @@ clean, typed dicts and every error names the parameter as the client spelled it.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Sequence
 
@@ -185,7 +185,7 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
         raise InvalidParameterValue(name, _shorten(raw), "it must be true or false")
     if kind == "datetime":
         try:
-            return parse_timestamp(raw)
+            return parse_timestamp(raw, keep_offset=shape.zoned)
         except ValueError:
             if shape.lenient:
                 return None
@@ -238,7 +238,7 @@ def encode_scalar(shape: Scalar, value: Any) -> str:
     if shape.kind == "boolean":
         return "true" if value else "false"
     if shape.kind == "datetime" and isinstance(value, datetime):
-        return format_datetime(value)
+        return format_zoned_datetime(value) if shape.zoned else format_datetime(value)
     return str(value)
 
 
@@ -249,3 +249,18 @@ def format_datetime(value: datetime) -> str:
     value = value.astimezone(timezone.utc)
     # strftime's %Y gives "999", not xs:dateTime's "0999", before year 1000.
     return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%SZ")
+
+
+def format_zoned_datetime(value: datetime) -> str:
+    """A zoned date-time (see Scalar) in the offset it carries: `2026-11-27T12:00:00-08:00`,
+    whole seconds; a UTC one (or a naive one, taken as UTC) as format_datetime writes it."""
+    offset = value.utcoffset()
+    if not offset:
+        return format_datetime(value)
+    minutes = offset // _MINUTE
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S") + f"{sign}{hours:02d}:{minutes:02d}"
+
+
+_MINUTE = timedelta(minutes=1)

@@ -27,11 +27,13 @@ _ISO_8601 = re.compile(
 _AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
 
 
-def parse_timestamp(text: str) -> datetime:
+def parse_timestamp(text: str, *, keep_offset: bool = False) -> datetime:
     """Return `text` as an aware UTC datetime; raise ValueError when it is not ISO 8601.
 
     A value without a zone is taken as UTC (the era's AWS services did the same), and a
     date alone means midnight UTC. Fractions beyond microseconds are truncated.
+    `keep_offset`: the same moment in the offset it was written in (no zone: UTC); it must
+    still be a moment of years 1 to 9999 in UTC, where the store keeps it.
     """
     match = _ISO_8601.fullmatch(text.strip())
     if match is None:
@@ -44,7 +46,8 @@ def parse_timestamp(text: str) -> datetime:
             int(part["hour"] or 0), int(part["minute"] or 0), int(part["second"] or 0),
             int(fraction), tzinfo=_zone(part["zone"]),
         )
-        return moment.astimezone(timezone.utc)
+        in_utc = moment.astimezone(timezone.utc)
+        return moment if keep_offset else in_utc
     except ValueError as exc:  # e.g. month 13, hour 24, offset beyond a day
         raise ValueError(f"not a valid date-time: {text!r} ({exc})") from None
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC

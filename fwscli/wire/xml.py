@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from ..api.errors import ApiError, InternalError, error_from_wire
 from ..api.shapes import Member, Operation, Service, Structure
-from .query import FORBIDDEN_CHARACTERS, format_datetime
+from .query import FORBIDDEN_CHARACTERS, format_datetime, format_zoned_datetime
 
 DECLARATION = '<?xml version="1.0"?>\n'
 
@@ -40,10 +40,11 @@ def write_response(service: Service, operation: Operation, result: dict[str, Any
 # once: single strings and UTC date-times, nearly every value of a listing, are written
 # inline, without _scalar_text's dispatch on the value's type (a 1,000-order page 110 -> 76
 # M instructions, the same bytes). A value of another type than the model says, a list's
-# item and a date-time in another zone take the general path, _scalar_text.
+# item and a date-time in another zone take the general path, _scalar_text; a zoned
+# date-time (Scalar.zoned) is written in its own offset.
 _Writer = Callable[[dict[str, Any], Callable[[str], None]], None]
 _writers: dict[int, tuple[Sequence[Member], _Writer]] = {}
-_TEXT, _DATETIME, _OTHER, _LIST = range(4)
+_TEXT, _DATETIME, _ZONED, _OTHER, _LIST = range(5)
 # format_datetime's text for years >= 1000, its two-digit fields from a table: half the
 # instructions of formatting them with "%02d" (three date-times per listed order).
 _TWO = tuple(f"{number:02d}" for number in range(60))
@@ -75,6 +76,8 @@ def _writer(members: Sequence[Member]) -> _Writer:
             elif kind is _LIST:
                 for item in value:
                     _write_item(item, start, end, structure, emit)
+            elif kind is _ZONED and isinstance(value, datetime):
+                emit(f"{start}{format_zoned_datetime(value)}{end}")
             else:
                 _write_item(value, start, end, structure, emit)
 
@@ -101,6 +104,8 @@ def _member_kind(member: Member) -> int:
         return _LIST
     if isinstance(shape, Structure):
         return _OTHER
+    if shape.zoned:
+        return _ZONED
     return {"string": _TEXT, "datetime": _DATETIME}.get(shape.kind, _OTHER)
 
 

@@ -3,6 +3,7 @@ the warehouse function it mirrors, on the same typed input."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -58,7 +59,8 @@ def test_ship_from_addresses(address):
 
 ITEM = {"MerchantSKU": "SKU", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1}
 ORDER = {"MerchantFulfillmentOrderId": "O", "DisplayableOrderId": "O",
-         "DisplayableOrderDateTime": None, "DisplayableOrderComment": "c",
+         "DisplayableOrderDateTime": datetime(2026, 11, 27, 12, tzinfo=timezone(timedelta(hours=-8))),
+         "DisplayableOrderComment": "c",
          "ShippingSpeedCategory": "Standard", "DestinationAddress": US}
 
 

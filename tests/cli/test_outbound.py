@@ -329,3 +329,29 @@ def test_a_quantity_of_thousands_of_digits_is_a_bad_parameter(embedded_fws):
     result = embedded_fws("outbound", "create", "O-1", "--item", "MUG=" + "1" * 5000, "--speed", "Standard",
                           "--dry-run")
     assert result.code == 252 and "--item" in result.err and "unexpected" not in result.err, result.err
+
+
+def test_the_order_date_reads_back_in_the_offset_it_was_given_in(embedded_fws, address_file, tmp_path):
+    fws = embedded_fws
+    fws.ok("items", "register", "MUG", "-o", "off")
+    date = "2026-11-27T12:00:00-08:00"
+    created = fws.ok("outbound", "create", "ORDER-1", "--to", address_file, "--item", "MUG=1",
+                     "--speed", "Standard", "--date", date, "-o", "json").json()
+    assert created["DisplayableOrderDateTime"] == date
+    # Repeating the command is harmless: the same date, in the same offset.
+    fws.ok("outbound", "create", "ORDER-1", "--to", address_file, "--item", "MUG=1",
+           "--speed", "Standard", "--date", date, "-o", "off")
+    assert fws.ok("outbound", "get", "ORDER-1", "-o", "json").json()["FulfillmentOrder"][
+        "DisplayableOrderDateTime"] == date
+    assert date in fws.ok("outbound", "get", "ORDER-1", "-o", "table").out
+
+    path = tmp_path / "orders.jsonl"
+    path.write_text(json.dumps({
+        "MerchantFulfillmentOrderId": "ORDER-2", "DisplayableOrderId": "2",
+        "DisplayableOrderDateTime": "2026-11-28T01:30:00+05:30", "DisplayableOrderComment": "Thanks!",
+        "ShippingSpeedCategory": "Standard", "DestinationAddress": ADDRESS,
+        "Item": [{"MerchantFulfillmentOrderItemId": "1", "MerchantSKU": "MUG", "Quantity": 1}]}) + "\n")
+    fws.ok("outbound", "import", str(path), "-o", "off")
+    listed = fws.ok("outbound", "list", "-o", "json").json()
+    assert {row["MerchantFulfillmentOrderId"]: row["DisplayableOrderDateTime"] for row in listed} == {
+        "ORDER-1": date, "ORDER-2": "2026-11-28T01:30:00+05:30"}

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from fwscli.api.errors import ApiError
 from fwscli.wire.timestamps import parse_timestamp
 
 from ..service.samples import order, register
@@ -193,3 +194,79 @@ def test_one_of_two_shipments_failing_completes_partly(client, warehouse):
     assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "CompletePartialled"
     assert got["FulfillmentOrderItem"][0]["UnfulfillableQuantity"] == 3
     assert shipped_units(got) == 2
+
+
+# --- an operator's pick ---------------------------------------------------------------------
+
+def test_an_operator_cannot_pick_or_ship_a_fill_all_order_still_short_of_stock(client, warehouse):
+    # FillAll ships once it has everything: picking what is held would ship it in part.
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 3)
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("ORDER-1", ("SKU-A", ORDERED), FulfillmentPolicy="FillAll"))
+    for action in ("PickFulfillmentOrder", "ShipFulfillmentOrder"):
+        with pytest.raises(ApiError) as refused:
+            warehouse.op(action, MerchantFulfillmentOrderId="ORDER-1")
+        assert refused.value.code == "InvalidParameterValue"
+        assert "waits for stock" in refused.value.message and "3 of 4" in refused.value.message
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Planning"
+    assert got["FulfillmentShipment"] == []
+    assert supply(client, "SKU-A") == (0, 0)  # all 3 still held for it
+
+    warehouse.stock("SKU-A", 1)
+    warehouse.clock.advance(timedelta(minutes=1))  # it looks again and has everything
+    warehouse.ship("ORDER-1")
+    assert warehouse.status("ORDER-1") == "Complete"
+
+
+def test_a_fill_all_available_order_short_of_stock_ships_what_it_has(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 3)
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("ORDER-1", ("SKU-A", ORDERED), FulfillmentPolicy="FillAllAvailable"))
+    warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "CompletePartialled"
+    assert (shipped_units(got), got["FulfillmentOrderItem"][0]["UnfulfillableQuantity"]) == (3, 1)
+
+
+# --- an item's estimated dates ---------------------------------------------------------------
+
+def _item_dates_follow_shipments(got: dict) -> None:
+    """Each item's estimates are the latest of its Pending and Shipped shipments'."""
+    live = [s for s in got["FulfillmentShipment"] if s["FulfillmentShipmentStatus"] in ("Pending", "Shipped")]
+    for item in got["FulfillmentOrderItem"]:
+        carrying = [s for s in live if any(i["MerchantFulfillmentOrderItemId"] == item["MerchantFulfillmentOrderItemId"]
+                                           for i in s["FulfillmentShipmentItem"])]
+        assert carrying
+        assert item["EstimatedShipDateTime"] == max(s["ShippingDateTime"] for s in carrying)
+        assert item["EstimatedArrivalDateTime"] == max(s["EstimatedArrivalDateTime"] for s in carrying)
+
+
+def test_an_items_estimated_dates_follow_its_shipments(client, warehouse, clock):
+    register(client, "SKU-A", "SKU-B")
+    warehouse.stock("SKU-A", 1, fc="PHL1")
+    warehouse.stock("SKU-A", 1, fc="RNO1")  # its line leaves in two shipments
+    warehouse.stock("SKU-B", 1)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2), ("SKU-B", 1)))
+    clock.advance(timedelta(days=3))  # picked days after the create (manual), or at once (auto)
+    warehouse.pick("ORDER-1")
+    _item_dates_follow_shipments(warehouse.order("ORDER-1"))
+    clock.advance(timedelta(days=2))
+    warehouse.ship("ORDER-1")
+    got = warehouse.order("ORDER-1")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    _item_dates_follow_shipments(got)
+
+
+def test_an_item_whose_shipments_are_cancelled_has_no_estimated_dates(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    client.call("outbound", "CancelFulfillmentOrder", {"MerchantFulfillmentOrderId": "ORDER-1"})
+    (item,) = warehouse.order("ORDER-1")["FulfillmentOrderItem"]
+    # Like its shipment (spec §6.2): it will neither leave nor arrive.
+    assert "EstimatedShipDateTime" not in item and "EstimatedArrivalDateTime" not in item

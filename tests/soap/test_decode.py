@@ -4,6 +4,8 @@ model). Plus what real SOAP clients send that a Query client never does."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from fwscli.api import SERVICES, SERVICES_BY_NAME
@@ -88,7 +90,9 @@ def test_lists_are_repeated_elements_and_item_ids_may_start_at_zero():
 
 def test_xsi_type_is_ignored_and_times_are_read_in_any_offset():
     decoded = _soap_decode(OUTBOUND, "CreateFulfillmentOrder", _order(_item("0")))
-    assert decoded["DisplayableOrderDateTime"].isoformat() == "2026-11-27T20:29:50.123000+00:00"
+    # The order date keeps the offset it was sent in (it reads back so); the instant is UTC's.
+    assert decoded["DisplayableOrderDateTime"].isoformat() == "2026-11-27T12:29:50.123000-08:00"
+    assert decoded["DisplayableOrderDateTime"] == datetime(2026, 11, 27, 20, 29, 50, 123000, tzinfo=timezone.utc)
 
 
 def test_empty_and_nil_elements_are_absent():

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from fwscli.store.database import Database
 from fwscli.store.migrations import (
     HEAD_REVISION, current_revision, drop_schema, known_revisions, open_database, script_head,
-    token_secret,
+    token_secret, upgrade,
 )
 from fwscli.store.schema import metadata
 
@@ -98,3 +98,75 @@ def test_processes_opening_a_new_database_at_once_all_get_it_whole(fresh_urls):
             opener.join(120)
         assert [opener.exitcode for opener in openers] == [0] * 5
         assert [failures.get() for _ in range(failures.qsize())] == []
+
+
+# --- 0005: the order date keeps the merchant's UTC offset -----------------------------------
+
+# The fingerprint fws wrote for OLD_ORDER before 0005 (its date as the UTC instant alone).
+OLD_FINGERPRINT = "22d38f7f2bae710b1723f3470aa6a4aa5f494500c2367ad91258265231430d04"
+
+
+@pytest.fixture
+def database_at_0004(db, tmp_path):
+    """A database of this test's kind at revision 0004, before order dates kept offsets."""
+    if db.is_sqlite:
+        old = Database(str(tmp_path / "old.db"))
+    else:
+        old = Database(TEST_DATABASE_URL, schema=f"old_{uuid.uuid4().hex[:12]}")
+    upgrade(old, "0004")
+    yield old
+    drop_schema(old)
+    old.dispose()
+
+
+def test_orders_written_before_0005_read_back_and_repeat_after_the_upgrade(database_at_0004):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from fwscli.service.app import FwsApp
+    from fwscli.store.schema import fulfillment_order_items, fulfillment_orders
+    from fwscli.warehouse import accounts
+
+    from ..conftest import NOW
+    from ..http import LiveServer, SignedClient
+    from ..service.samples import DESTINATION, order
+    from ..warehouse.helpers import register_item
+
+    old = database_at_0004
+    with old.write() as conn:
+        merchant = accounts.create_merchant(conn, "Old Merchant", NOW)
+    item_id, _ = register_item(old, merchant.merchant_id, "SKU-1")
+    # OLD-1 as fws wrote it before 0005, sent as 2026-11-27T12:00:00-08:00.
+    with old.write() as conn:
+        order_pk = conn.execute(insert(fulfillment_orders).values(
+            merchant_id=merchant.merchant_id, merchant_order_id="OLD-1", displayable_order_id="OLD-1",
+            displayable_order_datetime=datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc),
+            displayable_order_comment="Thank you for your order", shipping_speed="Standard",
+            destination_address=DESTINATION, fulfillment_policy="FillOrKill",
+            fulfillment_method="Consumer", notification_emails=[], status="Unfulfillable",
+            request_fingerprint=OLD_FINGERPRINT, received_at=NOW, status_updated_at=NOW,
+        ).returning(fulfillment_orders.c.id)).scalar_one()
+        conn.execute(insert(fulfillment_order_items).values(
+            order_pk=order_pk, item_id=item_id, merchant_order_item_id="1", quantity=2,
+            order_item_disposition="Sellable", cancelled_quantity=0, unfulfillable_quantity=2))
+
+    upgrade(old)
+    assert current_revision(old) == HEAD_REVISION
+    with LiveServer(FwsApp(old)) as server:
+        client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+        old_order = order("OLD-1", ("SKU-1", 2), DisplayableOrderDateTime="2026-11-27T12:00:00-08:00")
+        client.call("outbound", "CreateFulfillmentOrder", old_order)  # still its repeat
+        got = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "OLD-1"})
+        # Its offset was never kept: the same instant, in UTC, as before.
+        assert got["FulfillmentOrder"]["DisplayableOrderDateTime"] == "2026-11-27T20:00:00Z"
+        assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Unfulfillable"
+        assert len(got["FulfillmentOrderItem"]) == 1
+        with pytest.raises(Exception, match="already used by a different order"):
+            client.call("outbound", "CreateFulfillmentOrder", order("OLD-1", ("SKU-1", 3)))
+        client.call("outbound", "CreateFulfillmentOrder",
+                    order("NEW-1", ("SKU-1", 2), DisplayableOrderDateTime="2026-11-27T12:00:00-08:00"))
+        listed = client.call("outbound", "ListAllFulfillmentOrders", {"QueryStartDateTime": "2000-01-01T00:00:00Z"})
+        assert {row["MerchantFulfillmentOrderId"]: row["DisplayableOrderDateTime"]
+                for row in listed["FulfillmentOrder"]} == {"OLD-1": "2026-11-27T20:00:00Z",
+                                                            "NEW-1": "2026-11-27T12:00:00-08:00"}

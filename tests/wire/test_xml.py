@@ -197,8 +197,21 @@ def test_carriage_returns_read_back_as_written():
 def test_writer_datetimes_in_other_zones_and_naive_are_utc():
     from datetime import timedelta
     result = {"FulfillmentOrder": [{
-        "DisplayableOrderDateTime": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),
+        "StatusUpdatedDateTime": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),
         "ReceivedDateTime": datetime(2026, 1, 2, 3, 4, 5)}]}
     body = write_response(OUTBOUND, LIST, result, "r")
-    assert b"<ns1:DisplayableOrderDateTime>2026-01-02T01:04:05Z<" in body
+    assert b"<ns1:StatusUpdatedDateTime>2026-01-02T01:04:05Z<" in body
     assert b"<ns1:ReceivedDateTime>2026-01-02T03:04:05Z<" in body
+
+
+def test_writer_keeps_the_offset_of_a_zoned_datetime():
+    # DisplayableOrderDateTime: the merchant's order date, read back as it was sent.
+    from datetime import timedelta
+    written = {}
+    for name, zone in (("west", timezone(timedelta(hours=-8))), ("india", timezone(timedelta(hours=5, minutes=30))),
+                       ("utc", timezone.utc), ("naive", None)):
+        moment = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=zone)
+        body = write_response(OUTBOUND, LIST, {"FulfillmentOrder": [{"DisplayableOrderDateTime": moment}]}, "r")
+        written[name] = read_response(OUTBOUND, LIST, body)[0]["FulfillmentOrder"][0]["DisplayableOrderDateTime"]
+    assert written == {"west": "2026-01-02T03:04:05-08:00", "india": "2026-01-02T03:04:05+05:30",
+                       "utc": "2026-01-02T03:04:05Z", "naive": "2026-01-02T03:04:05Z"}

@@ -16,7 +16,7 @@ import pytest
 
 from fwscli.api import SERVICES_BY_NAME
 from fwscli.api.shapes import Member, Structure
-from fwscli.wire.query import format_datetime
+from fwscli.wire.query import format_datetime, format_zoned_datetime
 from fwscli.wire.xml import read_response, write_response
 
 TEXTS = ["", " ", "plain", "  padded  ", 'a<b>&c"d\'e', "&amp;", "]]>", "é ü ß", "😀 emoji",
@@ -24,7 +24,7 @@ TEXTS = ["", " ", "plain", "  padded  ", 'a<b>&c"d\'e', "&amp;", "]]>", "é ü �
 DATETIMES = [
     datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
     datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),  # fraction dropped
-    datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),  # other zones: UTC
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),  # other zones: UTC (zoned members: their own)
     datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
     datetime(2026, 1, 2, 3, 4, 5),  # naive: taken as UTC
     datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone.utc),  # before year 1000: the general path
@@ -34,12 +34,13 @@ DATETIMES = [
 STRAYS = [7, True, False, Decimal("1.50"), datetime(2026, 5, 6, 7, 8, 9, tzinfo=timezone.utc), "x<y"]
 
 
-def _general_text(value: Any) -> str:
-    """The general path's text of one value, spelled out independently of the writer."""
+def _general_text(value: Any, zoned: bool = False) -> str:
+    """The general path's text of one value, spelled out independently of the writer; a
+    zoned member's date-time (Scalar.zoned) in its own offset."""
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return format_zoned_datetime(value) if zoned else format_datetime(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     return escape(str(value))
@@ -53,7 +54,7 @@ def _general_write(members, data: dict[str, Any]) -> str:
             continue
         for item in (value if member.repeated else [value]):
             inner = (_general_write(member.shape.members, item)
-                     if isinstance(member.shape, Structure) else _general_text(item))
+                     if isinstance(member.shape, Structure) else _general_text(item, member.shape.zoned))
             parts.append(f"<ns1:{member.name}>{inner}</ns1:{member.name}>")
     return "".join(parts)
 
