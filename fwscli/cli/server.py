@@ -93,8 +93,9 @@ def start(
     """Serve the inbound, outbound and inventory APIs over HTTP, under gunicorn.
 
     The region requests are signed for is the global --region (default us-east-1).
-    SIGTERM stops gracefully: requests in flight are answered first. GET /ping answers
-    200 OK while the database answers, 503 otherwise.
+    SIGTERM stops gracefully, exit 0: requests in flight are answered first. Ctrl-C
+    (SIGINT) stops at once, exit 130. GET /ping answers 200 OK while the database
+    answers, 503 otherwise.
     """
     import logging
     from datetime import datetime, timezone

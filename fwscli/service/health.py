@@ -1,8 +1,10 @@
 """The health check a load balancer polls: `/ping` answers 200 `OK` when the database
-answers a query, 503 when it does not.
+answers a query, 503 with the reason when it does not.
 
 It runs before routing and authentication (a load balancer has no keys) and reads the
 `settings` table rather than a bare `SELECT 1`, which SQLite would answer without the file.
+A SQLite file deleted or replaced under the server answers that query still (its open
+connections keep the old file), so the path is checked first (Database.lost_file).
 """
 
 from __future__ import annotations
@@ -22,13 +24,29 @@ PATH = "/ping"
 
 
 def answer(db: Database, start_response: Callable) -> Iterable[bytes]:
-    try:
-        with db.read() as conn:
-            conn.execute(select(settings.c.name).limit(1)).first()
+    problem = _problem(db)
+    if problem is None:
         status, body = "200 OK", b"OK"
-    except SQLAlchemyError as error:
-        log.warning("health check: the database does not answer: %s", error)
-        status, body = "503 Service Unavailable", b"database unavailable"
+    else:
+        status, body = "503 Service Unavailable", f"database unavailable: {problem}".encode()
     start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
                             ("Content-Length", str(len(body))), ("Cache-Control", "no-store")])
     return [body]
+
+
+def _problem(db: Database) -> str | None:
+    """Why the database cannot serve, in a few words for the caller (details go to the log:
+    a load balancer needs no file names), or None."""
+    lost = db.lost_file()
+    if lost is not None:
+        # Before any query: a new connection would make an empty file at the path.
+        log.warning("health check: the database file %s was %s under the running server",
+                    db.url, lost)
+        return f"its file was {lost}"
+    try:
+        with db.read() as conn:
+            conn.execute(select(settings.c.name).limit(1)).first()
+    except SQLAlchemyError as error:
+        log.warning("health check: the database does not answer: %s", error)
+        return "it does not answer"
+    return None

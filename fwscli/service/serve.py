@@ -5,19 +5,24 @@ fork (`load` runs in the worker), because database engines and their pooled conn
 must not be shared across a fork. Workers are gthread workers: several requests at once
 per process, which suits a service that mostly waits on its database.
 
-SIGTERM (or SIGINT) is gunicorn's graceful stop: listeners close at once, requests in
-flight run to completion (up to `graceful_timeout`), idle keep-alive connections are
-closed. Each request is logged on one access-log line that ends with its RequestId.
+SIGTERM is gunicorn's graceful stop: listeners close at once, requests in flight run to
+completion (up to `graceful_timeout`), idle keep-alive connections are closed. SIGINT
+(Ctrl-C) is its quick stop: the workers quit at once. gunicorn exits 0 after either;
+`serve` returns after a SIGTERM but raises KeyboardInterrupt after a SIGINT, so that
+`fws server start` ends as every interrupted command does (130). Each request is logged
+on one access-log line that ends with its RequestId.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Mapping
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from ..store.checkpoints import Checkpointer
 from ..store.migrations import open_database
@@ -88,6 +93,30 @@ class GunicornServer(BaseApplication):
 
     def load(self) -> Callable:
         return self.make_app()
+
+    def run(self) -> None:
+        """BaseApplication.run, with a master that remembers a Ctrl-C (see above)."""
+        master = _Master(self)
+        try:
+            master.run()
+        except RuntimeError as error:  # as gunicorn reports a master that cannot start
+            print(f"\nError: {error}\n", file=sys.stderr, flush=True)
+            sys.exit(1)
+        except SystemExit as ended:
+            # Only the master's own end: a worker leaves through here too, never interrupted.
+            if master.interrupted and ended.code in (0, None):
+                raise KeyboardInterrupt from None
+            raise
+
+
+class _Master(Arbiter):
+    """gunicorn's master process, noting whether it was stopped by SIGINT."""
+
+    interrupted = False
+
+    def handle_int(self) -> None:
+        self.interrupted = True
+        super().handle_int()
 
 
 def gunicorn_options(*, bind: list[str], workers: int, threads: int,

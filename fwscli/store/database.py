@@ -64,6 +64,7 @@ class Database:
         self._groups = CommitGroups(self.write) if keep else None
         self._changes = (ChangeCounter(make_url(self.url).database,
                                        busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) if keep else None)
+        self._file = _OpenedFile(self.engine, make_url(self.url).database) if keep else None
 
     def write(self) -> ContextManager[Connection]:
         """A read-write transaction, committed on success and rolled back on any error."""
@@ -85,6 +86,13 @@ class Database:
         if self._changes is None:
             return compute()
         return self._changes.unless_changed(key, compute)
+
+    def lost_file(self) -> str | None:
+        """On a SQLite file: "deleted" or "replaced" when the file at its path is no longer
+        the one this process opened, else None. Connections opened before go on reading the
+        old file undisturbed, so only the path can tell (a stat: cheap enough for every
+        health check). Always None on PostgreSQL."""
+        return self._file.lost() if self._file is not None else None
 
     def read(self) -> ContextManager[Connection]:
         """A read-only transaction. On PostgreSQL it is READ COMMITTED: each statement sees
@@ -261,6 +269,33 @@ class _WriterQueue:
 
     def __exit__(self, *exc: object) -> None:
         fcntl.flock(self._files.fd, fcntl.LOCK_UN)
+
+
+class _OpenedFile:
+    """The SQLite file a Database opened (device and inode, on its first connection) and
+    whether the path still names it."""
+
+    def __init__(self, engine: Engine, path: str):
+        self._path = os.path.abspath(path)
+        self._identity: tuple[int, int] | None = None
+        event.listen(engine, "connect", self._remember)
+
+    def _remember(self, _dbapi_conn, _record) -> None:
+        if self._identity is None:
+            self._identity = self._stat()
+
+    def _stat(self) -> tuple[int, int]:
+        status = os.stat(self._path)
+        return status.st_dev, status.st_ino
+
+    def lost(self) -> str | None:
+        try:
+            identity = self._stat()
+        except FileNotFoundError:
+            return "deleted"
+        if self._identity is not None and identity != self._identity:
+            return "replaced"
+        return None
 
 
 def _is_file(url: str) -> bool:

@@ -199,6 +199,9 @@ inbound_shipment_items = Table(
     Index("ix_inbound_shipment_items_shipment_pk_id", "shipment_pk", "id"),
     CheckConstraint("quantity_shipped >= 0", name="quantity_shipped"),
     CheckConstraint("quantity_received >= 0", name="quantity_received"),
+    # The only rows the service deletes: AUTOINCREMENT keeps SQLite from giving a deleted
+    # line's id to a new one, which a paging token past it would skip (migration 0006).
+    sqlite_autoincrement=True,
 )
 
 fulfillment_orders = Table(

@@ -34,14 +34,14 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.addresses import ship_from_problems
-from ..api.errors import InternalError, InvalidParameterValue
+from ..api.errors import InvalidParameterValue
 from ..api.shapes import INT_RANGE
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger
 from .catalog import Item, items_by_sku, sku_of
 from .context import Context
-from .network import FulfillmentCenter
+from .network import FulfillmentCenter, removed_center_address
 from .receiving import DOCUMENT_TYPE, next_due, shipment_not_found
 
 WORKING, SHIPPED, CANCELLED = "Working", "Shipped", "Cancelled"
@@ -358,12 +358,13 @@ def _select_shipments(merchant_id: int):
 
 def _shipment(ctx: Context, row) -> Shipment:
     center = ctx.network.get(row.destination_fc)
-    if center is None:
-        raise InternalError(f"Fulfillment center {row.destination_fc} of shipment "
-                            f"{row.shipment_id} is no longer in the network configuration.")
+    # A center taken out of the configuration leaves its shipments valid: only its address
+    # is unknown now.
+    ship_to = (center.ship_to_address() if center is not None
+               else removed_center_address(row.destination_fc, row.ship_from_address["CountryCode"]))
     return Shipment(
         id=row.id, shipment_id=row.shipment_id, name=row.shipment_name, status=row.status,
-        destination_fc=row.destination_fc, ship_to=center.ship_to_address(),
+        destination_fc=row.destination_fc, ship_to=ship_to,
         ship_from=dict(row.ship_from_address), created_at=row.created_at,
         label_prep_type=LABEL_PREP_TYPES.get(row.label_prep_preference or ""),
     )

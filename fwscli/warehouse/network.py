@@ -17,6 +17,12 @@ The preview rule (`FulfillmentNetwork.plan`), deterministic by construction:
 4. The plan lists one entry per FC that received at least one item, in rank order; each
    entry keeps the items in the order they were given.
 
+A center may leave the configuration after shipments were made to it. What was stored
+stays valid and readable: those shipments keep its code, and their ShipToAddress says the
+center is no longer in the network (`removed_center_address`); stock held there and orders
+shipped from it do not depend on the configuration at all. Only new shipments (the preview,
+PutInboundShipment, PutInboundShipmentData) and adjustments need a center in it.
+
 Network file format (`from_file`), JSON:
 
     {
@@ -68,6 +74,16 @@ class FulfillmentCenter:
     def ship_to_address(self) -> dict[str, str]:
         """The FC's address as an inbound Address dict (a copy: callers may change it)."""
         return dict(self.address)
+
+
+def removed_center_address(code: str, country: str) -> dict[str, str]:
+    """The ship-to address of a center that has left the network configuration since
+    shipments were made to it: its code and country (that of the shipment's ship-from
+    address, which put_shipment required to match) are all that is still known. The inbound
+    Address's required elements stay present (a strict client rejects a response without
+    them), empty where nothing is known."""
+    return {"Name": f"{code} (no longer in the fulfillment network)", "AddressLine1": "",
+            "City": "", "StateOrProvinceCode": "", "CountryCode": country.upper()}
 
 
 class FulfillmentNetwork:

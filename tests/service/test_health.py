@@ -3,9 +3,15 @@ stops answering."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
 import requests
+from sqlalchemy.engine import make_url
 
 from fwscli.store.database import Database
+from fwscli.store.migrations import create_schema
 
 
 def test_ping_answers_ok_without_keys(server):
@@ -24,4 +30,32 @@ def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path):
         app.db.dispose()
         app.db = healthy
     assert reply.status_code == 503
-    assert reply.text == "database unavailable"
+    assert reply.text == "database unavailable: it does not answer"
+
+
+def _sqlite_file(db: Database) -> Path:
+    if not db.is_sqlite:
+        pytest.skip("a SQLite file only")
+    return Path(make_url(db.url).database)
+
+
+def test_ping_answers_503_when_the_sqlite_file_is_deleted(app, db, server):
+    path = _sqlite_file(db)
+    assert requests.get(server.url + "ping").status_code == 200  # its connection stays open
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        (path.parent / name).unlink(missing_ok=True)
+    reply = requests.get(server.url + "ping")
+    # The open connection still reads the deleted file, but nothing new will ever reach it.
+    assert (reply.status_code, reply.text) == (503, "database unavailable: its file was deleted")
+    assert not path.exists()  # the check did not make a new, empty one
+
+
+def test_ping_answers_503_when_the_sqlite_file_is_replaced(app, db, server, tmp_path):
+    path = _sqlite_file(db)
+    assert requests.get(server.url + "ping").status_code == 200
+    other = Database(str(tmp_path / "other.db"))
+    create_schema(other)
+    other.dispose()
+    os.replace(tmp_path / "other.db", path)
+    reply = requests.get(server.url + "ping")
+    assert (reply.status_code, reply.text) == (503, "database unavailable: its file was replaced")

@@ -67,3 +67,21 @@ def test_inventory_page_size_is_clamped_to_50_not_refused(client):
     page = client.call("inventory", "ListUpdatedInventorySupply",
                        {"NumberOfResultsRequested": 100, "QueryStartDateTime": "2020-01-01T00:00:00Z"})
     assert page["HasNext"] is False and page["NextToken"] == ""
+
+
+def test_a_shipment_item_added_after_deletions_is_not_skipped(client):
+    # SQLite gives a new row the largest rowid + 1 unless the table is AUTOINCREMENT: with the
+    # lines after the cursor deleted, the line added next took the id the cursor had reached.
+    _register(client, ["A", "B", "C", "D"])
+    client.call("inbound", "PutInboundShipment", {
+        "ShipmentId": "FBA-PAGED", "ShipmentName": "Paged", "DestinationFulfillmentCenter": "RNO1",
+        "ShipFromAddress": {"Name": "Acme", "AddressLine1": "1 Main St", "City": "Seattle",
+                            "StateOrProvinceCode": "WA", "CountryCode": "US", "PostalCode": "98144"},
+        "MerchantSKUQuantityItem": [{"MerchantSKU": sku, "Quantity": 1} for sku in "ABC"]})
+    page = client.call("inbound", "ListInboundShipmentItems", {"ShipmentId": "FBA-PAGED", "MaxCount": 2})
+    assert [row["MerchantSKU"] for row in page["ShipmentItem"]] == ["A", "B"] and page["HasNext"]
+    client.call("inbound", "DeleteInboundShipmentItems", {"ShipmentId": "FBA-PAGED", "MerchantSKU": ["B", "C"]})
+    client.call("inbound", "PutInboundShipmentItems", {
+        "ShipmentId": "FBA-PAGED", "MerchantSKUQuantityItem": [{"MerchantSKU": "D", "Quantity": 1}]})
+    rest = client.call("inbound", "ListInboundShipmentItemsByNextToken", {"NextToken": page["NextToken"]})
+    assert [row["MerchantSKU"] for row in rest["ShipmentItem"]] == ["D"]

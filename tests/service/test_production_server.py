@@ -5,6 +5,7 @@ shared by two servers, and the stale-schema refusal."""
 from __future__ import annotations
 
 import http.client
+import os
 import signal
 import socket
 import subprocess
@@ -377,3 +378,22 @@ def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monke
                                                  "--port", str(free_port())])
     assert result.exit_code == code, result.output
     assert ("gunicorn exit status" in result.output) == bool(status)
+
+
+# --- how it stops -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sent, code", [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+def test_a_stop_exits_0_and_ctrl_c_130(tmp_path, sent, code):
+    # SIGTERM is how a supervisor stops the service: a normal end. Ctrl-C reaches the whole
+    # foreground process group (the master and its workers), as killpg sends it here.
+    server = ServerProcess(str(tmp_path / "fws.db"), tmp_path, workers=1, threads=1).start()
+    # Not while the worker still handles the readiness check's closing connection: a SIGINT
+    # there can hang it in gunicorn's handler (ThreadPoolExecutor.shutdown inside submit,
+    # CPython issue 121649) until the master kills it after graceful_timeout.
+    time.sleep(0.5)
+    try:
+        os.killpg(server.process.pid, sent)
+        assert server.process.wait(45) == code, server.stderr
+    finally:
+        server.kill()
+    assert ("fws: interrupted" in server.stderr) == (sent == signal.SIGINT)

@@ -9,17 +9,23 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from fwscli.store.database import Database
 from fwscli.store.migrations import (
     HEAD_REVISION, current_revision, drop_schema, known_revisions, open_database, script_head,
     token_secret, upgrade,
 )
-from fwscli.store.schema import metadata
+from fwscli.store.schema import inbound_shipment_items, metadata
+from fwscli.warehouse import accounts
+from fwscli.warehouse.context import Caller, Context
+from fwscli.warehouse.network import FulfillmentNetwork
+from fwscli.warehouse.paging import TokenCodec
 
-from ..conftest import TEST_DATABASE_URL
+from ..conftest import NOW, TEST_DATABASE_URL
 from ..production import served_url
+from ..warehouse.test_inbound import call, lines, put, register
 
 
 def test_head_constant_is_the_newest_revision_file():
@@ -108,7 +114,8 @@ OLD_FINGERPRINT = "22d38f7f2bae710b1723f3470aa6a4aa5f494500c2367ad91258265231430
 
 @pytest.fixture
 def database_at_0004(db, tmp_path):
-    """A database of this test's kind at revision 0004, before order dates kept offsets."""
+    """A database of this test's kind at revision 0004: before order dates kept offsets (0005)
+    and before inbound lines' ids were AUTOINCREMENT on SQLite (0006)."""
     if db.is_sqlite:
         old = Database(str(tmp_path / "old.db"))
     else:
@@ -170,3 +177,43 @@ def test_orders_written_before_0005_read_back_and_repeat_after_the_upgrade(datab
         assert {row["MerchantFulfillmentOrderId"]: row["DisplayableOrderDateTime"]
                 for row in listed["FulfillmentOrder"]} == {"OLD-1": "2026-11-27T20:00:00Z",
                                                             "NEW-1": "2026-11-27T12:00:00-08:00"}
+
+
+# --- 0006: SQLite never gives a deleted inbound line's id again ---------------------------
+
+def _lines(db: Database) -> list[tuple]:
+    lines = inbound_shipment_items.c
+    with db.read() as conn:
+        return [tuple(row) for row in conn.execute(
+            select(lines.id, lines.shipment_pk, lines.item_id, lines.quantity_shipped,
+                   lines.quantity_received).order_by(lines.id))]
+
+
+def test_0006_keeps_inbound_lines_and_never_gives_their_ids_again(database_at_0004):
+    old = database_at_0004
+    with old.write() as conn:
+        merchant = accounts.create_merchant(conn, "Old Merchant", NOW)
+    ctx = Context(db=old, caller=Caller(merchant.access_key_id, "merchant", merchant.merchant_id),
+                  now=NOW, network=FulfillmentNetwork.default(), tokens=TokenCodec(b"secret"),
+                  request_id=str(uuid.uuid4()))
+    register(ctx, "SKU-A", "SKU-B", "SKU-C", "SKU-D")
+    put(ctx, items=lines(SKU_A=1, SKU_B=2, SKU_C=3))
+    before = _lines(old)
+    upgrade(old)
+    assert current_revision(old) == HEAD_REVISION
+    assert _lines(old) == before
+    # The lines with the largest ids deleted, a new one gets a new id all the same.
+    call(ctx, "DeleteInboundShipmentItems", ShipmentId="FBA000001", MerchantSKU=["SKU-B", "SKU-C"])
+    call(ctx, "PutInboundShipmentItems", ShipmentId="FBA000001", MerchantSKUQuantityItem=lines(SKU_D=4))
+    after = _lines(old)
+    assert after[0] == before[0] and after[1][0] > before[-1][0]
+    # The rebuilt table kept its constraints and index.
+    shipment_pk, item_id = before[0][1], before[0][2]
+    for values in ({"shipment_pk": shipment_pk, "item_id": item_id, "quantity_shipped": 1},
+                   {"shipment_pk": shipment_pk, "item_id": after[1][2] + 1000, "quantity_shipped": 1},
+                   {"shipment_pk": shipment_pk, "item_id": before[1][2], "quantity_shipped": -1}):
+        with pytest.raises(IntegrityError), old.write() as conn:
+            conn.execute(insert(inbound_shipment_items).values(quantity_received=0, **values))
+    with old.engine.connect() as conn:
+        indexes = {index["name"] for index in inspect(conn).get_indexes("inbound_shipment_items")}
+    assert "ix_inbound_shipment_items_shipment_pk_id" in indexes
