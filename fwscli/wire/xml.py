@@ -41,7 +41,8 @@ def write_response(service: Service, operation: Operation, result: dict[str, Any
 # inline, without _scalar_text's dispatch on the value's type (a 1,000-order page 110 -> 76
 # M instructions, the same bytes). A value of another type than the model says, a list's
 # item and a date-time in another zone take the general path, _scalar_text; a zoned
-# date-time (Scalar.zoned) is written in its own offset.
+# date-time (Scalar.zoned) in UTC, nearly every order date, is written inline too, and in
+# another offset in its own (format_zoned_datetime).
 _Writer = Callable[[dict[str, Any], Callable[[str], None]], None]
 _writers: dict[int, tuple[Sequence[Member], _Writer]] = {}
 _TEXT, _DATETIME, _ZONED, _OTHER, _LIST = range(5)
@@ -69,8 +70,8 @@ def _writer(members: Sequence[Member]) -> _Writer:
                 if "&" in value or "<" in value or ">" in value or "\r" in value:
                     value = _escaped(value)
                 emit(f"{start}{value}{end}")
-            elif (kind is _DATETIME and type(value) is datetime and value.tzinfo is _UTC
-                  and value.year >= 1000):
+            elif ((kind is _DATETIME or kind is _ZONED) and type(value) is datetime
+                  and value.tzinfo is _UTC and value.year >= 1000):
                 emit(f"{start}{value.year}-{_TWO[value.month]}-{_TWO[value.day]}T"
                      f"{_TWO[value.hour]}:{_TWO[value.minute]}:{_TWO[value.second]}Z{end}")
             elif kind is _LIST:
