@@ -27,7 +27,7 @@ _fws_options() {
         "fws items get") echo "--fnsku --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws items import") echo "--format --encoding --validate-only --skip-invalid --concurrency --results --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server") echo "--profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
-        "fws server start") echo "--bind -b --host --port --workers -w --threads --database --warehouse-mode --warehouse-delays --throttle --no-throttle --read-rate --read-burst --write-rate --write-burst --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
+        "fws server start") echo "--bind -b --host --port --workers -w --threads --database --warehouse-mode --warehouse-delays --network --throttle --no-throttle --read-rate --read-burst --write-rate --write-burst --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server init") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server upgrade") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
         "fws server create-merchant") echo "--database --profile --endpoint-url --region -o --output --query --color --debug --error-format --help" ;;
@@ -110,6 +110,7 @@ _fws_value_kind() {
         "fws server start --database") echo "text" ;;
         "fws server start --warehouse-mode") echo "choices:manual auto" ;;
         "fws server start --warehouse-delays") echo "text" ;;
+        "fws server start --network") echo "files" ;;
         "fws server start --read-rate") echo "text" ;;
         "fws server start --read-burst") echo "text" ;;
         "fws server start --write-rate") echo "text" ;;

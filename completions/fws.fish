@@ -39,7 +39,7 @@ function __fws_takes_value
         case 'fws items import'
             contains -- $argv[2] --format --encoding --concurrency --results; and return 0
         case 'fws server start'
-            contains -- $argv[2] --bind -b --host --port --workers -w --threads --database --warehouse-mode --warehouse-delays --read-rate --read-burst --write-rate --write-burst; and return 0
+            contains -- $argv[2] --bind -b --host --port --workers -w --threads --database --warehouse-mode --warehouse-delays --network --read-rate --read-burst --write-rate --write-burst; and return 0
         case 'fws server init'
             contains -- $argv[2] --database; and return 0
         case 'fws server upgrade'
@@ -228,6 +228,7 @@ complete -c fws -n "__fws_path_is 'fws server start'" -l threads -x -d 'Requests
 complete -c fws -n "__fws_path_is 'fws server start'" -l database -x -d 'Database URL (sqlite:///path or postgresql://…).'
 complete -c fws -n "__fws_path_is 'fws server start'" -l warehouse-mode -x -a 'manual auto' -d 'Who moves orders and shipments along: \'auto\' (the simulation clock)...'
 complete -c fws -n "__fws_path_is 'fws server start'" -l warehouse-delays -x -d 'Auto mode\'s delays, e.g.'
+complete -c fws -n "__fws_path_is 'fws server start'" -l network -r -F -d 'The fulfillment centers that inbound shipments go to, as a JSON file...'
 complete -c fws -n "__fws_path_is 'fws server start'" -l throttle -l no-throttle -d 'Throttle each merchant\'s requests (503 RequestThrottled).'
 complete -c fws -n "__fws_path_is 'fws server start'" -l read-rate -x -d 'Read requests per second restored to each merchant.'
 complete -c fws -n "__fws_path_is 'fws server start'" -l read-burst -x -d 'Read requests a merchant may send at once.'

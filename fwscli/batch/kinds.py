@@ -25,6 +25,8 @@ from .layout import MISSING, Layout, Part, Problem, Value, column_names
 
 UnitRule = Callable[[dict[str, Any]], list[rules.Fault]]
 LineRule = Callable[[dict[str, Any], dict[str, Any]], list[rules.Fault]]
+SumRule = Callable[[dict[str, Any], int], list[rules.Fault]]  # (line, its SKU's units so far)
+AddUnits = Callable[[str, int], int]  # (SKU, units) -> the unit's units of the SKU so far
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,12 @@ class Kind(ABC):
         # Only kinds whose units span several rows (LinedKind) have lines to check.
         raise TypeError(f"{self.noun} rows have no lines")
 
+    def check_sums(self, line_values: dict[str, Any], add_units: AddUnits, line: int, *,
+                   label: Callable[[str], str] = str) -> list[Problem]:
+        """A typed line's part in its unit's sums by SKU: the problems of the line that takes
+        one past its limit. Nothing for a kind whose lines are not summed."""
+        return []
+
     @abstractmethod
     def batches(self, units: Iterable[StagedUnit]) -> Iterator[Batch]:
         """The requests that make the units, in order."""
@@ -99,7 +107,7 @@ class LinedKind(Kind):
 
     def __init__(self, noun: str, service: str, action: str, key: str, lines: str,
                  line_key: str, *, listing: tuple[str, str], unit_rule: UnitRule,
-                 line_rule: LineRule | None = None):
+                 line_rule: LineRule | None = None, sum_rule: SumRule | None = None):
         operation = SERVICES_BY_NAME[service].operation(action)
         line_member = operation.input_member(lines)
         assert isinstance(line_member.shape, Structure)
@@ -112,6 +120,7 @@ class LinedKind(Kind):
         self.max_lines = line_member.max_items
         self._line = line
         self._line_rule = line_rule
+        self._sum_rule = sum_rule
 
     def check_line(self, unit: dict[str, Any], values: Mapping[str, Value], line: int, *,
                    label: Callable[[str], str] = str,
@@ -123,6 +132,15 @@ class LinedKind(Kind):
             problems += _faults(self._line_rule(unit, decoded), line, problems,
                                 lambda path: label(prefix + path))
         return decoded, problems
+
+    def check_sums(self, line_values: dict[str, Any], add_units: AddUnits, line: int, *,
+                   label: Callable[[str], str] = str) -> list[Problem]:
+        sku, quantity = line_values.get("MerchantSKU"), line_values.get("Quantity")
+        if self._sum_rule is None or sku is None or quantity is None:  # absent: refused already
+            return []
+        prefix = self._line.prefix
+        return _faults(self._sum_rule(line_values, add_units(sku, quantity)), line, [],
+                       lambda path: label(prefix + path))
 
     def batches(self, units: Iterable[StagedUnit]) -> Iterator[Batch]:
         for unit in units:
@@ -220,7 +238,7 @@ def orders() -> Kind:
     return LinedKind("order", "outbound", "CreateFulfillmentOrder", "MerchantFulfillmentOrderId",
                      "Item", "MerchantFulfillmentOrderItemId",
                      listing=("ListAllFulfillmentOrders", "FulfillmentOrder"),
-                     unit_rule=rules.order, line_rule=rules.order_item)
+                     unit_rule=rules.order, line_rule=rules.order_item, sum_rule=rules.sku_units)
 
 
 def shipments() -> Kind:

@@ -10,6 +10,7 @@ small page cache: the process keeps only what one row needs.
          of its rows is invalid, whether it came whole (a JSON line)
   lines  the values of each line of a unit, by (key, file line, position in the record),
          unique by (key, line id), and whether the line itself is invalid
+  sku_units  the units of each SKU a unit's lines have asked for so far, by (key, SKU)
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ CREATE TABLE lines (
     payload TEXT, bad INTEGER NOT NULL, PRIMARY KEY (key, line, position)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX line_ids ON lines (key, line_id);
+CREATE TABLE sku_units (
+    key TEXT NOT NULL, sku TEXT NOT NULL, units INTEGER NOT NULL, PRIMARY KEY (key, sku)
+) WITHOUT ROWID;
 """
 
 
@@ -108,6 +112,14 @@ class Staging:
             return row[0]
         self._db.execute("UPDATE units SET lines = lines + 1 WHERE key = ?", (key,))
         return None
+
+    def add_units(self, key: str, sku: str, units: int) -> int:
+        """Add a line's units to the unit's total of its SKU; the new total."""
+        self._db.execute("INSERT INTO sku_units (key, sku, units) VALUES (?, ?, ?) "
+                         "ON CONFLICT (key, sku) DO UPDATE SET units = units + excluded.units",
+                         (key, sku, units))
+        return self._db.execute("SELECT units FROM sku_units WHERE key = ? AND sku = ?",
+                                (key, sku)).fetchone()[0]
 
     def mark_bad(self, key: str, line: int) -> None:
         """The unit cannot be sent: its row on `line` is invalid."""

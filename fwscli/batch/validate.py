@@ -94,13 +94,15 @@ class _Checker:
             own = self._last[1] if self._last[0] == own_print else \
                 kind.layout.unit.decode(record.unit, line)[0]
         self._last = (own_print, own)
+        typed_lines: list[dict] = []
         if kind.layout.line is not None:
-            problems += _check_lines(record, kind, own, self.absent)
+            line_problems, typed_lines = _check_lines(record, kind, own, self.absent)
+            problems += line_problems
         if key is None:
             return None, problems
         if seen is None:
             staging.add_unit(key, line, own_text, own_print, whole=whole, bad=bool(problems))
-        problems += _stage_lines(record, kind, staging, key, seen, self.keep_values,
+        problems += _stage_lines(record, kind, staging, key, seen, self.keep_values, typed_lines,
                                  bad=bool(problems))
         if problems:
             staging.mark_bad(key, line)
@@ -116,19 +118,30 @@ def _disagreements(record: Record, seen: Seen, noun: str) -> list[Problem]:
             if record.unit.get(column) != seen.own.get(column)]
 
 
-def _check_lines(record: Record, kind: Kind, own: dict, absent: frozenset[str]) -> list[Problem]:
+def _check_lines(record: Record, kind: Kind, own: dict,
+                 absent: frozenset[str]) -> tuple[list[Problem], list[dict]]:
+    """Every problem of the record's lines, and the lines typed (without refused values)."""
     problems: list[Problem] = []
+    typed: list[dict] = []
     if not record.lines:
-        return [Problem(record.line, kind.lines_member or "", None, MISSING)]
+        return [Problem(record.line, kind.lines_member or "", None, MISSING)], typed
     for position, values in enumerate(record.lines, start=1):
-        label = (lambda column, n=position: numbered(column, n)) if record.whole else str
-        problems += kind.check_line(own, values, record.line, label=label, absent=absent)[1]
-    return problems
+        decoded, line_problems = kind.check_line(own, values, record.line, label=_label(record, position),
+                                                 absent=absent)
+        problems += line_problems
+        typed.append(decoded)
+    return problems, typed
+
+
+def _label(record: Record, position: int) -> Callable[[str], str]:
+    """How a line's columns are named: numbered within a whole record (`Item.2.Quantity`)."""
+    return (lambda column: numbered(column, position)) if record.whole else str
 
 
 def _stage_lines(record: Record, kind: Kind, staging: Staging, key: str, seen: Seen | None,
-                 keep_values: bool, *, bad: bool) -> list[Problem]:
-    """Add the record's lines to its unit: problems for repeated line ids and too many lines."""
+                 keep_values: bool, typed_lines: list[dict], *, bad: bool) -> list[Problem]:
+    """Add the record's lines to its unit: problems for repeated line ids, too many lines
+    and the units of a SKU adding up past their limit (`typed_lines`: the lines typed)."""
     problems: list[Problem] = []
     count = seen.lines if seen is not None else 0
     for position, values in enumerate(record.lines, start=1):
@@ -148,6 +161,10 @@ def _stage_lines(record: Record, kind: Kind, staging: Staging, key: str, seen: S
         if kind.max_lines is not None and count == kind.max_lines + 1:
             problems.append(Problem(record.line, kind.lines_member or "", None,
                                     f"the {kind.noun} {key} has more than {kind.max_lines} lines"))
+        if position <= len(typed_lines):
+            problems += kind.check_sums(typed_lines[position - 1],
+                                        lambda sku, units: staging.add_units(key, sku, units),
+                                        record.line, label=_label(record, position))
     return problems
 
 

@@ -75,6 +75,10 @@ def start(
         None, "--warehouse-delays", envvar="FWS_WAREHOUSE_DELAYS", metavar="STEP=DURATION,...",
         help="Auto mode's delays, e.g. 'pick=1m,ship=2m' (s, m or h); steps: plan, replan, pick, "
              "ship, in_transit, deliver, check_in, receive. Unnamed steps keep their defaults."),
+    network_file: Optional[str] = typer.Option(
+        None, "--network", envvar="FWS_NETWORK_FILE", metavar="FILE",
+        help="The fulfillment centers that inbound shipments go to, as a JSON file (format in "
+             "docs/operations.md), read once at start. Default: the built-in network."),
     throttle: bool = typer.Option(True, "--throttle/--no-throttle", envvar="FWS_THROTTLE",
                                   help="Throttle each merchant's requests (503 RequestThrottled)."),
     read_rate: float = typer.Option(DEFAULT_LIMITS["read"].rate, "--read-rate", min=0.001,
@@ -118,6 +122,7 @@ def start(
         raise typer.BadParameter(region_problem, param_hint="--region")
     addresses = list(bind) if bind else [f"{host}:{port}"]
     listeners = [_listener(address) for address in addresses]
+    network = _network(network_file)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # each worker's schema check
     # Created or checked here, once, so a stale schema stops the start with its message
@@ -135,9 +140,11 @@ def start(
     limits = {"read": Limit(read_rate, read_burst), "write": Limit(write_rate, write_burst)}
     settings = AppSettings(database_url=url, region=region,
                            warehouse_mode=warehouse_mode, throttle=limits if throttle else None,
-                           delays=delays)
+                           delays=delays, network=network)
+    centers = (f"network {network_file}: {len(network.centers)} centers" if network is not None
+               else "the built-in network")
     typer.echo(f"fws: serving on {', '.join(addresses)} with {workers} workers x {threads} "
-               f"threads (database {db.engine.url.render_as_string()}, "
+               f"threads (database {db.engine.url.render_as_string()}, {centers}, "
                f"throttling {'on' if throttle else 'off'})", err=True)
     try:
         serve(settings, bind=addresses, workers=workers, threads=threads)
@@ -149,6 +156,21 @@ def start(
         typer.echo(f"fws: the server stopped on an error (gunicorn exit status {stopped.code}); "
                    f"see the log above", err=True)
         raise typer.Exit(EXIT_OTHER) from None
+
+
+def _network(path: Optional[str]):
+    """The network file, read and checked here in the master, once: the workers fork with
+    it, so all of them plan with the same centers and none can fail on the file alone. A
+    bad file is exit 253 (a configuration to fix), naming the file, the place and why."""
+    from ..warehouse.network import FulfillmentNetwork, NetworkFileError
+    from .common import CliError
+
+    if not path:  # unset, or an empty FWS_NETWORK_FILE
+        return None
+    try:
+        return FulfillmentNetwork.from_file(path)
+    except NetworkFileError as error:
+        raise CliError(f"the fulfillment network file {error}", EXIT_CONFIG, code="ConfigError") from None
 
 
 def _listener(address: str):

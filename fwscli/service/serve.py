@@ -28,6 +28,7 @@ from ..store.checkpoints import Checkpointer
 from ..store.migrations import open_database
 from .app import FwsApp
 from .limits import Limit
+from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.simulation import Delays
 from .throttle import Throttle
 
@@ -62,6 +63,7 @@ class AppSettings:
     warehouse_mode: str = "auto"
     throttle: Mapping[str, Limit] | None = None  # None: no throttling
     delays: Delays | None = None  # None: the simulation's defaults
+    network: FulfillmentNetwork | None = None  # None: the built-in network
 
 
 def build_app(settings: AppSettings) -> FwsApp:
@@ -70,7 +72,8 @@ def build_app(settings: AppSettings) -> FwsApp:
     db = open_database(settings.database_url, create=False, background_checkpoints=True)
     throttle = Throttle(db, settings.throttle) if settings.throttle is not None else None
     app = FwsApp(db, region=settings.region, throttle=throttle,
-                 warehouse_mode=settings.warehouse_mode, delays=settings.delays)
+                 warehouse_mode=settings.warehouse_mode, delays=settings.delays,
+                 network=settings.network)
     # In the worker, after the fork: threads do not survive one. Every worker ticks; the
     # tick locks what it moves, so they share the work.
     app.start_scheduler()

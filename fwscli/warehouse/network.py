@@ -23,7 +23,7 @@ center is no longer in the network (`removed_center_address`); stock held there 
 shipped from it do not depend on the configuration at all. Only new shipments (the preview,
 PutInboundShipment, PutInboundShipmentData) and adjustments need a center in it.
 
-Network file format (`from_file`), JSON:
+Network file format (`from_file`, `fws server start --network`), JSON:
 
     {
       "split_width": 2,                       # optional, default 2, at least 1
@@ -39,6 +39,14 @@ Network file format (`from_file`), JSON:
         }
       ]
     }
+
+The file is checked whole before anything uses it, and the first problem is a
+`NetworkFileError` that names the file, the place (a JSON syntax error's line and column, or
+a path such as `centers[2].address.CountryCode`) and what is wrong. Beyond the shape above:
+no key may be unknown or given twice; an address meets the inbound Address shape (required
+members present and not blank, strings within their lengths) and the ship-from rules of
+api/addresses.py (a US PostalCode of 5 digits), and its CountryCode is an assigned
+ISO 3166-1 alpha-2 code in upper case, as it is written back in every ShipToAddress.
 """
 
 from __future__ import annotations
@@ -50,15 +58,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..api.addresses import COUNTRY_CODES, UPPER_COUNTRY_REASON, ship_from_problems
 from ..api.errors import InvalidParameterValue
+from ..api.inbound import Address
 
 DEFAULT_SPLIT_WIDTH = 2
 _CODE = re.compile(r"[A-Z0-9]{4}")
-_REQUIRED_ADDRESS = ("Name", "AddressLine1", "City", "StateOrProvinceCode", "CountryCode")
-_ADDRESS_FIELDS = _REQUIRED_ADDRESS + ("AddressLine2", "PostalCode")
+_NETWORK_KEYS = ("centers", "split_width")
+_CENTER_KEYS = ("code", "address", "serves")
 
 # (merchant SKU, FNSKU, quantity)
 PlanItem = tuple[str, str, int]
+
+
+class NetworkFileError(ValueError):
+    """A network file that cannot be used: the message names the file, the place in it and
+    the problem, for an operator to fix it from that one line."""
+
+
+class _Misfit(ValueError):
+    """A value of the document that does not fit, at `where` (`centers[0].code`)."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}" if where else reason)
 
 
 @dataclass(frozen=True)
@@ -127,13 +149,22 @@ class FulfillmentNetwork:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "FulfillmentNetwork":
-        """Load a network from the JSON format in the module docstring."""
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("centers"), list):
-            raise ValueError(f"{path}: expected an object with a 'centers' list")
-        centers = [_center_from_json(entry, f"{path}: centers[{n}]")
-                   for n, entry in enumerate(data["centers"])]
-        return cls(centers, split_width=int(data.get("split_width", DEFAULT_SPLIT_WIDTH)))
+        """Load a network from the JSON format in the module docstring, checked whole:
+        anything wrong is a NetworkFileError (rules in the module docstring)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark is harmless
+        except OSError as error:
+            raise NetworkFileError(f"{path}: cannot read it: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise NetworkFileError(f"{path}: not UTF-8 text (byte {error.start + 1} is "
+                                   f"{error.object[error.start:error.start + 1]!r})") from None
+        try:
+            return _network_from_json(json.loads(text, object_pairs_hook=_object))
+        except json.JSONDecodeError as error:
+            raise NetworkFileError(f"{path}: line {error.lineno}, column {error.colno}: "
+                                   f"{error.msg}") from None
+        except _Misfit as error:
+            raise NetworkFileError(f"{path}: {error}") from None
 
     @classmethod
     def default(cls) -> "FulfillmentNetwork":
@@ -146,23 +177,103 @@ def _bucket(fnsku: str, width: int) -> int:
     return int.from_bytes(hashlib.sha256(fnsku.encode()).digest()[:8], "big") % width
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json's default keeps the last of a key given twice: a setting silently ignored.
+    names = [name for name, _ in pairs]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise _Misfit("", f"{twice!r} is given twice in one object")
+    return dict(pairs)
+
+
+def _network_from_json(document: Any) -> FulfillmentNetwork:
+    if not isinstance(document, dict):
+        raise _Misfit("", 'expected a JSON object with a "centers" list')
+    _refuse_unknown_keys(document, _NETWORK_KEYS, "")
+    split_width = document.get("split_width", DEFAULT_SPLIT_WIDTH)
+    # bool is an int to Python, and 1.5 would be truncated: neither is what was meant.
+    if type(split_width) is not int or split_width < 1:
+        raise _Misfit("split_width", f"must be a whole number of at least 1, not {split_width!r}")
+    entries = document.get("centers")
+    if entries is None:
+        raise _Misfit("centers", "missing: the list of fulfillment centers")
+    if not isinstance(entries, list):
+        raise _Misfit("centers", f"must be a list of centers, not {entries!r}")
+    if not entries:
+        raise _Misfit("centers", "must list at least one center")
+    centers: list[FulfillmentCenter] = []
+    first_with: dict[str, int] = {}
+    for n, entry in enumerate(entries):
+        center = _center_from_json(entry, f"centers[{n}]")
+        if center.code in first_with:
+            raise _Misfit(f"centers[{n}].code",
+                          f"{center.code} is also the code of centers[{first_with[center.code]}]")
+        first_with[center.code] = n
+        centers.append(center)
+    return FulfillmentNetwork(centers, split_width)
+
+
 def _center_from_json(entry: Any, where: str) -> FulfillmentCenter:
     if not isinstance(entry, dict):
-        raise ValueError(f"{where}: expected an object")
+        raise _Misfit(where, f"expected an object with a code and an address, not {entry!r}")
+    _refuse_unknown_keys(entry, _CENTER_KEYS, where)
     code = entry.get("code")
+    if code is None:
+        raise _Misfit(f"{where}.code", "missing")
     if not isinstance(code, str) or not _CODE.fullmatch(code):
-        raise ValueError(f"{where}: code must be 4 upper-case letters or digits, not {code!r}")
-    address = entry.get("address")
-    if not isinstance(address, dict):
-        raise ValueError(f"{where}: address must be an object")
-    missing = [name for name in _REQUIRED_ADDRESS if not address.get(name)]
-    unknown = sorted(set(address) - set(_ADDRESS_FIELDS))
-    if missing or unknown:
-        raise ValueError(f"{where}: address missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
+        raise _Misfit(f"{where}.code", f"must be 4 upper-case letters or digits, not {code!r}")
+    address = _address_from_json(entry.get("address"), f"{where}.address")
     serves = entry.get("serves", [])
-    if not isinstance(serves, list) or not all(isinstance(region, str) for region in serves):
-        raise ValueError(f"{where}: serves must be a list of region codes")
-    return _center(code, {name: str(value) for name, value in address.items()}, serves)
+    if not isinstance(serves, list):
+        raise _Misfit(f"{where}.serves", f"must be a list of region codes, not {serves!r}")
+    for n, region in enumerate(serves):
+        if not isinstance(region, str) or not region.strip():
+            raise _Misfit(f"{where}.serves[{n}]",
+                          f"must be a region code (a StateOrProvinceCode), not {region!r}")
+    return _center(code, address, serves)
+
+
+def _address_from_json(address: Any, where: str) -> dict[str, str]:
+    """An inbound Address (the model's shape, then the ship-from rules; module docstring)."""
+    if address is None:
+        raise _Misfit(where, "missing: the center's address")
+    if not isinstance(address, dict):
+        raise _Misfit(where, f"expected an object (an inbound Address), not {address!r}")
+    members = [member.name for member in Address.members]
+    for name in address:
+        if name not in members:
+            raise _Misfit(f"{where}.{name}", f"unknown field (an address has {', '.join(members)})")
+    checked: dict[str, str] = {}
+    for member in Address.members:
+        value = address.get(member.name)
+        if value is None:
+            if member.required:
+                raise _Misfit(f"{where}.{member.name}", "missing")
+            continue
+        if not isinstance(value, str):
+            raise _Misfit(f"{where}.{member.name}", f"must be a string, not {value!r}")
+        if member.required and not value.strip():
+            raise _Misfit(f"{where}.{member.name}", f"missing (it is {value!r})")
+        if len(value) > member.shape.max_length:
+            raise _Misfit(f"{where}.{member.name}",
+                          f"{value!r} is longer than {member.shape.max_length} characters")
+        checked[member.name] = value
+    for problem in ship_from_problems(checked):
+        reason = problem.reason if problem.missing else f"{problem.value!r} is invalid: {problem.reason}"
+        raise _Misfit(f"{where}.{problem.member}", reason)
+    country = checked["CountryCode"]
+    if country != country.upper():
+        raise _Misfit(f"{where}.CountryCode", f"{country!r} is invalid: {UPPER_COUNTRY_REASON}")
+    if country not in COUNTRY_CODES:
+        raise _Misfit(f"{where}.CountryCode", f"{country!r} is not an assigned ISO 3166-1 alpha-2 code")
+    return checked
+
+
+def _refuse_unknown_keys(document: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    for name in document:
+        if name not in known:
+            raise _Misfit(f"{where}.{name}" if where else name,
+                          f"unknown key (the keys here are {', '.join(known)})")
 
 
 def _center(code: str, address: dict[str, str], serves: Iterable[str] = ()) -> FulfillmentCenter:

@@ -95,3 +95,31 @@ def test_an_item_is_registered_in_a_known_condition(make_context, merchant):
     assert verdict(rules.registered_item({"Condition": "Unknown"})) == "Condition"
     assert refused.value.parameter == "MerchantItem.1.Condition"
     assert rules.registered_item({"Condition": "NewItem"}) == []
+
+
+MOST = 2**31 - 1
+
+
+@pytest.mark.parametrize("quantities", [
+    [MOST],
+    [MOST - 1, 1],
+    [MOST, 1],
+    [1, MOST, 5],
+    [MOST - 10, 5, 5, 1, 1],
+])
+def test_the_lines_of_one_sku_add_up_within_xs_int(quantities):
+    items = [{**ITEM, "MerchantFulfillmentOrderItemId": str(n), "Quantity": quantity}
+             for n, quantity in enumerate(quantities, start=1)]
+    request = {**ORDER, "Item": items + [{**ITEM, "MerchantSKU": "OTHER", "MerchantFulfillmentOrderItemId": "x",
+                                          "Quantity": MOST}]}
+    try:
+        orders._normalised(request)
+        expected = None
+    except ApiError as error:
+        expected = (error.parameter, error.reason)
+    found, total = [], 0
+    for n, item in enumerate(items, start=1):
+        total += item["Quantity"]
+        found += [(f"Item.{n}.{path}", reason) for path, _, reason in rules.sku_units(item, total)]
+    assert (found[0] if found else None) == expected
+    assert len(found) <= 1  # on the line that goes past the limit only, as the service says it

@@ -67,6 +67,34 @@ def test_an_order_may_have_at_most_250_items(tmp_path):
     assert units == []
 
 
+def test_the_lines_of_one_sku_may_not_add_up_past_xs_int(tmp_path):
+    most = str(2**31 - 1)
+    text = "\n".join([HEADER, row("A", "1", "SKU", most), row("B", "1", "SKU", most), row("A", "2", "MUG", most),
+                       row("A", "3", "SKU", "x"), row("A", "4", "SKU", "1"), row("A", "5", "SKU", "1"),
+                       row("A", "4", "SKU", "1"), ""])
+    problems, units, _, bystanders, _ = check(tmp_path, text)
+    # Said once, on the row that goes past (line 6; line 5's quantity counts for nothing, and
+    # the repeated line id of line 8 is not a line of the order).
+    assert problems == [(5, "Item.Quantity", "it is not a whole number"),
+                        (6, "Item.Quantity", f"the quantities of SKU SKU add up to more than {most}"),
+                        (8, "Item.MerchantFulfillmentOrderItemId", "the order A already has it (on line 6)")]
+    assert [unit.key for unit in units] == ["B"]
+    assert bystanders == [("A", 2), ("A", 4), ("A", 7)]
+
+
+def test_the_lines_of_one_sku_in_a_json_line_add_up_within_xs_int(tmp_path):
+    order = {"MerchantFulfillmentOrderId": "A", "DisplayableOrderId": "A",
+             "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "c",
+             "ShippingSpeedCategory": "Standard",
+             "DestinationAddress": {"Name": "J", "Line1": "1", "City": "X", "StateOrProvinceCode": "WA",
+                                    "CountryCode": "US", "PostalCode": "98101"},
+             "Item": [{"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": str(n), "Quantity": 2**30}
+                      for n in range(1, 4)]}
+    problems, units, *_ = check(tmp_path, json.dumps(order) + "\n", name="in.jsonl")
+    assert problems == [(1, "Item.2.Quantity", f"the quantities of SKU S add up to more than {2**31 - 1}")]
+    assert units == []
+
+
 def test_json_lines_name_items_by_number_and_a_repeated_order_is_ambiguous(tmp_path):
     order = {"MerchantFulfillmentOrderId": "A", "DisplayableOrderId": "A",
              "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "c",

@@ -5,6 +5,7 @@ shared by two servers, and the stale-schema refusal."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -339,6 +340,123 @@ def test_start_refuses_a_region_no_client_could_sign_for(tmp_path):
                               str(tmp_path / "fws.db"), "--port", "1"], capture_output=True, text=True, timeout=60)
     assert started.returncode == 2 and "--region" in started.stderr, started.stderr
     assert not (tmp_path / "fws.db").exists()  # refused before anything was created
+
+
+# --- its fulfillment network -------------------------------------------------------------
+
+def _center(code: str, state: str, city: str, postal: str) -> dict:
+    return {"code": code, "address": {"Name": f"Dock {code}", "AddressLine1": "1 Dock Road",
+                                      "City": city, "StateOrProvinceCode": state,
+                                      "CountryCode": "US", "PostalCode": postal}}
+
+
+NETWORK = {"split_width": 1, "centers": [
+    {**_center("EST1", "NJ", "Newark", "07102"), "serves": ["NJ", "NY"]},
+    {**_center("WST1", "WA", "Kent", "98032"), "serves": ["WA", "OR"]},
+]}
+SHIP_FROM = {"Name": "Ada", "AddressLine1": "1 Main St", "City": "Seattle",
+             "StateOrProvinceCode": "WA", "CountryCode": "US", "PostalCode": "98101"}
+
+
+def _fws(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([FWS, *args], capture_output=True, text=True, env=env, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_a_server_with_its_own_network_plans_receives_and_ships_from_its_centers(db, merchant, tmp_path):
+    network = tmp_path / "network.json"
+    network.write_text(json.dumps(NETWORK))
+    address = tmp_path / "address.json"
+    address.write_text(json.dumps(SHIP_FROM))
+    destination = tmp_path / "destination.json"
+    destination.write_text(json.dumps({"Name": "Bob", "Line1": "2 Pine St", "City": "Portland",
+                                       "StateOrProvinceCode": "OR", "CountryCode": "US", "PostalCode": "97201"}))
+    delays = "pick=1s,ship=1s,in_transit=1s,deliver=1s,check_in=1s,receive=1s"
+    with ServerProcess(served_url(db), tmp_path, "--network", str(network), "--warehouse-delays", delays) as server:
+        assert f"network {network}: 2 centers" in server.stderr
+        env = {name: value for name, value in os.environ.items() if not name.startswith("FWS_")}
+        env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), NO_COLOR="1",
+                   FWS_ENDPOINT_URL=server.url, FWS_ACCESS_KEY_ID=merchant.access_key_id,
+                   FWS_SECRET_ACCESS_KEY=merchant.secret_access_key)
+
+        def fws(*args: str):
+            done = _fws(env, *args, "-o", "json")
+            assert done.returncode == 0, f"fws {' '.join(args)} exited {done.returncode}: {done.stderr}"
+            return json.loads(done.stdout) if done.stdout.strip() else None
+
+        fws("items", "register", "SKU-A", "SKU-B")
+        items = ["--item", "SKU-A=5", "--item", "SKU-B=3"]
+        # Each request may reach either worker: every one plans with the same network.
+        for _ in range(4):
+            [previewed] = fws("inbound", "preview", "--from", f"@{address}", *items)
+            assert previewed["DestinationFulfillmentCenter"] == "WST1"
+            assert previewed["ShipToAddress"]["Name"] == "Dock WST1"
+        [planned] = fws("inbound", "plan", "--from", f"@{address}", *items)
+        shipment_id = planned["ShipmentId"]
+        assert fws("inbound", "get", shipment_id)["DestinationFulfillmentCenter"] == "WST1"
+        # The built-in centers are not this server's.
+        refused = _fws(env, "inbound", "create", "FBA-ELSEWHERE", "--name", "x", "--fc", "PHL1", "--from", f"@{address}",
+                       "--item", "SKU-A=1")
+        assert refused.returncode == 254 and "no such fulfillment center" in refused.stderr, refused.stderr
+        fws("inbound", "ship", shipment_id)
+
+        client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+        deadline = time.monotonic() + 30
+        in_stock = 0
+        while in_stock < 5 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            supply = client.call("inventory", "GetInventorySupply", {"MerchantSKU": ["SKU-A"]})
+            in_stock = supply["MerchantSKUSupply"][0]["InStockSupplyQuantity"]
+        assert in_stock == 5
+
+        fws("outbound", "create", "CUSTOM-1", "--to", f"@{destination}", "--item", "SKU-A=2", "--speed", "Standard")
+        fws("outbound", "wait", "CUSTOM-1", "--for", "Complete", "--timeout", "30", "--interval", "0.5")
+        order = fws("outbound", "get", "CUSTOM-1")
+    centers = {shipment["FulfillmentCenterId"] for shipment in order["FulfillmentShipment"]}
+    assert centers == {"WST1"}
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"centers": [\n  {"code": "WST1",}\n]}', "line 2, column 19: "),
+    (json.dumps({"centers": [_center("WST1", "WA", "Kent", "98032")] * 2}), "centers[1].code: WST1 is also"),
+    (json.dumps({"centers": [{**_center("WST1", "WA", "Kent", "98032"), "serves": "WA"}]}), "centers[0].serves: "),
+    (None, "cannot read it"),
+])
+def test_start_refuses_a_bad_network_file_naming_it_and_the_place(tmp_path, content, expected):
+    network = tmp_path / "network.json"
+    if content is not None:
+        network.write_text(content)
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                              "--port", str(free_port()), "--network", str(network)],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 253, started.stderr
+    assert f"{network}: {expected}" in started.stderr, started.stderr
+    assert "serving on" not in started.stderr
+    assert not (tmp_path / "fws.db").exists()  # refused before anything was created
+
+
+def test_the_network_file_is_read_once_and_every_worker_gets_it(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from fwscli.cli import server as server_cli
+    from fwscli.service import serve
+
+    network = tmp_path / "network.json"
+    network.write_text(json.dumps(NETWORK))
+    given = []
+    monkeypatch.setattr(serve, "serve", lambda settings, **kwargs: given.append(settings))
+    result = CliRunner().invoke(server_cli.app, ["start", "--database", str(tmp_path / "fws.db"),
+                                                 "--port", str(free_port())],
+                                env={"FWS_NETWORK_FILE": str(network)})
+    assert result.exit_code == 0, result.output
+    [settings] = given
+    assert [center.code for center in settings.network.centers] == ["EST1", "WST1"]
+    network.unlink()  # the workers build their apps from what the master read
+    monkeypatch.setattr(serve.FwsApp, "start_scheduler", lambda app: None)  # no threads here
+    monkeypatch.setattr(serve.Checkpointer, "start", lambda checkpointer: None)
+    app = serve.build_app(settings)
+    assert app.network is settings.network
+    app.db.dispose()
 
 
 # --- where it listens ---------------------------------------------------------------------
