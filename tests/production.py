@@ -13,12 +13,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import requests
 
 from fwscli.store.database import Database
+from fwscli.store.migrations import drop_schema, upgrade
 
 FWS = str(Path(sys.executable).with_name("fws"))
 START_TIMEOUT = 30.0
@@ -30,6 +34,24 @@ def served_url(db: Database) -> str:
     if not db.schema:
         return db.url
     return f"{db.url}?options={quote(f'-csearch_path={db.schema}')}"
+
+
+@contextmanager
+def database_at(db: Database, tmp_path: Path, revision: str) -> Iterator[Database]:
+    """A new database of `db`'s kind (a SQLite file, or a PostgreSQL schema of its own) at
+    schema `revision`, for tests of what an upgrade from it does."""
+    if db.is_sqlite:
+        old = Database(str(tmp_path / "old.db"))
+    else:
+        from .conftest import TEST_DATABASE_URL
+
+        old = Database(TEST_DATABASE_URL, schema=f"old_{uuid.uuid4().hex[:12]}")
+    upgrade(old, revision)
+    try:
+        yield old
+    finally:
+        drop_schema(old)
+        old.dispose()
 
 
 def free_port() -> int:

@@ -82,28 +82,28 @@ def test_the_lines_of_one_sku_may_not_add_up_past_xs_int(tmp_path):
     assert bystanders == [("A", 2), ("A", 4), ("A", 7)]
 
 
+def _json_order(items: list[dict]) -> dict:
+    """Order A as a JSON line holds it, with `items`."""
+    return {"MerchantFulfillmentOrderId": "A", "DisplayableOrderId": "A",
+            "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "c",
+            "ShippingSpeedCategory": "Standard",
+            "DestinationAddress": {"Name": "J", "Line1": "1", "City": "X", "StateOrProvinceCode": "WA",
+                                   "CountryCode": "US", "PostalCode": "98101"},
+            "Item": items}
+
+
 def test_the_lines_of_one_sku_in_a_json_line_add_up_within_xs_int(tmp_path):
-    order = {"MerchantFulfillmentOrderId": "A", "DisplayableOrderId": "A",
-             "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "c",
-             "ShippingSpeedCategory": "Standard",
-             "DestinationAddress": {"Name": "J", "Line1": "1", "City": "X", "StateOrProvinceCode": "WA",
-                                    "CountryCode": "US", "PostalCode": "98101"},
-             "Item": [{"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": str(n), "Quantity": 2**30}
-                      for n in range(1, 4)]}
+    order = _json_order([{"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": str(n), "Quantity": 2**30}
+                         for n in range(1, 4)])
     problems, units, *_ = check(tmp_path, json.dumps(order) + "\n", name="in.jsonl")
     assert problems == [(1, "Item.2.Quantity", f"the quantities of SKU S add up to more than {2**31 - 1}")]
     assert units == []
 
 
 def test_json_lines_name_items_by_number_and_a_repeated_order_is_ambiguous(tmp_path):
-    order = {"MerchantFulfillmentOrderId": "A", "DisplayableOrderId": "A",
-             "DisplayableOrderDateTime": "2026-11-27T20:00:00Z", "DisplayableOrderComment": "c",
-             "ShippingSpeedCategory": "Standard",
-             "DestinationAddress": {"Name": "J", "Line1": "1", "City": "X", "StateOrProvinceCode": "WA",
-                                    "CountryCode": "US", "PostalCode": "98101"},
-             "Item": [{"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1},
-                      {"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": "2", "Quantity": 1.5,
-                       "Colour": "red"}]}
+    order = _json_order([{"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1},
+                         {"MerchantSKU": "S", "MerchantFulfillmentOrderItemId": "2", "Quantity": 1.5,
+                          "Colour": "red"}])
     good = {**order, "MerchantFulfillmentOrderId": "B", "Item": order["Item"][:1]}
     text = "\n".join(json.dumps(obj) for obj in (order, good, good)) + "\n\n"
     problems, units, _, bystanders, _ = check(tmp_path, text, name="in.jsonl")

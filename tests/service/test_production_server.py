@@ -12,7 +12,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Iterator
@@ -29,16 +28,15 @@ from fwscli.api import SERVICES_BY_NAME
 from fwscli.client.client import Client
 from fwscli.client.session import Credentials, Session
 from fwscli.store.database import Database
-from fwscli.store.migrations import current_revision, drop_schema, head_revision, upgrade
+from fwscli.store.migrations import current_revision, head_revision
 from fwscli.store.schema import fulfillment_order_items, fulfillment_orders
 from fwscli.warehouse import orders
 from fwscli.warehouse.simulation import Simulation
 from fwscli.wire.query import encode_request
 from fwscli.wire.xml import read_error
 
-from ..conftest import TEST_DATABASE_URL
 from ..http import SignedClient
-from ..production import FWS, ServerProcess, free_port, served_url
+from ..production import FWS, ServerProcess, database_at, free_port, served_url
 from ..warehouse.helpers import add_stock, register_item
 from ..warehouse.test_orders import order_request
 from .samples import order, shipment
@@ -293,14 +291,8 @@ def test_two_servers_share_the_throttle_and_the_client_rides_it_out(db, merchant
 @pytest.fixture
 def old_database(db, tmp_path):
     """A database of this test's kind at the first schema revision."""
-    if db.is_sqlite:
-        old = Database(str(tmp_path / "old.db"))
-    else:
-        old = Database(TEST_DATABASE_URL, schema=f"old_{uuid.uuid4().hex[:12]}")
-    upgrade(old, "0001")
-    yield old
-    drop_schema(old)
-    old.dispose()
+    with database_at(db, tmp_path, "0001") as old:
+        yield old
 
 
 def test_a_server_started_in_auto_mode_moves_what_a_manual_one_left_to_operators(db, make_context, merchant,

@@ -24,7 +24,7 @@ from fwscli.warehouse.network import FulfillmentNetwork
 from fwscli.warehouse.paging import TokenCodec
 
 from ..conftest import NOW, TEST_DATABASE_URL
-from ..production import served_url
+from ..production import database_at, served_url
 from ..warehouse.test_inbound import call, lines, put, register
 
 
@@ -116,14 +116,8 @@ OLD_FINGERPRINT = "22d38f7f2bae710b1723f3470aa6a4aa5f494500c2367ad91258265231430
 def database_at_0004(db, tmp_path):
     """A database of this test's kind at revision 0004: before order dates kept offsets (0005)
     and before inbound lines' ids were AUTOINCREMENT on SQLite (0006)."""
-    if db.is_sqlite:
-        old = Database(str(tmp_path / "old.db"))
-    else:
-        old = Database(TEST_DATABASE_URL, schema=f"old_{uuid.uuid4().hex[:12]}")
-    upgrade(old, "0004")
-    yield old
-    drop_schema(old)
-    old.dispose()
+    with database_at(db, tmp_path, "0004") as old:
+        yield old
 
 
 def test_orders_written_before_0005_read_back_and_repeat_after_the_upgrade(database_at_0004):
