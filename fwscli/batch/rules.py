@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..api.addresses import Problem, destination_problems, ship_from_problems
-from ..api.shapes import INT_RANGE
+from ..api.quantities import MAX_SKU_UNITS, sku_total_problem
 
 Fault = tuple[str, Any, str]
 
@@ -71,15 +71,14 @@ def order_item(unit: dict[str, Any], item: dict[str, Any]) -> list[Fault]:
 
 
 def sku_units(item: dict[str, Any], total: int) -> list[Fault]:
-    """warehouse.orders._normalised: the lines of one SKU add up to at most xs:int. `total`
-    is the SKU's units in the unit's lines so far, this one's included; the fault is on the
-    line that takes them past the limit, as the service names it. (A shipment's lines have
-    one SKU each, its line key: warehouse.inbound's like sum has nothing to add up.)"""
-    quantity = item["Quantity"]
-    if total > INT_RANGE[1] >= total - quantity:
-        return [("Quantity", quantity,
-                 f"the quantities of SKU {item['MerchantSKU']} add up to more than {INT_RANGE[1]}")]
-    return []
+    """api.quantities: the lines of one SKU add up to at most xs:int. `total` is the SKU's
+    units in the unit's lines so far, this one's included; the fault is on the line that
+    takes them past the limit, as the service names it. (A shipment's lines have one SKU
+    each, its line key: warehouse.inbound's like sum has nothing to add up.)"""
+    if total - item["Quantity"] > MAX_SKU_UNITS:  # an earlier line went past: reported there
+        return []
+    too_many = sku_total_problem(item["MerchantSKU"], total)
+    return [("Quantity", item["Quantity"], too_many)] if too_many is not None else []
 
 
 def shipment(unit: dict[str, Any]) -> list[Fault]:

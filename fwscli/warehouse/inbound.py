@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.addresses import ship_from_problems
 from ..api.errors import InvalidParameterValue
-from ..api.shapes import INT_RANGE
+from ..api.quantities import sku_total_problem
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
 from . import ledger
@@ -302,10 +302,9 @@ def _quantities(conn: Connection, merchant_id: int,
                 f"MerchantSKUQuantityItem.{n}.MerchantSKU", sku,
                 "the SKU is not registered; register it with GetFulfillmentIdentifier first")
         total = totals.get(sku, (items[sku], 0))[1] + line["Quantity"]
-        if total > INT_RANGE[1]:
-            raise InvalidParameterValue(
-                f"MerchantSKUQuantityItem.{n}.Quantity", line["Quantity"],
-                f"the quantities of SKU {sku} add up to more than {INT_RANGE[1]}")
+        too_many = sku_total_problem(sku, total)
+        if too_many is not None:
+            raise InvalidParameterValue(f"MerchantSKUQuantityItem.{n}.Quantity", line["Quantity"], too_many)
         totals[sku] = (items[sku], total)
     return totals
 

@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
 from ..api.outbound import OUTBOUND
-from ..api.shapes import INT_RANGE
+from ..api.quantities import sku_total_problem
 from ..store.schema import (
     fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
@@ -216,13 +216,11 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
     lines = []
     units: dict[str, int] = {}
     for n, item in enumerate(request["Item"], start=1):
-        # The lines of a SKU draw on its stock together: an order of more units than any
-        # stock (an xs:int) can hold would wait or fail forever, and past PostgreSQL's
-        # integer its reservation failed with a 500.
-        sku_units = units[item["MerchantSKU"]] = units.get(item["MerchantSKU"], 0) + item["Quantity"]
-        if sku_units > INT_RANGE[1]:
-            raise InvalidParameterValue(f"Item.{n}.Quantity", item["Quantity"],
-                                        f"the quantities of SKU {item['MerchantSKU']} add up to more than {INT_RANGE[1]}")
+        sku = item["MerchantSKU"]
+        units[sku] = units.get(sku, 0) + item["Quantity"]
+        too_many = sku_total_problem(sku, units[sku])
+        if too_many is not None:
+            raise InvalidParameterValue(f"Item.{n}.Quantity", item["Quantity"], too_many)
         disposition = item.get("OrderItemDisposition", DEFAULT_DISPOSITION)
         if disposition == "Unsellable" and method != "Removal":
             raise InvalidParameterValue(f"Item.{n}.OrderItemDisposition", disposition,
