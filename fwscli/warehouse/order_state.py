@@ -206,6 +206,8 @@ _UNITS_IN_SHIPMENTS = Prepared(
 )
 _LINES = Prepared(select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
                   .order_by(_lines.id))
+
+
 def _latest(column):
     """The latest `column` of the Pending and Shipped shipments carrying the line (UPDATE's row)."""
     return (select(func.max(column))
@@ -221,5 +223,6 @@ _ESTIMATE_FROM_SHIPMENTS = Prepared(
     .values(estimated_ship_at=_latest(_shipments.shipping_at),
             estimated_arrival_at=_latest(_shipments.estimated_arrival_at))
 )
+
 # The SET clause is whichever of status, due_at and status_updated_at the call passes.
 _SETTLE = Prepared(update(fulfillment_orders).where(_orders.id == bindparam("order_pk")))

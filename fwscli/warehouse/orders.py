@@ -622,9 +622,12 @@ def _listed_order(row) -> Order:
     Then the order date's offset: most dates are UTC, and are taken as they are."""
     offset = row[-1]
     if offset:
-        date = _in_offset(row[3], offset)
-        return _new_order(Order, (*row[1:3], date, *row[4:-2], tuple(row[-2])))
+        date = _in_offset(row[_LISTED_DATE], offset)
+        return _new_order(Order, (*row[1:_LISTED_DATE], date, *row[_LISTED_DATE + 1:-2], tuple(row[-2])))
     return _new_order(Order, (*row[1:-2], tuple(row[-2])))
+
+
+_LISTED_DATE = 1 + _ORDER_FIELDS.index("displayable_order_datetime")  # its place in a listed row
 
 
 _new_order = tuple.__new__  # Order's own __new__ takes its fields one by one, in Python

@@ -37,6 +37,7 @@ from . import ledger
 from .context import Context
 from .order_state import (
     ORDER_DOCUMENT, PENDING, SHIPPED, estimate_from_shipments, held, lines, lock_order, settle,
+    waiting_for_stock,
 )
 from .planning import FILL_ALL
 from .delivery import arrival_after_shipping, delivery_window
@@ -298,8 +299,9 @@ def _require_pickable(conn: Connection, order) -> None:
     if order.status != "Planning" or held_units <= in_shipments:
         raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
                                     f"the order is {order.status} and has no planned units to pick")
-    open_units = sum(line.open for line in lines(conn, order.id))
-    if open_units > held_units:
+    order_lines = lines(conn, order.id)
+    if waiting_for_stock(conn, order, order_lines, held_units):
+        open_units = sum(line.open for line in order_lines)
         raise InvalidParameterValue("MerchantFulfillmentOrderId", order.merchant_order_id,
                                     f"the order is {order.fulfillment_policy} and waits for stock: "
                                     f"{held_units} of {open_units} units are reserved, and it ships "
