@@ -21,13 +21,21 @@ own, which the "begin" hook then leaves to the one already open (and which is en
 Between transactions a SQLite connection stays open and checked out (`_IdleConnections`):
 taking one from SQLAlchemy's pool and giving it back cost ~20 µs per transaction, and a
 create runs three. A SQLite connection cannot go stale the way a server's can; PostgreSQL's
-stay in the pool, which pings each one as it is checked out.
+stay in the pool, which refuses one whose server has gone as it is checked out
+(`_refuse_gone`).
+
+On PostgreSQL every statement, BEGIN and COMMIT is a round trip, and round trips are most of
+what a request costs there (each some 50 µs of this process's CPU and as much of the
+server's). So a pooled connection is checked without one, and reads that need no
+transaction (`read_autocommit`) are sent without BEGIN and COMMIT: GetFulfillmentOrder went
+from 8 round trips to 4, CreateFulfillmentOrder from 17 to 10.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import select
 import sqlite3
 import threading
 import time
@@ -60,6 +68,7 @@ class Database:
         keep = self.is_sqlite and _is_file(self.url)
         self._reading = _IdleConnections(self.engine, keep=keep)
         self._writing = _IdleConnections(self.engine, keep=keep, fws_write=True)
+        self._autocommit = _IdleConnections(self.engine, keep=False, isolation_level="AUTOCOMMIT")
         # PostgreSQL's writers lock rows, not the database: they have nothing to group.
         self._groups = CommitGroups(self.write) if keep else None
         self._changes = (ChangeCounter(make_url(self.url).database,
@@ -93,6 +102,16 @@ class Database:
         old file undisturbed, so only the path can tell (a stat: cheap enough for every
         health check). Always None on PostgreSQL."""
         return self._file.lost() if self._file is not None else None
+
+    def read_autocommit(self) -> ContextManager[Connection]:
+        """Reads that need no transaction around them: each statement sees what had
+        committed when it began, holds no lock past its own end, and need not agree with
+        the others. On PostgreSQL they run in autocommit mode, without the BEGIN and COMMIT
+        that are two of a one-statement read()'s three round trips; on SQLite this is
+        read(), whose transaction costs no round trip."""
+        if self.is_sqlite:
+            return self.read()
+        return _Checkout(self._autocommit)
 
     def read(self) -> ContextManager[Connection]:
         """A read-only transaction. On PostgreSQL it is READ COMMITTED: each statement sees
@@ -197,6 +216,22 @@ class _Transaction:
                 self._lock.__exit__(None, None, None)
         finally:
             self._connections.give_back(conn)
+
+
+class _Checkout:
+    """A connection of `connections` for the length of a `with`, in no transaction of ours."""
+
+    __slots__ = ("_connections", "_conn")
+
+    def __init__(self, connections: "_IdleConnections"):
+        self._connections = connections
+
+    def __enter__(self) -> Connection:
+        self._conn = self._connections.take()
+        return self._conn
+
+    def __exit__(self, *exc: object) -> None:
+        self._connections.give_back(self._conn)
 
 
 def _end_sqlite_transaction(conn: Connection, driver, *, commit: bool) -> None:
@@ -309,6 +344,24 @@ def _writer_queue(url: str) -> ContextManager[None]:
     return _WriterQueue(os.path.abspath(make_url(url).database))
 
 
+def _refuse_gone(dbapi_conn, _record, _proxy) -> None:
+    """A pooled PostgreSQL connection whose server has gone is replaced as it is checked
+    out (SQLAlchemy then takes another), so that a database restart fails no request.
+
+    Asked of the socket, not of the server: an idle connection receives nothing unless
+    its server is ending it (a restart, a shutdown, pg_terminate_backend: a last message,
+    then the socket closes), so one it can read from is gone. SQLAlchemy's pool_pre_ping
+    asked with a query instead, a round trip of every transaction. Neither notices a
+    connection cut without a word (a host gone from the network): the ping then waited
+    as the first statement now does, for TCP to give up."""
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise exc.DisconnectionError("the connection is closed")
+    waiting = select.poll()
+    waiting.register(dbapi_conn.fileno(), select.POLLIN)
+    if waiting.poll(0):
+        raise exc.DisconnectionError("the server has ended the connection")
+
+
 def _use_wal(cursor) -> None:
     """PRAGMA journal_mode=WAL. A file made WAL stays so, and the pragma then only reads;
     a new file is made WAL by the first connection, and the pragma of another process
@@ -328,7 +381,8 @@ def _use_wal(cursor) -> None:
 def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20)
+        event.listen(engine, "checkout", _refuse_gone)
         if schema:
             @event.listens_for(engine, "connect")
             def _search_path(dbapi_conn, _record) -> None:

@@ -163,7 +163,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
     # The SKUs are read before the write transaction, which on SQLite holds the one
     # writer's lock: items are never deleted, so the create is simply ordered before any
     # change to them that commits meanwhile.
-    with ctx.db.read() as conn:
+    with ctx.db.read_autocommit() as conn:
         try:
             items = _resolve_items(conn, ctx.merchant_id, request["Item"], order["fulfillment_method"])
         except InvalidParameterValue:
@@ -182,7 +182,7 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
         # The id exists (a repeat, or a concurrent create that committed first): the unique
         # constraint decided, and nothing of this attempt was written. Inserting first and
         # asking afterwards saves new orders, the common case, a query.
-        with ctx.db.read() as conn:
+        with ctx.db.read_autocommit() as conn:
             repeat = _is_repeat(conn, ctx.merchant_id, order, lines, fingerprint)
         if not repeat:
             raise

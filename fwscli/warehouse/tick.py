@@ -1,8 +1,8 @@
 """The tick: applies every warehouse transition that is due, oldest first.
 
 Orders and inbound shipments carry `due_at`, the time their next automatic step is due
-(indexed; NULL when nothing happens by itself). A tick first asks, in a read-only
-transaction, whether any row is due at all: two index probes, so the request path stays a
+(indexed; NULL when nothing happens by itself). A tick first asks, in one read-only
+statement, whether any row is due at all: two index probes, so the request path stays a
 read when nothing is due. Then it takes the rows one at a time, each in its own write
 transaction: the earliest due order and the earliest due shipment are locked (`SKIP
 LOCKED` on PostgreSQL, so processes ticking at once share the work; SQLite serialises
@@ -74,7 +74,7 @@ def _due_check(db: Database) -> tuple[str | None, tuple[datetime | None, ...]]:
     """The clock's offset and the earliest due times. They change only by commits: while
     nothing has committed, the last answer holds (store/changes.py)."""
     def query() -> tuple[str | None, tuple[datetime | None, ...]]:
-        with db.read() as conn:
+        with db.read_autocommit() as conn:
             offset_seconds, *earliest = _DUE_CHECK.execute(conn).one()
         return offset_seconds, tuple(earliest)
 
@@ -84,7 +84,7 @@ def _due_check(db: Database) -> tuple[str | None, tuple[datetime | None, ...]]:
 def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | None = None) -> int:
     """Apply the transitions due at simulated time `now` (at most `limit`); returns how
     many were applied."""
-    with db.read() as conn:
+    with db.read_autocommit() as conn:
         earliest = _DUE_ONLY.execute(conn).one()
     if not _is_due(earliest, now):
         return 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from fwscli.store.database import Database
@@ -127,3 +129,38 @@ def test_a_new_file_locked_by_another_process_is_waited_for_not_refused(tmp_path
         commit.join()
         db.dispose()
         other.close()
+
+
+def test_a_pooled_connection_its_server_ended_is_replaced_before_use(db):
+    """A PostgreSQL restart ends every connection of the pool: the next transaction of each
+    kind must get a live one, not fail (pg_terminate_backend ends one as a restart does)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no server to end a connection")
+    import psycopg
+
+    kinds = (db.read, db.read_autocommit, db.snapshot, db.write)
+    for begin in kinds:
+        # Each kind's connection is the one the last returned to the pool: end it first.
+        with db.read() as conn:
+            backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with psycopg.connect(db.url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+            deadline = time.monotonic() + 10
+            while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)).fetchone():
+                assert time.monotonic() < deadline, "the backend did not end"
+                time.sleep(0.01)
+        with begin() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != backend
+
+
+def test_an_autocommit_read_sees_each_commit_and_holds_no_transaction_open(db):
+    with db.write() as conn:
+        conn.execute(insert(settings).values(name="seen", value="before"))
+    with db.read_autocommit() as conn:
+        assert _value(conn) == "before"
+        with db.write() as other:
+            other.execute(update(settings).where(settings.c.name == "seen").values(value="after"))
+        if not db.is_sqlite:  # SQLite's is read(): one snapshot, no round trip to save
+            assert _value(conn) == "after"
+            # No BEGIN was sent: nothing (no lock, no snapshot) outlives a statement.
+            assert conn.connection.driver_connection.info.transaction_status.name == "IDLE"
