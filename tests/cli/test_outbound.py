@@ -133,6 +133,9 @@ def test_wait_exit_codes(fws, address_file):
     timed_out = fws("outbound", "wait", "W-1", "--for", "Invalid", "--timeout", "0.3", "--interval", "0.1")
     assert timed_out.code == 124, timed_out.err
     assert "timed out" in timed_out.err and "W-1" in timed_out.err and timed_out.out == ""
+    # --error-format json: the code docs/exit-codes.md gives 124, for scripts to match on.
+    as_json = fws("--error-format", "json", "outbound", "wait", "W-1", "--for", "Invalid", "--timeout", "0")
+    assert (as_json.code, json.loads(as_json.err.splitlines()[-1])["Error"]["Code"]) == (124, "WaitTimedOut"), as_json.err
 
     fws.ok("outbound", "cancel", "W-1", "-o", "off")
     ended = fws("outbound", "wait", "W-1", "--for", "Complete", "--timeout", "5")
