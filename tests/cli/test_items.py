@@ -71,6 +71,20 @@ def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
     assert result.out == ""
 
 
+@pytest.mark.parametrize("query, said", [
+    ("[?", '"[?"'),
+    ("[].MerchantSKU bar", 'Unexpected token: bar'),
+    ("`abc", "Unclosed ` delimiter"),
+])
+def test_a_query_that_does_not_parse_is_one_line(embedded_fws, query, said):
+    """jmespath's text spans three lines (the expression, a caret under the column): the
+    error is one line, as every fws error is, naming the expression."""
+    result = embedded_fws("items", "list", "--query", query)
+    assert result.code == 252 and result.out == ""
+    error = result.err[result.err.index("fws: error:"):]  # after the note of the first use
+    assert error.count("\n") == 1 and said in error and "--query" in error, result.err
+
+
 @pytest.mark.parametrize("args, culprit", [
     (["register", "MUG=B000000001", "S" * 41], "longer than 40"),
     (["register", "MUG=B000000001", "TEE=B000000002", "--condition", "Mint"], "--condition"),
