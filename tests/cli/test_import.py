@@ -202,6 +202,23 @@ def test_every_bad_row_is_reported_and_nothing_is_sent(registered, db, merchant,
     assert outcomes == {2: "ok", 12: "ok", **{line: "invalid" for line in range(3, 12)}}
 
 
+@pytest.mark.parametrize("name, text, first", [
+    ("items.csv", "MerchantSKU,ASIN,Condition\nTWICE,,\nONCE,,\nTWICE,,\n", 2),
+    ("items.jsonl", '{"MerchantSKU": "TWICE"}\n{"MerchantSKU": "ONCE"}\n{"MerchantSKU": "TWICE"}\n', 1),
+])
+def test_every_row_of_an_item_given_twice_has_its_outcome(embedded_fws, tmp_path, name, text, first):
+    """An item on two lines is sent from neither: the first line, valid in itself, is
+    `invalid` in the results as the bystander it is, not missing from them."""
+    path = tmp_path / name
+    path.write_text(text)
+    results = tmp_path / "results.csv"
+    result = embedded_fws("items", "import", str(path), "--skip-invalid", "--results", str(results))
+    assert result.code == 1, result.err
+    outcomes = {int(row["Row"]): (row["MerchantSKU"], row["Outcome"]) for row in read_results(results)}
+    assert outcomes == {first: ("TWICE", "invalid"), first + 1: ("ONCE", "ok"), first + 2: ("TWICE", "invalid")}
+    assert embedded_fws.ok("items", "list", "-o", "json", "--query", "[].MerchantSKU").json() == ["ONCE"]
+
+
 def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("MerchantFulfillmentOrderId,Colour,Item.Quantity,Quantity\nA,red,1,1\n")
