@@ -44,6 +44,24 @@ def test_list_pages_resumes_and_renders_every_format(fws):
     assert fws.ok("items", "list", "-o", "off").out == ""
 
 
+def test_a_query_of_its_own_shape_has_its_own_columns(embedded_fws):
+    """The listing's columns (MerchantSKU, FNSKU, …) describe its rows and what a filter
+    keeps of them; a --query that makes rows (or an object) of other names is written with
+    those names, not as empty cells under the listing's headers."""
+    embedded_fws.ok("items", "register", "MUG", "TEE", "-o", "off")
+    projection = "[].{sku: MerchantSKU, active: IsActive}"
+    assert embedded_fws.ok("items", "list", "-o", "csv", "--query", projection).out == \
+        "sku,active\nMUG,true\nTEE,true\n"
+    table = embedded_fws.ok("items", "list", "-o", "table", "--query", projection).out
+    assert "sku" in table and "MUG" in table and "FNSKU" not in table
+    assert embedded_fws.ok("items", "list", "-o", "tsv", "--query", "[0].{sku: MerchantSKU}").out == "sku\nMUG\n"
+    # A filter keeps the rows' own fields: the listing's columns still describe them.
+    filtered = embedded_fws.ok("items", "list", "-o", "csv", "--query", "[?MerchantSKU=='TEE']").out
+    assert filtered.splitlines()[0] == "MerchantSKU,FNSKU,ASIN,Condition,Active"
+    assert embedded_fws.ok("items", "list", "-o", "csv", "--query", "[?MerchantSKU=='NONE']").out == \
+        "MerchantSKU,FNSKU,ASIN,Condition,Active\n"
+
+
 def test_global_options_stand_anywhere():
     assert hoist_global_options(["items", "list", "-o", "json", "--page-size", "2", "--debug"]) == \
         ["-o", "json", "--debug", "items", "list", "--page-size", "2"]
