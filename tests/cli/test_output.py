@@ -418,3 +418,18 @@ def test_a_reader_that_goes_away_is_not_a_failure(embedded_fws, fmt):
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "ndjson", "table"])
+def test_a_listing_refused_before_its_first_row_leaves_stdout_empty(embedded_fws, fmt):
+    """`fws inbound items NOPE -o csv > items.csv`: the service refuses the first page, so
+    there is no listing, and the file must not look like an empty one (a header alone)."""
+    result = embedded_fws("inbound", "items", "NOPE", "-o", fmt)
+    assert result.code == 254 and "NOPE" in result.err, result.err
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("fmt, header", [("csv", "MerchantSKU,FNSKU,ASIN,Condition,Active\n"),
+                                         ("tsv", "MerchantSKU\tFNSKU\tASIN\tCondition\tActive\n")])
+def test_an_empty_listing_still_has_its_header(embedded_fws, fmt, header):
+    assert embedded_fws.ok("items", "list", "-o", fmt).out == header
