@@ -243,6 +243,19 @@ def test_list_valued_flags_are_named_in_refusals(embedded_fws, address_file, arg
     assert result.code == 252 and result.err.startswith(f"fws: error: {culprit} ("), result.err
 
 
+def test_a_null_member_of_an_address_file_is_an_absent_one(embedded_fws, tmp_path):
+    """Addresses exported by other systems write `"Line2": null`; --cli-input-json takes a
+    null member as absent, and so does --to (it refused "Line2 must be a string, not None")."""
+    path = tmp_path / "address.json"
+    path.write_text(json.dumps({**ADDRESS, "Line2": None, "PhoneNumber": None}))
+    result = embedded_fws("outbound", "create", "NULLS-1", "--to", f"@{path}", "--item", "MUG=1",
+                          "--speed", "Standard", "--dry-run", "-o", "json")
+    assert result.code == 0, result.err
+    parameters = result.json()["Parameters"]
+    assert parameters["DestinationAddress.Name"] == ADDRESS["Name"]
+    assert not any(key.endswith((".Line2", ".PhoneNumber")) for key in parameters)
+
+
 def test_addresses_from_files_are_checked(embedded_fws, tmp_path):
     embedded_fws.ok("items", "register", "MUG", "-o", "off")
     broken = tmp_path / "broken.json"
