@@ -54,15 +54,17 @@ def register(
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)
 
+    if dry_run:
+        # One JSON document however many requests (json.load refuses documents in a row).
+        shown = [common.dry_run_request(g, "inbound", action, request) for action, request in requests]
+        g.show(shown[0] if len(shown) == 1 else shown)
+        return
+
     def registered():
         for action, request in requests:
-            result = common.send(g, "inbound", action, request, dry_run=dry_run)
-            yield from (result or {}).get("FulfillmentItem", [])
+            yield from g.call("inbound", action, request)["FulfillmentItem"]
 
-    if dry_run:
-        list(registered())
-    else:
-        g.show_rows(registered(), COLUMNS)
+    g.show_rows(registered(), COLUMNS)
 
 
 @app.command("list")

@@ -62,6 +62,19 @@ def test_a_query_of_its_own_shape_has_its_own_columns(embedded_fws):
         "MerchantSKU,FNSKU,ASIN,Condition,Active\n"
 
 
+def test_register_dry_run_prints_one_document(embedded_fws):
+    """Items with and without an ASIN (or more than 250) take several requests: --dry-run
+    prints them as one JSON list, which `json.load` and `jq` read, not documents in a row."""
+    one = embedded_fws.ok("items", "register", "MUG", "--dry-run", "-o", "json").json()
+    assert one["Action"] == "GetFulfillmentIdentifierForMSKU"
+    mixed = embedded_fws.ok("items", "register", "MUG", "TEE=B000000002", "--dry-run", "-o", "json").json()
+    assert [request["Action"] for request in mixed] == ["GetFulfillmentIdentifier",
+                                                        "GetFulfillmentIdentifierForMSKU"]
+    many = embedded_fws.ok("items", "register", *(f"S{n}" for n in range(251)), "--dry-run", "-o", "json")
+    assert [len(request["Parameters"]) for request in many.json()] == [250, 1]
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
 def test_global_options_stand_anywhere():
     assert hoist_global_options(["items", "list", "-o", "json", "--page-size", "2", "--debug"]) == \
         ["-o", "json", "--debug", "items", "list", "--page-size", "2"]
