@@ -60,11 +60,11 @@ def register(
         g.show(shown[0] if len(shown) == 1 else shown)
         return
 
-    def registered():
-        for action, request in requests:
-            yield from g.call("inbound", action, request)["FulfillmentItem"]
-
-    g.show_rows(registered(), COLUMNS)
+    # Every request answered before the first row is shown: a reader that stops early
+    # (`| head`) must not stop the registering.
+    registered = [item for action, request in requests
+                  for item in g.call("inbound", action, request)["FulfillmentItem"]]
+    g.show_rows(registered, COLUMNS)
 
 
 @app.command("list")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 
 import pytest
 
@@ -73,6 +74,22 @@ def test_register_dry_run_prints_one_document(embedded_fws):
     many = embedded_fws.ok("items", "register", *(f"S{n}" for n in range(251)), "--dry-run", "-o", "json")
     assert [len(request["Parameters"]) for request in many.json()] == [250, 1]
     assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
+def test_register_registers_every_sku_whoever_reads_its_output(embedded_fws):
+    """`fws items register <600 SKUs> | head -1`: head leaving must not stop the registering
+    after the first request's 250 SKUs (the rows went out as each request was answered)."""
+    from .conftest import FWS
+
+    skus = [f"HEAD-{n:03d}" for n in range(600)]
+    registering = subprocess.Popen([FWS, "items", "register", *skus, "-o", "ndjson"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=embedded_fws.env,
+                                   text=True)
+    assert json.loads(registering.stdout.readline())["MerchantSKU"] == "HEAD-000"  # head -1
+    registering.stdout.close()
+    _, err = registering.communicate(timeout=120)
+    assert registering.returncode == 0, err
+    assert embedded_fws.ok("items", "list", "-o", "json", "--query", "length(@)").json() == 600
 
 
 def test_global_options_stand_anywhere():
