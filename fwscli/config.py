@@ -349,18 +349,20 @@ def set_values(profile: str, values: Mapping[str, str]) -> list[Path]:
     others = {key: value for key, value in values.items() if key in CONFIG_KEYS}
     if secrets:
         path = credentials_file()
-        _update(path, profile, secrets)
+        _update(path, (profile,), secrets)
         written.append(path)
     if others:
         path = config_file()
-        section = profile if profile == DEFAULT_PROFILE else f"profile {profile}"
-        _update(path, section, others)
+        _update(path, _config_section_names(profile), others)
         written.append(path)
     return written
 
 
-def _update(path: Path, section: str, values: Mapping[str, str]) -> None:
+def _update(path: Path, sections: tuple[str, ...], values: Mapping[str, str]) -> None:
+    """Set `values` in the section of `path` that resolve() reads: the first of `sections`
+    the file has (a new one beside it would hide it whole), else a new first one."""
     parser = _read(path)
+    section = next((name for name in sections if parser.has_section(name)), sections[0])
     if not parser.has_section(section):
         parser.add_section(section)
     for key, value in values.items():

@@ -14,6 +14,7 @@ the input, written as outcomes arrive.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from typing import TextIO
 
@@ -37,11 +38,24 @@ class Results:
             error: str | None = None) -> None:
         self.counts[outcome] += len(rows)
         if self._writer is not None:
-            for row in rows:
-                self._writer.writerow([row, key or "", outcome, request_id or "", error or ""])
+            try:
+                for row in rows:
+                    self._writer.writerow([row, key or "", outcome, request_id or "", error or ""])
+            except BrokenPipeError:
+                self._reader_gone()
 
     def close(self) -> None:
         if self._stream is not None:
-            self._stream.flush()
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
             if self._stream is not sys.stdout:
                 self._stream.close()
+
+    def _reader_gone(self) -> None:
+        """The reader of `--results -` (head) went away. The import is not its to stop: it
+        goes on, its outcomes counted but no longer written; what is buffered goes nowhere
+        (flushed at exit, it would fail again)."""
+        self._writer = None
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ small page cache: the process keeps only what one row needs.
 
   units  key, the line it first appears on, a fingerprint and the values of its own members
          (every row of a unit must repeat them exactly), how many lines it has, whether any
-         of its rows is invalid, whether it came whole (a JSON line)
+         of its rows is invalid and whether its first one is, whether it came whole (a JSON line)
   lines  the values of each line of a unit, by (key, file line, position in the record),
          unique by (key, line id), and whether the line itself is invalid
   sku_units  the units of each SKU a unit's lines have asked for so far, by (key, SKU)
@@ -31,7 +31,7 @@ _SCHEMA = """
 CREATE TABLE units (
     key TEXT PRIMARY KEY, first_line INTEGER NOT NULL, fingerprint BLOB NOT NULL,
     own TEXT NOT NULL, lines INTEGER NOT NULL DEFAULT 0, bad INTEGER NOT NULL,
-    whole INTEGER NOT NULL
+    first_bad INTEGER NOT NULL, whole INTEGER NOT NULL
 );
 CREATE INDEX units_in_file_order ON units (first_line);
 CREATE TABLE lines (
@@ -94,8 +94,8 @@ class Staging:
     def add_unit(self, key: str, line: int, own_text: str, own_print: bytes, *, whole: bool,
                  bad: bool) -> None:
         """A new unit: its own members' values as `dumps` text, and their fingerprint."""
-        self._db.execute("INSERT INTO units (key, first_line, fingerprint, own, bad, whole) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", (key, line, own_print, own_text, bad, whole))
+        self._db.execute("INSERT INTO units (key, first_line, fingerprint, own, bad, first_bad, whole) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (key, line, own_print, own_text, bad, bad, whole))
 
     def add_line(self, key: str, line: int, position: int, line_id: str | None,
                  values: Mapping[str, Value] | None, *, bad: bool) -> int | None:
@@ -153,10 +153,13 @@ class Staging:
             yield current
 
     def bystanders(self) -> Iterator[tuple[str, int]]:
-        """(key, line) of the valid rows of invalid units: not sent because of another row."""
+        """(key, line) of the valid rows of invalid units: not sent because of another row.
+        A unit without lines (an item) has its one row in `units`: valid if its first was."""
         yield from self._db.execute(
             "SELECT DISTINCT l.key, l.line FROM lines l JOIN units u ON u.key = l.key "
-            "WHERE u.bad = 1 AND l.bad = 0 ORDER BY l.line")
+            "WHERE u.bad = 1 AND l.bad = 0 "
+            "UNION SELECT u.key, u.first_line FROM units u WHERE u.bad = 1 AND u.first_bad = 0 "
+            "AND NOT EXISTS (SELECT 1 FROM lines l WHERE l.key = u.key) ORDER BY 2")
 
     def close(self) -> None:
         self._db.close()

@@ -73,7 +73,7 @@ class AddressOptions:
     def load(self, value: str) -> dict[str, str]:
         """The JSON option's value: `@file.json`, `-` (stdin), a path, or inline JSON. Refuses
         keys the model's Address lacks and values that are not strings (a ZIP code as a
-        number loses its leading zeros)."""
+        number loses its leading zeros); a null is an absent member, as in --cli-input-json."""
         source = value if value.lstrip().startswith("{") or value.startswith("@") or value == "-" \
             else "@" + value
         what = f"{self.flag} {value}"
@@ -84,9 +84,9 @@ class AddressOptions:
             if key not in self.member_names:
                 raise self.refusal(f"{what}: unknown key {key!r} (the keys are "
                                    f"{', '.join(self.member_names)})")
-            if not isinstance(field_value, str):
+            if not isinstance(field_value, (str, type(None))):
                 raise self.refusal(f"{what}: {key} must be a string, not {field_value!r}")
-        return address
+        return {key: field_value for key, field_value in address.items() if field_value is not None}
 
     def refusal(self, message: str) -> common.CliError:
         return common.CliError(message, common.EXIT_BAD_PARAMETER, code="InvalidParameterValue")

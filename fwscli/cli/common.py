@@ -369,7 +369,8 @@ def validate_request(service: str, action: str, request: dict[str, Any],
 
 
 def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:
-    """`--cli-input-json FILE|-`: a whole request; flags given on the command line win."""
+    """`--cli-input-json FILE|-`: a whole request; flags given on the command line win. A
+    structure given in part by flags (`--to-city`) fills in the file's rather than replacing it."""
     if not cli_input_json:
         return request
     loaded = load_json_argument(cli_input_json if cli_input_json == "-" else "@" + cli_input_json.lstrip("@"),
@@ -377,7 +378,11 @@ def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dic
     if not isinstance(loaded, dict):
         raise CliError("--cli-input-json: expected a JSON object with the request's members",
                        EXIT_BAD_PARAMETER)
-    return {**loaded, **{k: v for k, v in request.items() if v not in (None, [], {})}}
+    given = {key: value for key, value in request.items() if value not in (None, [], {})}
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(loaded.get(key), dict):
+            given[key] = {**loaded[key], **value}
+    return {**loaded, **given}
 
 
 CLI_INPUT_JSON = typer.Option(None, "--cli-input-json", metavar="FILE|-",

@@ -192,7 +192,7 @@ def finish(order_id: str, status: str, result: dict[str, Any], received: bool, t
     raise common.CliError(
         f"stopped after {timeout:g} s: order {order_id} is {status}, waiting for "
         f"{ORDER_WAITING_FOR.get(status, 'the warehouse')}. {NOTHING_MOVED}",
-        common.EXIT_WAIT_TIMEOUT, code="WaitTimeout")
+        common.EXIT_WAIT_TIMEOUT)
 
 
 def units(quantities: dict[str, int]) -> str:

@@ -308,13 +308,9 @@ def preview_request(items: list[str] | None, address: dict[str, str] | None,
 
 
 def merged(cli_input_json: str | None, flags: dict[str, Any]) -> dict[str, Any]:
-    """The --cli-input-json request (if any) with the flags given on top. An address given
-    in part by flags fills in the file's address rather than replacing it."""
-    request = common.merge_input_json({}, cli_input_json)
-    address, loaded = flags.get("ShipFromAddress"), request.get("ShipFromAddress")
-    if address and isinstance(loaded, dict):
-        flags = {**flags, "ShipFromAddress": {**loaded, **address}}
-    return {**request, **present(flags)}
+    """The --cli-input-json request (if any) with the flags given on top (an address given
+    in part by flags fills in the file's address)."""
+    return common.merge_input_json(present(flags), cli_input_json)
 
 
 def present(values: dict[str, Any]) -> dict[str, Any]:

@@ -54,15 +54,17 @@ def register(
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)
 
-    def registered():
-        for action, request in requests:
-            result = common.send(g, "inbound", action, request, dry_run=dry_run)
-            yield from (result or {}).get("FulfillmentItem", [])
-
     if dry_run:
-        list(registered())
-    else:
-        g.show_rows(registered(), COLUMNS)
+        # One JSON document however many requests (json.load refuses documents in a row).
+        shown = [common.dry_run_request(g, "inbound", action, request) for action, request in requests]
+        g.show(shown[0] if len(shown) == 1 else shown)
+        return
+
+    # Every request answered before the first row is shown: a reader that stops early
+    # (`| head`) must not stop the registering.
+    registered = [item for action, request in requests
+                  for item in g.call("inbound", action, request)["FulfillmentItem"]]
+    g.show_rows(registered, COLUMNS)
 
 
 @app.command("list")

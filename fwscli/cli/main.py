@@ -13,7 +13,8 @@ import gc
 _COLLECTING = gc.isenabled()
 gc.disable()
 
-import sys  # noqa: E402 (after the pause, on purpose)
+import os  # noqa: E402 (after the pause, on purpose)
+import sys  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from functools import cache  # noqa: E402
 from importlib import import_module  # noqa: E402
@@ -86,8 +87,19 @@ COMMANDS: dict[str, TopLevel] = {entry.module: entry for entry in (
 )}
 
 
+class ReaderGone(Exception):
+    """stdout's reader (head, less) went away: not a failure of fws."""
+
+
 class LazyGroup(TyperGroup):
     """The `fws` group: builds a top-level command the first time it is looked up."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Click would catch it (it is an OSError) and exit 1, "some rows failed".
+            raise ReaderGone from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -197,9 +209,10 @@ def run(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except (KeyboardInterrupt, click.Abort):
         _interrupted(error_format)
-    except BrokenPipeError:
-        # The reader (head, less) went away: not an error of ours.
-        sys.stderr.close()
+    except ReaderGone:
+        # What is still buffered for stdout goes nowhere: flushing it at exit would fail
+        # again and make the exit status 120.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(common.EXIT_OK)
     except Exception as error:  # every failure ends as one line and a documented code
         mapped = common.as_cli_error(error)

@@ -267,6 +267,7 @@ def advance_clock(ctx: typer.Context,
     match = _DURATION.fullmatch(duration)
     if match is None or int(match[1]) == 0:
         raise common.bad_parameter("DURATION", duration, "expected a positive whole number and s, m, h or d")
-    result = call(ctx, "AdvanceSimulationClock", {"Seconds": int(match[1]) * _SECONDS[match[2]]}, dry_run)
+    result = call(ctx, "AdvanceSimulationClock", {"Seconds": int(match[1]) * _SECONDS[match[2]]}, dry_run,
+                  {"Seconds": "DURATION"})
     if result is not None:
         common.globals_of(ctx).show(result, CLOCK_COLUMNS)

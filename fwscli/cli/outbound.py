@@ -227,7 +227,7 @@ def wait(
         raise common.CliError(f"order {order_id} ended {current}, not {status}",
                               common.EXIT_WAIT_ENDED, code="WaitEnded")
     raise common.CliError(f"timed out after {timeout:g} s waiting for order {order_id} to be "
-                          f"{status}: it is {current}", common.EXIT_WAIT_TIMEOUT, code="WaitTimeout")
+                          f"{status}: it is {current}", common.EXIT_WAIT_TIMEOUT)
 
 
 # --- following an order (also used by `fws demo`) ----------------------------------------

@@ -60,3 +60,22 @@ def test_stdin_goes_to_one_option_only(embedded_fws):
     result = embedded_fws("outbound", "create", "O-1", "--item", "A=1", "--speed", "Standard",
                           "--to", "-", "--cli-input-json", "-", "--dry-run", input=address)
     assert result.code == 252 and "--cli-input-json" in result.err and "already read by --to" in result.err, result.err
+
+
+def test_address_flags_fill_in_the_files_destination(embedded_fws, tmp_path):
+    """`outbound create --cli-input-json order.json --to-city Tacoma` changes the file's
+    address's City, as inbound's --from-* flags do, rather than replacing the whole address
+    with one member (and failing on the missing Name)."""
+    address = {"Name": "J", "Line1": "1 Main St", "City": "Seattle", "StateOrProvinceCode": "WA",
+               "CountryCode": "US", "PostalCode": "98101"}
+    request = tmp_path / "order.json"
+    request.write_text(json.dumps({"MerchantFulfillmentOrderId": "O-1", "ShippingSpeedCategory": "Standard",
+                                   "DestinationAddress": address,
+                                   "Item": [{"MerchantSKU": "A", "Quantity": 1,
+                                             "MerchantFulfillmentOrderItemId": "1"}]}))
+    result = embedded_fws("outbound", "create", "--cli-input-json", str(request), "--to-city", "Tacoma",
+                          "--dry-run", "-o", "json")
+    assert result.code == 0, result.err
+    parameters = result.json()["Parameters"]
+    assert parameters["DestinationAddress.City"] == "Tacoma"
+    assert parameters["DestinationAddress.Name"] == "J" and parameters["DestinationAddress.PostalCode"] == "98101"

@@ -104,6 +104,20 @@ def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
     assert not files(embedded_fws)[0].exists()
 
 
+def test_set_writes_into_the_section_that_is_read(embedded_fws):
+    """The default profile may be written `[profile default]`, which fws reads when there
+    is no `[default]`: a setting written then goes there too. In a new `[default]` section it
+    hid the other, and the endpoint with it (commands went to the embedded service)."""
+    config, _ = files(embedded_fws)
+    config.parent.mkdir(parents=True)
+    config.write_text("[profile default]\nendpoint_url = http://fws.example:8080/\n")
+    embedded_fws.ok("configure", "set", "region", "eu-west-1")
+    values = listing(embedded_fws)
+    assert values["endpoint_url"]["Value"] == "http://fws.example:8080/"
+    assert values["region"]["Value"] == "eu-west-1"
+    assert "[default]" not in config.read_text()
+
+
 def test_set_takes_retry_mode_in_any_case_as_it_is_read(embedded_fws):
     embedded_fws.ok("configure", "set", "retry_mode", "Off")
     assert embedded_fws.ok("configure", "get", "retry_mode").out.strip() == "Off"

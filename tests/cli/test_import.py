@@ -202,6 +202,40 @@ def test_every_bad_row_is_reported_and_nothing_is_sent(registered, db, merchant,
     assert outcomes == {2: "ok", 12: "ok", **{line: "invalid" for line in range(3, 12)}}
 
 
+@pytest.mark.parametrize("name, text, first", [
+    ("items.csv", "MerchantSKU,ASIN,Condition\nTWICE,,\nONCE,,\nTWICE,,\n", 2),
+    ("items.jsonl", '{"MerchantSKU": "TWICE"}\n{"MerchantSKU": "ONCE"}\n{"MerchantSKU": "TWICE"}\n', 1),
+])
+def test_every_row_of_an_item_given_twice_has_its_outcome(embedded_fws, tmp_path, name, text, first):
+    """An item on two lines is sent from neither: the first line, valid in itself, is
+    `invalid` in the results as the bystander it is, not missing from them."""
+    path = tmp_path / name
+    path.write_text(text)
+    results = tmp_path / "results.csv"
+    result = embedded_fws("items", "import", str(path), "--skip-invalid", "--results", str(results))
+    assert result.code == 1, result.err
+    outcomes = {int(row["Row"]): (row["MerchantSKU"], row["Outcome"]) for row in read_results(results)}
+    assert outcomes == {first: ("TWICE", "invalid"), first + 1: ("ONCE", "ok"), first + 2: ("TWICE", "invalid")}
+    assert embedded_fws.ok("items", "list", "-o", "json", "--query", "[].MerchantSKU").json() == ["ONCE"]
+
+
+def test_results_to_a_reader_that_goes_away_lose_no_order(registered, db, merchant, tmp_path):
+    """`fws outbound import orders.csv --results - | head`: once head has gone, the outcomes
+    cannot be written, but the import is not stdout's to stop: every order is still sent and
+    the exit code is the import's (it stopped after the first few, exiting 0)."""
+    path = tmp_path / "orders.csv"
+    items = orders_file(path, 300)  # some 30 kB of results: several of stdout's buffers
+    importing = subprocess.Popen([FWS, "outbound", "import", str(path), "--results", "-"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                 env=registered.env, text=True)
+    assert importing.stdout.readline().startswith("Row,")  # head -1
+    importing.stdout.close()
+    _, err = importing.communicate(timeout=120)
+    assert importing.returncode == 0, err
+    assert stored_orders(db, merchant.merchant_id) == items
+    assert f"{sum(items.values())} ok" in err and "Exception" not in err
+
+
 def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("MerchantFulfillmentOrderId,Colour,Item.Quantity,Quantity\nA,red,1,1\n")

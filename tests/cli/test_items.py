@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 
 import pytest
 
@@ -44,6 +45,53 @@ def test_list_pages_resumes_and_renders_every_format(fws):
     assert fws.ok("items", "list", "-o", "off").out == ""
 
 
+def test_a_query_of_its_own_shape_has_its_own_columns(embedded_fws):
+    """The listing's columns (MerchantSKU, FNSKU, …) describe its rows and what a filter
+    keeps of them; a --query that makes rows (or an object) of other names is written with
+    those names, not as empty cells under the listing's headers."""
+    embedded_fws.ok("items", "register", "MUG", "TEE", "-o", "off")
+    projection = "[].{sku: MerchantSKU, active: IsActive}"
+    assert embedded_fws.ok("items", "list", "-o", "csv", "--query", projection).out == \
+        "sku,active\nMUG,true\nTEE,true\n"
+    table = embedded_fws.ok("items", "list", "-o", "table", "--query", projection).out
+    assert "sku" in table and "MUG" in table and "FNSKU" not in table
+    assert embedded_fws.ok("items", "list", "-o", "tsv", "--query", "[0].{sku: MerchantSKU}").out == "sku\nMUG\n"
+    # A filter keeps the rows' own fields: the listing's columns still describe them.
+    filtered = embedded_fws.ok("items", "list", "-o", "csv", "--query", "[?MerchantSKU=='TEE']").out
+    assert filtered.splitlines()[0] == "MerchantSKU,FNSKU,ASIN,Condition,Active"
+    assert embedded_fws.ok("items", "list", "-o", "csv", "--query", "[?MerchantSKU=='NONE']").out == \
+        "MerchantSKU,FNSKU,ASIN,Condition,Active\n"
+
+
+def test_register_dry_run_prints_one_document(embedded_fws):
+    """Items with and without an ASIN (or more than 250) take several requests: --dry-run
+    prints them as one JSON list, which `json.load` and `jq` read, not documents in a row."""
+    one = embedded_fws.ok("items", "register", "MUG", "--dry-run", "-o", "json").json()
+    assert one["Action"] == "GetFulfillmentIdentifierForMSKU"
+    mixed = embedded_fws.ok("items", "register", "MUG", "TEE=B000000002", "--dry-run", "-o", "json").json()
+    assert [request["Action"] for request in mixed] == ["GetFulfillmentIdentifier",
+                                                        "GetFulfillmentIdentifierForMSKU"]
+    many = embedded_fws.ok("items", "register", *(f"S{n}" for n in range(251)), "--dry-run", "-o", "json")
+    assert [len(request["Parameters"]) for request in many.json()] == [250, 1]
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
+def test_register_registers_every_sku_whoever_reads_its_output(embedded_fws):
+    """`fws items register <600 SKUs> | head -1`: head leaving must not stop the registering
+    after the first request's 250 SKUs (the rows went out as each request was answered)."""
+    from .conftest import FWS
+
+    skus = [f"HEAD-{n:03d}" for n in range(600)]
+    registering = subprocess.Popen([FWS, "items", "register", *skus, "-o", "ndjson"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=embedded_fws.env,
+                                   text=True)
+    assert json.loads(registering.stdout.readline())["MerchantSKU"] == "HEAD-000"  # head -1
+    registering.stdout.close()
+    _, err = registering.communicate(timeout=120)
+    assert registering.returncode == 0, err
+    assert embedded_fws.ok("items", "list", "-o", "json", "--query", "length(@)").json() == 600
+
+
 def test_global_options_stand_anywhere():
     assert hoist_global_options(["items", "list", "-o", "json", "--page-size", "2", "--debug"]) == \
         ["-o", "json", "--debug", "items", "list", "--page-size", "2"]
@@ -69,6 +117,20 @@ def test_bad_input_exit_codes(embedded_fws, args, code, culprit):
     assert result.code == code, result.err
     assert culprit in result.err
     assert result.out == ""
+
+
+@pytest.mark.parametrize("query, said", [
+    ("[?", '"[?"'),
+    ("[].MerchantSKU bar", 'Unexpected token: bar'),
+    ("`abc", "Unclosed ` delimiter"),
+])
+def test_a_query_that_does_not_parse_is_one_line(embedded_fws, query, said):
+    """jmespath's text spans three lines (the expression, a caret under the column): the
+    error is one line, as every fws error is, naming the expression."""
+    result = embedded_fws("items", "list", "--query", query)
+    assert result.code == 252 and result.out == ""
+    error = result.err[result.err.index("fws: error:"):]  # after the note of the first use
+    assert error.count("\n") == 1 and said in error and "--query" in error, result.err
 
 
 @pytest.mark.parametrize("args, culprit", [

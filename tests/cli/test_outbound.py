@@ -133,6 +133,9 @@ def test_wait_exit_codes(fws, address_file):
     timed_out = fws("outbound", "wait", "W-1", "--for", "Invalid", "--timeout", "0.3", "--interval", "0.1")
     assert timed_out.code == 124, timed_out.err
     assert "timed out" in timed_out.err and "W-1" in timed_out.err and timed_out.out == ""
+    # --error-format json: the code docs/exit-codes.md gives 124, for scripts to match on.
+    as_json = fws("--error-format", "json", "outbound", "wait", "W-1", "--for", "Invalid", "--timeout", "0")
+    assert (as_json.code, json.loads(as_json.err.splitlines()[-1])["Error"]["Code"]) == (124, "WaitTimedOut"), as_json.err
 
     fws.ok("outbound", "cancel", "W-1", "-o", "off")
     ended = fws("outbound", "wait", "W-1", "--for", "Complete", "--timeout", "5")
@@ -238,6 +241,19 @@ def test_list_valued_flags_are_named_in_refusals(embedded_fws, address_file, arg
     # Their wire names carry the action (GetFulfillmentPreview.ShippingSpeedCategories.1).
     result = embedded_fws("outbound", *[address_file if arg == "@ADDRESS" else arg for arg in args])
     assert result.code == 252 and result.err.startswith(f"fws: error: {culprit} ("), result.err
+
+
+def test_a_null_member_of_an_address_file_is_an_absent_one(embedded_fws, tmp_path):
+    """Addresses exported by other systems write `"Line2": null`; --cli-input-json takes a
+    null member as absent, and so does --to (it refused "Line2 must be a string, not None")."""
+    path = tmp_path / "address.json"
+    path.write_text(json.dumps({**ADDRESS, "Line2": None, "PhoneNumber": None}))
+    result = embedded_fws("outbound", "create", "NULLS-1", "--to", f"@{path}", "--item", "MUG=1",
+                          "--speed", "Standard", "--dry-run", "-o", "json")
+    assert result.code == 0, result.err
+    parameters = result.json()["Parameters"]
+    assert parameters["DestinationAddress.Name"] == ADDRESS["Name"]
+    assert not any(key.endswith((".Line2", ".PhoneNumber")) for key in parameters)
 
 
 def test_addresses_from_files_are_checked(embedded_fws, tmp_path):

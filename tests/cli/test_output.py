@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -16,6 +17,8 @@ import pytest
 from fwscli.cli.output import (Column, QueryError, default_format, make_renderer,
                                use_color)
 from fwscli.cli.output.table import MAX_COLUMNS
+
+from .conftest import FWS
 
 ORDERS = [
     {
@@ -399,3 +402,34 @@ def test_json_errors_say_what_failed_in_their_code(embedded_fws, args, exit_code
     result = embedded_fws("--error-format", "json", *args)
     error = json.loads(result.err)["Error"]
     assert (result.code, error["Code"], error["ExitCode"]) == (exit_code, code, exit_code)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_a_reader_that_goes_away_is_not_a_failure(embedded_fws, fmt):
+    """`fws items list | head -1`: once head has its line, writing more fails (EPIPE). That
+    is the reader's choice, not a failure of fws: exit 0 and nothing on stderr, so that a
+    pipeline under `set -o pipefail` holds (Click's own handling exited 1, "rows failed")."""
+    embedded_fws.ok("items", "register", "MUG", "TEE", "-o", "off")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first row
+    try:
+        done = subprocess.run([FWS, "items", "list", "-o", fmt], stdout=write_end, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, env=embedded_fws.env, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "ndjson", "table"])
+def test_a_listing_refused_before_its_first_row_leaves_stdout_empty(embedded_fws, fmt):
+    """`fws inbound items NOPE -o csv > items.csv`: the service refuses the first page, so
+    there is no listing, and the file must not look like an empty one (a header alone)."""
+    result = embedded_fws("inbound", "items", "NOPE", "-o", fmt)
+    assert result.code == 254 and "NOPE" in result.err, result.err
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("fmt, header", [("csv", "MerchantSKU,FNSKU,ASIN,Condition,Active\n"),
+                                         ("tsv", "MerchantSKU\tFNSKU\tASIN\tCondition\tActive\n")])
+def test_an_empty_listing_still_has_its_header(embedded_fws, fmt, header):
+    assert embedded_fws.ok("items", "list", "-o", fmt).out == header

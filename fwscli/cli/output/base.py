@@ -50,15 +50,28 @@ class Renderer(ABC):
 
     def write_object(self, obj: dict | list) -> None:
         """Writes a single result (a get, a create's answer)."""
-        self._render(self._query.search(obj) if self._query is not None else obj)
+        if self._query is not None:
+            self._render_query(obj, [obj] if isinstance(obj, dict) else obj)
+        else:
+            self._render(obj)
         self.stream.flush()
 
     def close(self) -> None:
         if self._query is not None and self._pending is not None:
             rows, self._pending = self._pending, None
-            self._render(self._query.search(rows))
+            self._render_query(rows, rows)
         self._end_rows()
         self.stream.flush()
+
+    def _render_query(self, value: Any, queried: list) -> None:
+        """Writes the --query result of `value`, whose objects are `queried`. The command's
+        columns name fields of those objects: a result with fields of other names (a
+        projection such as `[].{sku: MerchantSKU}`) has its own columns, or its cells would
+        be empty under the command's headers."""
+        result = self._query.search(value)
+        if self.columns and not _fields_of(result, queried):
+            self.columns = None
+        self._render(result)
 
     def _render(self, value: Any) -> None:
         """Writes a whole value, by its shape: a query result may be anything."""
@@ -88,3 +101,11 @@ class Renderer(ABC):
 
     def _end_rows(self) -> None:
         """Ends a list written by `_rows` (for formats that have an end)."""
+
+
+def _fields_of(result: Any, queried: list) -> bool:
+    """Whether the objects of a query's result have only fields the queried objects have
+    (a filter, a sort, a slice, one of them)."""
+    objects = result if isinstance(result, list) else [result]
+    known = {key for item in queried if isinstance(item, dict) for key in item}
+    return all(item.keys() <= known for item in objects if isinstance(item, dict))

@@ -28,14 +28,17 @@ class CsvRenderer(Renderer):
         self._paths: list[list[str]] | None = None  # set once the header is written
 
     def _rows(self, rows: Iterable[dict]) -> int:
-        if self._paths is None and self.columns:
-            self._start(self.columns)  # known columns: a header even when there are no rows
         count = 0
         for row in rows:
             if self._paths is None:
-                self._start(columns_of(row))
+                self._start(self.columns or columns_of(row))
             self._write(row_cells(row, self._paths))
             count += 1
+        # Known columns: a header even when there are no rows — but only once the rows are
+        # all read, so that a listing refused before its first row leaves stdout empty
+        # rather than looking like an empty listing.
+        if self._paths is None and self.columns:
+            self._start(self.columns)
         return count
 
     def _values(self, values: list) -> None:

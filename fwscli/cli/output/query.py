@@ -24,7 +24,7 @@ class Query:
         try:
             self._compiled = jmespath.compile(expression)
         except JMESPathError as error:
-            raise QueryError(f"invalid --query expression: {error}") from None
+            raise QueryError(f"invalid --query expression: {_one_line(error)}") from None
 
     def search(self, value: Any) -> Any:
         from jmespath.exceptions import JMESPathError, JMESPathTypeError
@@ -37,6 +37,15 @@ class Query:
                              f"{error.actual_type}") from None
         except JMESPathError as error:
             raise QueryError(f"--query {self.expression!r} failed: {error}") from None
+
+
+def _one_line(error: Exception) -> str:
+    """jmespath's parse error as one line: its text puts the expression on a line of its own
+    and a caret under the column on another, which on stderr is two stray lines."""
+    lines = str(error).splitlines()
+    if len(lines) > 1 and not lines[-1].strip(" ^"):
+        lines.pop()  # the caret
+    return " ".join(line.strip() for line in lines)
 
 
 def _plain_numbers(value: Any) -> Any:

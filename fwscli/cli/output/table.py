@@ -30,16 +30,14 @@ class TableRenderer(Renderer):
         super().__init__(stream, columns, query, color)
         self._console = console_for(stream, color)
         self._headers: list[str] = []
-        self._paths: list[list[str]] | None = None
-        if self.columns:
-            self._use(self.columns)
+        self._paths: list[list[str]] | None = None  # set by the first row drawn
 
     def _rows(self, rows: Iterable[dict]) -> int:
         count = 0
         page: list[list[str]] = []
         for row in rows:
             if self._paths is None:
-                self._use(columns_of(row)[:MAX_COLUMNS])
+                self._use(self.columns or columns_of(row)[:MAX_COLUMNS])
             page.append(row_cells(row, self._paths))
             count += 1
             if len(page) == PAGE_ROWS:

@@ -10,10 +10,18 @@ from rich.console import Console
 WIDTH_OFF_TERMINAL = 10_000
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # The reader (head, less) went away: rich would exit 1 ("some rows failed"); the
+        # CLI ends it as it does for every format (cli/main.py).
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console_for(stream: TextIO, color: bool) -> Console:
     isatty = getattr(stream, "isatty", None)
     on_terminal = bool(isatty and isatty())
-    return Console(
+    return _Console(
         file=stream,
         force_terminal=True if color else None,
         color_system="auto" if color else None,  # None: no escape codes at all
