@@ -173,8 +173,10 @@ def write_error(service: Service | None, error: ApiError, request_id: str) -> by
 # took 31 ms at its fastest settings, ElementTree 7 ms, with 50 us per order the whole
 # budget of `fws outbound list` (issue 3). The tree is then read by readers made from the
 # model, which decide every list and type; what the reader returns is what the xmltodict
-# reader returned, key order (the model's) included: text stripped, an empty element read as
-# empty, unknown elements ignored.
+# reader returned, key order (the model's) included, an empty element read as empty, unknown
+# elements ignored; but text is read as sent, not stripped: the service keeps a SKU's or a
+# gift message's leading and trailing whitespace and line breaks, so ' A ' and 'A' are two
+# SKUs (only numbers and booleans are read past surrounding whitespace).
 
 def read_response(service: Service, operation: Operation, body: bytes) -> tuple[dict[str, Any], str]:
     """The Result of a success body as a typed dict (lists and types from the model),
@@ -310,7 +312,7 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
             name = plain_name(child.tag)
             if name is not None and name not in found:
                 text = child.text
-                found[name] = "" if text is None or len(child) else text.strip()
+                found[name] = "" if text is None or len(child) else text
                 continue
             step = lookup(child.tag)
             if step is None:
@@ -320,7 +322,7 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
                 value = convert(child) if len(child) else {}
             else:
                 text = child.text
-                value = "" if text is None or len(child) else text.strip()
+                value = "" if text is None or len(child) else text
                 if convert is not _read_string:
                     value = convert(value)
             if repeated:
@@ -355,14 +357,16 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
 
 
 def _read_int(text: str) -> int | None:
+    text = text.strip()
     return int(text) if text else None
 
 
 def _read_boolean(text: str) -> bool:
-    return text.lower() == "true"
+    return text.strip().lower() == "true"
 
 
 def _read_decimal(text: str) -> Decimal | None:
+    text = text.strip()
     return Decimal(text) if text else None
 
 

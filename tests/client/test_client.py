@@ -307,3 +307,30 @@ def test_one_signer_per_thread():
     sign()
     sign()
     assert len({id(signer) for signer in signers}) == 4
+
+
+# --- values as stored ------------------------------------------------------------------------
+
+def test_text_values_read_back_exactly_as_the_service_holds_them(remote):
+    """The service keeps a SKU's or a gift message's surrounding whitespace and line breaks;
+    the client shows them as kept: ' A ' and 'A' are two SKUs, not two rows both 'A'."""
+    client = remote()
+    skus = [" PAD ", "PAD", "tail\r\n"]
+    registered = client.call("inbound", "GetFulfillmentIdentifierForMSKU", {"MerchantSKU": skus})
+    assert [item["MerchantSKU"] for item in registered["FulfillmentItem"]] == skus
+    listed = client.call("inbound", "ListAllFulfillmentItems", {})
+    assert sorted(item["MerchantSKU"] for item in listed["FulfillmentItem"]) == sorted(skus)
+    client.call("outbound", "CreateFulfillmentOrder", {
+        "MerchantFulfillmentOrderId": "PADDED-1", "DisplayableOrderId": "PADDED-1",
+        "DisplayableOrderDateTime": "2026-11-27T20:00:00Z",
+        "DisplayableOrderComment": "  Thanks!\r\n", "ShippingSpeedCategory": "Standard",
+        "DestinationAddress": {"Name": " Zoë ", "Line1": "1 Main St", "City": "Seattle",
+                               "StateOrProvinceCode": "WA", "CountryCode": "US",
+                               "PostalCode": "98101"},
+        "Item": [{"MerchantSKU": " PAD ", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1,
+                  "GiftMessage": "  Happy\r\nbirthday!\n"}]})
+    order = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "PADDED-1"})
+    assert order["FulfillmentOrder"]["DisplayableOrderComment"] == "  Thanks!\r\n"
+    assert order["FulfillmentOrder"]["DestinationAddress"]["Name"] == " Zoë "
+    item = order["FulfillmentOrderItem"][0]
+    assert (item["MerchantSKU"], item["GiftMessage"]) == (" PAD ", "  Happy\r\nbirthday!\n")
