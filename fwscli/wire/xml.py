@@ -139,10 +139,11 @@ _DASH_PAIR = re.compile("-(?=-)")
 def message_text(message: str) -> str:
     """An error message as XML text. It quotes the value sent, which may hold characters
     XML 1.0 cannot carry (the very reason it was refused): each is written as `\\u` and
-    four hex digits."""
+    four hex digits. A line feed is written `&#10;`: the error body is two lines, and the
+    2008 PHP library reads the first one's code and message only when they sit on it."""
     if FORBIDDEN_CHARACTERS.search(message):
         message = FORBIDDEN_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", message)
-    return _escaped(message)
+    return _escaped(message).replace("\n", "&#10;")
 
 
 def write_error(service: Service | None, error: ApiError, request_id: str) -> bytes:
