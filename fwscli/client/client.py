@@ -12,6 +12,7 @@ together do not come back together; a `Retry-After` header, when sent, sets the 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from datetime import datetime, timezone
@@ -136,6 +137,8 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
     try:
         seconds = float(value)
+        if math.isnan(seconds):  # float() reads "nan", and time.sleep refuses it
+            return None
     except ValueError:
         try:
             when = parsedate_to_datetime(value)

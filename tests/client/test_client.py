@@ -217,7 +217,8 @@ def test_retry_mode_off_sends_once():
     assert app.calls == 1
 
 
-@pytest.mark.parametrize("header, expected", [("3", 3.0), ("0", 0.0), ("3600", 60.0)])
+@pytest.mark.parametrize("header, expected", [("3", 3.0), ("0", 0.0), ("3600", 60.0),
+                                              ("nan", 0.5), ("garbage", 0.5)])
 def test_retry_after_sets_the_wait(header, expected):
     sleeps: list[float] = []
     client_over(Flaky(1, headers=[("Retry-After", header)]), sleep=sleeps.append).call(
