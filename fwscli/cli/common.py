@@ -450,7 +450,7 @@ def report(error: CliError, error_format: str) -> None:
 
 def as_cli_error(error: BaseException) -> CliError | None:
     """The CliError for a failure of the client layers, None for anything unexpected."""
-    from ..client.errors import ClientError, EndpointUnreachable, PaginationError, ServiceError
+    from ..client.errors import ClientError, EndpointUnreachable, ServiceError, StartingTokenError
     from ..config import ConfigError
     from .output import QueryError
 
@@ -467,7 +467,7 @@ def as_cli_error(error: BaseException) -> CliError | None:
                         request_id=error.request_id)
     if isinstance(error, EndpointUnreachable):
         return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
-    if isinstance(error, PaginationError):
+    if isinstance(error, StartingTokenError):  # other paging errors are the service's
         return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
     if isinstance(error, ClientError):
         return CliError(str(error), EXIT_OTHER, code=type(error).__name__)

@@ -126,3 +126,30 @@ def test_embedded_first_use_provisions_once(embedded_fws):
 def test_a_region_that_cannot_be_signed_is_refused_before_sending(embedded_fws):
     result = embedded_fws("items", "list", env={"FWS_REGION": "us\neast-1"})
     assert result.code == 253 and "FWS_REGION" in result.err and "region" in result.err, result.err
+
+
+def test_a_service_that_pages_in_a_loop_is_not_a_bad_parameter(embedded_fws):
+    """A NextToken sent twice (or HasNext without one) is the service's fault, not a bad
+    --starting-token: exit 255 like any unusable answer, not 252."""
+    from urllib.parse import parse_qsl
+
+    from fwscli.api import INBOUND
+    from fwscli.wire.xml import write_response
+
+    from ..http import LiveServer
+
+    def looping(environ, start_response):
+        form = dict(parse_qsl(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])).decode()))
+        operation = INBOUND.operation(form["Action"])
+        result = {"NextToken": "T1", "HasNext": True,
+                  "FulfillmentItem": [{"ASIN": "", "Condition": "NewItem", "MerchantSKU": "A",
+                                       "FulfillmentNetworkSKU": "X000000001", "IsActive": True}]}
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [write_response(INBOUND, operation, result, "rid")]
+
+    with LiveServer(looping) as live:
+        result = embedded_fws("items", "list", "-o", "json", "--error-format", "json", env={
+            "FWS_ENDPOINT_URL": live.url, "FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"})
+    error = json.loads(result.err.splitlines()[-1])["Error"]
+    assert result.code == 255, result.err
+    assert error["Code"] != "InvalidStartingToken" and "a second time" in error["Message"]
