@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from fwscli.api import INBOUND
+from fwscli.api import INBOUND, OPERATOR
 from fwscli.api.errors import InternalError, RequestThrottled
 from fwscli.client.client import Client
 from fwscli.client.errors import EndpointUnreachable, ResponseError, ServiceError
@@ -335,3 +336,62 @@ def test_text_values_read_back_exactly_as_the_service_holds_them(remote):
     assert order["FulfillmentOrder"]["DestinationAddress"]["Name"] == " Zoë "
     item = order["FulfillmentOrderItem"][0]
     assert (item["MerchantSKU"], item["GiftMessage"]) == (" PAD ", "  Happy\r\nbirthday!\n")
+
+
+# --- operations that add to what is there ----------------------------------------------------
+
+ADJUST = {"MerchantId": 1, "MerchantSKU": "SKU-1", "FulfillmentCenterId": "PHL1", "Quantity": 5,
+          "Reason": "found behind a shelf"}
+
+
+def operator_app(environ, start_response):
+    form = dict(parse_qsl(environ["wsgi.input"].getvalue().decode()))
+    body = write_response(OPERATOR, OPERATOR.operation(form["Action"]), {}, "rid-ok")
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    return [body]
+
+
+@pytest.mark.parametrize("status", ["500 Internal Server Error", "502 Bad Gateway", "504 Gateway Timeout"])
+def test_an_operation_that_adds_is_not_resent_after_an_answer_that_may_hide_it_done(status):
+    # A proxy's 502 or 504 may come after the service adjusted the stock: sent again, the
+    # five units would be added twice.
+    app = Flaky(1, status=status, body=b"<html><body>Bad Gateway</body></html>", app=operator_app)
+    with pytest.raises(ResponseError):
+        client_over(app).call("operator", "AdjustInventory", ADJUST)
+    assert app.calls == 1
+
+
+def test_an_operation_that_adds_is_not_resent_after_a_read_timeout():
+    client = client_over(operator_app)
+    sent = []
+
+    def send(prepared, **kwargs):
+        sent.append(prepared)
+        raise requests.ReadTimeout("Read timed out.")
+
+    client.transport.http.send = send
+    with pytest.raises(EndpointUnreachable, match="may have been done"):
+        client.call("operator", "ReceiveInboundShipmentItems",
+                    {"MerchantId": 1, "ShipmentId": "FBA1", "ReceiveAll": True})
+    assert len(sent) == 1
+
+
+def test_an_operation_that_adds_is_resent_when_it_cannot_have_been_done():
+    throttled = Flaky(1, app=operator_app)  # 503 RequestThrottled: refused before anything
+    assert client_over(throttled).call("operator", "AdjustInventory", ADJUST) == {}
+    assert throttled.calls == 2
+
+    client = client_over(operator_app)
+    real_send = client.transport.http.send
+    refused = requests.ConnectionError(MaxRetryError(None, TEST_URL, NewConnectionError(None, "refused")))
+    failures = iter([refused, requests.ConnectTimeout("connect timed out")])
+
+    def send(prepared, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real_send(prepared, **kwargs)
+
+    client.transport.http.send = send
+    client.call("operator", "AdvanceSimulationClock", {"Seconds": 60})
+    assert next(failures, None) is None  # both failures met, then sent a third time
