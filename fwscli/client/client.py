@@ -181,6 +181,10 @@ def _decode(model: Service, operation: Operation, label: str,
             raise ResponseError(label, status, f"no {operation.name}Response with a RequestId", body)
         log.debug("%s: HTTP 200, RequestId %s", label, request_id)
         return result
+    if 300 <= status < 400:
+        raise ResponseError(label, status, f"the endpoint redirects to "
+                            f"{response.headers.get('Location') or 'another URL'}: set "
+                            f"endpoint_url to the URL that answers", body)
     error = read_error(body)
     if error is None:
         raise ResponseError(label, status, "not an FWS error response", body)

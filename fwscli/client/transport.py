@@ -83,11 +83,15 @@ class Transport:
         return self._template
 
     def send(self, params: list[tuple[str, str]]) -> requests.Response:
-        """Sign (afresh: each attempt gets its own date) and send; requests' exceptions pass."""
+        """Sign (afresh: each attempt gets its own date) and send; requests' exceptions pass.
+
+        Redirects are answered, not followed: requests would resend a 301/302's POST as a
+        GET without its form, and drop the signature of a 307/308 sent on to another port."""
         prepared = self.prepare(params)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("sending %s", describe_request(prepared))
-        return self.http.send(prepared, timeout=self.timeout, **self._environment())
+        return self.http.send(prepared, timeout=self.timeout, allow_redirects=False,
+                              **self._environment())
 
     def close(self) -> None:
         self.http.close()

@@ -253,6 +253,25 @@ def test_non_xml_answers_are_response_errors():
     assert app.calls == 3
 
 
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "302 Found", "307 Temporary Redirect",
+                                    "308 Permanent Redirect"])
+def test_a_redirect_is_reported_not_followed(status):
+    # Followed, a POST became a GET without its form (the service then asked for Version)
+    # or lost its signature on the way (MissingAuthenticationToken): both sent the user
+    # looking for a fault that is not there. Typical: http:// redirected to https://.
+    calls = []
+
+    def redirecting(environ, start_response):
+        calls.append(environ["REQUEST_METHOD"])
+        start_response(status, [("Location", "https://fws.test/"), ("Content-Length", "0")])
+        return [b""]
+
+    with pytest.raises(ResponseError) as caught:
+        client_over(redirecting).call("inbound", "GetServiceStatus")
+    assert caught.value.status == int(status[:3]) and calls == ["POST"]
+    assert "redirects to https://fws.test/" in str(caught.value) and "endpoint_url" in str(caught.value)
+
+
 def test_a_200_that_is_not_the_operation_answer_is_a_response_error():
     def wrong(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
