@@ -235,7 +235,9 @@ def _encode_members(members: Sequence[Member], data: dict[str, Any], prefix: str
 
 
 def encode_scalar(shape: Scalar, value: Any) -> str:
-    if shape.kind == "boolean":
+    # A boolean given as text goes as written, for the decoder's rules to read or refuse:
+    # by its truth value, the text "false" would be sent as true.
+    if shape.kind == "boolean" and not isinstance(value, str):
         return "true" if value else "false"
     if shape.kind == "datetime" and isinstance(value, datetime):
         return format_zoned_datetime(value) if shape.zoned else format_datetime(value)

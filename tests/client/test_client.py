@@ -414,3 +414,14 @@ def test_an_operation_that_adds_is_resent_when_it_cannot_have_been_done():
     client.transport.http.send = send
     client.call("operator", "AdvanceSimulationClock", {"Seconds": 60})
     assert next(failures, None) is None  # both failures met, then sent a third time
+
+
+@pytest.mark.parametrize("value, sent", [(True, "true"), (False, "false"), ("false", "false"),
+                                         ("0", "0"), ("true", "true")])
+def test_a_boolean_given_as_text_is_sent_as_written(value, sent):
+    # Encoded by truth value, the text "false" (from JSON or CSV made elsewhere) was sent
+    # as true: IncludeInactive=false listed the inactive items too.
+    app = Flaky(0)
+    client_over(app).call("inbound", "ListAllFulfillmentItems", {"IncludeInactive": value})
+    form = dict(parse_qsl(app.environs[0]["wsgi.input"].getvalue().decode()))
+    assert form["IncludeInactive"] == sent
