@@ -480,9 +480,9 @@ def configure_debug(enabled: bool) -> None:
 
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("fws debug: %(message)s"))
-        logger = logging.getLogger("fwscli.client")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+        # On "fwscli": the embedded service's errors (with tracebacks) show too.
+        logging.getLogger("fwscli").addHandler(handler)
+        logging.getLogger("fwscli.client").setLevel(logging.DEBUG)
 
 
 def error_format_from(argv: Sequence[str]) -> str:

@@ -123,6 +123,25 @@ def test_embedded_first_use_provisions_once(embedded_fws):
     assert [row["MerchantSKU"] for row in second.json()] == ["A"]
 
 
+def test_an_internal_error_of_the_embedded_service_is_one_line_not_its_traceback(embedded_fws):
+    """The in-process service logs an internal error with its traceback, as a server logs
+    it; with no handler set, logging's last resort printed it on the terminal, once per
+    attempt. The one-line error stays; --debug shows the traceback (the only place the cause
+    is named)."""
+    import sqlite3
+    from pathlib import Path
+
+    embedded_fws.ok("items", "register", "A", "-o", "off")
+    database = Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("ALTER TABLE fulfillment_items RENAME TO lost_items")
+    result = embedded_fws("items", "list", "-o", "json")
+    assert result.code == 254 and "InternalError" in result.err, result.err
+    assert "Traceback" not in result.err and len(result.err.splitlines()) == 1, result.err
+    debug = embedded_fws("--debug", "items", "list", "-o", "json")
+    assert "Traceback" in debug.err and "no such table: fulfillment_items" in debug.err
+
+
 def test_a_region_that_cannot_be_signed_is_refused_before_sending(embedded_fws):
     result = embedded_fws("items", "list", env={"FWS_REGION": "us\neast-1"})
     assert result.code == 253 and "FWS_REGION" in result.err and "region" in result.err, result.err
