@@ -142,6 +142,15 @@ def test_an_internal_error_of_the_embedded_service_is_one_line_not_its_traceback
     assert "Traceback" in debug.err and "no such table: fulfillment_items" in debug.err
 
 
+def test_a_value_that_is_not_utf8_is_a_bad_parameter(embedded_fws):
+    # Latin-1 bytes on the command line reach Python as lone surrogates, which XML cannot
+    # carry nor UTF-8 encode: they failed in the transport, "unexpected failure", exit 255.
+    result = embedded_fws("items", "register", "M\udcfcller")  # argv b"M\xfcller"
+    assert result.code == 252, result.err
+    assert "MerchantSKU" in result.err and "unexpected" not in result.err
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
 def test_a_region_that_cannot_be_signed_is_refused_before_sending(embedded_fws):
     result = embedded_fws("items", "list", env={"FWS_REGION": "us\neast-1"})
     assert result.code == 253 and "FWS_REGION" in result.err and "region" in result.err, result.err
