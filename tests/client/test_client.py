@@ -163,6 +163,23 @@ def test_unusable_endpoint_urls_are_config_errors(url):
         Client(Session(endpoint_url=url, credentials=Credentials("AK", "S")))
 
 
+@pytest.mark.parametrize("path", ["fws//", "a//b", "a%20b/", "v1:x/", "x@y/"])
+def test_an_endpoint_path_the_signature_cannot_cover_is_a_config_error(server, merchant, path):
+    # The signing library signs the path as sent, the service (as SigV4 says) its
+    # canonical form: with a doubled slash or a character to escape, every request was
+    # SignatureDoesNotMatch, "check your secret key".
+    credentials = Credentials(merchant.access_key_id, merchant.secret_access_key)
+    with pytest.raises(ConfigError, match="endpoint_url .* path"):
+        Client(Session(endpoint_url=server.url + path, credentials=credentials))
+
+
+@pytest.mark.parametrize("path", ["", "fws", "fws/", "tools/fws-v1.2_~x/", "a/../fws/", "%7Efws/"])
+def test_an_endpoint_path_of_plain_segments_is_signed(server, merchant, path):
+    credentials = Credentials(merchant.access_key_id, merchant.secret_access_key)
+    with Client(Session(endpoint_url=server.url + path, credentials=credentials)) as client:
+        assert "service available" in client.call("inbound", "GetServiceStatus")["Status"]
+
+
 def test_remote_endpoint_without_credentials_is_a_config_error():
     with pytest.raises(ConfigError, match="No credentials for profile 'default'"):
         Client(Session(endpoint_url="http://localhost:1/"))
