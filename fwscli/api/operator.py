@@ -120,12 +120,13 @@ OPERATOR = Service(
             "CreateMerchant", input=(req("Name", text(200)),),
             result=(req("MerchantId", INT), req("AccessKey", NewAccessKey)),
             doc="A new merchant and its first access key (the secret is shown only here).",
+            idempotent=False,
         ),
         Operation(
             "CreateAccessKey",
             input=(req("Role", enum(*ROLES)), opt("MerchantId", MERCHANT_ID, doc="merchant keys only")),
             result=(req("AccessKey", NewAccessKey),),
-            doc="Another key for a merchant, or a key for an operator.",
+            doc="Another key for a merchant, or a key for an operator.", idempotent=False,
         ),
         Operation(
             "ListAccessKeys", input=(opt("MerchantId", MERCHANT_ID),),
@@ -136,6 +137,7 @@ OPERATOR = Service(
             "RotateAccessKey", input=(req("AccessKeyId", ACCESS_KEY_ID),),
             result=(req("AccessKey", NewAccessKey), req("RevokedAccessKeyId", STRING)),
             doc="Replace a key: a new key for the same owner, the old one revoked at once.",
+            idempotent=False,
         ),
         Operation(
             "RevokeAccessKey", input=(req("AccessKeyId", ACCESS_KEY_ID),), result=None,
@@ -158,6 +160,7 @@ OPERATOR = Service(
             ),
             result=InboundShipmentState,
             doc="Receive units into stock; on a cancelled or failed shipment they are problem receives.",
+            idempotent=False,
         ),
         # --- outbound --------------------------------------------------------------------
         Operation(
@@ -196,6 +199,7 @@ OPERATOR = Service(
             ),
             result=(req("InventoryBalance", InventoryBalance),),
             doc="Add or remove stock at a fulfillment center, with a reason (a ledger movement).",
+            idempotent=False,
         ),
         Operation(
             "GetInventoryBalances", input=_for_merchant(req("MerchantSKU", MERCHANT_SKU)),
@@ -212,6 +216,7 @@ OPERATOR = Service(
             input=(req("Seconds", Scalar("int", min_value=1)),),
             result=ClockState + (req("TransitionsApplied", COUNT),),
             doc="Move the simulated time forward and apply every transition now due.",
+            idempotent=False,
         ),
     ),
 )

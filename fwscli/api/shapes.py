@@ -107,6 +107,9 @@ class Operation:
     result_key: str | None = None
     row_key: tuple[str, ...] = ()
     read_only: bool = False
+    # False: done twice, it is done twice (it adds stock, makes a key...): the client does
+    # not send it again once it may have reached the service (see client.py).
+    idempotent: bool = True
 
     def input_member(self, name: str) -> Member:
         for member in self.input:

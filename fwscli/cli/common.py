@@ -455,7 +455,7 @@ def report(error: CliError, error_format: str) -> None:
 
 def as_cli_error(error: BaseException) -> CliError | None:
     """The CliError for a failure of the client layers, None for anything unexpected."""
-    from ..client.errors import ClientError, EndpointUnreachable, PaginationError, ServiceError
+    from ..client.errors import ClientError, EndpointUnreachable, ServiceError, StartingTokenError
     from ..config import ConfigError
     from .output import QueryError
 
@@ -472,7 +472,7 @@ def as_cli_error(error: BaseException) -> CliError | None:
                         request_id=error.request_id)
     if isinstance(error, EndpointUnreachable):
         return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
-    if isinstance(error, PaginationError):
+    if isinstance(error, StartingTokenError):  # other paging errors are the service's
         return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
     if isinstance(error, ClientError):
         return CliError(str(error), EXIT_OTHER, code=type(error).__name__)
@@ -485,9 +485,9 @@ def configure_debug(enabled: bool) -> None:
 
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("fws debug: %(message)s"))
-        logger = logging.getLogger("fwscli.client")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+        # On "fwscli": the embedded service's errors (with tracebacks) show too.
+        logging.getLogger("fwscli").addHandler(handler)
+        logging.getLogger("fwscli.client").setLevel(logging.DEBUG)
 
 
 def error_format_from(argv: Sequence[str]) -> str:

@@ -2,7 +2,10 @@
 decode the answer through the model.
 
 Retried: connection failures and timeouts, HTTP 500/502/503/504 and throttling, up to the
-session's `max_attempts` (retry_mode "standard"; "off" sends once). The wait before retry
+session's `max_attempts` (retry_mode "standard"; "off" sends once). An operation the model
+marks not idempotent (one that adds stock, makes a key...) is sent again only when it cannot
+have been done: throttled, or no connection made; after a timeout or a 5xx the service may
+have done it, and a second send would do it twice. The wait before retry
 k is "full jitter" — uniform in [0, min(20 s, 0.5 s × 2^(k-1))] — so many clients throttled
 together do not come back together; a `Retry-After` header, when sent, sets the wait instead
 (at most a minute). Every signed request and every retry is logged at DEBUG on the
@@ -12,6 +15,7 @@ together do not come back together; a `Retry-After` header, when sent, sets the 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from datetime import datetime, timezone
@@ -20,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError
 
 from ..api import SERVICES_BY_NAME
 from ..api.errors import ApiError
@@ -69,7 +74,7 @@ class Client:
         params = [("Action", operation.name), ("Version", model.version)]
         params += encode_request(operation, dict(request or {}))
         label = f"{model.name}.{operation.name}"
-        response = self._send(label, params)
+        response = self._send(label, params, operation.idempotent)
         return _decode(model, operation, label, response)
 
     def close(self) -> None:
@@ -81,7 +86,7 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, label: str, params: list[tuple[str, str]]) -> requests.Response:
+    def _send(self, label: str, params: list[tuple[str, str]], idempotent: bool) -> requests.Response:
         attempts = self.session.attempts
         for attempt in range(1, attempts + 1):
             try:
@@ -89,11 +94,15 @@ class Client:
             except requests.exceptions.SSLError as error:
                 raise EndpointUnreachable(self.transport.url, attempt, str(error)) from error
             except _NETWORK_ERRORS as error:
+                if not (idempotent or _not_connected(error)):
+                    raise EndpointUnreachable(
+                        self.transport.url, attempt,
+                        f"{error} (not sent again: {label} may have been done)") from error
                 if attempt == attempts:
                     raise EndpointUnreachable(self.transport.url, attempts, str(error)) from error
                 self._wait(label, attempt, attempts, type(error).__name__, self._backoff(attempt))
                 continue
-            if attempt < attempts and _retryable(response):
+            if attempt < attempts and _retryable(response, idempotent):
                 delay = _retry_after(response)
                 self._wait(label, attempt, attempts, f"HTTP {response.status_code}",
                            self._backoff(attempt) if delay is None else delay)
@@ -120,13 +129,24 @@ def find_operation(service: str, action: str) -> tuple[Service, Operation]:
     return model, operation
 
 
-def _retryable(response: requests.Response) -> bool:
-    if response.status_code in RETRY_STATUSES:
+def _retryable(response: requests.Response, idempotent: bool) -> bool:
+    """Whether to send again: a failure of the server, or throttling; for an operation
+    that is not idempotent, throttling alone (refused before anything was done)."""
+    if idempotent and response.status_code in RETRY_STATUSES:
         return True
     if response.status_code == 200:
         return False
     error = read_error(response.content)
     return error is not None and error.code in THROTTLING_CODES
+
+
+def _not_connected(error: Exception) -> bool:
+    """Whether the request never left: no connection was made (refused, unknown host,
+    connect timeout). requests wraps urllib3's reason in its first argument."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -136,6 +156,8 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
     try:
         seconds = float(value)
+        if math.isnan(seconds):  # float() reads "nan", and time.sleep refuses it
+            return None
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
@@ -159,6 +181,10 @@ def _decode(model: Service, operation: Operation, label: str,
             raise ResponseError(label, status, f"no {operation.name}Response with a RequestId", body)
         log.debug("%s: HTTP 200, RequestId %s", label, request_id)
         return result
+    if 300 <= status < 400:
+        raise ResponseError(label, status, f"the endpoint redirects to "
+                            f"{response.headers.get('Location') or 'another URL'}: set "
+                            f"endpoint_url to the URL that answers", body)
     error = read_error(body)
     if error is None:
         raise ResponseError(label, status, "not an FWS error response", body)

@@ -13,6 +13,7 @@ a CLI that talks to a remote endpoint never pays for them.
 from __future__ import annotations
 
 import io
+import logging
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ from ..config import ConfigError
 from .session import Credentials, Session
 
 EMBEDDED_URL = "http://fws.embedded/"
+_SILENT = logging.NullHandler()
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
@@ -171,6 +173,10 @@ def start_embedded(session: Session) -> EmbeddedService:
     credentials, provisioned = session.credentials, False
     if credentials is None:
         credentials, provisioned = _provision(db, session.profile), True
+    # The service logs an internal error with its traceback, for a server's log. Here no
+    # handler is set, and logging's last resort printed it on the user's terminal, once per
+    # attempt, above the one-line error: a handler that drops it (--debug shows it).
+    logging.getLogger("fwscli").addHandler(_SILENT)
     app = FwsApp(db, region=session.region)
     return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned)
 

@@ -2,7 +2,8 @@
 
 ServiceError is the service's own answer (its code, message and RequestId); the others say
 the answer never came (EndpointUnreachable), could not be read (ResponseError), or that
-paging went wrong (PaginationError). Configuration problems are config.ConfigError.
+paging went wrong (PaginationError; StartingTokenError when the caller's token is at
+fault). Configuration problems are config.ConfigError.
 """
 
 from __future__ import annotations
@@ -67,4 +68,10 @@ class ResponseError(ClientError):
 
 
 class PaginationError(ClientError):
-    """Paging cannot go on: a token came back twice, or a starting token is not usable."""
+    """Paging cannot go on: the service sent a token twice, or HasNext without a token
+    (its answers are unusable), or the caller's starting token is not usable."""
+
+
+class StartingTokenError(PaginationError):
+    """The caller's starting token is damaged or continues another list (a bad parameter,
+    where the other paging errors are the service's)."""

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .client import find_operation
-from .errors import PaginationError
+from .errors import PaginationError, StartingTokenError
 
 if TYPE_CHECKING:
     from .client import Client
@@ -72,8 +72,8 @@ def encode_token(list_operation: str, position: Position) -> str:
 def decode_token(token: str, list_operation: str) -> Position:
     if not token.startswith(TOKEN_PREFIX):
         return Position(token, 0)
-    damaged = PaginationError(f"The starting token {token!r} is damaged: pass it exactly as "
-                              f"fws printed it.")
+    damaged = StartingTokenError(f"The starting token {token!r} is damaged: pass it exactly as "
+                                 f"fws printed it.")
     try:
         data = json.loads(_b64decode(token[len(TOKEN_PREFIX):]))
         operation, next_token, skip = data["op"], data["next"], data["skip"]
@@ -81,7 +81,7 @@ def decode_token(token: str, list_operation: str) -> Position:
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
         raise damaged from None
     if operation != list_operation:
-        raise PaginationError(f"The starting token continues {operation}, not {list_operation}.")
+        raise StartingTokenError(f"The starting token continues {operation}, not {list_operation}.")
     if (not (next_token is None or isinstance(next_token, str)) or not isinstance(skip, int) or skip < 0
             or len(digests) % DIGEST_SIZE):
         raise damaged

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -83,11 +84,15 @@ class Transport:
         return self._template
 
     def send(self, params: list[tuple[str, str]]) -> requests.Response:
-        """Sign (afresh: each attempt gets its own date) and send; requests' exceptions pass."""
+        """Sign (afresh: each attempt gets its own date) and send; requests' exceptions pass.
+
+        Redirects are answered, not followed: requests would resend a 301/302's POST as a
+        GET without its form, and drop the signature of a 307/308 sent on to another port."""
         prepared = self.prepare(params)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("sending %s", describe_request(prepared))
-        return self.http.send(prepared, timeout=self.timeout, **self._environment())
+        return self.http.send(prepared, timeout=self.timeout, allow_redirects=False,
+                              **self._environment())
 
     def close(self) -> None:
         self.http.close()
@@ -134,10 +139,30 @@ def connect(session: Session) -> Transport:
 
 
 def checked_endpoint(url: str) -> str:
-    problem = endpoint_problem(url)
+    problem = endpoint_problem(url) or _unsignable_path(url)
     if problem is not None:
         raise ConfigError(f"endpoint_url {url!r} is invalid: {problem}.")
     return url
+
+
+_PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~/")
+
+
+def _unsignable_path(url: str) -> str | None:
+    """Why no request to `url` could be signed, or None. requests-auth-aws-sigv4 signs the
+    path as requests sends it; the service checks SigV4's canonical form of it (empty
+    segments dropped, every segment escaped again): the two agree only on a path of plain
+    segments, and otherwise every request was SignatureDoesNotMatch."""
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)  # as sent: dot segments resolved, %7E read as ~
+    except requests.exceptions.InvalidURL as error:  # e.g. a host name IDNA refuses
+        return f"it is not a usable URL ({error})"
+    path = urlsplit(prepared.url or "").path
+    if "//" in path or not set(path) <= _PATH_CHARACTERS:
+        return (f"its path {path!r} cannot be signed: use segments of letters, digits and "
+                f"'-', '_', '.', '~' between single slashes")
+    return None
 
 
 def host_header(url: str) -> str:

@@ -26,7 +26,9 @@ COMMON_PARAMETERS = frozenset({
     "SignatureMethod", "Signature",
 })
 # XML 1.0 cannot carry these, so a value holding one could never be answered faithfully.
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Lone surrogates are how Python reads bytes that are not UTF-8 (a Latin-1 command line):
+# they cannot even be sent.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)  # 0-9 only: int() reads every script's digits
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 # The deepest name of the model is `Item.N.PerUnitDeclaredValue.Value` (3 dots); with room.
@@ -158,7 +160,8 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
         # Every forbidden character is unprintable: the pattern runs only on the rare value
         # that has one (isprintable is a C loop without the regex engine's set-up).
         if not raw.isprintable() and FORBIDDEN_CHARACTERS.search(raw):
-            raise InvalidParameterValue(name, _shorten(raw), "it contains control characters")
+            raise InvalidParameterValue(name, _shorten(raw), "it contains control characters or "
+                                                             "bytes that are not UTF-8")
         if shape.enum is not None and raw not in shape.enum:
             raise InvalidParameterValue(name, _shorten(raw), "it must be one of " + ", ".join(shape.enum))
         return raw
@@ -235,7 +238,9 @@ def _encode_members(members: Sequence[Member], data: dict[str, Any], prefix: str
 
 
 def encode_scalar(shape: Scalar, value: Any) -> str:
-    if shape.kind == "boolean":
+    # A boolean given as text goes as written, for the decoder's rules to read or refuse:
+    # by its truth value, the text "false" would be sent as true.
+    if shape.kind == "boolean" and not isinstance(value, str):
         return "true" if value else "false"
     if shape.kind == "datetime" and isinstance(value, datetime):
         return format_zoned_datetime(value) if shape.zoned else format_datetime(value)

@@ -139,10 +139,11 @@ _DASH_PAIR = re.compile("-(?=-)")
 def message_text(message: str) -> str:
     """An error message as XML text. It quotes the value sent, which may hold characters
     XML 1.0 cannot carry (the very reason it was refused): each is written as `\\u` and
-    four hex digits."""
+    four hex digits. A line feed is written `&#10;`: the error body is two lines, and the
+    2008 PHP library reads the first one's code and message only when they sit on it."""
     if FORBIDDEN_CHARACTERS.search(message):
         message = FORBIDDEN_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", message)
-    return _escaped(message)
+    return _escaped(message).replace("\n", "&#10;")
 
 
 def write_error(service: Service | None, error: ApiError, request_id: str) -> bytes:
@@ -173,8 +174,10 @@ def write_error(service: Service | None, error: ApiError, request_id: str) -> by
 # took 31 ms at its fastest settings, ElementTree 7 ms, with 50 us per order the whole
 # budget of `fws outbound list` (issue 3). The tree is then read by readers made from the
 # model, which decide every list and type; what the reader returns is what the xmltodict
-# reader returned, key order (the model's) included: text stripped, an empty element read as
-# empty, unknown elements ignored.
+# reader returned, key order (the model's) included, an empty element read as empty, unknown
+# elements ignored; but text is read as sent, not stripped: the service keeps a SKU's or a
+# gift message's leading and trailing whitespace and line breaks, so ' A ' and 'A' are two
+# SKUs (only numbers and booleans are read past surrounding whitespace).
 
 def read_response(service: Service, operation: Operation, body: bytes) -> tuple[dict[str, Any], str]:
     """The Result of a success body as a typed dict (lists and types from the model),
@@ -310,7 +313,7 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
             name = plain_name(child.tag)
             if name is not None and name not in found:
                 text = child.text
-                found[name] = "" if text is None or len(child) else text.strip()
+                found[name] = "" if text is None or len(child) else text
                 continue
             step = lookup(child.tag)
             if step is None:
@@ -320,7 +323,7 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
                 value = convert(child) if len(child) else {}
             else:
                 text = child.text
-                value = "" if text is None or len(child) else text.strip()
+                value = "" if text is None or len(child) else text
                 if convert is not _read_string:
                     value = convert(value)
             if repeated:
@@ -355,14 +358,16 @@ def _reader(members: Sequence[Member], prefix: str) -> _Reader:
 
 
 def _read_int(text: str) -> int | None:
+    text = text.strip()
     return int(text) if text else None
 
 
 def _read_boolean(text: str) -> bool:
-    return text.lower() == "true"
+    return text.strip().lower() == "true"
 
 
 def _read_decimal(text: str) -> Decimal | None:
+    text = text.strip()
     return Decimal(text) if text else None
 
 

@@ -185,6 +185,61 @@ def test_embedded_first_use_provisions_once(embedded_fws):
     assert [row["MerchantSKU"] for row in second.json()] == ["A"]
 
 
+def test_an_internal_error_of_the_embedded_service_is_one_line_not_its_traceback(embedded_fws):
+    """The in-process service logs an internal error with its traceback, as a server logs
+    it; with no handler set, logging's last resort printed it on the terminal, once per
+    attempt. The one-line error stays; --debug shows the traceback (the only place the cause
+    is named)."""
+    import sqlite3
+    from pathlib import Path
+
+    embedded_fws.ok("items", "register", "A", "-o", "off")
+    database = Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("ALTER TABLE fulfillment_items RENAME TO lost_items")
+    result = embedded_fws("items", "list", "-o", "json")
+    assert result.code == 254 and "InternalError" in result.err, result.err
+    assert "Traceback" not in result.err and len(result.err.splitlines()) == 1, result.err
+    debug = embedded_fws("--debug", "items", "list", "-o", "json")
+    assert "Traceback" in debug.err and "no such table: fulfillment_items" in debug.err
+
+
+def test_a_value_that_is_not_utf8_is_a_bad_parameter(embedded_fws):
+    # Latin-1 bytes on the command line reach Python as lone surrogates, which XML cannot
+    # carry nor UTF-8 encode: they failed in the transport, "unexpected failure", exit 255.
+    result = embedded_fws("items", "register", "M\udcfcller")  # argv b"M\xfcller"
+    assert result.code == 252, result.err
+    assert "MerchantSKU" in result.err and "unexpected" not in result.err
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
 def test_a_region_that_cannot_be_signed_is_refused_before_sending(embedded_fws):
     result = embedded_fws("items", "list", env={"FWS_REGION": "us\neast-1"})
     assert result.code == 253 and "FWS_REGION" in result.err and "region" in result.err, result.err
+
+
+def test_a_service_that_pages_in_a_loop_is_not_a_bad_parameter(embedded_fws):
+    """A NextToken sent twice (or HasNext without one) is the service's fault, not a bad
+    --starting-token: exit 255 like any unusable answer, not 252."""
+    from urllib.parse import parse_qsl
+
+    from fwscli.api import INBOUND
+    from fwscli.wire.xml import write_response
+
+    from ..http import LiveServer
+
+    def looping(environ, start_response):
+        form = dict(parse_qsl(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])).decode()))
+        operation = INBOUND.operation(form["Action"])
+        result = {"NextToken": "T1", "HasNext": True,
+                  "FulfillmentItem": [{"ASIN": "", "Condition": "NewItem", "MerchantSKU": "A",
+                                       "FulfillmentNetworkSKU": "X000000001", "IsActive": True}]}
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [write_response(INBOUND, operation, result, "rid")]
+
+    with LiveServer(looping) as live:
+        result = embedded_fws("items", "list", "-o", "json", "--error-format", "json", env={
+            "FWS_ENDPOINT_URL": live.url, "FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"})
+    error = json.loads(result.err.splitlines()[-1])["Error"]
+    assert result.code == 255, result.err
+    assert error["Code"] != "InvalidStartingToken" and "a second time" in error["Message"]

@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from fwscli.api import INBOUND
+from fwscli.api import INBOUND, OPERATOR
 from fwscli.api.errors import InternalError, RequestThrottled
 from fwscli.client.client import Client
 from fwscli.client.errors import EndpointUnreachable, ResponseError, ServiceError
@@ -162,6 +163,23 @@ def test_unusable_endpoint_urls_are_config_errors(url):
         Client(Session(endpoint_url=url, credentials=Credentials("AK", "S")))
 
 
+@pytest.mark.parametrize("path", ["fws//", "a//b", "a%20b/", "v1:x/", "x@y/"])
+def test_an_endpoint_path_the_signature_cannot_cover_is_a_config_error(server, merchant, path):
+    # The signing library signs the path as sent, the service (as SigV4 says) its
+    # canonical form: with a doubled slash or a character to escape, every request was
+    # SignatureDoesNotMatch, "check your secret key".
+    credentials = Credentials(merchant.access_key_id, merchant.secret_access_key)
+    with pytest.raises(ConfigError, match="endpoint_url .* path"):
+        Client(Session(endpoint_url=server.url + path, credentials=credentials))
+
+
+@pytest.mark.parametrize("path", ["", "fws", "fws/", "tools/fws-v1.2_~x/", "a/../fws/", "%7Efws/"])
+def test_an_endpoint_path_of_plain_segments_is_signed(server, merchant, path):
+    credentials = Credentials(merchant.access_key_id, merchant.secret_access_key)
+    with Client(Session(endpoint_url=server.url + path, credentials=credentials)) as client:
+        assert "service available" in client.call("inbound", "GetServiceStatus")["Status"]
+
+
 def test_remote_endpoint_without_credentials_is_a_config_error():
     with pytest.raises(ConfigError, match="No credentials for profile 'default'"):
         Client(Session(endpoint_url="http://localhost:1/"))
@@ -217,7 +235,8 @@ def test_retry_mode_off_sends_once():
     assert app.calls == 1
 
 
-@pytest.mark.parametrize("header, expected", [("3", 3.0), ("0", 0.0), ("3600", 60.0)])
+@pytest.mark.parametrize("header, expected", [("3", 3.0), ("0", 0.0), ("3600", 60.0),
+                                              ("nan", 0.5), ("garbage", 0.5)])
 def test_retry_after_sets_the_wait(header, expected):
     sleeps: list[float] = []
     client_over(Flaky(1, headers=[("Retry-After", header)]), sleep=sleeps.append).call(
@@ -249,6 +268,25 @@ def test_non_xml_answers_are_response_errors():
         client_over(app).call("inbound", "GetServiceStatus")
     assert caught.value.status == 502 and "Bad Gateway" in str(caught.value)
     assert app.calls == 3
+
+
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "302 Found", "307 Temporary Redirect",
+                                    "308 Permanent Redirect"])
+def test_a_redirect_is_reported_not_followed(status):
+    # Followed, a POST became a GET without its form (the service then asked for Version)
+    # or lost its signature on the way (MissingAuthenticationToken): both sent the user
+    # looking for a fault that is not there. Typical: http:// redirected to https://.
+    calls = []
+
+    def redirecting(environ, start_response):
+        calls.append(environ["REQUEST_METHOD"])
+        start_response(status, [("Location", "https://fws.test/"), ("Content-Length", "0")])
+        return [b""]
+
+    with pytest.raises(ResponseError) as caught:
+        client_over(redirecting).call("inbound", "GetServiceStatus")
+    assert caught.value.status == int(status[:3]) and calls == ["POST"]
+    assert "redirects to https://fws.test/" in str(caught.value) and "endpoint_url" in str(caught.value)
 
 
 def test_a_200_that_is_not_the_operation_answer_is_a_response_error():
@@ -307,3 +345,100 @@ def test_one_signer_per_thread():
     sign()
     sign()
     assert len({id(signer) for signer in signers}) == 4
+
+
+# --- values as stored ------------------------------------------------------------------------
+
+def test_text_values_read_back_exactly_as_the_service_holds_them(remote):
+    """The service keeps a SKU's or a gift message's surrounding whitespace and line breaks;
+    the client shows them as kept: ' A ' and 'A' are two SKUs, not two rows both 'A'."""
+    client = remote()
+    skus = [" PAD ", "PAD", "tail\r\n"]
+    registered = client.call("inbound", "GetFulfillmentIdentifierForMSKU", {"MerchantSKU": skus})
+    assert [item["MerchantSKU"] for item in registered["FulfillmentItem"]] == skus
+    listed = client.call("inbound", "ListAllFulfillmentItems", {})
+    assert sorted(item["MerchantSKU"] for item in listed["FulfillmentItem"]) == sorted(skus)
+    client.call("outbound", "CreateFulfillmentOrder", {
+        "MerchantFulfillmentOrderId": "PADDED-1", "DisplayableOrderId": "PADDED-1",
+        "DisplayableOrderDateTime": "2026-11-27T20:00:00Z",
+        "DisplayableOrderComment": "  Thanks!\r\n", "ShippingSpeedCategory": "Standard",
+        "DestinationAddress": {"Name": " Zoë ", "Line1": "1 Main St", "City": "Seattle",
+                               "StateOrProvinceCode": "WA", "CountryCode": "US",
+                               "PostalCode": "98101"},
+        "Item": [{"MerchantSKU": " PAD ", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1,
+                  "GiftMessage": "  Happy\r\nbirthday!\n"}]})
+    order = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "PADDED-1"})
+    assert order["FulfillmentOrder"]["DisplayableOrderComment"] == "  Thanks!\r\n"
+    assert order["FulfillmentOrder"]["DestinationAddress"]["Name"] == " Zoë "
+    item = order["FulfillmentOrderItem"][0]
+    assert (item["MerchantSKU"], item["GiftMessage"]) == (" PAD ", "  Happy\r\nbirthday!\n")
+
+
+# --- operations that add to what is there ----------------------------------------------------
+
+ADJUST = {"MerchantId": 1, "MerchantSKU": "SKU-1", "FulfillmentCenterId": "PHL1", "Quantity": 5,
+          "Reason": "found behind a shelf"}
+
+
+def operator_app(environ, start_response):
+    form = dict(parse_qsl(environ["wsgi.input"].getvalue().decode()))
+    body = write_response(OPERATOR, OPERATOR.operation(form["Action"]), {}, "rid-ok")
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    return [body]
+
+
+@pytest.mark.parametrize("status", ["500 Internal Server Error", "502 Bad Gateway", "504 Gateway Timeout"])
+def test_an_operation_that_adds_is_not_resent_after_an_answer_that_may_hide_it_done(status):
+    # A proxy's 502 or 504 may come after the service adjusted the stock: sent again, the
+    # five units would be added twice.
+    app = Flaky(1, status=status, body=b"<html><body>Bad Gateway</body></html>", app=operator_app)
+    with pytest.raises(ResponseError):
+        client_over(app).call("operator", "AdjustInventory", ADJUST)
+    assert app.calls == 1
+
+
+def test_an_operation_that_adds_is_not_resent_after_a_read_timeout():
+    client = client_over(operator_app)
+    sent = []
+
+    def send(prepared, **kwargs):
+        sent.append(prepared)
+        raise requests.ReadTimeout("Read timed out.")
+
+    client.transport.http.send = send
+    with pytest.raises(EndpointUnreachable, match="may have been done"):
+        client.call("operator", "ReceiveInboundShipmentItems",
+                    {"MerchantId": 1, "ShipmentId": "FBA1", "ReceiveAll": True})
+    assert len(sent) == 1
+
+
+def test_an_operation_that_adds_is_resent_when_it_cannot_have_been_done():
+    throttled = Flaky(1, app=operator_app)  # 503 RequestThrottled: refused before anything
+    assert client_over(throttled).call("operator", "AdjustInventory", ADJUST) == {}
+    assert throttled.calls == 2
+
+    client = client_over(operator_app)
+    real_send = client.transport.http.send
+    refused = requests.ConnectionError(MaxRetryError(None, TEST_URL, NewConnectionError(None, "refused")))
+    failures = iter([refused, requests.ConnectTimeout("connect timed out")])
+
+    def send(prepared, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real_send(prepared, **kwargs)
+
+    client.transport.http.send = send
+    client.call("operator", "AdvanceSimulationClock", {"Seconds": 60})
+    assert next(failures, None) is None  # both failures met, then sent a third time
+
+
+@pytest.mark.parametrize("value, sent", [(True, "true"), (False, "false"), ("false", "false"),
+                                         ("0", "0"), ("true", "true")])
+def test_a_boolean_given_as_text_is_sent_as_written(value, sent):
+    # Encoded by truth value, the text "false" (from JSON or CSV made elsewhere) was sent
+    # as true: IncludeInactive=false listed the inactive items too.
+    app = Flaky(0)
+    client_over(app).call("inbound", "ListAllFulfillmentItems", {"IncludeInactive": value})
+    form = dict(parse_qsl(app.environs[0]["wsgi.input"].getvalue().decode()))
+    assert form["IncludeInactive"] == sent

@@ -5,6 +5,7 @@ nothing ever answers 500 or shows a traceback."""
 from __future__ import annotations
 
 import random
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -196,3 +197,19 @@ def test_a_whole_number_beyond_xs_int_is_out_of_range(client, count):
 def test_leading_zeros_do_not_make_a_number_out_of_range(client):
     reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "0" * 20 + "5")])
     assert reply.status == 200, reply.text
+
+
+@pytest.mark.parametrize("order_id", ["line 1\nline 2", "line 1\r\nline 2\n"])
+def test_an_error_quoting_a_line_break_stays_on_the_two_lines_php_2008_reads(client, order_id):
+    # The 2008 PHP library's pattern does not match across lines: a message that breaks
+    # the comment line in two leaves it with "Internal Error" and no code.
+    reply = client.raw("outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", order_id)])
+    assert reply.status == 400
+    first, second = reply.text.split("\n")
+    php_2008 = re.compile(r"<RequestId>(.*)</RequestId><Error><Code>(.*)</Code>"
+                          r"<Message>(.*)</Message></Error>", re.IGNORECASE | re.MULTILINE)
+    match = php_2008.search(reply.text)
+    assert match is not None and match.group(2) == "InvalidParameterValue", first
+    assert_valid("outbound", reply.body)
+    assert _error_parts(reply).message == (f"Value {order_id} for parameter MerchantFulfillmentOrderId "
+                                           f"is invalid. Reason: requested order not found.")

@@ -46,8 +46,9 @@ def _result(members, rng: random.Random) -> dict[str, Any]:
 
 
 def _as_read(members, data: dict[str, Any]) -> dict[str, Any]:
-    """What the client reads back: the model's key order, text stripped, a missing list
-    empty, an empty structure {}, date-times as the wire's text."""
+    """What the client reads back: the model's key order, text as written (numbers and
+    booleans read past whitespace), a missing list empty, an empty structure {}, date-times
+    as the wire's text."""
     read: dict[str, Any] = {}
     for member in members:
         if member.name not in data:
@@ -68,7 +69,7 @@ def _scalar_as_read(member: Member, value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         return {"int": lambda: int(text) if text else None,
-                "boolean": lambda: text.lower() == "true"}.get(member.shape.kind, lambda: text)()
+                "boolean": lambda: text.lower() == "true"}.get(member.shape.kind, lambda: value)()
     return value
 
 
@@ -104,7 +105,7 @@ def _list_body(inner: str, metadata: str = "<ns1:ResponseMetadata><ns1:RequestId
     ("<ns1:ListAllFulfillmentOrdersResult><ns1:FulfillmentOrder><ns1:DestinationAddress/>"
      "<ns1:MerchantFulfillmentOrderId><![CDATA[ a<b ]]></ns1:MerchantFulfillmentOrderId>"
      "</ns1:FulfillmentOrder></ns1:ListAllFulfillmentOrdersResult>",
-     {"FulfillmentOrder": [{"MerchantFulfillmentOrderId": "a<b", "DestinationAddress": {},
+     {"FulfillmentOrder": [{"MerchantFulfillmentOrderId": " a<b ", "DestinationAddress": {},
                             "NotificationEmailList": []}]}),
     # Out of the model's order: read in the model's order, the absent list in its place.
     ("<ns1:ListAllFulfillmentOrdersResult><ns1:FulfillmentOrder>"

@@ -150,7 +150,7 @@ def _general_read(members, element, namespace: str) -> dict[str, Any]:
         if isinstance(member.shape, Structure):
             value = _general_read(member.shape.members, child, namespace) if len(child) else {}
         else:
-            value = _convert(member, "" if len(child) else (child.text or "").strip())
+            value = _convert(member, "" if len(child) else (child.text or ""))
         if member.repeated:
             found.setdefault(member.name, []).append(value)
         elif member.name in found:
@@ -162,13 +162,14 @@ def _general_read(members, element, namespace: str) -> dict[str, Any]:
 
 
 def _convert(member: Member, text: str) -> Any:
+    """Text as written; a number or a boolean past surrounding whitespace."""
     kind = member.shape.kind
     if kind == "int":
-        return int(text) if text else None
+        return int(text) if text.strip() else None
     if kind == "boolean":
-        return text.lower() == "true"
+        return text.strip().lower() == "true"
     if kind == "decimal":
-        return Decimal(text) if text else None
+        return Decimal(text) if text.strip() else None
     return text
 
 
