@@ -8,7 +8,8 @@ Two INI files, as the AWS CLI has them (DESIGN §4):
   `FWS_SHARED_CREDENTIALS_FILE`): `[NAME]` sections holding the CREDENTIAL_KEYS.
 
 A value comes from the first of: a command-line flag, an environment variable, the profile's
-file section, the built-in default. `resolve()` records where each value came from, so
+file section, the built-in default. The two keys are one pair from one source (as botocore's
+credential chain has them). `resolve()` records where each value came from, so
 `fws configure list` can say why fws talks to the endpoint it does.
 """
 
@@ -145,8 +146,12 @@ class Settings:
         if key.value is None or secret.value is None:
             present, missing = ("access_key_id", "secret_access_key") if key.value else \
                                ("secret_access_key", "access_key_id")
+            source = self[present].source
+            if source.startswith("env:"):
+                raise ConfigError(f"{ENVIRONMENT[present]} is set but {ENVIRONMENT[missing]} is "
+                                  f"not: set both, or neither to use the profile's keys.")
             raise ConfigError(f"{present} is set ({_describe(self[present])}) but {missing} is "
-                              f"not: set both, e.g. with `fws configure`.")
+                              f"not: set both there, e.g. with `fws configure`.")
         return key.value, secret.value
 
     def _seconds(self, name: str) -> float:
@@ -193,9 +198,8 @@ def resolve(profile: str | None = None, flags: Mapping[str, str | None] | None =
         ("credentials-file", credentials_path, credentials_section or {}),
         ("config-file", config_path, config_section or {}),
     ]
-    values: dict[str, Setting] = {}
-    for key in CONFIG_KEYS + CREDENTIAL_KEYS:
-        values[key] = _resolve_one(key, flags, files)
+    values = {key: _resolve_one(key, flags, files) for key in CONFIG_KEYS}
+    values.update(_resolve_pair(flags, files))
     return Settings(profile=Setting(name, chosen.source), values=values)
 
 
@@ -207,13 +211,33 @@ def _resolve_one(key: str, flags: Mapping[str, str | None],
     if variable and os.environ.get(variable):
         return Setting(os.environ[variable], f"env:{variable}")
     for source, path, section in files:
-        if key in CONFIG_KEYS and source == "credentials-file":
+        if source == "credentials-file":
             continue  # the credentials file holds secrets only
         if section.get(key):
             return Setting(section[key], source, path)
     if key in DEFAULTS:
         return Setting(DEFAULTS[key], "default")
     return Setting(None, "unset")
+
+
+def _resolve_pair(flags: Mapping[str, str | None],
+                  files: list[tuple[str, Path, Mapping[str, str]]]) -> dict[str, Setting]:
+    """The key id and its secret, both from the first source that holds either. Taken one by
+    one, a key id from the environment would be signed with a file's secret: refused by the
+    service as a bad signature, far from the cause. Half a pair stays half (Settings.credentials
+    refuses it, naming the missing half)."""
+    environment = {key: os.environ.get(ENVIRONMENT[key]) for key in CREDENTIAL_KEYS}
+    sources: list[tuple[str, Path | None, Mapping[str, str | None]]] = [
+        ("flag", None, flags), ("env", None, environment), *files]
+    for source, path, found in sources:
+        if not any(found.get(key) for key in CREDENTIAL_KEYS):
+            continue
+        pair = {}
+        for key in CREDENTIAL_KEYS:
+            where = f"env:{ENVIRONMENT[key]}" if source == "env" else source
+            pair[key] = Setting(found[key], where, path) if found.get(key) else Setting(None, "unset")
+        return pair
+    return {key: Setting(None, "unset") for key in CREDENTIAL_KEYS}
 
 
 def _config_section_names(profile: str) -> tuple[str, ...]:

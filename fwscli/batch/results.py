@@ -6,9 +6,10 @@ the input, written as outcomes arrive.
   Outcome    ok (the service confirmed it now), done-before (confirmed by an earlier run of
              the same file: not sent again), failed (the service refused it; run again
              after fixing the cause), invalid (refused before sending, or not sent because
-             another row of its unit was)
+             another row of its unit was), not-sent (valid, but the run sent nothing: the
+             import was refused for other rows, or --validate-only)
   RequestId  of the answer that confirmed or refused it
-  Error      why it failed or is invalid
+  Error      why it failed, is invalid or was not sent
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import os
 import sys
 from typing import TextIO
 
-OK, DONE_BEFORE, FAILED, INVALID = "ok", "done-before", "failed", "invalid"
-OUTCOMES = (OK, DONE_BEFORE, FAILED, INVALID)
+OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT = "ok", "done-before", "failed", "invalid", "not-sent"
+OUTCOMES = (OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT)
 
 
 class Results:

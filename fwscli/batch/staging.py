@@ -152,6 +152,13 @@ class Staging:
         if current is not None:
             yield current
 
+    def valid_rows(self) -> Iterator[tuple[str, int]]:
+        """(key, line) of the rows of the valid units, in file order."""
+        yield from self._db.execute(
+            "SELECT DISTINCT l.key, l.line FROM lines l JOIN units u ON u.key = l.key WHERE u.bad = 0 "
+            "UNION SELECT u.key, u.first_line FROM units u WHERE u.bad = 0 "
+            "AND NOT EXISTS (SELECT 1 FROM lines l WHERE l.key = u.key) ORDER BY 2")
+
     def bystanders(self) -> Iterator[tuple[str, int]]:
         """(key, line) of the valid rows of invalid units: not sent because of another row.
         A unit without lines (an item) has its one row in `units`: valid if its first was."""

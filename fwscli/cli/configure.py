@@ -78,13 +78,17 @@ def get(ctx: typer.Context, name: str = typer.Argument(..., help="The setting, e
 @app.command("list")
 def list_settings(ctx: typer.Context) -> None:
     """Every setting of the profile: its value (keys masked) and where it comes from."""
-    from ..config import default_database_url
+    from ..config import ConfigError, default_database_url
 
     g = common.globals_of(ctx)
     settings = resolved(g)
     rows = [row("profile", settings.profile)]
     rows += [row(key, settings[key], masked=key in secret_keys()) for key in settings]
     g.show_rows(rows, LIST_COLUMNS)
+    try:
+        settings.credentials  # half a pair: listed as found, and said why no command will run
+    except ConfigError as error:
+        common.note(f"credentials: {error}")
     if settings.endpoint_url is None:
         common.note(f"no endpoint_url: commands use the embedded service ({default_database_url()})")
 

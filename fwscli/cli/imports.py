@@ -127,7 +127,7 @@ def outbound_export(
 def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
             encoding: Optional[str], validate_only: bool, skip_invalid: bool, concurrency: int,
             results_path: Optional[str]) -> None:
-    from ..batch.results import DONE_BEFORE, FAILED, INVALID, OK, Results
+    from ..batch.results import DONE_BEFORE, FAILED, INVALID, NOT_SENT, OK, Results
     from ..batch.source import CsvReader, JsonLinesReader, Source, SourceError
     from ..batch.staging import Staging
     from ..batch.validate import validate
@@ -158,7 +158,13 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
         for key, line in staging.bystanders():
             results.add([line], key, INVALID, error=f"not sent: another row of this {kind.noun} is invalid")
         checked = f"{tally.rows} rows, {good} valid {kind.noun}s, {tally.invalid_rows} invalid rows"
-        if tally.file_problems or (tally.invalid_rows and (validate_only or not skip_invalid)):
+        refused = tally.file_problems or (tally.invalid_rows and (validate_only or not skip_invalid))
+        if refused or validate_only:
+            # One results line per row, these too: a row missing from them reads as lost.
+            why = "--validate-only" if validate_only else "the import was refused for the file's problems"
+            for key, line in staging.valid_rows():
+                results.add([line], key, NOT_SENT, error=f"not sent: {why}")
+        if refused:
             raise common.CliError(f"{source.name}: {checked}; nothing was sent",
                                   common.EXIT_BAD_PARAMETER, code="InvalidRows")
         if validate_only:

@@ -44,7 +44,8 @@ HINTS = {
 LABEL_PREFERENCE_OF_TYPE = {"MERCHANT_LABEL": "MERCHANT_LABEL",
                             "AMAZON_LABEL": "AMAZON_LABEL_PREFERRED"}
 
-ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="A registered SKU and its quantity (repeatable).")
+ITEMS = typer.Option(None, "--item", metavar="SKU=QTY",
+                     help=f"A registered SKU and its quantity ({common.SKU_QUANTITY_HELP}).")
 LABEL_PREP = typer.Option(None, "--label-prep",
                           help="AMAZON_LABEL_ONLY, AMAZON_LABEL_PREFERRED or MERCHANT_LABEL.")
 SHIPMENT_ID = typer.Argument(..., metavar="SHIPMENT_ID")

@@ -140,7 +140,7 @@ def move_inbound(ctx: typer.Context, shipment_id: str = typer.Argument(..., meta
 @app.command("receive")
 def receive_inbound(ctx: typer.Context, shipment_id: str = typer.Argument(..., metavar="SHIPMENT_ID"),
                     items: List[str] = typer.Option(None, "--item", metavar="SKU=QTY",
-                                                    help="Units received of a SKU (repeatable)."),
+                                                    help=f"Units received of a SKU ({common.SKU_QUANTITY_HELP})."),
                     receive_all: bool = typer.Option(False, "--all", help="Everything still expected."),
                     merchant: int = MERCHANT, dry_run: bool = common.DRY_RUN) -> None:
     """Receive units into stock; on a cancelled or failed shipment they are problem receives."""

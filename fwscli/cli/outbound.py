@@ -69,7 +69,8 @@ DEFAULT_COMMENT = "Thank you for your order."
 IN_PROGRESS = ("New", "Received", "Planning", "Processing")
 SHIPPED = ("Complete", "CompletePartialled")  # final, and past every in-progress step
 
-ITEMS = typer.Option(None, "--item", metavar="SKU=QTY", help="An item and its quantity (repeatable).")
+ITEMS = typer.Option(None, "--item", metavar="SKU=QTY",
+                     help=f"An item and its quantity ({common.SKU_QUANTITY_HELP}).")
 
 
 # --- commands ---------------------------------------------------------------------------

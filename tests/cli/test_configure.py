@@ -200,3 +200,29 @@ def test_list_against_the_environment_of_a_live_server(remote_fws):
     assert values["endpoint_url"]["Source"] == "env" and values["endpoint_url"]["Location"] == "FWS_ENDPOINT_URL"
     assert values["access_key_id"]["Location"] == "FWS_ACCESS_KEY_ID"
     assert values["secret_access_key"]["Value"].startswith("****************")
+
+
+@pytest.mark.parametrize("variable, missing", [
+    ("FWS_ACCESS_KEY_ID", "FWS_SECRET_ACCESS_KEY"), ("FWS_SECRET_ACCESS_KEY", "FWS_ACCESS_KEY_ID"),
+])
+def test_half_a_key_pair_in_the_environment_is_refused_not_completed_from_the_file(embedded_fws, variable,
+                                                                                   missing):
+    """The saved pair's own key id in the environment worked, signed with the file's secret;
+    another key id failed at the service as a bad signature. Now: one line naming the
+    missing variable, exit 253, nothing sent; `configure list` shows where the pair comes from."""
+    fws = embedded_fws
+    fws.ok("items", "register", "SKU-1", "-o", "off")  # provisions the profile's keys
+    _, credentials = files(fws)
+    saved = dict(line.split(" = ") for line in credentials.read_text().splitlines() if " = " in line)
+    half = saved["access_key_id" if variable == "FWS_ACCESS_KEY_ID" else "secret_access_key"]
+    refused = fws("items", "register", "SKU-2", "-o", "off", env={variable: half})
+    assert refused.code == 253, refused.err
+    assert refused.err == f"fws: error: {variable} is set but {missing} is not: set both, or neither " \
+                          f"to use the profile's keys.\n"
+    assert fws.ok("items", "list", "-o", "json", "--query", "[].MerchantSKU").json() == ["SKU-1"]
+
+    shown = fws.ok("configure", "list", "-o", "json", env={variable: half})
+    rows = {row["Name"]: row for row in shown.json()}
+    assert (rows["access_key_id"]["Source"], rows["secret_access_key"]["Source"]) == \
+        (("env", "unset") if variable == "FWS_ACCESS_KEY_ID" else ("unset", "env"))
+    assert f"credentials: {variable} is set but {missing} is not" in shown.err

@@ -450,3 +450,28 @@ def test_throttling_is_waited_out(db, merchant, tmp_path):
     assert "HTTP 503" in result.err  # it was throttled, and still
     assert {r["Outcome"] for r in read_results(tmp_path / "results.csv")} == {"ok"}
     assert stored_orders(db, merchant.merchant_id) == expected
+
+
+@pytest.mark.parametrize("command, sample", [
+    ("items", "items.csv"), ("outbound", "orders.csv"), ("inbound", "inbound.csv"),
+])
+def test_a_refused_import_has_a_results_line_for_every_row(embedded_fws, tmp_path, command, sample):
+    """The results have one line per row, when nothing is sent too: the valid rows of a
+    refused import (or of --validate-only) are `not-sent`; they were missing, as if lost."""
+    path = tmp_path / sample
+    path.write_text(without_first_cell(sample, 2))
+    rows = len(path.read_text().splitlines())
+    results = tmp_path / "results.csv"
+    refused = embedded_fws(command, "import", str(path), "--results", str(results))
+    assert refused.code == 252, refused.err
+    lines = read_results(results)
+    assert [int(line["Row"]) for line in lines] == list(range(2, rows + 1))
+    assert [line["Outcome"] for line in lines] == ["invalid"] + ["not-sent"] * (rows - 2)
+    assert {line["Error"] for line in lines[1:]} == {"not sent: the import was refused for the file's problems"}
+    key = list(lines[0])[1]  # MerchantSKU, MerchantFulfillmentOrderId, ShipmentId
+    assert lines[0][key] == "" and all(line[key] for line in lines[1:])
+
+    path.write_text((SAMPLES / sample).read_text())
+    embedded_fws.ok(command, "import", str(path), "--validate-only", "--results", str(results))
+    assert [(int(line["Row"]), line["Outcome"], line["Error"]) for line in read_results(results)] == \
+        [(row, "not-sent", "not sent: --validate-only") for row in range(2, rows + 1)]

@@ -371,3 +371,30 @@ def test_the_order_date_reads_back_in_the_offset_it_was_given_in(embedded_fws, a
     listed = fws.ok("outbound", "list", "-o", "json").json()
     assert {row["MerchantFulfillmentOrderId"]: row["DisplayableOrderDateTime"] for row in listed} == {
         "ORDER-1": date, "ORDER-2": "2026-11-28T01:30:00+05:30"}
+
+
+def test_spaces_around_the_equals_of_an_item_are_not_the_skus(embedded_fws, address_file, tmp_path):
+    """`--item "MUG =2"` sent the SKU "MUG " (refused as unknown) and `--item "MUG= 2"` was
+    refused for its quantity: the whitespace around the `=` and at either end belongs to the
+    shorthand, as in the AWS CLI's, for every command that takes SKU=QTY."""
+    from .seed import ADDRESS as SHIP_FROM
+
+    fws = embedded_fws
+    fws.ok("items", "register", "MUG", "-o", "off")
+    fws.ok("outbound", "create", "SPACED-1", "--to", address_file, "--item", "MUG =2", "--speed", "Standard",
+           "-o", "off")
+    items = fws.ok("outbound", "get", "SPACED-1", "-o", "json").json()["FulfillmentOrderItem"]
+    assert [(item["MerchantSKU"], item["Quantity"]) for item in items] == [("MUG", 2)]
+
+    ship_from = tmp_path / "from.json"
+    ship_from.write_text(json.dumps(SHIP_FROM))
+    fws.ok("outbound", "preview", "--to", address_file, "--item", " MUG = 2 ", "-o", "off")
+    for command in (["outbound", "create", "SPACED-2", "--to", address_file, "--speed", "Standard"],
+                    ["inbound", "create", "S-1", "--name", "n", "--fc", "PHL1", "--from", f"@{ship_from}"],
+                    ["inbound", "add-items", "S-1"],
+                    ["ops", "receive", "S-1", "--merchant", "1"]):
+        dry = fws.ok(*command, "--item", "MUG= 2", "--item", " TEE\t=\t3 ", "--dry-run", "-o", "json").json()
+        sent = [(name.rsplit(".", 1)[1], value) for name, value in dry["Parameters"].items()
+                if name.endswith((".MerchantSKU", ".Quantity"))]
+        assert sent == [("MerchantSKU", "MUG"), ("Quantity", "2"), ("MerchantSKU", "TEE"), ("Quantity", "3")], \
+            (command, dry["Parameters"])

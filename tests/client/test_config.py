@@ -145,9 +145,39 @@ def test_credentials_in_the_config_file_are_read_too(config_file):
 
 def test_half_a_key_pair_is_an_error(monkeypatch):
     monkeypatch.setenv("FWS_ACCESS_KEY_ID", "AKONLY")
-    with pytest.raises(ConfigError, match="access_key_id is set .*env:FWS_ACCESS_KEY_ID.* but "
-                                          "secret_access_key is not"):
+    with pytest.raises(ConfigError, match="^FWS_ACCESS_KEY_ID is set but FWS_SECRET_ACCESS_KEY is not"):
         Session.resolve()
+
+
+@pytest.mark.parametrize("variable, missing", [
+    ("FWS_ACCESS_KEY_ID", "FWS_SECRET_ACCESS_KEY"), ("FWS_SECRET_ACCESS_KEY", "FWS_ACCESS_KEY_ID"),
+])
+def test_half_a_pair_in_the_environment_is_never_completed_from_a_file(variable, missing, credentials_file,
+                                                                       monkeypatch):
+    """As botocore's credential chain: the keys come as a pair from one source. The other half
+    in the file would be another key's: a request signed with it is refused far from the cause."""
+    write(credentials_file, "[default]\naccess_key_id = AKFILE\nsecret_access_key = file\n")
+    monkeypatch.setenv(variable, "from-env")
+    settings = resolve()
+    assert settings[variable.removeprefix("FWS_").lower()].source == f"env:{variable}"
+    assert settings[missing.removeprefix("FWS_").lower()].source == "unset"
+    with pytest.raises(ConfigError) as caught:
+        Session.from_settings(settings)
+    message = str(caught.value)
+    assert message.startswith(f"{variable} is set but {missing} is not") and "\n" not in message
+    assert "from-env" not in message and "file" not in message.split(":")[0]
+
+
+def test_the_pair_comes_from_one_file(config_file, credentials_file):
+    write(credentials_file, "[default]\naccess_key_id = AKCREDS\n")
+    write(config_file, "[default]\naccess_key_id = AKCONFIG\nsecret_access_key = config\n")
+    with pytest.raises(ConfigError, match=f"access_key_id is set \\(from {credentials_file}\\) but "
+                                          f"secret_access_key is not"):
+        resolve().credentials
+    write(credentials_file, "[other]\naccess_key_id = AKOTHER\nsecret_access_key = other\n")
+    settings = resolve()
+    assert settings.credentials == ("AKCONFIG", "config")
+    assert {settings[key].source for key in config.CREDENTIAL_KEYS} == {"config-file"}
 
 
 def test_secret_is_not_in_the_session_repr(monkeypatch):
