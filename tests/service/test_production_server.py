@@ -473,6 +473,14 @@ def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
     assert "--bind" in started.stderr and "127.0.0.1:http" in started.stderr
 
 
+def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                              "--warehouse-delays", "pick=99999999999999h"],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert "--warehouse-delays" in started.stderr and "pick=99999999999999h" in started.stderr
+
+
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
 def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, status, code):
     from typer.testing import CliRunner
