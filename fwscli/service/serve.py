@@ -134,6 +134,10 @@ def gunicorn_options(*, bind: list[str], workers: int, threads: int,
         "logger_class": AccessLog,
         "errorlog": "-",
         "proc_name": "fws",
+        # A legacy client (Mule) sends every request as a GET, items in the query string:
+        # gunicorn's default of 4094 bytes refused some 45 of them with an HTML 414 that
+        # carries no RequestId. 8190 is gunicorn's largest bounded line (and Apache's).
+        "limit_request_line": 8190,
         # One fixed control-socket path per user would be fought over by several servers.
         "control_socket_disable": True,
     }

@@ -119,6 +119,24 @@ def test_lifecycle_on_two_workers_then_sigterm(production_server, merchant):
     assert f"RequestId={request_id}" in production_server.access_log
 
 
+def test_a_get_request_of_a_legacy_client_sending_many_items_is_served(tmp_path):
+    # The Mule client sends every request as a GET, its items in the query string (~80
+    # bytes each): gunicorn's default 4094-byte request line refused 50 SKUs with an HTML
+    # 414, no RequestId, not even an access-log line. 8190 is what Apache and nginx take.
+    with ServerProcess(str(tmp_path / "fws.db"), tmp_path, workers=1, threads=1) as server:
+        query = urlencode([("Action", "GetFulfillmentIdentifier"), ("Version", "2007-05-10")] + [
+            (name, value) for n in range(70)
+            for name, value in (("MerchantItem.MerchantSKU", f"MULE-SKU-{n:04d}"),
+                                ("MerchantItem.ASIN", "B000MULE01"), ("MerchantItem.Condition", "NewItem"))])
+        assert 4094 < len(query) < 8000
+        reply = requests.get(f"{server.url}?{query}", timeout=10)
+        # Unsigned, so refused: by the service, in its own words.
+        assert reply.status_code == 403, reply.text
+        assert "<Code>MissingAuthenticationToken</Code>" in reply.text
+        assert server.terminate() == 0
+        assert f"RequestId={reply.headers['x-amzn-RequestId']}" in server.access_log
+
+
 # --- graceful stop ------------------------------------------------------------------------
 
 def signed_request(server: ServerProcess, merchant, action: str, request: dict) -> bytes:
