@@ -33,13 +33,14 @@ def _open(url: Optional[str], *, create: bool):
     except SchemaOutOfDate as error:
         typer.echo(f"fws: {error}.", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    except (OSError, SQLAlchemyError) as error:
+    except (OSError, SQLAlchemyError, ImportError) as error:  # ImportError: the URL's driver
         raise _unopenable(url, error) from None
 
 
 def _unopenable(url: str, error: Exception):
-    """A database that cannot be opened (a bad URL, a file that cannot be made, a server
-    that does not answer): the --database setting to fix (253), on one line."""
+    """A database that cannot be opened (a bad URL or one of a driver not installed, a file
+    that cannot be made, a server that does not answer): the --database setting to fix
+    (253), on one line."""
     from ..store.database import cannot_open
     from .common import CliError
 
@@ -225,7 +226,7 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
     except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there
         typer.echo(f"fws: {error}.", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    except (OSError, SQLAlchemyError) as error:
+    except (OSError, SQLAlchemyError, ImportError) as error:
         raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)
 

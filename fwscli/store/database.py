@@ -141,7 +141,11 @@ def shown_url(url: str) -> str:
 
 def cannot_open(url: str, error: Exception) -> str:
     """Why the database at `url` could not be opened (a bad URL, a file that cannot be made,
-    a server that does not answer), on one line: SQLAlchemy's text runs on to hints and links."""
+    a server that does not answer, a driver not installed), on one line: SQLAlchemy's text
+    runs on to hints and links."""
+    if isinstance(error, ImportError):  # e.g. postgresql+psycopg2://, SQLAlchemy's usual driver
+        return (f"{shown_url(url)} cannot be opened: its driver is not installed ({error}); "
+                f"fws uses psycopg 3 for PostgreSQL: pip install 'fws[postgres]' and a postgresql:// URL")
     return f"{shown_url(url)} cannot be opened: {str(error).splitlines()[0]}"
 
 
