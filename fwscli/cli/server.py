@@ -62,7 +62,7 @@ def start(
         help="HOST:PORT (or unix:PATH) to listen on; repeat for several. "
              "Default: --host:--port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (without --bind)."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on (without --bind)."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on (without --bind)."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, envvar="FWS_SERVER_WORKERS",
                                 help="Worker processes."),
     threads: int = typer.Option(4, "--threads", min=1, envvar="FWS_SERVER_THREADS",
@@ -179,9 +179,13 @@ def _listener(address: str):
     from gunicorn.util import parse_address
 
     try:
-        return parse_address(address)
+        listener = parse_address(address)
     except RuntimeError as error:
         raise typer.BadParameter(f"{address!r}: {error}", param_hint="--bind") from None
+    # gunicorn takes any number as a port; the bind check (and gunicorn) then overflowed.
+    if isinstance(listener, tuple) and not 0 <= listener[1] <= 65535:
+        raise typer.BadParameter(f"{address!r}: the port must be 0 to 65535", param_hint="--bind")
+    return listener
 
 
 def _check_free(address: str, listener) -> None:

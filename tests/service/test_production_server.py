@@ -491,6 +491,18 @@ def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
     assert "--bind" in started.stderr and "127.0.0.1:http" in started.stderr
 
 
+@pytest.mark.parametrize("args, culprit", [(["--port", "70000"], "--port"),
+                                            (["--bind", "127.0.0.1:99999"], "--bind")])
+def test_start_on_a_port_past_65535_is_a_usage_error(tmp_path, args, culprit):
+    # It was an unexpected failure (255, OverflowError from the bind check), after the
+    # database had been made.
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), *args],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert culprit in started.stderr and "unexpected" not in started.stderr
+    assert not (tmp_path / "fws.db").exists()
+
+
 def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
     started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
                               "--warehouse-delays", "pick=99999999999999h"],
