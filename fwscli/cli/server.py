@@ -103,6 +103,7 @@ def start(
     answers, 503 otherwise.
     """
     import logging
+    import math
     from datetime import datetime, timezone
 
     from ..config import value_problem
@@ -117,6 +118,9 @@ def start(
         delays = Delays.parse(warehouse_delays) if warehouse_delays else None
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--warehouse-delays") from None
+    for option, rate in (("--read-rate", read_rate), ("--write-rate", write_rate)):
+        if not math.isfinite(rate):  # Click's range check lets NaN through
+            raise typer.BadParameter(f"{rate} is not a number of requests per second", param_hint=option)
     region = _globals(ctx).region or "us-east-1"
     region_problem = value_problem("region", region)  # the rule clients' regions follow
     if region_problem is not None:

@@ -503,6 +503,18 @@ def test_start_on_a_port_past_65535_is_a_usage_error(tmp_path, args, culprit):
     assert not (tmp_path / "fws.db").exists()
 
 
+@pytest.mark.parametrize("option", ["--read-rate", "--write-rate"])
+@pytest.mark.parametrize("rate", ["nan", "inf"])
+def test_a_throttle_rate_that_is_not_a_number_is_a_usage_error(tmp_path, option, rate):
+    # Click's range check lets NaN through: the server started, and every request of the
+    # class answered 500 (a NaN bucket cannot say when to retry).
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), option, rate],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert option in started.stderr and "unexpected" not in started.stderr
+    assert not (tmp_path / "fws.db").exists()
+
+
 def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
     started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
                               "--warehouse-delays", "pick=99999999999999h"],
