@@ -15,6 +15,8 @@ on one access-log line that ends with its RequestId.
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -106,7 +108,16 @@ class GunicornServer(BaseApplication):
             print(f"\nError: {error}\n", file=sys.stderr, flush=True)
             sys.exit(1)
         except SystemExit as ended:
-            # Only the master's own end: a worker leaves through here too, never interrupted.
+            if master.pid is not None and os.getpid() != master.pid:
+                # A worker's end: it runs on the master's stack, forked, and its status is
+                # the master's to read (3: it could not boot, and gunicorn stops). Through
+                # `fws server start`'s mapping it became 255, read as a crash: gunicorn
+                # forked another at once, and another, forever.
+                logging.shutdown()
+                sys.stdout.flush()
+                sys.stderr.flush()
+                code = ended.code
+                os._exit(0 if code is None else code if isinstance(code, int) else 1)
             if master.interrupted and ended.code in (0, None):
                 raise KeyboardInterrupt from None
             raise

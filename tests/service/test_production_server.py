@@ -523,6 +523,20 @@ def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
     assert "--warehouse-delays" in started.stderr and "pick=99999999999999h" in started.stderr
 
 
+def test_workers_that_cannot_boot_stop_the_server_instead_of_being_forked_again_and_again(tmp_path):
+    # Each worker's own exit went through the command's mapping of gunicorn's status (it
+    # runs on the master's forked stack): it exited 255 instead of 3, which gunicorn reads
+    # as a crash, not a failed boot, so it forked another at once, dozens a second, forever.
+    # (An in-memory database: the master made its schema, each worker opens a new one.)
+    started = subprocess.run([FWS, "server", "start", "--database", "sqlite:///:memory:",
+                              "--port", str(free_port()), "--workers", "1"],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 255, started.stderr[-2000:]
+    assert "Worker failed to boot" in started.stderr
+    assert started.stderr.count("Booting worker") == 1
+    assert started.stderr.count("the server stopped on an error (gunicorn exit status 3)") == 1
+
+
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
 def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, status, code):
     from typer.testing import CliRunner
