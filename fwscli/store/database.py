@@ -329,6 +329,18 @@ def _use_wal(cursor) -> None:
             time.sleep(0.005)
 
 
+def _make_private(path: str) -> None:
+    """Create a new database file readable by its owner alone: it holds every merchant's
+    secret key, as the credentials file (0600) does one. SQLite gives the -wal and -shm
+    files the database's mode. A file that exists keeps the mode its owner chose."""
+    if path.startswith("file:"):  # a URI filename: SQLite's to open
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -344,6 +356,7 @@ def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -
     database = parsed.database or ""
     if database and database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(database)) or ".", exist_ok=True)
+        _make_private(database)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                               "check_same_thread": False})
 

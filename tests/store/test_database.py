@@ -127,3 +127,27 @@ def test_a_new_file_locked_by_another_process_is_waited_for_not_refused(tmp_path
         commit.join()
         db.dispose()
         other.close()
+
+
+def test_a_new_file_is_its_owners_alone(tmp_path):
+    # It holds every merchant's secret key and the paging tokens' secret: it was made
+    # readable by everyone (0644 under the usual umask), where the credentials file is 0600.
+    # SQLite gives its -wal and -shm files the database's mode.
+    import os
+    import stat
+
+    from fwscli.store.migrations import create_schema
+
+    path = tmp_path / "new" / "fws.db"
+    db = Database(str(path))
+    try:
+        create_schema(db)
+        with db.write() as conn:
+            conn.execute(insert(settings).values(name="probe", value="x"))
+        for made in (path, path.with_name("fws.db-wal"), path.with_name("fws.db-shm")):
+            assert stat.S_IMODE(os.stat(made).st_mode) == 0o600, made
+    finally:
+        db.dispose()
+    path.chmod(0o640)  # an operator's own choice for a file that exists is kept
+    Database(str(path)).dispose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
