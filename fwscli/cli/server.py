@@ -33,13 +33,14 @@ def _open(url: Optional[str], *, create: bool):
     except SchemaOutOfDate as error:
         typer.echo(f"fws: {error}.", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    except (OSError, SQLAlchemyError) as error:
+    except (OSError, SQLAlchemyError, ImportError) as error:  # ImportError: the URL's driver
         raise _unopenable(url, error) from None
 
 
 def _unopenable(url: str, error: Exception):
-    """A database that cannot be opened (a bad URL, a file that cannot be made, a server
-    that does not answer): the --database setting to fix (253), on one line."""
+    """A database that cannot be opened (a bad URL or one of a driver not installed, a file
+    that cannot be made, a server that does not answer): the --database setting to fix
+    (253), on one line."""
     from ..store.database import cannot_open
     from .common import CliError
 
@@ -61,7 +62,7 @@ def start(
         help="HOST:PORT (or unix:PATH) to listen on; repeat for several. "
              "Default: --host:--port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (without --bind)."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on (without --bind)."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on (without --bind)."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, envvar="FWS_SERVER_WORKERS",
                                 help="Worker processes."),
     threads: int = typer.Option(4, "--threads", min=1, envvar="FWS_SERVER_THREADS",
@@ -102,6 +103,7 @@ def start(
     answers, 503 otherwise.
     """
     import logging
+    import math
     from datetime import datetime, timezone
 
     from ..config import value_problem
@@ -116,6 +118,9 @@ def start(
         delays = Delays.parse(warehouse_delays) if warehouse_delays else None
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--warehouse-delays") from None
+    for option, rate in (("--read-rate", read_rate), ("--write-rate", write_rate)):
+        if not math.isfinite(rate):  # Click's range check lets NaN through
+            raise typer.BadParameter(f"{rate} is not a number of requests per second", param_hint=option)
     region = _globals(ctx).region or "us-east-1"
     region_problem = value_problem("region", region)  # the rule clients' regions follow
     if region_problem is not None:
@@ -178,9 +183,13 @@ def _listener(address: str):
     from gunicorn.util import parse_address
 
     try:
-        return parse_address(address)
+        listener = parse_address(address)
     except RuntimeError as error:
         raise typer.BadParameter(f"{address!r}: {error}", param_hint="--bind") from None
+    # gunicorn takes any number as a port; the bind check (and gunicorn) then overflowed.
+    if isinstance(listener, tuple) and not 0 <= listener[1] <= 65535:
+        raise typer.BadParameter(f"{address!r}: the port must be 0 to 65535", param_hint="--bind")
+    return listener
 
 
 def _check_free(address: str, listener) -> None:
@@ -225,7 +234,7 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
     except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there
         typer.echo(f"fws: {error}.", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    except (OSError, SQLAlchemyError) as error:
+    except (OSError, SQLAlchemyError, ImportError) as error:
         raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)
 

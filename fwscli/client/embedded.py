@@ -166,7 +166,8 @@ def start_embedded(session: Session) -> EmbeddedService:
         raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
     except SchemaOutOfDate as error:
         raise ConfigError(f"The embedded database {url}: {error}.") from None
-    except (OSError, SQLAlchemyError) as error:  # no directory for the file, no server, a bad URL
+    # No directory for the file, no server, a bad URL, or one of a driver not installed.
+    except (OSError, SQLAlchemyError, ImportError) as error:
         from ..store.database import cannot_open
 
         raise ConfigError(f"The embedded database {cannot_open(url, error)}.") from None

@@ -77,7 +77,7 @@ class FwsApp:
         self.network = network or FulfillmentNetwork.default()
         self.clock = clock
         self.max_request_bytes = max_request_bytes
-        self.tokens = TokenCodec(token_secret(db))
+        self.tokens = TokenCodec(token_secret(db), clock=lambda: self.clock())
         self.keys = KeyCache(db)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -15,6 +15,8 @@ on one access-log line that ends with its RequestId.
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -106,7 +108,16 @@ class GunicornServer(BaseApplication):
             print(f"\nError: {error}\n", file=sys.stderr, flush=True)
             sys.exit(1)
         except SystemExit as ended:
-            # Only the master's own end: a worker leaves through here too, never interrupted.
+            if master.pid is not None and os.getpid() != master.pid:
+                # A worker's end: it runs on the master's stack, forked, and its status is
+                # the master's to read (3: it could not boot, and gunicorn stops). Through
+                # `fws server start`'s mapping it became 255, read as a crash: gunicorn
+                # forked another at once, and another, forever.
+                logging.shutdown()
+                sys.stdout.flush()
+                sys.stderr.flush()
+                code = ended.code
+                os._exit(0 if code is None else code if isinstance(code, int) else 1)
             if master.interrupted and ended.code in (0, None):
                 raise KeyboardInterrupt from None
             raise
@@ -134,6 +145,10 @@ def gunicorn_options(*, bind: list[str], workers: int, threads: int,
         "logger_class": AccessLog,
         "errorlog": "-",
         "proc_name": "fws",
+        # A legacy client (Mule) sends every request as a GET, items in the query string:
+        # gunicorn's default of 4094 bytes refused some 45 of them with an HTML 414 that
+        # carries no RequestId. 8190 is gunicorn's largest bounded line (and Apache's).
+        "limit_request_line": 8190,
         # One fixed control-socket path per user would be fought over by several servers.
         "control_socket_disable": True,
     }

@@ -23,7 +23,7 @@ import math
 from datetime import datetime
 from typing import Mapping
 
-from sqlalchemy import Float, bindparam, case, select
+from sqlalchemy import Float, bindparam, case, select, update
 
 from ..api.errors import RequestThrottled
 from ..api.shapes import Operation
@@ -67,7 +67,18 @@ class Throttle:
             """None once a token is taken; else when the bucket is full again."""
             taken = self._take.execute(conn, {**key, "t": t, "interval": limit.interval,
                                               "slack": slack + _EPSILON}).first()
-            return None if taken is not None else _FULL_AT.execute(conn, key).scalar_one()
+            if taken is not None:
+                return None
+            full_at = _FULL_AT.execute(conn, key).scalar_one()
+            empty_at = t + limit.burst * limit.interval
+            if full_at > empty_at:
+                # Emptier than empty: drawn under a larger burst (before a restart, or on a
+                # server configured so). Owing that many tokens refused the merchant for as
+                # long as the larger bucket takes to fill; an empty bucket it is.
+                _SET_FULL_AT.execute(conn, {"b_subject": key["subject"], "b_class": key["operation_class"],
+                                            "full_at": empty_at})
+                full_at = empty_at
+            return full_at
 
         full_at = self.db.write_grouped(take_token)
         if full_at is not None:
@@ -96,6 +107,8 @@ def _take_statement(dialect: str):
 
 _FULL_AT = Prepared(select(_b.full_at).where(_b.subject == bindparam("subject"),
                                              _b.operation_class == bindparam("operation_class")))
+_SET_FULL_AT = Prepared(update(throttle_buckets).where(_b.subject == bindparam("b_subject"),
+                                                       _b.operation_class == bindparam("b_class")))
 
 
 def throttled(kind: str, limit: Limit, wait: float) -> RequestThrottled:

@@ -160,7 +160,11 @@ def shown_url(url: str) -> str:
 
 def cannot_open(url: str, error: Exception) -> str:
     """Why the database at `url` could not be opened (a bad URL, a file that cannot be made,
-    a server that does not answer), on one line: SQLAlchemy's text runs on to hints and links."""
+    a server that does not answer, a driver not installed), on one line: SQLAlchemy's text
+    runs on to hints and links."""
+    if isinstance(error, ImportError):  # e.g. postgresql+psycopg2://, SQLAlchemy's usual driver
+        return (f"{shown_url(url)} cannot be opened: its driver is not installed ({error}); "
+                f"fws uses psycopg 3 for PostgreSQL: pip install 'fws[postgres]' and a postgresql:// URL")
     return f"{shown_url(url)} cannot be opened: {str(error).splitlines()[0]}"
 
 
@@ -378,6 +382,18 @@ def _use_wal(cursor) -> None:
             time.sleep(0.005)
 
 
+def _make_private(path: str) -> None:
+    """Create a new database file readable by its owner alone: it holds every merchant's
+    secret key, as the credentials file (0600) does one. SQLite gives the -wal and -shm
+    files the database's mode. A file that exists keeps the mode its owner chose."""
+    if path.startswith("file:"):  # a URI filename: SQLite's to open
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -394,6 +410,7 @@ def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -
     database = parsed.database or ""
     if database and database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(database)) or ".", exist_ok=True)
+        _make_private(database)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                               "check_same_thread": False})
 

@@ -119,6 +119,13 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
         raise ValueError(f"a movement quantity must be positive, not {quantity}")
     if disposition not in DISPOSITIONS:
         raise ValueError(f"unknown disposition {disposition!r}")
+    if quantity > MOST:
+        # No balance holds that much or can take it in: refused as such, before PostgreSQL
+        # sees a number out of its 32-bit columns' range (an error, where SQLite compared).
+        if effect.guard is not None:
+            raise InsufficientStock(kind, item_id, fulfillment_center_id, quantity, effect.shortfall)
+        grown = next(column for column, sign in effect.signs.items() if sign > 0)
+        raise BalanceLimit(kind, item_id, fulfillment_center_id, quantity, grown)
 
     # Guarded kinds need stock that already exists: no row means nothing to take from, and
     # creating an empty one would only mark the SKU as "updated".

@@ -5,6 +5,10 @@ list's filters and page size, and when it was issued, signed with HMAC-SHA256 un
 secret shared by every server process (kept in the database). Keyset, not offset: rows
 added between pages land after the cursor or before it, never shifting a page, so no
 row is skipped or repeated.
+
+A token's lifetime counts in real time, as signatures do, not in the simulated time of
+the warehouse (`Context.now`): that jumps forward with AdvanceSimulationClock, and a
+week's jump expired every token issued a moment before.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..api.errors import InvalidParameterValue
@@ -35,21 +39,26 @@ class Cursor:
     page_size: int
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class TokenCodec:
-    def __init__(self, secret: bytes):
+    def __init__(self, secret: bytes, clock: Callable[[], datetime] = _utc_now):
         self._secret = secret
+        self._clock = clock  # real time (see above)
 
     def encode(self, *, operation: str, merchant_id: int, cursor_after: list[Any],
-               filters: dict[str, Any], page_size: int, now: datetime) -> str:
+               filters: dict[str, Any], page_size: int) -> str:
         payload = {
             "o": operation, "m": merchant_id, "a": cursor_after, "f": filters,
-            "n": page_size, "t": int(now.timestamp()),
+            "n": page_size, "t": int(self._clock().timestamp()),
         }
         body = json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
         mac = hmac.new(self._secret, body, hashlib.sha256).digest()[:_MAC_BYTES]
         return _b64(body) + "." + _b64(mac)
 
-    def decode(self, token: str, *, operation: str, merchant_id: int, now: datetime) -> Cursor:
+    def decode(self, token: str, *, operation: str, merchant_id: int) -> Cursor:
         def invalid(reason: str) -> InvalidParameterValue:
             shown = token if len(token) <= 40 else token[:37] + "..."
             return InvalidParameterValue("NextToken", shown, reason)
@@ -68,7 +77,7 @@ class TokenCodec:
             raise invalid("the token was not issued by this service or has been modified")
         if payload["o"] != operation:
             raise invalid(f"the token belongs to {payload['o']}, not {operation}")
-        if now.timestamp() - payload["t"] > TOKEN_LIFETIME.total_seconds():
+        if self._clock().timestamp() - payload["t"] > TOKEN_LIFETIME.total_seconds():
             raise invalid("the token has expired; start the list again")
         return Cursor(operation=operation, after=payload["a"], filters=payload["f"],
                       page_size=payload["n"])
@@ -103,11 +112,10 @@ def finish_page(ctx: "Context", operation: str, filters: dict[str, Any], size: i
     token = ""
     if has_next:
         token = ctx.tokens.encode(operation=operation, merchant_id=ctx.merchant_id,
-                                  cursor_after=key(rows[-1]), filters=filters, page_size=size,
-                                  now=ctx.now)
+                                  cursor_after=key(rows[-1]), filters=filters, page_size=size)
     return Page(rows, token, has_next)
 
 
 def resume(ctx: "Context", operation: str, token: str) -> Cursor:
     """The cursor a NextToken of `operation` carries, for this caller, now."""
-    return ctx.tokens.decode(token, operation=operation, merchant_id=ctx.merchant_id, now=ctx.now)
+    return ctx.tokens.decode(token, operation=operation, merchant_id=ctx.merchant_id)

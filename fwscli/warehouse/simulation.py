@@ -23,6 +23,9 @@ MANUAL, AUTO = "manual", "auto"
 WAREHOUSE_MODES = (MANUAL, AUTO)
 _DURATION = re.compile(r"(\d+)([smh]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+# The longest delay: with the simulated time up to 1000 years ahead (clock.MAX_OFFSET), a
+# step still falls due before year 9999, past which no time can be computed.
+MAX_DELAY = timedelta(days=1000 * 365)
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,11 @@ class Delays:
             if name.strip() not in names or match is None:
                 raise ValueError(f"{part!r}: expected NAME=DURATION (e.g. ship=2m) with NAME one of "
                                  f"{', '.join(sorted(names))} and DURATION in s, m or h")
-            changes[name.strip()] = timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+            seconds = int(match[1]) * _UNIT_SECONDS[match[2]]
+            if seconds > MAX_DELAY.total_seconds():
+                raise ValueError(f"{part!r}: a delay is at most {MAX_DELAY.days} days "
+                                 f"({int(MAX_DELAY.total_seconds() // 3600)}h)")
+            changes[name.strip()] = timedelta(seconds=seconds)
         return replace(cls(), **changes)
 
 

@@ -156,7 +156,8 @@ def test_an_embedded_database_that_cannot_be_opened_is_a_configuration_error(emb
     a_file = tmp_path / "a-file"
     a_file.write_text("")
     for env in ({"XDG_DATA_HOME": str(a_file)},  # the data directory cannot be made
-                {"FWS_DATABASE_URL": "nosuchdatabase://x"}):
+                {"FWS_DATABASE_URL": "nosuchdatabase://x"},
+                {"FWS_DATABASE_URL": "postgresql+psycopg2://fws@127.0.0.1:9/fws"}):  # no such driver
         result = embedded_fws("items", "list", env=env)
         assert result.code == 253 and "embedded database" in result.err, result.err
         assert len(result.err.splitlines()) == 1 and "unexpected" not in result.err

@@ -130,7 +130,8 @@ def test_merchant_keys_cannot_run_the_warehouse(remote_fws):
 def test_a_database_that_cannot_be_opened_is_one_line(embedded_fws, tmp_path, command):
     a_file = tmp_path / "a-file"
     a_file.write_text("")
-    for url in ("nosuchdatabase://x", f"sqlite:///{a_file}/fws.db"):
+    # psycopg2: SQLAlchemy's usual PostgreSQL driver, which fws does not use (nor install).
+    for url in ("nosuchdatabase://x", f"sqlite:///{a_file}/fws.db", "postgresql+psycopg2://fws@127.0.0.1:9/fws"):
         result = embedded_fws("server", *command, "--database", url)
         assert result.code == 253 and url in result.err, result.err
         assert len(result.err.splitlines()) == 1 and "unexpected" not in result.err, result.err

@@ -193,6 +193,19 @@ def test_an_adjustment_may_not_take_stock_past_the_schemas_int(ops, client, merc
     assert balance["InStockQuantity"] == most
 
 
+def test_taking_out_the_schemas_least_int_is_refused_as_any_shortfall(ops, client, merchant):
+    # -2147483648 is a valid xs:int, but 2147483648 units are more than any balance holds:
+    # PostgreSQL answered 500 (integer out of range) where SQLite said what is available.
+    register(client, "SKU-1")
+    mine = {"MerchantId": merchant.merchant_id, "MerchantSKU": "SKU-1", "FulfillmentCenterId": "PHL1"}
+    ops("AdjustInventory", **mine, Quantity=5, Reason="count")
+    error = refused(ops, "AdjustInventory", **mine, Quantity=-(2**31), Reason="count")
+    assert (error.status, error.code) == (400, "InvalidParameterValue")
+    assert "only 5 Sellable units are available at PHL1" in error.message
+    assert ops("GetInventoryBalances", MerchantId=merchant.merchant_id,
+               MerchantSKU="SKU-1")["InventoryBalance"][0]["InStockQuantity"] == 5
+
+
 def test_the_clock_moves_forward_for_every_process(ops, db, client, merchant, operator):
     start = ops("GetSimulationClock")
     assert (start["OffsetSeconds"], start["WarehouseMode"]) == (0, "auto")

@@ -85,3 +85,30 @@ def test_a_shipment_item_added_after_deletions_is_not_skipped(client):
         "ShipmentId": "FBA-PAGED", "MerchantSKUQuantityItem": [{"MerchantSKU": "D", "Quantity": 1}]})
     rest = client.call("inbound", "ListInboundShipmentItemsByNextToken", {"NextToken": page["NextToken"]})
     assert [row["MerchantSKU"] for row in rest["ShipmentItem"]] == ["D"]
+
+
+def test_a_token_lives_in_real_time_not_in_the_simulated_time(db, merchant, operator):
+    # The simulated time jumps forward with AdvanceSimulationClock: a token issued a moment
+    # ago expired at once after a week's jump, though it stays valid 24 hours (spec §12).
+    from datetime import datetime, timedelta, timezone
+
+    from fwscli.service.app import FwsApp
+
+    from ..http import LiveServer, SignedClient
+
+    real = [datetime.now(timezone.utc)]
+    with LiveServer(FwsApp(db, clock=lambda: real[0])) as server:
+        client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key,
+                              clock=lambda: real[0])
+        ops = SignedClient(server.url, operator.access_key_id, operator.secret_access_key,
+                           clock=lambda: real[0])
+        _register(client, ["A", "B", "C"])
+        token = client.call("inbound", "ListAllFulfillmentItems", {"MaxCount": 1})["NextToken"]
+        ops.call("operator", "AdvanceSimulationClock", {"Seconds": 8 * 86400})
+        page = client.call("inbound", "ListAllFulfillmentItemsByNextToken", {"NextToken": token})
+        assert [item["MerchantSKU"] for item in page["FulfillmentItem"]] == ["B"]
+
+        real[0] += timedelta(days=8)  # a week of real time does end it
+        with pytest.raises(ApiError) as caught:
+            client.call("inbound", "ListAllFulfillmentItemsByNextToken", {"NextToken": page["NextToken"]})
+        assert "the token has expired" in caught.value.message

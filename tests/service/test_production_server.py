@@ -119,6 +119,24 @@ def test_lifecycle_on_two_workers_then_sigterm(production_server, merchant):
     assert f"RequestId={request_id}" in production_server.access_log
 
 
+def test_a_get_request_of_a_legacy_client_sending_many_items_is_served(tmp_path):
+    # The Mule client sends every request as a GET, its items in the query string (~80
+    # bytes each): gunicorn's default 4094-byte request line refused 50 SKUs with an HTML
+    # 414, no RequestId, not even an access-log line. 8190 is what Apache and nginx take.
+    with ServerProcess(str(tmp_path / "fws.db"), tmp_path, workers=1, threads=1) as server:
+        query = urlencode([("Action", "GetFulfillmentIdentifier"), ("Version", "2007-05-10")] + [
+            (name, value) for n in range(70)
+            for name, value in (("MerchantItem.MerchantSKU", f"MULE-SKU-{n:04d}"),
+                                ("MerchantItem.ASIN", "B000MULE01"), ("MerchantItem.Condition", "NewItem"))])
+        assert 4094 < len(query) < 8000
+        reply = requests.get(f"{server.url}?{query}", timeout=10)
+        # Unsigned, so refused: by the service, in its own words.
+        assert reply.status_code == 403, reply.text
+        assert "<Code>MissingAuthenticationToken</Code>" in reply.text
+        assert server.terminate() == 0
+        assert f"RequestId={reply.headers['x-amzn-RequestId']}" in server.access_log
+
+
 # --- graceful stop ------------------------------------------------------------------------
 
 def signed_request(server: ServerProcess, merchant, action: str, request: dict) -> bytes:
@@ -471,6 +489,52 @@ def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
                               "--bind", "127.0.0.1:http"], capture_output=True, text=True, timeout=60)
     assert started.returncode == 2, started.stderr
     assert "--bind" in started.stderr and "127.0.0.1:http" in started.stderr
+
+
+@pytest.mark.parametrize("args, culprit", [(["--port", "70000"], "--port"),
+                                            (["--bind", "127.0.0.1:99999"], "--bind")])
+def test_start_on_a_port_past_65535_is_a_usage_error(tmp_path, args, culprit):
+    # It was an unexpected failure (255, OverflowError from the bind check), after the
+    # database had been made.
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), *args],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert culprit in started.stderr and "unexpected" not in started.stderr
+    assert not (tmp_path / "fws.db").exists()
+
+
+@pytest.mark.parametrize("option", ["--read-rate", "--write-rate"])
+@pytest.mark.parametrize("rate", ["nan", "inf"])
+def test_a_throttle_rate_that_is_not_a_number_is_a_usage_error(tmp_path, option, rate):
+    # Click's range check lets NaN through: the server started, and every request of the
+    # class answered 500 (a NaN bucket cannot say when to retry).
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), option, rate],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert option in started.stderr and "unexpected" not in started.stderr
+    assert not (tmp_path / "fws.db").exists()
+
+
+def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                              "--warehouse-delays", "pick=99999999999999h"],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert "--warehouse-delays" in started.stderr and "pick=99999999999999h" in started.stderr
+
+
+def test_workers_that_cannot_boot_stop_the_server_instead_of_being_forked_again_and_again(tmp_path):
+    # Each worker's own exit went through the command's mapping of gunicorn's status (it
+    # runs on the master's forked stack): it exited 255 instead of 3, which gunicorn reads
+    # as a crash, not a failed boot, so it forked another at once, dozens a second, forever.
+    # (An in-memory database: the master made its schema, each worker opens a new one.)
+    started = subprocess.run([FWS, "server", "start", "--database", "sqlite:///:memory:",
+                              "--port", str(free_port()), "--workers", "1"],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 255, started.stderr[-2000:]
+    assert "Worker failed to boot" in started.stderr
+    assert started.stderr.count("Booting worker") == 1
+    assert started.stderr.count("the server stopped on an error (gunicorn exit status 3)") == 1
 
 
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])

@@ -79,6 +79,22 @@ def test_the_error_says_when_to_come_back(db, merchant):
     assert "at most 0.25 per second in bursts of 1" in error.message
 
 
+def test_a_smaller_burst_than_before_never_owes_more_than_an_empty_bucket(db, merchant):
+    # A bucket emptied under a burst of 800 (8/s) is 100 s from full. Restarted with a
+    # burst of 40 (or beside a server that has it), that was read as 760 tokens owed: the
+    # merchant was refused for 95 s, told to retry in 95, where an empty bucket of the new
+    # size has a token back in an eighth of a second.
+    who = caller(merchant)
+    big = Throttle(db, {"read": Limit(rate=8, burst=800), "write": LIMITS["write"]})
+    assert all(allowed(big, who, READ_OP) for _ in range(800))
+    small = Throttle(db, {"read": Limit(rate=8, burst=40), "write": LIMITS["write"]})
+    with pytest.raises(RequestThrottled) as raised:
+        small.take(who, READ_OP, NOW)
+    assert raised.value.headers == {"Retry-After": "1"}
+    later = NOW + timedelta(seconds=0.125)
+    assert [allowed(small, who, READ_OP, later) for _ in range(2)] == [True, False]
+
+
 def test_racing_processes_share_one_bucket_exactly(db, merchant):
     """Eight threads on two engines (two 'servers') draw 40 times from a bucket of 10 at one
     instant: exactly 10 succeed."""

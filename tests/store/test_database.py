@@ -3,7 +3,9 @@ processes) are serialised without losing an update."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 import time
 
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from fwscli.store.database import Database
+from fwscli.store.migrations import create_schema
 from fwscli.store.prepared import Prepared
 from fwscli.store.schema import settings
 
@@ -164,3 +167,22 @@ def test_an_autocommit_read_sees_each_commit_and_holds_no_transaction_open(db):
             assert _value(conn) == "after"
             # No BEGIN was sent: nothing (no lock, no snapshot) outlives a statement.
             assert conn.connection.driver_connection.info.transaction_status.name == "IDLE"
+
+
+def test_a_new_file_is_its_owners_alone(tmp_path):
+    # It holds every merchant's secret key and the paging tokens' secret: it was made
+    # readable by everyone (0644 under the usual umask), where the credentials file is 0600.
+    # SQLite gives its -wal and -shm files the database's mode.
+    path = tmp_path / "new" / "fws.db"
+    db = Database(str(path))
+    try:
+        create_schema(db)
+        with db.write() as conn:
+            conn.execute(insert(settings).values(name="probe", value="x"))
+        for made in (path, path.with_name("fws.db-wal"), path.with_name("fws.db-shm")):
+            assert stat.S_IMODE(os.stat(made).st_mode) == 0o600, made
+    finally:
+        db.dispose()
+    path.chmod(0o640)  # an operator's own choice for a file that exists is kept
+    Database(str(path)).dispose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640

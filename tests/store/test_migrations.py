@@ -211,3 +211,52 @@ def test_0006_keeps_inbound_lines_and_never_gives_their_ids_again(database_at_00
     with old.engine.connect() as conn:
         indexes = {index["name"] for index in inspect(conn).get_indexes("inbound_shipment_items")}
     assert "ix_inbound_shipment_items_shipment_pk_id" in indexes
+
+
+# --- 0003: what was in progress before the warehouse moved things -------------------------
+
+def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(db, tmp_path):
+    # 0003 gave orders and inbound shipments a due time, but left NULL the ones already
+    # waiting: a Received order was then never planned, in either mode, nor a Shipped
+    # shipment ever received by an auto-mode warehouse (the embedded service's).
+    from datetime import timedelta
+
+    from fwscli.store.schema import (
+        fulfillment_order_items, fulfillment_orders, inbound_shipment_items, inbound_shipments,
+    )
+    from fwscli.warehouse import tick
+    from fwscli.warehouse.simulation import Simulation
+
+    from ..audit import assert_ledger_balanced
+    from ..service.samples import DESTINATION, SHIP_FROM
+    from ..warehouse.helpers import add_stock, register_item
+
+    with database_at(db, tmp_path, "0002") as old:
+        with old.write() as conn:
+            merchant = accounts.create_merchant(conn, "Old Merchant", NOW)
+        item_id, _ = register_item(old, merchant.merchant_id, "SKU-1")
+        with old.write() as conn:  # as fws wrote them then: no due time, no ledger rows
+            order_pk = conn.execute(insert(fulfillment_orders).values(
+                merchant_id=merchant.merchant_id, merchant_order_id="OLD-1", displayable_order_id="OLD-1",
+                displayable_order_datetime=NOW, displayable_order_comment="Thanks", shipping_speed="Standard",
+                destination_address=DESTINATION, fulfillment_policy="FillOrKill", fulfillment_method="Consumer",
+                notification_emails=[], status="Received", request_fingerprint="0" * 64, received_at=NOW,
+                status_updated_at=NOW).returning(fulfillment_orders.c.id)).scalar_one()
+            conn.execute(insert(fulfillment_order_items).values(
+                order_pk=order_pk, item_id=item_id, merchant_order_item_id="1", quantity=2,
+                cancelled_quantity=0, unfulfillable_quantity=0))
+            shipment_pk = conn.execute(insert(inbound_shipments).values(
+                merchant_id=merchant.merchant_id, shipment_id="FBA-OLD", shipment_name="Old", status="Shipped",
+                destination_fc="PHL1", ship_from_address=SHIP_FROM, created_at=NOW, updated_at=NOW,
+                status_updated_at=NOW).returning(inbound_shipments.c.id)).scalar_one()
+            conn.execute(insert(inbound_shipment_items).values(
+                shipment_pk=shipment_pk, item_id=item_id, quantity_shipped=3, quantity_received=0))
+        upgrade(old)
+        # The shipment's expected units, as SetInboundShipmentStatus puts them on the ledger now.
+        add_stock(old, merchant.merchant_id, item_id, 3, kind="inbound_expected")
+        add_stock(old, merchant.merchant_id, item_id, 2)
+        tick.run(old, NOW + timedelta(days=1), Simulation("auto"))
+        with old.read() as conn:
+            assert conn.execute(select(fulfillment_orders.c.status)).scalar_one() == "Complete"
+            assert conn.execute(select(inbound_shipments.c.status)).scalar_one() == "Closed"
+        assert_ledger_balanced(old)

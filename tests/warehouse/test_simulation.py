@@ -23,6 +23,15 @@ def test_bad_delays_are_refused_naming_the_steps(text):
     assert text.split(",")[0] in str(caught.value) and "in_transit" in str(caught.value)
 
 
+@pytest.mark.parametrize("text", ["pick=99999999999999h", "ship=80000000h"])
+def test_delays_past_any_computable_time_are_refused(text):
+    # The first overflowed timedelta (exit 255 "unexpected failure"); the second parsed, and
+    # then every step 9,000 years on failed (year 9999 is the last a time can have).
+    with pytest.raises(ValueError, match="at most"):
+        Delays.parse(text)
+    assert Delays.parse("ship=8760000h").ship == timedelta(days=365_000)  # 1000 years: allowed
+
+
 def test_a_zero_replan_delay_is_refused():
     # A FillAll order short of stock would be due again the moment it looked: a tick
     # without a step limit (the scheduler's, a clock advance) would never end.
