@@ -16,9 +16,11 @@ credential chain has them). `resolve()` records where each value came from, so
 from __future__ import annotations
 
 import configparser
+import fcntl
 import math
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -380,6 +382,25 @@ def set_values(profile: str, values: Mapping[str, str]) -> list[Path]:
         _update(path, _config_section_names(profile), others)
         written.append(path)
     return written
+
+
+@contextmanager
+def credentials_locked() -> Iterator[None]:
+    """An exclusive lock, across processes, on a file beside the credentials file: commands
+    that each found no keys take turns to create them, and each reads the file again once
+    its turn comes (the embedded service's first use)."""
+    path = Path(os.path.realpath(credentials_file()))
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # racing commands both make it
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise ConfigError(f"cannot write {lock}: {error.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _update(path: Path, sections: tuple[str, ...], values: Mapping[str, str]) -> None:

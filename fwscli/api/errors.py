@@ -70,6 +70,10 @@ class RequestTooLarge(SenderError):
     status = 413
 
 
+class IncompleteBody(SenderError):
+    code = "IncompleteBody"
+
+
 class AuthFailure(SenderError):
     status = 403
 
@@ -112,7 +116,7 @@ ERRORS_BY_CODE: dict[str, type[ApiError]] = {
     cls.code: cls
     for cls in (
         MissingParameter, InvalidParameterValue, InvalidParameterCombination, InvalidAction,
-        MissingAction, RequestTooLarge, InvalidClientTokenId, SignatureDoesNotMatch,
+        MissingAction, RequestTooLarge, IncompleteBody, InvalidClientTokenId, SignatureDoesNotMatch,
         RequestExpired, MissingAuthenticationToken, AccessDenied, RequestThrottled, InternalError,
     )
 }

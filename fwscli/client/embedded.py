@@ -173,7 +173,7 @@ def start_embedded(session: Session) -> EmbeddedService:
         raise ConfigError(f"The embedded database {cannot_open(url, error)}.") from None
     credentials, provisioned = session.credentials, False
     if credentials is None:
-        credentials, provisioned = _provision(db, session.profile), True
+        credentials, provisioned = _provision(db, session.profile)
     # The service logs an internal error with its traceback, for a server's log. Here no
     # handler is set, and logging's last resort printed it on the user's terminal, once per
     # attempt, above the one-line error: a handler that drops it (--debug shows it).
@@ -182,14 +182,24 @@ def start_embedded(session: Session) -> EmbeddedService:
     return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned)
 
 
-def _provision(db, profile: str) -> Credentials:
-    from ..config import set_values
+def _provision(db, profile: str) -> tuple[Credentials, bool]:
+    """The profile's keys, and whether this call created their merchant.
+
+    Commands started together on a fresh install (cron jobs, a script's parallel commands)
+    each found no keys: each would create a merchant, and the file keep the last one's keys.
+    They take turns instead, and each reads the keys again once its turn comes.
+    """
+    from ..config import credentials_locked, resolve, set_values
     from ..warehouse import accounts
 
-    with db.write() as conn:
-        created = accounts.create_merchant(conn, f"fws embedded merchant ({profile})",
-                                           datetime.now(timezone.utc))
-    credentials = Credentials(created.access_key_id, created.secret_access_key)
-    set_values(profile, {"access_key_id": credentials.access_key_id,
-                         "secret_access_key": credentials.secret_access_key})
-    return credentials
+    with credentials_locked():
+        pair = resolve(profile).credentials
+        if pair is not None:  # saved by a command that had its turn first
+            return Credentials(*pair), False
+        with db.write() as conn:
+            created = accounts.create_merchant(conn, f"fws embedded merchant ({profile})",
+                                               datetime.now(timezone.utc))
+        credentials = Credentials(created.access_key_id, created.secret_access_key)
+        set_values(profile, {"access_key_id": credentials.access_key_id,
+                             "secret_access_key": credentials.secret_access_key})
+    return credentials, True

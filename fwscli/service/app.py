@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import quote
 
 from ..api.errors import (
-    AccessDenied, ApiError, InternalError, InvalidAction, MissingAction, RequestTooLarge,
+    AccessDenied, ApiError, IncompleteBody, InternalError, InvalidAction, MissingAction,
+    RequestTooLarge,
 )
 from ..api.shapes import Operation, Service
 from ..store.database import Database
@@ -29,7 +30,8 @@ from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health
 from .body import (
-    FORM, BodyTooLarge, content_length, is_query_form, media_type, read_body, werkzeug_body,
+    FORM, BodyIncomplete, BodyTooLarge, content_length, is_query_form, media_type, read_body,
+    werkzeug_body,
 )
 from .headers import LazyHeaders
 from .keys import KeyCache
@@ -213,6 +215,12 @@ class FwsApp:
             body = read_body(environ, limit) if request is None else werkzeug_body(request)
         except BodyTooLarge:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
+        except BodyIncomplete:  # the client's doing, not ours: no traceback, no retry
+            raise _incomplete(length) from None
+        if length is not None and len(body) < length:
+            # gunicorn ends the stream where the client stopped sending, without an error:
+            # what arrived must not be served as if it were the whole request.
+            raise _incomplete(length, len(body))
         if length is None and len(body) >= limit:
             # A streamed (chunked) body is read up to the limit and no further: the rest
             # would be dropped unseen, and what was read served as if it were all.
@@ -222,6 +230,14 @@ class FwsApp:
         if _method(environ) == "POST" and _is_form(environ):
             params += parse_form(body.decode("utf-8", "replace"))
         return params, body
+
+
+def _incomplete(length: int | None, received: int | None = None) -> IncompleteBody:
+    if length is None:  # a streamed body whose reading failed
+        return IncompleteBody("The request body was cut short: the connection failed while it was read.")
+    ended = "before" if received is None else f"after {received} of"
+    return IncompleteBody(f"The request body ended {ended} the {length} bytes its "
+                          f"Content-Length declares.")
 
 
 def _authorize(service: Service, operation: Operation, caller: Caller) -> None:

@@ -186,6 +186,32 @@ def test_embedded_first_use_provisions_once(embedded_fws):
     assert [row["MerchantSKU"] for row in second.json()] == ["A"]
 
 
+def test_embedded_first_use_by_commands_started_together_provisions_one_merchant(embedded_fws):
+    """Cron jobs or a script's parallel commands on a fresh install each find no keys; one
+    merchant must be created, and every command's data be the profile's."""
+    import os
+    import sqlite3
+    import stat
+    from pathlib import Path
+
+    from .conftest import FWS
+
+    skus = [f"SKU-{n}" for n in range(6)]
+    started = [subprocess.Popen([FWS, "items", "register", sku, "-o", "off"], env=embedded_fws.env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for sku in skus]
+    finished = [(process.wait(60), process.communicate()[1]) for process in started]
+    assert [code for code, _ in finished] == [0] * len(skus), finished
+    assert sum("created a merchant" in err for _, err in finished) == 1, finished
+    database = Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db"
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM merchants").fetchone() == (1,)
+    listed = embedded_fws.ok("items", "list", "-o", "json").json()
+    assert sorted(row["MerchantSKU"] for row in listed) == skus
+    credentials = Path(embedded_fws.env["XDG_CONFIG_HOME"]) / "fws" / "credentials"
+    assert stat.S_IMODE(os.stat(credentials).st_mode) == 0o600
+
+
 def test_an_internal_error_of_the_embedded_service_is_one_line_not_its_traceback(embedded_fws):
     """The in-process service logs an internal error with its traceback, as a server logs
     it; with no handler set, logging's last resort printed it on the terminal, once per

@@ -213,3 +213,21 @@ def test_an_error_quoting_a_line_break_stays_on_the_two_lines_php_2008_reads(cli
     assert_valid("outbound", reply.body)
     assert _error_parts(reply).message == (f"Value {order_id} for parameter MerchantFulfillmentOrderId "
                                            f"is invalid. Reason: requested order not found.")
+
+
+def test_a_body_shorter_than_its_content_length_is_a_400_not_an_internal_error(app, caplog):
+    # The client declared 100 bytes and stopped sending (the stream ends early): its
+    # mistake, answered as such; nothing is logged as an internal error.
+    import io
+    body = b"Action=ListAllFulfillmentOrders&Version=2007-08-02"
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+               "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "100",
+               "wsgi.input": io.BytesIO(body)}
+    started = []
+    payload = b"".join(app(environ, lambda status, headers: started.append(status)))
+    from fwscli.wire.xml import read_error
+    error = read_error(payload)
+    assert started == ["400 Bad Request"] and error.code == "IncompleteBody", payload
+    assert error.message == "The request body ended before the 100 bytes its Content-Length declares."
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

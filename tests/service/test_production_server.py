@@ -571,3 +571,28 @@ def test_a_stop_exits_0_and_ctrl_c_130(tmp_path, sent, code):
     finally:
         server.kill()
     assert ("fws: interrupted" in server.stderr) == (sent == signal.SIGINT)
+
+
+# --- a body cut short ---------------------------------------------------------------------
+
+def test_a_body_shorter_than_its_content_length_is_refused_not_served(production_server):
+    # gunicorn ends the body's stream where the client stopped sending, without an error:
+    # what arrived must not be served as the whole request, nor be an internal error.
+    body = b"Action=ListAllFulfillmentOrders&Version=2007-08-02"
+    raw = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+           b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n" + body)
+    with socket.create_connection(("127.0.0.1", production_server.port), timeout=10) as sock:
+        sock.sendall(raw)
+        sock.shutdown(socket.SHUT_WR)  # half-closed: the answer can still come back
+        status, payload = read_reply(sock)
+    error = read_error(payload)
+    assert status == 400 and error.code == "IncompleteBody", payload
+    assert error.message == (f"The request body ended after {len(body)} of the 100 bytes its "
+                             f"Content-Length declares.")
+    with socket.create_connection(("127.0.0.1", production_server.port), timeout=10) as sock:
+        sock.sendall(raw)  # then gone: nobody to answer
+    deadline = time.monotonic() + 10
+    while production_server.stderr.count("failed: IncompleteBody") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert production_server.stderr.count("failed: IncompleteBody") == 2, production_server.stderr
+    assert "internal error" not in production_server.stderr and "Traceback" not in production_server.stderr
