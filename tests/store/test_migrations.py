@@ -213,12 +213,14 @@ def test_0006_keeps_inbound_lines_and_never_gives_their_ids_again(database_at_00
     assert "ix_inbound_shipment_items_shipment_pk_id" in indexes
 
 
-# --- 0003: what was in progress before the warehouse moved things -------------------------
+# --- 0007: what was in progress before 0003 moved things ----------------------------------
 
-def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(db, tmp_path):
+@pytest.mark.parametrize("revision", ["0002", "0006"])
+def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(db, tmp_path, revision):
     # 0003 gave orders and inbound shipments a due time, but left NULL the ones already
     # waiting: a Received order was then never planned, in either mode, nor a Shipped
-    # shipment ever received by an auto-mode warehouse (the embedded service's).
+    # shipment ever received by an auto-mode warehouse (the embedded service's). 0007 makes
+    # them due, whether the database comes from before 0003 or was upgraded past it (0006).
     from datetime import timedelta
 
     from fwscli.store.schema import (
@@ -231,7 +233,7 @@ def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(
     from ..service.samples import DESTINATION, SHIP_FROM
     from ..warehouse.helpers import add_stock, register_item
 
-    with database_at(db, tmp_path, "0002") as old:
+    with database_at(db, tmp_path, revision) as old:
         with old.write() as conn:
             merchant = accounts.create_merchant(conn, "Old Merchant", NOW)
         item_id, _ = register_item(old, merchant.merchant_id, "SKU-1")

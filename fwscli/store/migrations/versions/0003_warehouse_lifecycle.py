@@ -22,11 +22,6 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column('due_at', sa.DateTime(timezone=True), nullable=True))
             batch_op.create_index(f'ix_{table}_due_at', ['due_at'], unique=False)
-    # What was waiting before the warehouse moved things is due since it began to wait:
-    # with NULL the tick never looks at it (a Received order was never planned). The tick
-    # leaves a shipment's steps to operators in manual mode.
-    op.execute("UPDATE fulfillment_orders SET due_at = received_at WHERE status = 'Received'")
-    op.execute("UPDATE inbound_shipments SET due_at = status_updated_at WHERE status = 'Shipped'")
 
     with op.batch_alter_table('inventory_movements') as batch_op:
         batch_op.add_column(sa.Column('disposition', sa.String(length=16), nullable=False,
