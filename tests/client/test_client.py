@@ -244,11 +244,11 @@ def test_retry_after_sets_the_wait(header, expected):
     assert sleeps == [expected]
 
 
-def test_connection_errors_are_retried():
-    sleeps: list[float] = []
-    client = client_over(ok_app, sleep=sleeps.append)
+def fail_first(client, *errors: Exception):
+    """Make the client's sends raise `errors`, one each, then send for real; returns what
+    is left of them."""
     real_send = client.transport.http.send
-    failures = iter([requests.ConnectionError("reset by peer")])
+    failures = iter(errors)
 
     def send(prepared, **kwargs):
         error = next(failures, None)
@@ -257,6 +257,13 @@ def test_connection_errors_are_retried():
         return real_send(prepared, **kwargs)
 
     client.transport.http.send = send
+    return failures
+
+
+def test_connection_errors_are_retried():
+    sleeps: list[float] = []
+    client = client_over(ok_app, sleep=sleeps.append)
+    fail_first(client, requests.ConnectionError("reset by peer"))
     assert client.call("inbound", "GetServiceStatus") == {"Status": "fine"}
     assert sleeps == [0.5]
 
@@ -418,17 +425,8 @@ def test_an_operation_that_adds_is_resent_when_it_cannot_have_been_done():
     assert throttled.calls == 2
 
     client = client_over(operator_app)
-    real_send = client.transport.http.send
     refused = requests.ConnectionError(MaxRetryError(None, TEST_URL, NewConnectionError(None, "refused")))
-    failures = iter([refused, requests.ConnectTimeout("connect timed out")])
-
-    def send(prepared, **kwargs):
-        error = next(failures, None)
-        if error is not None:
-            raise error
-        return real_send(prepared, **kwargs)
-
-    client.transport.http.send = send
+    failures = fail_first(client, refused, requests.ConnectTimeout("connect timed out"))
     client.call("operator", "AdvanceSimulationClock", {"Seconds": 60})
     assert next(failures, None) is None  # both failures met, then sent a third time
 
