@@ -8,6 +8,7 @@ for the tests of the production service. Other suites (the CLI's) can start one 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -107,6 +108,10 @@ class ServerProcess:
         except ProcessLookupError:
             pass  # every process of the group has exited already
         self.process.wait(10)
+
+    def booted_workers(self) -> list[int]:
+        """The pids of the workers gunicorn has booted so far, oldest first (from its log)."""
+        return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.stderr)]
 
     @property
     def stderr(self) -> str:

@@ -523,18 +523,38 @@ def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
     assert "--warehouse-delays" in started.stderr and "pick=99999999999999h" in started.stderr
 
 
+def test_start_refuses_an_in_memory_database_up_front(tmp_path):
+    # Each worker would open its own, empty database: the server started, then stopped
+    # telling the operator to run `fws server upgrade`.
+    for url in ("sqlite:///:memory:", "sqlite://", "sqlite:///file:shared?mode=memory&uri=true"):
+        started = subprocess.run([FWS, "server", "start", "--database", url, "--port", str(free_port())],
+                                 capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert started.returncode == 2, started.stderr
+        assert "--database" in started.stderr and "in-memory" in started.stderr, started.stderr
+        assert "serving on" not in started.stderr and "upgrade" not in started.stderr
+    assert not list(tmp_path.iterdir())  # nothing was made
+
+
 def test_workers_that_cannot_boot_stop_the_server_instead_of_being_forked_again_and_again(tmp_path):
     # Each worker's own exit went through the command's mapping of gunicorn's status (it
     # runs on the master's forked stack): it exited 255 instead of 3, which gunicorn reads
     # as a crash, not a failed boot, so it forked another at once, dozens a second, forever.
-    # (An in-memory database: the master made its schema, each worker opens a new one.)
-    started = subprocess.run([FWS, "server", "start", "--database", "sqlite:///:memory:",
-                              "--port", str(free_port()), "--workers", "1"],
-                             capture_output=True, text=True, timeout=60)
-    assert started.returncode == 255, started.stderr[-2000:]
-    assert "Worker failed to boot" in started.stderr
-    assert started.stderr.count("Booting worker") == 1
-    assert started.stderr.count("the server stopped on an error (gunicorn exit status 3)") == 1
+    # (A newer fws migrated the database under the running server: the worker started
+    # after a crash cannot serve that schema, now or later.)
+    database = Database(str(tmp_path / "fws.db"))
+    server = ServerProcess(database.url, tmp_path, workers=1, threads=1).start()
+    try:
+        with database.write() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        os.kill(server.booted_workers()[-1], signal.SIGKILL)
+        assert server.process.wait(60) == 255, server.stderr[-2000:]
+    finally:
+        server.kill()
+        database.dispose()
+    assert "Worker failed to boot" in server.stderr
+    assert "newer than this fws knows" in server.stderr
+    assert server.stderr.count("Booting worker") == 2  # the first, and the one after the crash
+    assert server.stderr.count("the server stopped on an error (gunicorn exit status 3)") == 1
 
 
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
