@@ -8,10 +8,12 @@ for the tests of the production service. Other suites (the CLI's) can start one 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -108,6 +110,22 @@ class ServerProcess:
             pass  # every process of the group has exited already
         self.process.wait(10)
 
+    def booted_workers(self) -> list[int]:
+        """The pids of the workers gunicorn has booted so far, oldest first (from its log)."""
+        return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.stderr)]
+
+    def kill_worker(self, timeout: float = 30) -> int:
+        """SIGKILL the newest worker, as a crash would, and wait for gunicorn to boot
+        another; its pid."""
+        booted = self.booted_workers()
+        os.kill(booted[-1], signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while len(self.booted_workers()) == len(booted) and time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fws server start exited {self.process.returncode}:\n{self.stderr}")
+            time.sleep(0.05)
+        return self.booted_workers()[-1]
+
     @property
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
@@ -122,3 +140,64 @@ class ServerProcess:
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.kill()
+
+
+class TcpProxy:
+    """A local port forwarding to `target` (a database server), that a test can cut (every
+    connection dropped, new ones refused) and restore: an outage of the database as the
+    server sees it, without stopping a database server that others use."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> "TcpProxy":
+        self._listener = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+        return self
+
+    def cut(self) -> None:
+        # shutdown, not close alone, wakes the threads blocked in accept() and recv().
+        for sock in [self._listener, *self._take_open()]:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._listener.close()
+
+    def _take_open(self) -> list[socket.socket]:
+        with self._lock:
+            taken, self._open = self._open, []
+        return taken
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

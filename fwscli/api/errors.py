@@ -107,6 +107,11 @@ class RequestThrottled(ApiError):
     sender = False
 
 
+class ServiceUnavailable(ApiError):
+    code = "ServiceUnavailable"
+    status = 503
+
+
 class InternalError(ApiError):
     code = "InternalError"
     status = 500
@@ -117,7 +122,8 @@ ERRORS_BY_CODE: dict[str, type[ApiError]] = {
     for cls in (
         MissingParameter, InvalidParameterValue, InvalidParameterCombination, InvalidAction,
         MissingAction, RequestTooLarge, IncompleteBody, InvalidClientTokenId, SignatureDoesNotMatch,
-        RequestExpired, MissingAuthenticationToken, AccessDenied, RequestThrottled, InternalError,
+        RequestExpired, MissingAuthenticationToken, AccessDenied, RequestThrottled, ServiceUnavailable,
+        InternalError,
     )
 }
 

@@ -108,9 +108,16 @@ def start(
 
     from ..config import value_problem
     from ..service.serve import AppSettings, serve
+    from ..store.database import in_memory
     from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
     from ..warehouse.tick import resume_stranded
 
+    if database and in_memory(database):
+        # The master's schema would stay in the master: each worker would open its own
+        # empty database, fail its boot, and stop the server with a misleading message.
+        raise typer.BadParameter("an in-memory SQLite database cannot be shared by the worker "
+                                 "processes (each would get its own, empty one): give a file "
+                                 "or a PostgreSQL URL", param_hint="--database")
     if warehouse_mode not in WAREHOUSE_MODES:
         raise typer.BadParameter(f"must be one of {', '.join(WAREHOUSE_MODES)}",
                                  param_hint="--warehouse-mode")

@@ -116,17 +116,7 @@ class FwsApp:
             log.exception("request %s failed with an internal error", request_id)
             error = InternalError("We encountered an internal error. Please try again.")
             status, payload = 500, write_error(service, error, request_id)
-        headers = [
-            ("Content-Type", "text/xml; charset=utf-8"),
-            ("Content-Length", str(len(payload))),
-            ("x-amzn-RequestId", request_id),
-            *extra_headers.items(),
-        ]
-        if environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
-            # HTTP/1.0 clients (the PHP libraries) read until the server closes.
-            headers.append(("Connection", "close"))
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [payload]
+        return _reply(environ, start_response, status, payload, request_id, extra_headers)
 
     def _dispatch(self, service: Service, environ: dict, params: list[tuple[str, str]],
                   body: bytes, request_id: str) -> bytes:
@@ -253,6 +243,31 @@ def _method(environ: dict) -> str:
 def _is_form(environ: dict) -> bool:
     # The PHP libraries send the form type; a bare POST body is read as a form too.
     return media_type(environ) in (FORM, "")
+
+
+def answer_error(environ: dict, start_response: Callable, error: ApiError) -> Iterable[bytes]:
+    """`error` as the answer to a request no app serves (a worker whose database does not
+    answer yet), in the Query error shape, logged as FwsApp logs its errors."""
+    request_id = str(uuid.uuid4())
+    error.request_id = request_id
+    log.info("request %s failed: %s %s", request_id, error.code, error.message)
+    return _reply(environ, start_response, error.status, write_error(None, error, request_id),
+                  request_id, error.headers)
+
+
+def _reply(environ: dict, start_response: Callable, status: int, payload: bytes, request_id: str,
+           extra_headers: dict[str, str]) -> Iterable[bytes]:
+    headers = [
+        ("Content-Type", "text/xml; charset=utf-8"),
+        ("Content-Length", str(len(payload))),
+        ("x-amzn-RequestId", request_id),
+        *extra_headers.items(),
+    ]
+    if environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+        # HTTP/1.0 clients (the PHP libraries) read until the server closes.
+        headers.append(("Connection", "close"))
+    start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+    return [payload]
 
 
 def _single(params: list[tuple[str, str]], name: str) -> str | None:

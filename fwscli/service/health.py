@@ -24,7 +24,11 @@ PATH = "/ping"
 
 
 def answer(db: Database, start_response: Callable) -> Iterable[bytes]:
-    problem = _problem(db)
+    return answer_problem(_problem(db), start_response)
+
+
+def answer_problem(problem: str | None, start_response: Callable) -> Iterable[bytes]:
+    """200 OK, or 503 naming the database's `problem`."""
     if problem is None:
         status, body = "200 OK", b"OK"
     else:

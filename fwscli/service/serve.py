@@ -2,8 +2,9 @@
 
 The master process only listens and supervises; each worker builds its own app after the
 fork (`load` runs in the worker), because database engines and their pooled connections
-must not be shared across a fork. Workers are gthread workers: several requests at once
-per process, which suits a service that mostly waits on its database.
+must not be shared across a fork; one whose database does not answer boots all the same
+and answers 503 until it does (WorkerApp). Workers are gthread workers: several requests
+at once per process, which suits a service that mostly waits on its database.
 
 SIGTERM is gunicorn's graceful stop: listeners close at once, requests in flight run to
 completion (up to `graceful_timeout`), idle keep-alive connections are closed. SIGINT
@@ -16,23 +17,32 @@ on one access-log line that ends with its RequestId.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from sqlalchemy.exc import OperationalError
 
+from ..api.errors import ServiceUnavailable
 from ..store.checkpoints import Checkpointer
+from ..store.database import cannot_open
 from ..store.migrations import open_database
-from .app import FwsApp
+from . import health
+from .app import FwsApp, answer_error
 from .limits import Limit
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.simulation import Delays
 from .throttle import Throttle
+
+log = logging.getLogger(__name__)
 
 
 class AccessLog(glogging.Logger):
@@ -72,16 +82,70 @@ def build_app(settings: AppSettings) -> FwsApp:
     # create=False: the master created or checked the schema; a worker never migrates,
     # and refuses to serve a schema that went stale since (SchemaOutOfDate).
     db = open_database(settings.database_url, create=False, background_checkpoints=True)
-    throttle = Throttle(db, settings.throttle) if settings.throttle is not None else None
-    app = FwsApp(db, region=settings.region, throttle=throttle,
-                 warehouse_mode=settings.warehouse_mode, delays=settings.delays,
-                 network=settings.network)
+    try:
+        throttle = Throttle(db, settings.throttle) if settings.throttle is not None else None
+        app = FwsApp(db, region=settings.region, throttle=throttle,
+                     warehouse_mode=settings.warehouse_mode, delays=settings.delays,
+                     network=settings.network)
+    except BaseException:
+        db.dispose()  # tried again while the database does not answer (WorkerApp)
+        raise
     # In the worker, after the fork: threads do not survive one. Every worker ticks; the
     # tick locks what it moves, so they share the work.
     app.start_scheduler()
     if db.background_checkpoints:
         Checkpointer(db).start()
     return app
+
+
+class WorkerApp:
+    """A worker's app: build_app's, once its database answers.
+
+    gunicorn boots a worker again after a crash, a HUP or --max-requests; if the database
+    does not answer just then (PostgreSQL restarting, a network blip), a failed boot would
+    stop the whole server (a worker that cannot boot stops gunicorn), and a passing outage
+    would need someone to start it again. So the worker boots anyway and answers 503 (/ping
+    naming the database, every request a ServiceUnavailable error) while a request at most
+    every RETRY_SECONDS tries again. Anything else (a schema changed since the master
+    checked it, a bug) still fails the boot: no retry can mend it.
+    """
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, settings: AppSettings):
+        self.settings = settings
+        self.app: FwsApp | None = None
+        self._trying = threading.Lock()
+        self._next_try = 0.0
+        self._try(OperationalError)
+
+    def _try(self, waited_out: type[BaseException]) -> None:
+        try:
+            self.app = build_app(self.settings)
+        except waited_out as error:
+            self._next_try = time.monotonic() + self.RETRY_SECONDS
+            log.warning("worker %d: the database %s; answering 503 until it answers", os.getpid(),
+                        cannot_open(self.settings.database_url, error))
+        else:
+            if self._next_try:
+                log.info("worker %d: the database answers; serving", os.getpid())
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if self.app is None and time.monotonic() >= self._next_try:
+            # One thread tries (the connection may take its time); the others answer 503.
+            if self._trying.acquire(blocking=False):
+                try:
+                    if self.app is None:
+                        self._try(Exception)  # the schema may have changed meanwhile: say so, wait
+                finally:
+                    self._trying.release()
+        if self.app is not None:
+            return self.app(environ, start_response)
+        if environ.get("PATH_INFO") == health.PATH:
+            return health.answer_problem("it does not answer", start_response)
+        error = ServiceUnavailable("The service cannot reach its database. Please try again.")
+        error.headers["Retry-After"] = str(math.ceil(self.RETRY_SECONDS))
+        return answer_error(environ, start_response, error)
 
 
 class GunicornServer(BaseApplication):
@@ -157,4 +221,4 @@ def gunicorn_options(*, bind: list[str], workers: int, threads: int,
 def serve(settings: AppSettings, *, bind: list[str], workers: int, threads: int) -> None:
     """Run gunicorn in the foreground until it is told to stop."""
     options = gunicorn_options(bind=bind, workers=workers, threads=threads)
-    GunicornServer(partial(build_app, settings), options).run()
+    GunicornServer(partial(WorkerApp, settings), options).run()

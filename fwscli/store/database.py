@@ -337,6 +337,19 @@ class _OpenedFile:
         return None
 
 
+def in_memory(url: str) -> bool:
+    """Whether `url` is an in-memory SQLite database: each process (each connection, even)
+    that opens it gets a new, empty one."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except exc.ArgumentError:
+        return False  # not a URL at all: opening it says why
+    database = parsed.database or ""
+    return parsed.get_backend_name() == "sqlite" and (
+        database in ("", ":memory:") or database.startswith("file::memory:")
+        or parsed.query.get("mode") == "memory")
+
+
 def _is_file(url: str) -> bool:
     parsed = make_url(url)
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")

@@ -22,7 +22,7 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 
 from fwscli.api import SERVICES_BY_NAME
 from fwscli.client.client import Client
@@ -36,7 +36,7 @@ from fwscli.wire.query import encode_request
 from fwscli.wire.xml import read_error
 
 from ..http import SignedClient
-from ..production import FWS, ServerProcess, database_at, free_port, served_url
+from ..production import FWS, ServerProcess, TcpProxy, database_at, free_port, served_url
 from ..warehouse.helpers import add_stock, register_item
 from ..warehouse.test_orders import order_request
 from .samples import order, shipment
@@ -523,18 +523,101 @@ def test_start_with_a_delay_too_long_to_compute_is_a_usage_error(tmp_path):
     assert "--warehouse-delays" in started.stderr and "pick=99999999999999h" in started.stderr
 
 
+def test_start_refuses_an_in_memory_database_up_front(tmp_path):
+    # Each worker would open its own, empty database: the server started, then stopped
+    # telling the operator to run `fws server upgrade`.
+    for url in ("sqlite:///:memory:", "sqlite://", "sqlite:///file:shared?mode=memory&uri=true"):
+        started = subprocess.run([FWS, "server", "start", "--database", url, "--port", str(free_port())],
+                                 capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert started.returncode == 2, started.stderr
+        assert "--database" in started.stderr and "in-memory" in started.stderr, started.stderr
+        assert "serving on" not in started.stderr and "upgrade" not in started.stderr
+    assert not list(tmp_path.iterdir())  # nothing was made
+
+
+def test_a_worker_restarted_while_the_database_is_down_waits_for_it_instead_of_stopping_the_server(
+        db, merchant, tmp_path):
+    # A worker that could not open its database failed its boot, and gunicorn stopped the
+    # whole server: a PostgreSQL restart during a worker's restart left no server at all.
+    if db.is_sqlite:
+        pytest.skip("a database server to lose: PostgreSQL")
+    url = make_url(served_url(db))
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432)).start()
+    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    with ServerProcess(through, tmp_path, workers=1, threads=2) as server:
+        client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+        client.call("outbound", "ListAllFulfillmentOrders")
+        proxy.cut()
+        server.kill_worker()  # gunicorn boots another while the database does not answer
+        for _ in range(3):  # the worker tries again, still in vain
+            ping = requests.get(server.url + "ping", timeout=30)
+            assert (ping.status_code, ping.text) == (503, "database unavailable: it does not answer")
+            reply = requests.post(server.url, data={"Action": "ListAllFulfillmentOrders",
+                                                    "Version": "2007-08-02"}, timeout=30)
+            assert reply.status_code == 503 and reply.headers["Retry-After"] == "1", reply.text
+            assert read_error(reply.content).code == "ServiceUnavailable"
+            time.sleep(0.6)
+        assert server.process.poll() is None, server.stderr[-2000:]
+        proxy.start()
+        deadline = time.monotonic() + 30
+        while requests.get(server.url + "ping", timeout=30).status_code != 200:
+            assert time.monotonic() < deadline, server.stderr[-2000:]
+            time.sleep(0.2)
+        client.call("outbound", "ListAllFulfillmentOrders")
+        assert len(server.booted_workers()) == 2  # the first, and the one that waited
+    assert "answering 503 until it answers" in server.stderr
+    assert "internal error" not in server.stderr
+
+
+def test_a_worker_answers_503_until_its_database_answers():
+    from fwscli.service.serve import AppSettings, WorkerApp
+    from fwscli.wire.xml import read_error as error_of
+
+    # Nothing listens there: the worker boots all the same, and says why it cannot serve.
+    worker = WorkerApp(AppSettings(database_url=f"postgresql+psycopg://127.0.0.1:{free_port()}/fws"))
+    assert worker.app is None
+    answered = {}
+
+    def start_response(status, headers):
+        answered.update(status=status, headers=dict(headers))
+
+    assert worker({"PATH_INFO": "/ping"}, start_response) == [b"database unavailable: it does not answer"]
+    assert answered["status"] == "503 Service Unavailable"
+    [body] = worker({"PATH_INFO": "/", "REQUEST_METHOD": "POST"}, start_response)
+    assert answered["status"] == "503 Service Unavailable"
+    assert answered["headers"]["x-amzn-RequestId"] and answered["headers"]["Retry-After"] == "1"
+    assert error_of(body).code == "ServiceUnavailable"
+
+
+def test_a_worker_that_cannot_serve_its_database_still_fails_its_boot(tmp_path):
+    from fwscli.service.serve import AppSettings, WorkerApp
+    from fwscli.store.migrations import SchemaOutOfDate
+
+    # A database that answers but is not fws's (no schema): no wait would mend it.
+    with pytest.raises(SchemaOutOfDate):
+        WorkerApp(AppSettings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+
+
 def test_workers_that_cannot_boot_stop_the_server_instead_of_being_forked_again_and_again(tmp_path):
     # Each worker's own exit went through the command's mapping of gunicorn's status (it
     # runs on the master's forked stack): it exited 255 instead of 3, which gunicorn reads
     # as a crash, not a failed boot, so it forked another at once, dozens a second, forever.
-    # (An in-memory database: the master made its schema, each worker opens a new one.)
-    started = subprocess.run([FWS, "server", "start", "--database", "sqlite:///:memory:",
-                              "--port", str(free_port()), "--workers", "1"],
-                             capture_output=True, text=True, timeout=60)
-    assert started.returncode == 255, started.stderr[-2000:]
-    assert "Worker failed to boot" in started.stderr
-    assert started.stderr.count("Booting worker") == 1
-    assert started.stderr.count("the server stopped on an error (gunicorn exit status 3)") == 1
+    # (A newer fws migrated the database under the running server: the worker started
+    # after a crash cannot serve that schema, now or later.)
+    database = Database(str(tmp_path / "fws.db"))
+    server = ServerProcess(database.url, tmp_path, workers=1, threads=1).start()
+    try:
+        with database.write() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        os.kill(server.booted_workers()[-1], signal.SIGKILL)
+        assert server.process.wait(60) == 255, server.stderr[-2000:]
+    finally:
+        server.kill()
+        database.dispose()
+    assert "Worker failed to boot" in server.stderr
+    assert "newer than this fws knows" in server.stderr
+    assert server.stderr.count("Booting worker") == 2  # the first, and the one after the crash
+    assert server.stderr.count("the server stopped on an error (gunicorn exit status 3)") == 1
 
 
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
