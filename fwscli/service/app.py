@@ -228,7 +228,7 @@ class FwsApp:
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
         params = parse_form(environ.get("QUERY_STRING", ""))
         if _method(environ) == "POST" and _is_form(environ):
-            params += parse_form(body.decode("utf-8", "replace"))
+            params += parse_form(body.decode("utf-8", "surrogateescape"))  # see parse_form
         return params, body
 
 
