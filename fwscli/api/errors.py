@@ -71,7 +71,17 @@ class RequestTooLarge(SenderError):
 
 
 class IncompleteBody(SenderError):
+    """The body ended before its Content-Length (`received` bytes, if the stream ended
+    without an error), or failed while a streamed body (no `length`) was read."""
+
     code = "IncompleteBody"
+
+    def __init__(self, length: int | None, received: int | None = None):
+        if length is None:
+            super().__init__("The request body was cut short: the connection failed while it was read.")
+            return
+        ended = "before" if received is None else f"after {received} of"
+        super().__init__(f"The request body ended {ended} the {length} bytes its Content-Length declares.")
 
 
 class AuthFailure(SenderError):

@@ -276,17 +276,23 @@ def load_json_argument(value: str, what: str) -> Any:
                        f"column {error.colno})", EXIT_BAD_PARAMETER) from None
 
 
-# Said in the help of every option parse_sku_quantity reads.
+# Said in the help of every argument and option split_shorthand reads.
 SKU_QUANTITY_HELP = "SKU=QTY, repeatable; spaces around the = are ignored"
 
 
+def split_shorthand(text: str) -> tuple[str, str, str]:
+    """`KEY=VALUE` split at its last `=` (a SKU may hold one) as (KEY, "=", VALUE); without
+    an `=`, (TEXT, "", ""). Whitespace around the `=` and at either end is ignored, as in the
+    AWS CLI's shorthand: `"SKU-1 = 2"` is SKU-1, not "SKU-1 ", which no one means and no one
+    sees. (A SKU that does end in a space is sent byte-exact from --cli-input-json or an
+    import file.)"""
+    key, sep, value = text.rpartition("=")
+    return (key.strip(), sep, value.strip()) if sep else (value.strip(), "", "")
+
+
 def parse_sku_quantity(text: str, option: str = "--item") -> tuple[str, int]:
-    """`SKU=QTY` with a positive whole quantity. Whitespace around the `=` and at either end
-    is ignored, as in the AWS CLI's shorthand: `"SKU-1 = 2"` is SKU-1, not "SKU-1 ", which no
-    one means and no one sees. (A SKU that does end in a space is sent byte-exact from
-    --cli-input-json or an import file.)"""
-    sku, sep, quantity = text.rpartition("=")
-    sku, quantity = sku.strip(), quantity.strip()
+    """`SKU=QTY` (see split_shorthand) with a positive whole quantity."""
+    sku, sep, quantity = split_shorthand(text)
     if not sep or not sku:
         raise bad_parameter(option, text, "expected SKU=QUANTITY, e.g. SKU-1=2")
     from ..digits import ascii_whole_number

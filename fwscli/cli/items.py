@@ -30,17 +30,21 @@ def chunks(values: list, size: int):
 @app.command()
 def register(
     ctx: typer.Context,
+    # Plain Click help shows no argument's help: the docstring says what SKU=ASIN is.
     skus: List[str] = typer.Argument(..., metavar="SKU[=ASIN]...",
                                      help="Merchant SKUs; with =ASIN the item is registered with "
                                           "its ASIN and --condition."),
     condition: str = typer.Option("NewItem", "--condition", help="Item condition for SKU=ASIN items."),
     dry_run: bool = common.DRY_RUN,
 ) -> None:
-    """Get (creating if needed) the FNSKU of each SKU. Safe to repeat."""
+    """Get (creating if needed) the FNSKU of each SKU. Safe to repeat.
+
+    SKU=ASIN registers the item with its ASIN and --condition; spaces around the = are
+    ignored."""
     g = common.globals_of(ctx)
     with_asin, plain = [], []
     for value in skus:
-        sku, sep, asin = value.partition("=")
+        sku, sep, asin = common.split_shorthand(value)
         if not sku or (sep and not asin):
             raise common.bad_parameter("SKU", value, "expected SKU or SKU=ASIN")
         (with_asin if sep else plain).append((sku, asin))

@@ -9,6 +9,8 @@ from typing import Any, Callable, List, Optional
 
 import typer
 
+# The statuses --for takes, for its help: fws outbound's commands load the model anyway.
+from ..api.outbound import ORDER_STATUSES
 from . import common
 from .addresses import DESTINATION, AddressFlags, validated, with_address_options
 from .output import Column
@@ -201,8 +203,7 @@ def wait(
     ctx: typer.Context,
     order_id: str = typer.Argument(..., metavar="ORDER_ID"),
     status: str = typer.Option(..., "--for", metavar="STATUS",
-                               help="Received, Planning, Processing, Complete, CompletePartialled, "
-                                    "Unfulfillable, Cancelled or Invalid."),
+                               help=f"{', '.join(ORDER_STATUSES[:-1])} or {ORDER_STATUSES[-1]}."),
     timeout: float = typer.Option(600.0, "--timeout", min=0, callback=common.not_nan, metavar="SECONDS",
                                   help="Give up after this long."),
     interval: float = typer.Option(2.0, "--interval", min=0.05, callback=common.not_nan,
@@ -214,8 +215,6 @@ def wait(
     shipped end (Complete, CompletePartialled) counts too: a brief status may go unseen
     between polls. An order that ends in another final status stops the wait at once.
     """
-    from ..api.outbound import ORDER_STATUSES
-
     g = common.globals_of(ctx)
     if status not in ORDER_STATUSES:
         raise common.bad_parameter("--for", status, "expected one of " + ", ".join(ORDER_STATUSES))

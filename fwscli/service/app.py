@@ -206,11 +206,11 @@ class FwsApp:
         except BodyTooLarge:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
         except BodyIncomplete:  # the client's doing, not ours: no traceback, no retry
-            raise _incomplete(length) from None
+            raise IncompleteBody(length) from None
         if length is not None and len(body) < length:
             # gunicorn ends the stream where the client stopped sending, without an error:
             # what arrived must not be served as if it were the whole request.
-            raise _incomplete(length, len(body))
+            raise IncompleteBody(length, len(body))
         if length is None and len(body) >= limit:
             # A streamed (chunked) body is read up to the limit and no further: the rest
             # would be dropped unseen, and what was read served as if it were all.
@@ -218,16 +218,8 @@ class FwsApp:
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
         params = parse_form(environ.get("QUERY_STRING", ""))
         if _method(environ) == "POST" and _is_form(environ):
-            params += parse_form(body.decode("utf-8", "replace"))
+            params += parse_form(body.decode("utf-8", "surrogateescape"))  # see parse_form
         return params, body
-
-
-def _incomplete(length: int | None, received: int | None = None) -> IncompleteBody:
-    if length is None:  # a streamed body whose reading failed
-        return IncompleteBody("The request body was cut short: the connection failed while it was read.")
-    ended = "before" if received is None else f"after {received} of"
-    return IncompleteBody(f"The request body ended {ended} the {length} bytes its "
-                          f"Content-Length declares.")
 
 
 def _authorize(service: Service, operation: Operation, caller: Caller) -> None:

@@ -12,12 +12,14 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
 from ..api import SERVICES
-from ..api.errors import ApiError, InternalError, MissingParameter, RequestTooLarge
+from ..api.errors import (
+    ApiError, IncompleteBody, InternalError, MissingParameter, RequestTooLarge,
+)
 from ..warehouse import accounts
 from ..warehouse.context import Caller
 from ..wire import soap
@@ -102,17 +104,27 @@ def _wsdl(request: Request) -> Answer:
 
 
 def _body(request: Request, strict: bool = False) -> bytes:
-    """The request body within the size limit; for mere detection (not strict), an
-    oversized body is b"" and the Query path reports it."""
+    """The request body within the size limit and whole; for mere detection (not strict),
+    an oversized or incomplete body is b"" and the Query path reports it."""
     limit = request.max_content_length or 0
+    length = request.content_length
     try:
-        if request.content_length is not None and request.content_length > limit:
+        if length is not None and length > limit:
             raise RequestEntityTooLarge()
         data = request.get_data(cache=True)
-        if request.content_length is None and len(data) >= limit:
+        if length is None and len(data) >= limit:
             raise RequestEntityTooLarge()  # a streamed body read up to the limit, not to its end
-        return data
     except RequestEntityTooLarge:
         if strict:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
         return b""
+    except ClientDisconnected:  # the client's doing, not ours: no traceback
+        if strict:
+            raise IncompleteBody(length) from None
+        return b""
+    if length is not None and len(data) < length:
+        # gunicorn ends the stream where the client stopped sending, without an error.
+        if strict:
+            raise IncompleteBody(length, len(data))
+        return b""
+    return data

@@ -15,7 +15,8 @@ def parse_form(text: str) -> list[tuple[str, str]]:
     """The (name, value) pairs of `a=1&b=%20+x&c`, blank values kept, in order.
 
     `+` and `%20` are both a space; an invalid %-escape is left as it is; escaped bytes
-    that are not UTF-8 become U+FFFD.
+    that are not UTF-8 become lone surrogates (surrogateescape): a legacy signature is
+    verified over the bytes sent, then the value is refused by name (wire.query).
     """
     pairs = []
     for field in text.split("&"):
@@ -32,5 +33,5 @@ def _decode(text: str) -> str:
     if "%" not in text:
         return text
     if text.isascii():  # unquote's own path for a run of ASCII characters
-        return unquote_to_bytes(text).decode("utf-8", "replace")
-    return unquote(text, encoding="utf-8", errors="replace")
+        return unquote_to_bytes(text).decode("utf-8", "surrogateescape")
+    return unquote(text, encoding="utf-8", errors="surrogateescape")

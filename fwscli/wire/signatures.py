@@ -80,6 +80,10 @@ class _Policy:
     max_skew: timedelta
 
     def secret(self, access_key_id: str) -> str:
+        try:
+            access_key_id.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 (wire.form): no key has them
+            raise InvalidClientTokenId() from None
         secret = self.secret_for(access_key_id)
         if secret is None:
             raise InvalidClientTokenId()
@@ -142,8 +146,12 @@ def _minutes(span: timedelta) -> str:
 
 
 def _utf8(text: str) -> bytes:
-    # surrogatepass: a lone surrogate from a sloppy decoder yields a mismatch, never a crash.
-    return text.encode("utf-8", "surrogatepass")
+    # surrogateescape: the bytes the client sent where they were not UTF-8 (wire.form);
+    # surrogatepass: any other lone surrogate yields a mismatch, never a crash.
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _rfc3986(raw: bytes) -> str:

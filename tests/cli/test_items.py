@@ -76,6 +76,19 @@ def test_register_dry_run_prints_one_document(embedded_fws):
     assert embedded_fws.ok("items", "list", "-o", "json").json() == []
 
 
+def test_register_ignores_spaces_around_the_equals_as_sku_qty_does(embedded_fws):
+    """`" SKU-1 = B000000001 "` registered the SKU " SKU-1 ": the SKU=ASIN shorthand
+    now reads its whitespace as SKU=QTY does (around the `=` and at either end)."""
+    dry = embedded_fws.ok("items", "register", " SKU-1 = B000000001 ", "SKU-2\t=B000000002",
+                          " MUG ", "--dry-run", "-o", "json").json()
+    assert [request["Parameters"] for request in dry] == [
+        {"MerchantItem.1.ASIN": "B000000001", "MerchantItem.1.Condition": "NewItem",
+         "MerchantItem.1.MerchantSKU": "SKU-1", "MerchantItem.2.ASIN": "B000000002",
+         "MerchantItem.2.Condition": "NewItem", "MerchantItem.2.MerchantSKU": "SKU-2"},
+        {"GetFulfillmentIdentifierForMSKU.MerchantSKU.1": "MUG"}]
+    assert "spaces around the = are ignored" in " ".join(embedded_fws.ok("items", "register", "--help").out.split())
+
+
 def test_register_registers_every_sku_whoever_reads_its_output(embedded_fws):
     """`fws items register <600 SKUs> | head -1`: head leaving must not stop the registering
     after the first request's 250 SKUs (the rows went out as each request was answered)."""

@@ -398,3 +398,14 @@ def test_spaces_around_the_equals_of_an_item_are_not_the_skus(embedded_fws, addr
                 if name.endswith((".MerchantSKU", ".Quantity"))]
         assert sent == [("MerchantSKU", "MUG"), ("Quantity", "2"), ("MerchantSKU", "TEE"), ("Quantity", "3")], \
             (command, dry["Parameters"])
+
+
+def test_wait_help_lists_exactly_the_statuses_it_accepts(embedded_fws):
+    """The help named every status but New, which --for accepts: both now read ORDER_STATUSES."""
+    from fwscli.api.outbound import ORDER_STATUSES
+
+    shown = " ".join(embedded_fws.ok("outbound", "wait", "--help").out.split())
+    listed = shown.split("--for STATUS ", 1)[1].split(". ", 1)[0]
+    assert listed.replace(" or ", ", ").split(", ") == list(ORDER_STATUSES)
+    refused = embedded_fws("outbound", "wait", "W-1", "--for", "Shipped")
+    assert refused.code == 252 and "expected one of " + ", ".join(ORDER_STATUSES) in refused.err

@@ -1,6 +1,6 @@
 """A form POST is read as the legacy clients encode it, through the HTTP API: `+` and `%20`
-both a space, an invalid %-escape kept as sent, bytes that are not UTF-8 replaced, and the
-query string's parameters read along with the body's."""
+both a space, an invalid %-escape kept as sent, bytes that are not UTF-8 refused by name, and
+the query string's parameters read along with the body's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from ..legacy_signer import sign_v0
+from ..legacy_signer import php_timestamp, sign_v0
 from .samples import DESTINATION, register
 
 
@@ -21,15 +21,20 @@ def test_values_are_decoded_as_sent(server, merchant, client):
               *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items()),
               ("Item.1.MerchantSKU", "SKU-1"), ("Item.1.MerchantFulfillmentOrderItemId", "1"),
               ("Item.1.Quantity", "1")]
-    body = (urlencode(sign_v0(params, merchant.access_key_id, merchant.secret_access_key)).encode()
-            + b"&DisplayableOrderComment=a+b%20c%zz%C3%A9%FF\xfe+%2B")
+    signed = urlencode(sign_v0(params, merchant.access_key_id, merchant.secret_access_key)).encode()
+    # Bytes that are not UTF-8, escaped or raw, are refused, not stored as U+FFFD.
+    for bad in (b"%FF", b"\xfe"):
+        reply = requests.post(server.url + "?DisplayableOrderId=Q", data=signed + b"&DisplayableOrderComment=a" + bad, headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        assert reply.status_code == 400 and b"parameter DisplayableOrderComment" in reply.content, reply.text
+    body = signed + b"&DisplayableOrderComment=a+b%20c%zz%C3%A9+%2B"
     reply = requests.post(server.url + "?DisplayableOrderId=Q+1%2F%41", data=body, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     assert reply.status_code == 200, reply.text
 
     got = client.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": "ORDER-1"})
     order = got["FulfillmentOrder"]
-    assert order["DisplayableOrderComment"] == "a b c%zzé\ufffd\ufffd +"
+    assert order["DisplayableOrderComment"] == "a b c%zzé +"
     assert order["DisplayableOrderId"] == "Q 1/A"
 
 
@@ -115,3 +120,42 @@ def test_a_name_of_many_dots_is_ignored_in_linear_time(client):
                        [("MerchantSKU.1", "SKU-1"), ("x." * 100_000, "1")])
     assert reply.status == 200, reply.text
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("version, method", [("1", "HmacSHA1"), ("2", "HmacSHA256"), ("2", "HmacSHA1")])
+def test_a_latin1_value_of_a_signed_request_is_refused_by_name(server, merchant, version, method):
+    # PHP's urlencode of a Latin-1 string: "M%FCller". The signature covers the bytes sent
+    # (it was a 403 SignatureDoesNotMatch over U+FFFD), then the value is refused by name.
+    import base64
+    import hashlib
+    import hmac
+    from urllib.parse import quote
+
+
+    params = [(b"Action", b"GetFulfillmentIdentifierForMSKU"), (b"Version", b"2007-05-10"),
+              (b"MerchantSKU.1", b"M\xfcller"), (b"AWSAccessKeyId", merchant.access_key_id.encode()),
+              (b"Timestamp", php_timestamp().encode()), (b"SignatureVersion", version.encode())]
+    if version == "1":
+        message = b"".join(name + value for name, value in sorted(params, key=lambda p: p[0].lower()))
+    else:
+        params.append((b"SignatureMethod", method.encode()))
+        query = "&".join(f"{quote(n, safe='-_.~')}={quote(v, safe='-_.~')}" for n, v in sorted(params))
+        message = f"POST\n127.0.0.1\n/\n{query}".encode()
+    digest = hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1
+    signature = base64.b64encode(hmac.digest(merchant.secret_access_key.encode(), message, digest))
+    body = "&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in [*params, (b"Signature", signature)])
+    reply = requests.post(server.url, data=body, timeout=10, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.status_code == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.content
+    assert b"for parameter MerchantSKU.1 is invalid" in reply.content
+    assert b"bytes that are not UTF-8" in reply.content
+
+
+def test_an_access_key_id_that_is_not_utf8_is_unknown_not_an_internal_error(server):
+    # No key holds such bytes; looking them up failed in the database driver.
+    body = (b"Action=GetServiceStatus&Version=2007-05-10&AWSAccessKeyId=K%FF&SignatureVersion=1"
+            b"&Timestamp=" + php_timestamp().encode() + b"&Signature=x")
+    reply = requests.post(server.url, data=body, timeout=10, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.status_code == 403 and b"<Code>InvalidClientTokenId</Code>" in reply.content, reply.text

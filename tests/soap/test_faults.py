@@ -3,6 +3,8 @@ the `env:` and `aws:` prefixes, and HTTP 500 whatever the error (spec §1.8, §1
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from fwscli.api import SERVICES_BY_NAME
@@ -134,3 +136,34 @@ def test_a_streamed_body_over_the_size_limit(soap, frozen_app):
         "Content-Type": "application/soap+xml; charset=utf-8", "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True})
     assert _fault(response).code == "aws:Client.RequestEntityTooLarge"
+
+
+@pytest.mark.parametrize("terminated", [False, True], ids=["werkzeug-disconnect", "gunicorn-short"])
+def test_a_body_shorter_than_its_content_length_is_a_client_fault(soap, caplog, terminated):
+    # The client declared more than it sent: werkzeug raises ClientDisconnected, gunicorn
+    # (wsgi.input_terminated) ends the stream early. The client's mistake, not ours.
+    body = envelope(SERVICES_BY_NAME["outbound"], "GetServiceStatus", "", key=soap.key,
+                    secret=soap.secret, timestamp=format_timestamp(soap.clock.now))
+    environ = {"CONTENT_LENGTH": str(len(body) + 100), "wsgi.input": io.BytesIO(body)}
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    response = soap.client.post("/", headers={"Content-Type": "application/soap+xml; charset=utf-8"},
+                                environ_overrides=environ)
+    fault = _fault(response)
+    assert fault.code == "aws:Client.IncompleteBody"
+    received = f"after {len(body)} of" if terminated else "before"
+    assert fault.string == (f"The request body ended {received} the {len(body) + 100} bytes its "
+                            f"Content-Length declares.")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_short_body_of_no_soap_media_type_is_refused_not_an_internal_error(soap, caplog):
+    # Whether it is an envelope is read from the body itself; cut short, it is neither
+    # served nor a traceback.
+    body = envelope(SERVICES_BY_NAME["outbound"], "GetServiceStatus", "", key=soap.key,
+                    secret=soap.secret, timestamp=format_timestamp(soap.clock.now))
+    response = soap.client.post("/", headers={"Content-Type": "application/octet-stream"},
+                                environ_overrides={"CONTENT_LENGTH": str(len(body) + 100),
+                                                   "wsgi.input": io.BytesIO(body)})
+    assert response.status_code == 400 and b"IncompleteBody" in response.get_data()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
