@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import quote
 
+from sqlalchemy.exc import OperationalError
+
 from ..api.errors import (
     AccessDenied, ApiError, IncompleteBody, InternalError, InvalidAction, MissingAction,
-    RequestTooLarge,
+    RequestTooLarge, ServiceUnavailable,
 )
 from ..api.shapes import Operation, Service
 from ..store.database import Database
@@ -112,10 +114,19 @@ class FwsApp:
             status, payload = error.status, write_error(service, error, request_id)
             extra_headers = error.headers
             log.info("request %s failed: %s %s", request_id, error.code, error.message)
-        except Exception:
-            log.exception("request %s failed with an internal error", request_id)
-            error = InternalError("We encountered an internal error. Please try again.")
-            status, payload = 500, write_error(service, error, request_id)
+        except Exception as failure:
+            if self.db.is_sqlite or not isinstance(failure, OperationalError):
+                log.exception("request %s failed with an internal error", request_id)
+                error = InternalError("We encountered an internal error. Please try again.")
+            else:
+                # PostgreSQL restarting, shutting down or out of reach (its OperationalErrors
+                # are all conditions of the server, deadlocks included): a passing outage,
+                # not a bug of ours, so no traceback, and the client may come back.
+                log.warning("request %s failed: the database is unavailable: %s", request_id,
+                            str(failure.orig).splitlines()[0] if failure.orig else failure)
+                error = database_unavailable()
+            status, payload = error.status, write_error(service, error, request_id)
+            extra_headers = error.headers
         return _reply(environ, start_response, status, payload, request_id, extra_headers)
 
     def _dispatch(self, service: Service, environ: dict, params: list[tuple[str, str]],
@@ -235,6 +246,13 @@ def _method(environ: dict) -> str:
 def _is_form(environ: dict) -> bool:
     # The PHP libraries send the form type; a bare POST body is read as a form too.
     return media_type(environ) in (FORM, "")
+
+
+def database_unavailable(retry_after: int = 1) -> ServiceUnavailable:
+    """The answer while the database does not answer: a 503 the client may retry."""
+    error = ServiceUnavailable("The service cannot reach its database. Please try again.")
+    error.headers["Retry-After"] = str(retry_after)
+    return error
 
 
 def answer_error(environ: dict, start_response: Callable, error: ApiError) -> Iterable[bytes]:

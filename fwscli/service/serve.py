@@ -31,12 +31,11 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from sqlalchemy.exc import OperationalError
 
-from ..api.errors import ServiceUnavailable
 from ..store.checkpoints import Checkpointer
 from ..store.database import cannot_open
 from ..store.migrations import open_database
 from . import health
-from .app import FwsApp, answer_error
+from .app import FwsApp, answer_error, database_unavailable
 from .limits import Limit
 from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.simulation import Delays
@@ -143,9 +142,7 @@ class WorkerApp:
             return self.app(environ, start_response)
         if environ.get("PATH_INFO") == health.PATH:
             return health.answer_problem("it does not answer", start_response)
-        error = ServiceUnavailable("The service cannot reach its database. Please try again.")
-        error.headers["Retry-After"] = str(math.ceil(self.RETRY_SECONDS))
-        return answer_error(environ, start_response, error)
+        return answer_error(environ, start_response, database_unavailable(math.ceil(self.RETRY_SECONDS)))
 
 
 class GunicornServer(BaseApplication):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from fwscli.store.database import Database
 from fwscli.store.migrations import create_schema
+from fwscli.wire.xml import read_error
 
 
 def test_ping_answers_ok_without_keys(server):
@@ -59,3 +60,20 @@ def test_ping_answers_503_when_the_sqlite_file_is_replaced(app, db, server, tmp_
     os.replace(tmp_path / "other.db", path)
     reply = requests.get(server.url + "ping")
     assert (reply.status_code, reply.text) == (503, "database unavailable: its file was replaced")
+
+
+def test_a_request_while_postgresql_does_not_answer_is_a_503_to_retry(app, client, caplog):
+    """A worker already serving when the database goes (a restart, an outage): its requests
+    answer 503 ServiceUnavailable with Retry-After, as a worker that boots meanwhile does,
+    not 500 InternalError with a traceback in the log for every request."""
+    client.call("outbound", "ListAllFulfillmentOrders")  # the merchant's key is now known
+    healthy = app.db
+    app.db = Database("postgresql+psycopg://postgres@127.0.0.1:1/fws")  # nothing listens
+    try:
+        reply = client.send("outbound", [("Action", "ListAllFulfillmentOrders")])
+    finally:
+        app.db.dispose()
+        app.db = healthy
+    assert reply.status == 503 and reply.headers["Retry-After"] == "1"
+    assert read_error(reply.body).code == "ServiceUnavailable"
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
