@@ -18,9 +18,11 @@ a server worker (not under valgrind, where the thread's timing would make counts
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,9 @@ def seeded_app(mode: str, checkpoints: bool):
     from fwscli.store.checkpoints import Checkpointer
     from fwscli.store.migrations import open_database
 
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='fws-app-cost-')}/fws.db"
+    workdir = tempfile.mkdtemp(prefix='fws-app-cost-')
+    atexit.register(shutil.rmtree, workdir, True)
+    url = f"sqlite:///{workdir}/fws.db"
     subprocess.check_call([bench.FWS, "server", "init", "--database", url], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
     keys = bench.create_merchant(url)

@@ -16,9 +16,11 @@ in manual mode (nobody picks or ships while the orders are timed). Everything ru
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -199,6 +201,7 @@ def main() -> None:
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="fws-bench-import-"))
+    atexit.register(shutil.rmtree, work, True)  # its database: hundreds of MB
     env = {key: value for key, value in os.environ.items() if not key.startswith("FWS_")}
     env.update(HOME=str(work), XDG_CONFIG_HOME=str(work / "config"), XDG_DATA_HOME=str(work / "data"),
                XDG_STATE_HOME=str(work / "state"), FWS_DATABASE_URL=f"sqlite:///{work}/fws.db")

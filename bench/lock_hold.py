@@ -15,9 +15,11 @@ throughputs with bench/service.py.
 from __future__ import annotations
 
 import argparse
+import atexit
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -120,6 +122,7 @@ def main() -> None:
     options = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="fws-lock-hold-")
+    atexit.register(shutil.rmtree, workdir, True)
     counts_dir = os.path.join(workdir, "counts")
     os.mkdir(counts_dir)
     url = f"sqlite:///{workdir}/fws.db"

@@ -4,8 +4,10 @@ ending Unfulfillable at once (a cheaper path no merchant wants)."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ def stock(database_url: str, endpoint_url: str, skus: list[str], units: int, cen
     operator = dict(line.split(":", 1) for line in subprocess.check_output(
         [FWS, "server", "create-operator", "--database", database_url], text=True).splitlines())
     home = tempfile.mkdtemp(prefix="fws-bench-operator-")
+    atexit.register(shutil.rmtree, home, True)  # the operator's keys, nothing to keep
     env = {**{name: value for name, value in os.environ.items() if not name.startswith("FWS_")},
            "HOME": home, "XDG_CONFIG_HOME": home, "XDG_DATA_HOME": home, "XDG_STATE_HOME": home,
            "FWS_ENDPOINT_URL": endpoint_url,
