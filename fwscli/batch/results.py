@@ -15,9 +15,10 @@ the input, written as outcomes arrive.
 from __future__ import annotations
 
 import csv
-import os
 import sys
 from typing import TextIO
+
+from ..pipes import discard_writes
 
 OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT = "ok", "done-before", "failed", "invalid", "not-sent"
 OUTCOMES = (OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT)
@@ -59,4 +60,4 @@ class Results:
         goes on, its outcomes counted but no longer written; what is buffered goes nowhere
         (flushed at exit, it would fail again)."""
         self._writer = None
-        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # type: ignore[union-attr]
+        discard_writes(self._stream)  # type: ignore[arg-type]

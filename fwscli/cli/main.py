@@ -13,8 +13,7 @@ import gc
 _COLLECTING = gc.isenabled()
 gc.disable()
 
-import os  # noqa: E402 (after the pause, on purpose)
-import sys  # noqa: E402
+import sys  # noqa: E402 (after the pause, on purpose)
 from dataclasses import dataclass  # noqa: E402
 from functools import cache  # noqa: E402
 from importlib import import_module  # noqa: E402
@@ -210,9 +209,9 @@ def run(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, click.Abort):
         _interrupted(error_format)
     except ReaderGone:
-        # What is still buffered for stdout goes nowhere: flushing it at exit would fail
-        # again and make the exit status 120.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        from ..pipes import discard_writes
+
+        discard_writes(sys.stdout)
         sys.exit(common.EXIT_OK)
     except Exception as error:  # every failure ends as one line and a documented code
         mapped = common.as_cli_error(error)
