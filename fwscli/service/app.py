@@ -33,7 +33,7 @@ from ..wire.xml import write_error, write_response
 from . import health
 from .body import (
     FORM, BodyIncomplete, BodyTooLarge, content_length, is_query_form, media_type, read_body,
-    werkzeug_body,
+    werkzeug_body, whole_body,
 )
 from .headers import LazyHeaders
 from .keys import KeyCache
@@ -210,22 +210,14 @@ class FwsApp:
         `request`: werkzeug's Request if one was made, which may have read the body already."""
         limit = self.max_request_bytes
         length = content_length(environ)
-        if length is not None and length > limit:
-            raise RequestTooLarge(f"The request body is {length} bytes; the limit is {limit} bytes.")
         try:
-            body = read_body(environ, limit) if request is None else werkzeug_body(request)
-        except BodyTooLarge:
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
-        except BodyIncomplete:  # the client's doing, not ours: no traceback, no retry
-            raise IncompleteBody(length) from None
-        if length is not None and len(body) < length:
-            # gunicorn ends the stream where the client stopped sending, without an error:
-            # what arrived must not be served as if it were the whole request.
-            raise IncompleteBody(length, len(body))
-        if length is None and len(body) >= limit:
-            # A streamed (chunked) body is read up to the limit and no further: the rest
-            # would be dropped unseen, and what was read served as if it were all.
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
+            body = whole_body(lambda: read_body(environ, limit) if request is None else werkzeug_body(request),
+                              length, limit)
+        except BodyTooLarge as error:
+            raise RequestTooLarge(f"The request body exceeds {limit} bytes." if error.declared is None else
+                                  f"The request body is {error.declared} bytes; the limit is {limit} bytes.") from None
+        except BodyIncomplete as error:  # the client's doing, not ours: no traceback, no retry
+            raise IncompleteBody(length, error.received) from None
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.
         params = parse_form(environ.get("QUERY_STRING", ""))
         if _method(environ) == "POST" and _is_form(environ):

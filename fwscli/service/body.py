@@ -18,7 +18,7 @@ whether a request is a Query form, the one question every request asks of its me
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request
@@ -28,11 +28,38 @@ _CHUNK = 64 * 1024  # werkzeug's read size
 
 
 class BodyTooLarge(Exception):
-    """The body is longer than the limit (werkzeug's RequestEntityTooLarge)."""
+    """The body is longer than the limit (werkzeug's RequestEntityTooLarge); `declared`: its
+    Content-Length, when that said so before anything was read."""
+
+    def __init__(self, declared: int | None = None):
+        super().__init__(declared)
+        self.declared = declared
 
 
 class BodyIncomplete(Exception):
-    """The body ended or failed before its declared length (werkzeug's ClientDisconnected)."""
+    """The body ended or failed before its declared length (werkzeug's ClientDisconnected);
+    `received`: how many bytes came, when the stream simply ended."""
+
+    def __init__(self, received: int | None = None):
+        super().__init__(received)
+        self.received = received
+
+
+def whole_body(read: Callable[[], bytes], length: int | None, limit: int) -> bytes:
+    """What `read()` returns (read_body's or werkzeug_body's), checked whole, for every
+    binding: a declared `length` over `limit` is refused unread; a body shorter than its
+    declared length is incomplete (gunicorn ends the stream where the client stopped
+    sending, without an error: what arrived must not be served as the whole request); a
+    streamed body that reaches the limit was read that far and no further (the rest would be
+    dropped unseen)."""
+    if length is not None and length > limit:
+        raise BodyTooLarge(length)
+    body = read()
+    if length is not None and len(body) < length:
+        raise BodyIncomplete(len(body))
+    if length is None and len(body) >= limit:
+        raise BodyTooLarge()
+    return body
 
 
 def media_type(environ: dict) -> str:

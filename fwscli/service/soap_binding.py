@@ -12,7 +12,6 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
@@ -25,7 +24,7 @@ from ..warehouse.context import Caller
 from ..wire import soap
 from ..wire.wsdl import is_wsdl_request, write_wsdl
 from ..wire.xml import write_response
-from .body import is_query_form
+from .body import BodyIncomplete, BodyTooLarge, is_query_form, werkzeug_body, whole_body
 from .routing import service_at
 
 if TYPE_CHECKING:
@@ -104,27 +103,17 @@ def _wsdl(request: Request) -> Answer:
 
 
 def _body(request: Request, strict: bool = False) -> bytes:
-    """The request body within the size limit and whole; for mere detection (not strict),
-    an oversized or incomplete body is b"" and the Query path reports it."""
+    """The request body within the size limit and whole (body.whole_body); for mere
+    detection (not strict), an oversized or incomplete body is b"" and the Query path
+    reports it."""
     limit = request.max_content_length or 0
     length = request.content_length
     try:
-        if length is not None and length > limit:
-            raise RequestEntityTooLarge()
-        data = request.get_data(cache=True)
-        if length is None and len(data) >= limit:
-            raise RequestEntityTooLarge()  # a streamed body read up to the limit, not to its end
-    except RequestEntityTooLarge:
+        return whole_body(lambda: werkzeug_body(request), length, limit)
+    except BodyTooLarge:
         if strict:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
-        return b""
-    except ClientDisconnected:  # the client's doing, not ours: no traceback
+    except BodyIncomplete as error:  # the client's doing, not ours: no traceback
         if strict:
-            raise IncompleteBody(length) from None
-        return b""
-    if length is not None and len(data) < length:
-        # gunicorn ends the stream where the client stopped sending, without an error.
-        if strict:
-            raise IncompleteBody(length, len(data))
-        return b""
-    return data
+            raise IncompleteBody(length, error.received) from None
+    return b""
