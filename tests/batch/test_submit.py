@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from fwscli.batch.submit import _interrupts_deferred
+from fwscli.batch.stopping import interrupts_deferred as _interrupts_deferred
 
 
 def test_a_ctrl_c_inside_the_section_is_raised_when_it_ends():
@@ -41,3 +41,17 @@ def test_outside_the_main_thread_the_section_runs_as_it_is():
 def _run_section() -> str:
     with _interrupts_deferred():
         return "ran"
+
+
+def test_a_sigterm_inside_the_section_is_acted_on_when_it_ends():
+    from fwscli.batch.stopping import Terminated, sigterm_interrupts
+
+    steps = []
+    with pytest.raises(Terminated):
+        with sigterm_interrupts():
+            with _interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGTERM)
+                steps.append("after the signal")
+            steps.append("after the section")
+    assert steps == ["after the signal"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
