@@ -17,7 +17,7 @@ import pytest
 
 from ..production import ServerProcess, TcpProxy, served_url
 from .conftest import FWS, Fws, _isolated_env
-from .test_import import SKUS, orders_file, read_results, stored_orders, write_csv
+from .test_import import SAMPLES, SKUS, orders_file, read_results, stored_orders, write_csv
 
 ORDERS = 600
 
@@ -235,3 +235,17 @@ def test_interrupted_while_checking_the_rows_read_are_not_sent(embedded_fws, tmp
                                 f"fws: error: interrupted; <stdin>: stopped while checking the file; "
                                 f"nothing was sent, {len(read) - 1} valid rows so far not sent"]
     assert not list(staging.glob("fws-import-*"))
+
+
+@pytest.mark.parametrize("command, sample", [("items", "items.csv"), ("inbound", "inbound.csv")])
+def test_refused_keys_every_row_of_the_other_imports_is_not_sent(production, merchant, tmp_path,
+                                                                  command, sample):
+    fws = fws_at(production.url, merchant, tmp_path / "home", key="AKNOSUCHKEY")
+    path, results = tmp_path / sample, tmp_path / "results.csv"
+    path.write_text((SAMPLES / sample).read_text())
+    refused = fws(command, "import", str(path), "--results", str(results))
+    assert refused.code == 253, refused.err
+    lines = read_results(results)
+    assert sorted(int(line["Row"]) for line in lines) == list(range(2, len(path.read_text().splitlines()) + 1))
+    assert {line["Outcome"] for line in lines} == {"not-sent"}
+    assert "InvalidClientTokenId" in error_line(refused.err)
