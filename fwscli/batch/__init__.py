@@ -7,7 +7,9 @@
   staging.py   an on-disk index of the rows, so memory stays flat however large the file
   validate.py  the pass that checks every row before anything is sent
   journal.py   the units a run confirmed, so a re-run never sends them again
-  submit.py    sending units with bounded concurrency
+  submit.py    sending units with bounded concurrency; a run stopped part-way still
+               gives every row its outcome
+  stopping.py  Ctrl-C and SIGTERM as interruptions, and sections they cannot cut in two
   results.py   the per-row results file
   export.py    orders as order lines, the form `fws outbound import` reads
 

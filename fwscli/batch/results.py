@@ -6,8 +6,10 @@ the input, written as outcomes arrive.
   Outcome    ok (the service confirmed it now), done-before (confirmed by an earlier run of
              the same file: not sent again), failed (the service refused it; run again
              after fixing the cause), invalid (refused before sending, or not sent because
-             another row of its unit was), not-sent (valid, but the run sent nothing: the
-             import was refused for other rows, or --validate-only)
+             another row of its unit was), not-sent (valid, but never sent: the import
+             was refused for other rows, --validate-only, or the run stopped before it),
+             unconfirmed (sent, but the answer was lost when the run stopped: the service
+             may or may not have it; sending it again is safe, creates are idempotent)
   RequestId  of the answer that confirmed or refused it
   Error      why it failed, is invalid or was not sent
 """
@@ -21,7 +23,8 @@ from typing import TextIO
 from ..pipes import discard_writes
 
 OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT = "ok", "done-before", "failed", "invalid", "not-sent"
-OUTCOMES = (OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT)
+UNCONFIRMED = "unconfirmed"
+OUTCOMES = (OK, DONE_BEFORE, FAILED, INVALID, NOT_SENT, UNCONFIRMED)
 
 
 class Results:

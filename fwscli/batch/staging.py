@@ -132,12 +132,13 @@ class Staging:
                                      "COALESCE(SUM(bad), 0) FROM units").fetchone()
         return good, bad
 
-    def units(self) -> Iterator[StagedUnit]:
-        """The valid units, in the order they first appear in the file."""
+    def units(self, after: int = 0) -> Iterator[StagedUnit]:
+        """The valid units, in the order they first appear in the file; with `after`, those
+        that first appear after that line."""
         query = self._db.execute(
             "SELECT u.key, u.first_line, u.own, l.line, l.payload FROM units u "
-            "LEFT JOIN lines l ON l.key = u.key WHERE u.bad = 0 "
-            "ORDER BY u.first_line, l.line, l.position")
+            "LEFT JOIN lines l ON l.key = u.key WHERE u.bad = 0 AND u.first_line > ? "
+            "ORDER BY u.first_line, l.line, l.position", (after,))
         current: StagedUnit | None = None
         for key, first_line, own, line, payload in query:
             if current is None or current.key != key:

@@ -4,23 +4,28 @@ throttling, every outcome in the journal and the results.
 Units confirmed by an earlier run of the same file are not sent. A unit the service
 refuses is failed (a re-run sends it again). Throttling is waited out, as long as it takes:
 the client honours Retry-After between its attempts, and a unit still throttled after them
-is sent again rather than failed. A failure that is not the unit's fault (the endpoint is
-unreachable, the keys are refused) stops the run; what was in flight is still recorded.
+is sent again rather than failed.
+
+A failure that is not the unit's fault stops the run: the keys refused, the endpoint
+unreachable or its answer unreadable, a server error after every retry; so do Ctrl-C and
+SIGTERM. Every row still gets its one results line: what was in flight is recorded as
+answered, `unconfirmed` when its answer was lost (the service may have it), `not-sent` when
+it cannot have reached the service; every unit not sent yet is `not-sent` (or
+`done-before`), so the results say exactly which rows a re-run has to send.
 """
 
 from __future__ import annotations
 
-import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from ..client.errors import ServiceError
+from ..client.errors import EndpointUnreachable, ServiceError
 from .journal import Journal
 from .kinds import Batch, Kind, StagedUnit
-from .results import DONE_BEFORE, FAILED, OK, Results
+from .results import DONE_BEFORE, FAILED, NOT_SENT, OK, UNCONFIRMED, Results
+from .stopping import Terminated, interrupts_deferred
 
 if TYPE_CHECKING:
     from ..client.client import Client
@@ -32,8 +37,10 @@ QUEUED_PER_WORKER = 2  # requests built ahead of the workers: enough to keep the
 @dataclass(frozen=True)
 class Outcome:
     batch: Batch
+    result: str  # OK, FAILED, UNCONFIRMED or NOT_SENT
     request_id: str
-    error: str | None  # None: confirmed
+    error: str | None = None
+    stop: BaseException | None = None  # the failure that ends the run, when it is one
 
 
 class RequestIds:
@@ -84,94 +91,138 @@ class Submitter:
         self.stop = stop
         self.advance = advance
         self._rows: dict[str, list[int]] = {}  # rows of the units built but not yet answered
+        self._taken = 0  # the first line of the last unit taken from the file
 
-    def run(self, units: Iterable[StagedUnit]) -> None:
-        pending: set[Future] = set()
+    def run(self, units_after: Callable[[int], Iterable[StagedUnit]]) -> None:
+        """Send the units that `units_after(0)` gives, in its order; `units_after(line)`
+        gives those that come after the one that starts on `line` (its first row)."""
+        pending: dict[Future, Batch] = {}
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="fws-import") as pool:
             try:
-                for batch in self.kind.batches(self._unsent(units)):
+                for batch in self.kind.batches(self._unsent(units_after(0))):
                     if len(pending) >= self.concurrency * QUEUED_PER_WORKER:
                         self._collect(pending)
-                    with _interrupts_deferred():  # a request sent is a request pending
-                        pending.add(pool.submit(self._send, batch))
+                    with interrupts_deferred():  # a request sent is a request pending
+                        pending[pool.submit(self._send, batch)] = batch
                 while pending:
                     self._collect(pending)
-            except BaseException:
-                # Ctrl-C, or a failure that ends the run: what is in flight still lands in
-                # the journal; what has not started is left for the next run.
-                self.stop.set()
-                for future in pending:
-                    future.cancel()
-                for future in pending:
-                    if not future.cancelled() and future.exception() is None:
-                        self._record(future.result())
+            except BaseException as error:
+                # The rest comes from a new query: an interrupt inside the first one's
+                # generator has ended it.
+                self._settle(pending, units_after(self._taken), error)
                 raise
 
     def _unsent(self, units: Iterable[StagedUnit]) -> Iterator[StagedUnit]:
         for unit in units:
-            request_id = self.journal.confirmed(unit.key)
-            if request_id is not None:
-                self.results.add(unit.rows, unit.key, DONE_BEFORE, request_id)
-                self.advance(1)
-                continue
-            self._rows[unit.key] = unit.rows
+            with interrupts_deferred():  # taken, and in the results or in _rows, as one step
+                self._taken = unit.rows[0]
+                if self._done_before(unit):
+                    continue
+                self._rows[unit.key] = unit.rows
             yield unit
 
-    def _collect(self, pending: set[Future]) -> None:
+    def _done_before(self, unit: StagedUnit) -> bool:
+        request_id = self.journal.confirmed(unit.key)
+        if request_id is None:
+            return False
+        self.results.add(unit.rows, unit.key, DONE_BEFORE, request_id)
+        self.advance(1)
+        return True
+
+    def _collect(self, pending: dict[Future, Batch]) -> None:
         """Record the requests answered by now (at least one), taking them out of `pending`;
         then raise the first failure that ends the run, if one came."""
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        failures = [future.exception() for future in done if future.exception() is not None]
         # An answer leaves `pending` and enters the journal as one step: a Ctrl-C between
         # the two would lose it (the cleanup in `run` records only what is pending).
-        with _interrupts_deferred():
-            pending -= done
+        with interrupts_deferred():
+            outcomes = [future.result() for future in done]
             for future in done:
-                if future.exception() is None:
+                del pending[future]
+            for outcome in outcomes:
+                self._record(outcome)
+        stops = [outcome.stop for outcome in outcomes if outcome.stop is not None]
+        if stops:
+            raise stops[0]
+
+    def _settle(self, pending: dict[Future, Batch], units: Iterable[StagedUnit],
+                error: BaseException) -> None:
+        """The run stops on `error`: the requests in flight end (their waits between
+        attempts cut short) and are recorded; every row not answered gets its line."""
+        self.stop.set()
+        for future in pending:
+            future.cancel()
+        try:
+            wait(pending)
+        except (KeyboardInterrupt, Terminated):
+            pass  # asked again: what is still in flight stays unconfirmed
+        why = f"not sent: {stopped_because(error)}"
+        with interrupts_deferred():  # one line per row, whatever arrives meanwhile
+            for future, batch in pending.items():
+                if future.cancelled():
+                    continue
+                if future.done():
                     self._record(future.result())
-        if failures:
-            raise failures[0]  # type: ignore[misc]
+                else:
+                    self._record(Outcome(batch, UNCONFIRMED, "", "no answer yet when the run "
+                                         "stopped: it may have been done; sending it again is safe"))
+            for key, rows in self._rows.items():  # built, never sent
+                self.results.add(rows, key, NOT_SENT, error=why)
+            self._rows.clear()
+            for unit in units:  # the rest of the file
+                if not self._done_before(unit):
+                    self.results.add(unit.rows, unit.key, NOT_SENT, error=why)
 
     def _send(self, batch: Batch) -> Outcome:
         while True:
             try:
                 self.client.call(self.kind.service, batch.action, batch.request)
             except ServiceError as error:
-                if error.is_auth_error:
-                    raise
-                if error.code in THROTTLING_CODES and not self.stop.is_set():
-                    continue
-                return Outcome(batch, error.request_id, f"{error.code}: {error.message}")
-            return Outcome(batch, self.ids.last(), None)
+                if error.code in THROTTLING_CODES:
+                    if not self.stop.is_set():
+                        continue
+                    return Outcome(batch, NOT_SENT, error.request_id,
+                                   f"not sent: throttled ({error.code}) when the run stopped")
+                described = f"{error.code}: {error.message}"
+                if error.is_auth_error:  # refused before anything was done
+                    return Outcome(batch, NOT_SENT, error.request_id, f"not sent: {described}", error)
+                if error.status >= 500:  # the service's failure, not the unit's
+                    return Outcome(batch, UNCONFIRMED, error.request_id,
+                                   f"{described} (it may have been done; sending it again is safe)", error)
+                return Outcome(batch, FAILED, error.request_id, described)
+            except EndpointUnreachable as error:
+                if not error.maybe_sent:
+                    return Outcome(batch, NOT_SENT, "", f"not sent: {error.reason}", error)
+                return Outcome(batch, UNCONFIRMED, "", f"no answer: {error.reason} (it may have "
+                               f"been done; sending it again is safe)", error)
+            except Exception as error:  # an unreadable answer, or a failure of fws itself
+                return Outcome(batch, UNCONFIRMED, "", f"{error} (it may have been done; "
+                               f"sending it again is safe)", error)
+            return Outcome(batch, OK, self.ids.last())
 
     def _record(self, outcome: Outcome) -> None:
         batch = outcome.batch
-        if outcome.error is None:
+        if outcome.result == OK:
             self.journal.confirm(batch.keys, outcome.request_id)
         for key in batch.keys:
-            rows = self._rows.pop(key)
-            if outcome.error is None:
-                self.results.add(rows, key, OK, outcome.request_id)
-            else:
-                self.results.add(rows, key, FAILED, outcome.request_id, outcome.error)
+            self.results.add(self._rows.pop(key), key, outcome.result, outcome.request_id,
+                             outcome.error)
         self.advance(len(batch.keys))
 
 
-@contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Run the block whole: a SIGINT arriving meanwhile is acted on when it ends. (Signals
-    reach the main thread only; elsewhere there is nothing to defer.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if received:
-            if callable(previous):
-                previous(signal.SIGINT, None)
-            else:
-                raise KeyboardInterrupt
+def stopped_because(error: BaseException) -> str:
+    """Why the run stopped, for the results of the rows it did not send."""
+    if isinstance(error, KeyboardInterrupt):
+        return "the import was interrupted (Ctrl-C)"
+    if isinstance(error, Terminated):
+        return "the import was stopped (SIGTERM)"
+    if isinstance(error, ServiceError):
+        if error.is_auth_error:
+            return f"the service refused the keys ({error.code})"
+        return f"the service kept failing ({error.code})"
+    if isinstance(error, EndpointUnreachable):
+        return "the endpoint could not be reached"
+    message = getattr(error, "message", None)  # the CLI's own errors: no keys, a bad profile
+    if message:
+        return message
+    return f"the import stopped ({type(error).__name__})"

@@ -127,10 +127,12 @@ def outbound_export(
 def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
             encoding: Optional[str], validate_only: bool, skip_invalid: bool, concurrency: int,
             results_path: Optional[str]) -> None:
-    from ..batch.results import DONE_BEFORE, FAILED, INVALID, NOT_SENT, OK, Results
+    from ..batch.results import DONE_BEFORE, FAILED, INVALID, OK, Results
     from ..batch.source import CsvReader, JsonLinesReader, Source, SourceError
     from ..batch.staging import Staging
+    from ..batch.stopping import Terminated, interrupts_deferred, sigterm_interrupts
     from ..batch.validate import validate
+    from ..client.errors import ClientError
 
     g = common.globals_of(ctx)
     started = time.monotonic()
@@ -148,29 +150,45 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
         raise common.CliError(f"--results {results_path}: cannot write it: {error.strerror}",
                               common.EXIT_BAD_PARAMETER) from None
     staging = Staging()
+    stage = "checking"  # then "checked" (the bystanders have their lines), then "sending"
     try:
-        reader = CsvReader(source, kind.layout) if source.format == "csv" else \
-            JsonLinesReader(source, kind.layout, kind.lines_member)
-        report = _reporter(source.name, g.error_format, results)
-        tally = validate(reader, kind, staging, report, keep_values=not validate_only)
-        source.close()
-        good, _ = staging.counts()
-        for key, line in staging.bystanders():
-            results.add([line], key, INVALID, error=f"not sent: another row of this {kind.noun} is invalid")
-        checked = f"{tally.rows} rows, {good} valid {kind.noun}s, {tally.invalid_rows} invalid rows"
-        refused = tally.file_problems or (tally.invalid_rows and (validate_only or not skip_invalid))
-        if refused or validate_only:
-            # One results line per row, these too: a row missing from them reads as lost.
-            why = "--validate-only" if validate_only else "the import was refused for the file's problems"
-            for key, line in staging.valid_rows():
-                results.add([line], key, NOT_SENT, error=f"not sent: {why}")
-        if refused:
-            raise common.CliError(f"{source.name}: {checked}; nothing was sent",
-                                  common.EXIT_BAD_PARAMETER, code="InvalidRows")
-        if validate_only:
-            common.note(f"{source.name}: {checked}; nothing sent (--validate-only)")
-            return
-        _send(g, kind, staging, source, results, good, concurrency)
+        with sigterm_interrupts():
+            try:
+                reader = CsvReader(source, kind.layout) if source.format == "csv" else \
+                    JsonLinesReader(source, kind.layout, kind.lines_member)
+                report = _reporter(source.name, g.error_format, results)
+                tally = validate(reader, kind, staging, report, keep_values=not validate_only)
+                source.close()
+                good, _ = staging.counts()
+                with interrupts_deferred():
+                    for key, line in staging.bystanders():
+                        results.add([line], key, INVALID,
+                                    error=f"not sent: another row of this {kind.noun} is invalid")
+                    stage = "checked"
+                checked = f"{tally.rows} rows, {good} valid {kind.noun}s, {tally.invalid_rows} invalid rows"
+                refused = tally.file_problems or (tally.invalid_rows and (validate_only or not skip_invalid))
+                if refused or validate_only:
+                    # One results line per row, these too: a row missing from them reads as lost.
+                    why = "--validate-only" if validate_only else "the import was refused for the file's problems"
+                    _not_sent(staging, results, stage, f"not sent: {why}")
+                    stage = "done"
+                if refused:
+                    raise common.CliError(f"{source.name}: {checked}; nothing was sent",
+                                          common.EXIT_BAD_PARAMETER, code="InvalidRows")
+                if validate_only:
+                    common.note(f"{source.name}: {checked}; nothing sent (--validate-only)")
+                    return
+                client = g.client()  # no keys, a bad profile: still a line for every row
+                stage = "sending"
+                _send(client, kind, staging, source, results, good, concurrency)
+            except (KeyboardInterrupt, Terminated, ClientError, common.CliError) as error:
+                if isinstance(error, common.CliError) and stage != "checked":
+                    raise  # the refusal, which wrote its lines itself
+                if stage in ("checking", "checked"):  # nothing was sent: every row read is not-sent
+                    from ..batch.submit import stopped_because
+
+                    _not_sent(staging, results, stage, f"not sent: {stopped_because(error)}")
+                raise _stopped(error, source.name, results.counts, stage) from None
     finally:
         staging.close()
         results.close()
@@ -182,6 +200,49 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
         raise typer.Exit(common.EXIT_PARTIAL)
 
 
+def _not_sent(staging, results: "Results", stage: str, why: str) -> None:
+    """A results line for every valid row, and for the bystanders when `stage` is still
+    "checking" (they get theirs once the file is checked)."""
+    from ..batch.results import NOT_SENT
+    from ..batch.stopping import interrupts_deferred
+
+    with interrupts_deferred():
+        for key, line in staging.valid_rows():
+            results.add([line], key, NOT_SENT, error=why)
+        if stage == "checking":
+            for key, line in staging.bystanders():
+                results.add([line], key, NOT_SENT, error=why)
+
+
+def _stopped(error: BaseException, name: str, counts: dict[str, int], stage: str) -> common.CliError:
+    """The one line for an import that stopped part-way: the cause, and what became of the
+    rows (`done` is ok or done before: nothing left to do for them)."""
+    from ..batch.results import DONE_BEFORE, NOT_SENT, OK, UNCONFIRMED
+    from ..batch.stopping import Terminated
+
+    if isinstance(error, KeyboardInterrupt):
+        mapped = common.CliError("interrupted", common.EXIT_INTERRUPTED)
+    elif isinstance(error, Terminated):
+        mapped = common.CliError("terminated (SIGTERM)", common.EXIT_INTERRUPTED)
+    else:
+        mapped = common.as_cli_error(error)  # type: ignore[assignment]
+        assert mapped is not None  # every ClientError has its CliError
+    if stage != "sending":
+        summary = f"{name}: nothing was sent, {counts[NOT_SENT]} rows not sent"
+        if stage == "checking":
+            summary = f"{name}: stopped while checking the file; nothing was sent, {counts[NOT_SENT]} " \
+                      f"valid rows so far not sent"
+    else:
+        summary = f"{name}: {counts[OK] + counts[DONE_BEFORE]} rows done, {counts[NOT_SENT]} not sent"
+        summary += "".join(f", {count} {outcome}" for outcome, count in counts.items()
+                           if count and outcome not in (OK, DONE_BEFORE, NOT_SENT))
+        if counts[UNCONFIRMED]:
+            summary += " (the service may have them: sending them again is safe)"
+        summary += "; run it again to send the rest"
+    return common.CliError(f"{mapped.message.rstrip('.')}; {summary}", mapped.exit_code, code=mapped.code,
+                           operation=mapped.operation, request_id=mapped.request_id)
+
+
 def _same_file(first: str, second: str) -> bool:
     try:
         return os.path.samefile(os.path.expanduser(first), os.path.expanduser(second))
@@ -189,7 +250,7 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
-def _send(g: common.Globals, kind: "Kind", staging, source, results: "Results", total: int,
+def _send(client, kind: "Kind", staging, source, results: "Results", total: int,
           concurrency: int) -> None:
     import threading
 
@@ -197,7 +258,6 @@ def _send(g: common.Globals, kind: "Kind", staging, source, results: "Results", 
     from ..batch.submit import Submitter, batch_client
     from ..config import default_database_url
 
-    client = g.client()
     session = client.session
     endpoint = session.endpoint_url or f"embedded:{default_database_url()}"
     run = run_key(kind.noun, endpoint, session.profile,
@@ -208,7 +268,7 @@ def _send(g: common.Globals, kind: "Kind", staging, source, results: "Results", 
     with _progress(kind, total) as advance:
         try:
             Submitter(kind, sender, ids, journal, results, concurrency=concurrency, stop=stop,
-                      advance=advance).run(staging.units())
+                      advance=advance).run(staging.units)
         finally:
             journal.close()
 

@@ -88,21 +88,26 @@ class Client:
 
     def _send(self, label: str, params: list[tuple[str, str]], idempotent: bool) -> requests.Response:
         attempts = self.session.attempts
+        maybe_sent = False  # whether an attempt so far may have reached the service
         for attempt in range(1, attempts + 1):
             try:
                 response = self.transport.send(params)
             except requests.exceptions.SSLError as error:
-                raise EndpointUnreachable(self.transport.url, attempt, str(error)) from error
+                raise EndpointUnreachable(self.transport.url, attempt, str(error),
+                                          maybe_sent=maybe_sent) from error
             except _NETWORK_ERRORS as error:
+                maybe_sent = maybe_sent or not _not_connected(error)
                 if not (idempotent or _not_connected(error)):
                     raise EndpointUnreachable(
                         self.transport.url, attempt,
                         f"{error} (not sent again: {label} may have been done)") from error
                 if attempt == attempts:
-                    raise EndpointUnreachable(self.transport.url, attempts, str(error)) from error
+                    raise EndpointUnreachable(self.transport.url, attempts, str(error),
+                                              maybe_sent=maybe_sent) from error
                 self._wait(label, attempt, attempts, type(error).__name__, self._backoff(attempt))
                 continue
             if attempt < attempts and _retryable(response, idempotent):
+                maybe_sent = maybe_sent or not _throttled(response)  # a 5xx may have done it
                 delay = _retry_after(response)
                 self._wait(label, attempt, attempts, f"HTTP {response.status_code}",
                            self._backoff(attempt) if delay is None else delay)
@@ -134,8 +139,11 @@ def _retryable(response: requests.Response, idempotent: bool) -> bool:
     that is not idempotent, throttling alone (refused before anything was done)."""
     if idempotent and response.status_code in RETRY_STATUSES:
         return True
-    if response.status_code == 200:
-        return False
+    return response.status_code != 200 and _throttled(response)
+
+
+def _throttled(response: requests.Response) -> bool:
+    """Whether the answer is throttling: refused before anything was done."""
     error = read_error(response.content)
     return error is not None and error.code in THROTTLING_CODES
 

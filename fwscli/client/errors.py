@@ -43,14 +43,19 @@ class ServiceError(ClientError):
 
 
 class EndpointUnreachable(ClientError):
-    """No answer from the endpoint (refused, unknown host, timed out) after every attempt."""
+    """No answer from the endpoint (refused, unknown host, timed out) after every attempt.
 
-    def __init__(self, url: str, attempts: int, reason: str):
+    `maybe_sent` is False when no attempt can have reached the service (no connection was
+    ever made), True when one may have: it was sent and its answer lost (a read timeout, a
+    connection dropped), or answered with a server error and retried."""
+
+    def __init__(self, url: str, attempts: int, reason: str, *, maybe_sent: bool = True):
         tries = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(f"Could not reach {url} (tried {tries}): {reason}")
         self.url = url
         self.attempts = attempts
         self.reason = reason
+        self.maybe_sent = maybe_sent
 
 
 class ResponseError(ClientError):

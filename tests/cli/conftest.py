@@ -46,9 +46,12 @@ class Fws:
 
 def _isolated_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FWS_")}
+    # Temporary files too (an import's staging index): a run killed with SIGKILL cannot
+    # remove its own, and they would pile up in /tmp.
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
                XDG_DATA_HOME=str(home / "data"), XDG_STATE_HOME=str(home / "state"),
-               NO_COLOR="1", COLUMNS="200")
+               TMPDIR=str(home / "tmp"), NO_COLOR="1", COLUMNS="200")
     return env
 
 

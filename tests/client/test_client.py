@@ -440,3 +440,39 @@ def test_a_boolean_given_as_text_is_sent_as_written(value, sent):
     client_over(app).call("inbound", "ListAllFulfillmentItems", {"IncludeInactive": value})
     form = dict(parse_qsl(app.environs[0]["wsgi.input"].getvalue().decode()))
     assert form["IncludeInactive"] == sent
+
+
+def refused_connection() -> requests.ConnectionError:
+    return requests.ConnectionError(MaxRetryError(None, TEST_URL, NewConnectionError(None, "refused")))
+
+
+@pytest.mark.parametrize("failures, maybe_sent", [
+    ([refused_connection()] * 3, False),                                      # never connected
+    ([requests.ConnectTimeout("connect timed out")] * 3, False),
+    ([requests.ReadTimeout("Read timed out.")] + [refused_connection()] * 2, True),  # sent, then refused
+    ([refused_connection()] * 2 + [requests.ConnectionError("reset by peer")], True),
+])
+def test_unreachable_says_whether_an_attempt_may_have_reached_the_service(failures, maybe_sent):
+    """An import reports a unit `not-sent` or `unconfirmed` by it: one attempt that may
+    have been sent (its answer lost) is enough for "may have been done"."""
+    client = client_over(ok_app, sleep=lambda _: None, max_attempts=3)
+    fail_first(client, *failures)
+    with pytest.raises(EndpointUnreachable) as caught:
+        client.call("inbound", "GetServiceStatus")
+    assert caught.value.maybe_sent is maybe_sent
+
+
+def test_a_server_error_then_no_connection_may_have_been_done():
+    client = client_over(Flaky(1, status="500 Internal Server Error",
+                               body=write_error(INBOUND, InternalError("boom"), "rid-500")),
+                         sleep=lambda _: None, max_attempts=3)
+    fail_first(client, None, refused_connection(), refused_connection())
+    with pytest.raises(EndpointUnreachable) as caught:
+        client.call("inbound", "GetServiceStatus")
+    assert caught.value.maybe_sent is True
+
+    throttled = client_over(Flaky(1), sleep=lambda _: None, max_attempts=3)  # refused before anything
+    fail_first(throttled, None, refused_connection(), refused_connection())
+    with pytest.raises(EndpointUnreachable) as caught:
+        throttled.call("inbound", "GetServiceStatus")
+    assert caught.value.maybe_sent is False
