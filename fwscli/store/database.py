@@ -133,6 +133,15 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def outage(self, failure: BaseException) -> str | None:
+        """Why `failure` is a passing outage of the database server, on one line (what the
+        driver said), or None. PostgreSQL's OperationalErrors are all conditions of the
+        server (a restart, a shutdown, a lost connection or one that timed out, a deadlock),
+        none a bug of ours; SQLite's can be one (no such table)."""
+        if self.is_sqlite or not isinstance(failure, exc.OperationalError):
+            return None
+        return str(failure.orig or failure).splitlines()[0]
+
     def dispose(self) -> None:
         self._reading.close()
         self._writing.close()
