@@ -609,6 +609,42 @@ def test_soap_calls_while_postgresql_is_cut_off_answer_a_503_fault_to_retry(db, 
     assert "internal error" not in server.stderr and "Traceback" not in server.stderr
 
 
+def test_a_database_host_gone_silent_is_a_503_in_bounded_time(db, merchant, tmp_path):
+    # A PostgreSQL host that vanishes without a word (no RST) left each connection attempt
+    # waiting 130 s (psycopg's default): the worker gunicorn booted meanwhile hung in its
+    # boot that long, and no request got an answer. connect_timeout (5 s unless the URL
+    # says otherwise, here 2 s) bounds it.
+    if db.is_sqlite:
+        pytest.skip("a database server to lose: PostgreSQL")
+    url = make_url(served_url(db))
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432)).start()
+    through = url.set(host="127.0.0.1", port=proxy.port).update_query_dict({"connect_timeout": "2"})
+    try:
+        with ServerProcess(through.render_as_string(hide_password=False), tmp_path,
+                           workers=1, threads=2) as server:
+            client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+            client.call("outbound", "ListAllFulfillmentOrders")
+            proxy.blackhole()
+            # A new worker, as after a crash or a HUP: one whose pooled connections TCP
+            # could tell gone (not through this local proxy) would fare the same.
+            server.kill_worker()
+            for _ in range(2):
+                started = time.monotonic()
+                reply = requests.post(server.url, data={"Action": "ListAllFulfillmentOrders",
+                                                        "Version": "2007-08-02"}, timeout=25)
+                assert reply.status_code == 503 and reply.headers["Retry-After"] == "1", reply.text
+                assert read_error(reply.content).code == "ServiceUnavailable"
+                _assert_soap_unavailable(_soap_call(server, merchant))
+                ping = requests.get(server.url + "ping", timeout=25)
+                assert (ping.status_code, ping.text) == (503, "database unavailable: it does not answer")
+                assert time.monotonic() - started < 15, server.stderr[-2000:]
+                time.sleep(1.1)  # the worker tries its database again
+            assert len(server.booted_workers()) == 2, server.stderr[-2000:]
+        assert "connection timeout expired" in server.stderr
+    finally:
+        proxy.cut()
+
+
 def test_a_worker_answers_503_until_its_database_answers():
     from fwscli.service.serve import AppSettings, WorkerApp
     from fwscli.wire.xml import read_error as error_of
