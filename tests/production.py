@@ -145,7 +145,10 @@ class ServerProcess:
 class TcpProxy:
     """A local port forwarding to `target` (a database server), that a test can cut (every
     connection dropped, new ones refused) and restore: an outage of the database as the
-    server sees it, without stopping a database server that others use."""
+    server sees it, without stopping a database server that others use. Or `blackhole` it:
+    nothing forwarded any more, nothing closed, new connections accepted and left unanswered,
+    as a host gone from the network looks to a new connection (to an open one, whose bytes
+    the proxy's kernel still acknowledges, it looks like a server that never answers)."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
@@ -153,8 +156,10 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._forwarding = True
 
     def start(self) -> "TcpProxy":
+        self._forwarding = True
         self._listener = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR
         threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
         return self
@@ -168,6 +173,9 @@ class TcpProxy:
                 pass
         self._listener.close()
 
+    def blackhole(self) -> None:
+        self._forwarding = False
+
     def _take_open(self) -> list[socket.socket]:
         with self._lock:
             taken, self._open = self._open, []
@@ -179,6 +187,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # cut
+            if not self._forwarding:  # blackholed: held open, never answered
+                with self._lock:
+                    self._open.append(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target)
             except OSError:
@@ -189,11 +201,11 @@ class TcpProxy:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if self._forwarding:  # blackholed: read and dropped
+                    sink.sendall(data)
         except OSError:
             pass
         for sock in (source, sink):

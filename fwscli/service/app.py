@@ -13,8 +13,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import quote
 
-from sqlalchemy.exc import OperationalError
-
 from ..api.errors import (
     AccessDenied, ApiError, IncompleteBody, InternalError, InvalidAction, MissingAction,
     RequestTooLarge, ServiceUnavailable,
@@ -115,16 +113,7 @@ class FwsApp:
             extra_headers = error.headers
             log.info("request %s failed: %s %s", request_id, error.code, error.message)
         except Exception as failure:
-            if self.db.is_sqlite or not isinstance(failure, OperationalError):
-                log.exception("request %s failed with an internal error", request_id)
-                error = InternalError("We encountered an internal error. Please try again.")
-            else:
-                # PostgreSQL restarting, shutting down or out of reach (its OperationalErrors
-                # are all conditions of the server, deadlocks included): a passing outage,
-                # not a bug of ours, so no traceback, and the client may come back.
-                log.warning("request %s failed: the database is unavailable: %s", request_id,
-                            str(failure.orig).splitlines()[0] if failure.orig else failure)
-                error = database_unavailable()
+            error = internal_error(self.db, failure, request_id)
             status, payload = error.status, write_error(service, error, request_id)
             extra_headers = error.headers
         return _reply(environ, start_response, status, payload, request_id, extra_headers)
@@ -240,6 +229,19 @@ def _is_form(environ: dict) -> bool:
     return media_type(environ) in (FORM, "")
 
 
+def internal_error(db: Database, failure: Exception, request_id: str) -> ApiError:
+    """The answer to an unexpected `failure` of a request, logged: 503 ServiceUnavailable
+    for an outage of PostgreSQL, else 500 InternalError with its traceback."""
+    outage = db.outage(failure)
+    if outage is None:
+        log.exception("request %s failed with an internal error", request_id)
+        return InternalError("We encountered an internal error. Please try again.")
+    # PostgreSQL restarting, shutting down or out of reach: not a bug of ours, so no
+    # traceback, and the client may come back.
+    log.warning("request %s failed: the database is unavailable: %s", request_id, outage)
+    return database_unavailable()
+
+
 def database_unavailable(retry_after: int = 1) -> ServiceUnavailable:
     """The answer while the database does not answer: a 503 the client may retry."""
     error = ServiceUnavailable("The service cannot reach its database. Please try again.")
@@ -249,7 +251,18 @@ def database_unavailable(retry_after: int = 1) -> ServiceUnavailable:
 
 def answer_error(environ: dict, start_response: Callable, error: ApiError) -> Iterable[bytes]:
     """`error` as the answer to a request no app serves (a worker whose database does not
-    answer yet), in the Query error shape, logged as FwsApp logs its errors."""
+    answer yet), logged as FwsApp logs its errors: a SOAP call gets it as a SOAP fault (and
+    a WSDL download its WSDL, which needs no database), any other request in the Query
+    error shape."""
+    if not is_query_form(environ):
+        from werkzeug.wrappers import Request
+
+        from . import soap_binding
+
+        request = Request(environ)
+        request.max_content_length = MAX_REQUEST_BYTES
+        if soap_binding.handles(request):
+            return soap_binding.serve_without_app(request, start_response, error)
     request_id = str(uuid.uuid4())
     error.request_id = request_id
     log.info("request %s failed: %s %s", request_id, error.code, error.message)

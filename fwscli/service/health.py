@@ -51,6 +51,9 @@ def _problem(db: Database) -> str | None:
         with db.read() as conn:
             conn.execute(select(settings.c.name).limit(1)).first()
     except SQLAlchemyError as error:
-        log.warning("health check: the database does not answer: %s", error)
+        # On one line: a load balancer asks every few seconds, and the driver's text runs
+        # on to hints and SQLAlchemy's link.
+        log.warning("health check: the database does not answer: %s",
+                    db.outage(error) or str(error).splitlines()[0])
         return "it does not answer"
     return None

@@ -3,7 +3,9 @@ envelopes out; and each service's WSDL on `GET …?wsdl`.
 
 The codecs are `fwscli.wire.soap` and `fwscli.wire.wsdl`; this module only ties them to the
 HTTP request and to FwsApp. Every fault is answered with HTTP 500, as real FWS did: Axis
-reads a fault only from a 500.
+reads a fault only from a 500; but while the database does not answer, the fault is
+`aws:Server.ServiceUnavailable` with HTTP 503 and Retry-After, as on the Query API: a
+passing outage to come back after, not a bug (and a load balancer counts no 500s).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from werkzeug.wrappers import Request
 
 from ..api import SERVICES
 from ..api.errors import (
-    ApiError, IncompleteBody, InternalError, MissingParameter, RequestTooLarge,
+    ApiError, IncompleteBody, MissingParameter, RequestTooLarge, ServiceUnavailable,
 )
 from ..warehouse import accounts
 from ..warehouse.context import Caller
 from ..wire import soap
 from ..wire.wsdl import is_wsdl_request, write_wsdl
 from ..wire.xml import write_response
+from .app import internal_error
 from .body import BodyIncomplete, BodyTooLarge, is_query_form, werkzeug_body, whole_body
 from .routing import service_at
 
@@ -48,10 +51,23 @@ def handles(request: Request) -> bool:
 
 def serve(app: "FwsApp", request: Request, start_response: Callable) -> Iterable[bytes]:
     request_id = str(uuid.uuid4())
+    answer = _call(app, request, request_id) if request.method == "POST" else _wsdl(request)
+    return _reply(request, request_id, answer, start_response)
+
+
+def serve_without_app(request: Request, start_response: Callable, error: ApiError) -> Iterable[bytes]:
+    """The answer of a worker that has no app yet (its database does not answer: serve.WorkerApp):
+    a WSDL all the same (it needs no database), a call the fault of `error`."""
+    request_id = str(uuid.uuid4())
     if request.method == "POST":
-        status, content_type, payload, extra = _call(app, request, request_id)
+        answer = _fault(error, request_id)
     else:
-        status, content_type, payload, extra = _wsdl(request)
+        answer = _wsdl(request)
+    return _reply(request, request_id, answer, start_response)
+
+
+def _reply(request: Request, request_id: str, answer: Answer, start_response: Callable) -> Iterable[bytes]:
+    status, content_type, payload, extra = answer
     headers = [("Content-Type", content_type), ("Content-Length", str(len(payload))),
                ("x-amzn-RequestId", request_id), *extra.items()]
     if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
@@ -81,13 +97,21 @@ def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
         response = write_response(call.service, call.operation, result, request_id)
         return 200, XML_CONTENT_TYPE, soap.write_envelope(response), {}
     except ApiError as error:
-        error.request_id = request_id
-        log.info("SOAP request %s failed: %s %s", request_id, error.code, error.message)
-        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id), error.headers
-    except Exception:
-        log.exception("SOAP request %s failed with an internal error", request_id)
-        error = InternalError("We encountered an internal error. Please try again.")
-        return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id), {}
+        return _fault(error, request_id)
+    except Exception as failure:
+        # Logged there: with its traceback, or on one line for an outage of the database.
+        return _fault_answer(internal_error(app.db, failure, request_id), request_id)
+
+
+def _fault(error: ApiError, request_id: str) -> Answer:
+    log.info("SOAP request %s failed: %s %s", request_id, error.code, error.message)
+    return _fault_answer(error, request_id)
+
+
+def _fault_answer(error: ApiError, request_id: str) -> Answer:
+    error.request_id = request_id
+    status = 503 if isinstance(error, ServiceUnavailable) else 500
+    return status, XML_CONTENT_TYPE, soap.write_fault(error, request_id), error.headers
 
 
 def _wsdl(request: Request) -> Answer:

@@ -50,6 +50,20 @@ from .changes import ChangeCounter
 from .group_commit import CommitGroups
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How soon a PostgreSQL server gone from the network without a word (no RST: a host
+# powered off, a dropped route) is noticed, so that a request answers 503 instead of
+# hanging: without them a connection attempt waited 130 s (psycopg's default), a statement
+# sent into the void ~15 minutes (TCP's retransmissions) and an idle pooled connection was
+# never found out; gunicorn's timeout ends none of these. The URL's own parameters win
+# (`?connect_timeout=…`); docs/operations.md documents them and what they were measured to do.
+POSTGRESQL_CONNECT_DEFAULTS = {
+    "connect_timeout": 5,  # seconds to connect and log in, per address tried
+    "keepalives": 1,  # a silent connection probed after 10 s, every 5 s: dead after ~15 s
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,  # ms: data sent and not acknowledged for this long: dead
+}
 T = TypeVar("T")
 
 
@@ -132,6 +146,15 @@ class Database:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
+
+    def outage(self, failure: BaseException) -> str | None:
+        """Why `failure` is a passing outage of the database server, on one line (what the
+        driver said), or None. PostgreSQL's OperationalErrors are all conditions of the
+        server (a restart, a shutdown, a lost connection or one that timed out, a deadlock),
+        none a bug of ours; SQLite's can be one (no such table)."""
+        if self.is_sqlite or not isinstance(failure, exc.OperationalError):
+            return None
+        return str(failure.orig or failure).splitlines()[0]
 
     def dispose(self) -> None:
         self._reading.close()
@@ -361,6 +384,16 @@ def _writer_queue(url: str) -> ContextManager[None]:
     return _WriterQueue(os.path.abspath(make_url(url).database))
 
 
+def postgresql_connect_defaults(url: str) -> dict[str, int]:
+    """POSTGRESQL_CONNECT_DEFAULTS but those the URL sets (SQLAlchemy's connect_args would
+    override the URL's) and a connect_timeout that PGCONNECT_TIMEOUT sets."""
+    query = make_url(url).query
+    defaults = {name: value for name, value in POSTGRESQL_CONNECT_DEFAULTS.items() if name not in query}
+    if os.environ.get("PGCONNECT_TIMEOUT"):
+        defaults.pop("connect_timeout", None)
+    return defaults
+
+
 def _refuse_gone(dbapi_conn, _record, _proxy) -> None:
     """A pooled PostgreSQL connection whose server has gone is replaced as it is checked
     out (SQLAlchemy then takes another), so that a database restart fails no request.
@@ -369,8 +402,9 @@ def _refuse_gone(dbapi_conn, _record, _proxy) -> None:
     its server is ending it (a restart, a shutdown, pg_terminate_backend: a last message,
     then the socket closes), so one it can read from is gone. SQLAlchemy's pool_pre_ping
     asked with a query instead, a round trip of every transaction. Neither notices a
-    connection cut without a word (a host gone from the network): the ping then waited
-    as the first statement now does, for TCP to give up."""
+    connection cut without a word (a host gone from the network) at once: TCP keepalives
+    mark an idle one broken within ~15 s (POSTGRESQL_CONNECT_DEFAULTS), which this then
+    sees, and the first statement on one not yet marked fails within tcp_user_timeout."""
     if dbapi_conn.closed or dbapi_conn.broken:
         raise exc.DisconnectionError("the connection is closed")
     waiting = select.poll()
@@ -410,7 +444,8 @@ def _make_private(path: str) -> None:
 def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20,
+                               connect_args=postgresql_connect_defaults(url))
         event.listen(engine, "checkout", _refuse_gone)
         if schema:
             @event.listens_for(engine, "connect")

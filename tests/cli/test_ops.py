@@ -5,7 +5,9 @@ refused before anything is sent; merchant keys refused."""
 from __future__ import annotations
 
 import csv
+import socket
 import sqlite3
+import time
 import io
 
 import pytest
@@ -173,3 +175,17 @@ def test_create_merchant_checks_the_name_as_the_operator_service_does(embedded_f
     staff = {"FWS_ACCESS_KEY_ID": keys["AccessKeyId"], "FWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
              "FWS_DATABASE_URL": url}
     assert embedded_fws.ok("ops", "merchants", "-o", "json", env=staff).json() == []
+
+
+@pytest.mark.parametrize("command", [["init"], ["upgrade"], ["start", "--port", "0"]])
+def test_a_postgresql_server_that_never_answers_is_one_line_after_the_connect_timeout(
+        embedded_fws, command):
+    # A host gone silent (here a listener that never accepts): each waited 130 s, psycopg's
+    # own limit, for want of a connect_timeout of ours (5 s).
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"postgresql://fws@127.0.0.1:{silent.getsockname()[1]}/fws"
+        started = time.monotonic()
+        result = embedded_fws("server", *command, "--database", url)
+    assert time.monotonic() - started < 20
+    assert result.code == 253 and url in result.err and "timeout" in result.err, result.err
+    assert len(result.err.splitlines()) == 1 and "unexpected" not in result.err, result.err

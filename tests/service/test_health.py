@@ -21,7 +21,7 @@ def test_ping_answers_ok_without_keys(server):
     assert reply.headers["Cache-Control"] == "no-store"
 
 
-def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path):
+def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path, caplog):
     healthy = app.db
     # Nothing listens on port 1: every connection attempt fails at once.
     app.db = Database("postgresql+psycopg://postgres@127.0.0.1:1/fws")
@@ -32,6 +32,11 @@ def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path):
         app.db = healthy
     assert reply.status_code == 503
     assert reply.text == "database unavailable: it does not answer"
+    # One line per check (a load balancer asks every few seconds), without SQLAlchemy's
+    # "Background on this error" link on a second one.
+    [warning] = [record for record in caplog.records if record.name == "fwscli.service.health"]
+    assert "Connection refused" in warning.getMessage()
+    assert len(warning.getMessage().splitlines()) == 1, warning.getMessage()
 
 
 def _sqlite_file(db: Database) -> Path:

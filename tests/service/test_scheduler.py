@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from fwscli.service.app import FwsApp
@@ -55,3 +56,44 @@ def _status(db, order_id: str) -> str:
     with db.read() as conn:
         return conn.execute(select(fulfillment_orders.c.status)
                             .where(fulfillment_orders.c.merchant_order_id == order_id)).scalar_one()
+
+
+def test_the_scheduler_says_once_that_postgresql_does_not_answer_and_when_it_does_again(db, caplog):
+    # It logged an ERROR with a traceback at every tick (every 5 s, in each worker) for as
+    # long as the outage lasted.
+    import logging
+
+    from fwscli.store.database import Database
+
+    from ..production import free_port
+
+    if db.is_sqlite:
+        pytest.skip("a database server to lose: PostgreSQL")
+    caplog.set_level(logging.INFO, logger="fwscli")
+    app = FwsApp(db)
+    app.db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/fws")  # nothing listens
+    scheduler = app.start_scheduler(interval=0.02)
+    try:
+        _wait_for(lambda: _connection_attempts(caplog))
+        time.sleep(0.2)  # some ten ticks more, in vain
+        app.db.dispose()
+        app.db = db
+        _wait_for(lambda: "the warehouse scheduler reaches the database again" in caplog.text)
+    finally:
+        scheduler.stop(timeout=5)
+    assert not [record for record in caplog.records if record.levelname == "ERROR"], caplog.text
+    [warning] = _connection_attempts(caplog)
+    assert "cannot reach the database (connection failed" in warning.getMessage()
+    assert not warning.exc_info
+
+
+def _connection_attempts(caplog) -> list:
+    return [record for record in caplog.records if record.name == "fwscli.service.scheduler"
+            and record.levelname == "WARNING"]
+
+
+def _wait_for(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)

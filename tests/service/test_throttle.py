@@ -138,3 +138,34 @@ def test_no_throttle_means_unthrottled(app, client):
     assert app.throttle is None
     for _ in range(200):
         client.call("outbound", "GetServiceStatus")
+
+
+def test_a_bucket_the_database_cannot_reach_is_a_503_to_retry_over_both_bindings(db, merchant, caplog):
+    # The shared bucket is a write per request: while PostgreSQL does not answer it fails
+    # first, and must say ServiceUnavailable, not InternalError, on the Query API and SOAP.
+    if db.is_sqlite:
+        pytest.skip("a database server to lose: PostgreSQL")
+    from werkzeug.test import Client
+
+    from fwscli.wire.timestamps import format_timestamp
+
+    from ..production import free_port
+    from ..soap.envelopes import envelope, read_fault
+
+    gone = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/fws")  # nothing listens
+    app = FwsApp(db, throttle=Throttle(gone, LIMITS))
+    try:
+        with LiveServer(app) as server:
+            reply = SignedClient(server.url, merchant.access_key_id,
+                                 merchant.secret_access_key).raw("outbound", "GetServiceStatus", [])
+        soap = Client(app).post("/", data=envelope(
+            OUTBOUND, "GetServiceStatus", "", key=merchant.access_key_id,
+            secret=merchant.secret_access_key, timestamp=format_timestamp(app.clock())),
+            headers={"Content-Type": "application/soap+xml; charset=utf-8"})
+    finally:
+        gone.dispose()
+    assert reply.status == 503 and reply.headers["Retry-After"] == "1"
+    assert read_error(reply.body).code == "ServiceUnavailable"
+    assert soap.status_code == 503 and soap.headers["Retry-After"] == "1"
+    assert read_fault(soap.get_data()).code == "aws:Server.ServiceUnavailable"
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]

@@ -1,5 +1,6 @@
 """Faults over HTTP: `aws:Client.<Code>` / `aws:Server.<Code>`, the message, the RequestId,
-the `env:` and `aws:` prefixes, and HTTP 500 whatever the error (spec §1.8, §13)."""
+the `env:` and `aws:` prefixes, and HTTP 500 whatever the error (spec §1.8, §13), but 503 while
+the database does not answer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from fwscli.api.errors import RequestThrottled
 from fwscli.service.handlers import handlers_of
 from fwscli.wire.timestamps import format_timestamp
 
+from ..conftest import NOW
+from ..production import free_port
 from .envelopes import envelope, read_fault
 
 
@@ -167,3 +170,42 @@ def test_a_short_body_of_no_soap_media_type_is_refused_not_an_internal_error(soa
                                                    "wsgi.input": io.BytesIO(body)})
     assert response.status_code == 400 and b"IncompleteBody" in response.get_data()
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_call_while_postgresql_does_not_answer_is_a_503_fault_to_retry(soap, frozen_app, caplog):
+    """As on the Query API: a passing outage of the database is aws:Server.ServiceUnavailable
+    with HTTP 503 and Retry-After, logged on one line, not a 500 InternalError with a
+    traceback per call."""
+    from fwscli.store.database import Database
+
+    healthy = frozen_app.db
+    frozen_app.db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/fws")  # nothing listens
+    try:
+        response = soap.call("outbound", "ListAllFulfillmentOrders")
+    finally:
+        frozen_app.db.dispose()
+        frozen_app.db = healthy
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    fault = read_fault(response.get_data())
+    assert fault.code == "aws:Server.ServiceUnavailable"
+    assert fault.request_id == response.headers["x-amzn-RequestId"]
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    [warning] = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert "the database is unavailable" in warning.getMessage() and not warning.exc_info
+
+
+def test_a_worker_without_its_database_answers_a_soap_call_with_a_fault_and_still_serves_wsdls(merchant):
+    from werkzeug.test import Client
+
+    from fwscli.service.serve import AppSettings, WorkerApp
+
+    worker = WorkerApp(AppSettings(database_url=f"postgresql+psycopg://127.0.0.1:{free_port()}/fws"))
+    assert worker.app is None
+    body = envelope(SERVICES_BY_NAME["outbound"], "GetServiceStatus", "", key=merchant.access_key_id,
+                    secret=merchant.secret_access_key, timestamp=format_timestamp(NOW))
+    response = Client(worker).post("/", data=body, headers={"Content-Type": "text/xml; charset=utf-8",
+                                                            "SOAPAction": '"GetServiceStatus"'})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert read_fault(response.get_data()).code == "aws:Server.ServiceUnavailable"
+    wsdl = Client(worker).get("/outbound?wsdl")
+    assert wsdl.status_code == 200 and b"wsdl:definitions" in wsdl.get_data()

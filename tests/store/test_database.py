@@ -186,3 +186,71 @@ def test_a_new_file_is_its_owners_alone(tmp_path):
     path.chmod(0o640)  # an operator's own choice for a file that exists is kept
     Database(str(path)).dispose()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+def _socket_options(db: Database) -> tuple[int, int, int, int, int]:
+    """SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT of a pooled
+    PostgreSQL connection's socket."""
+    import socket
+
+    with db.read() as conn:
+        sock = socket.socket(fileno=os.dup(conn.connection.driver_connection.fileno()))
+    with sock:
+        return (sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+                *(sock.getsockopt(socket.IPPROTO_TCP, option) for option in
+                  (socket.TCP_KEEPIDLE, socket.TCP_KEEPINTVL, socket.TCP_KEEPCNT, socket.TCP_USER_TIMEOUT)))
+
+
+def test_postgresql_connections_notice_a_host_gone_silent_and_the_url_says_otherwise(db):
+    """A host gone from the network without a word: an idle connection is probed and found
+    dead, a statement sent into the void fails after 10 s (it waited ~15 minutes for TCP to
+    give up), a connection attempt after 5 s (130 s); parameters the URL sets win."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no server to lose")
+    import socket
+
+    if not hasattr(socket, "TCP_USER_TIMEOUT"):
+        pytest.skip("TCP_USER_TIMEOUT: Linux")
+    assert _socket_options(db) == (1, 10, 5, 3, 10_000)
+    separator = "&" if "?" in db.url else "?"
+    own = Database(f"{db.url}{separator}keepalives_idle=60&tcp_user_timeout=20000", schema=db.schema)
+    try:
+        assert _socket_options(own) == (1, 60, 5, 3, 20_000)
+        off = Database(f"{db.url}{separator}keepalives=0", schema=db.schema)
+        try:
+            assert _socket_options(off)[0] == 0
+        finally:
+            off.dispose()
+    finally:
+        own.dispose()
+
+
+def test_a_postgresql_connect_timeout_is_set_unless_the_url_or_the_environment_sets_one(monkeypatch):
+    from fwscli.store.database import postgresql_connect_defaults
+
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    url = "postgresql+psycopg://fws@db.example/fws"
+    assert postgresql_connect_defaults(url) == {
+        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+        "keepalives_count": 3, "tcp_user_timeout": 10_000}
+    assert "connect_timeout" not in postgresql_connect_defaults(url + "?connect_timeout=30")
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "30")
+    assert "connect_timeout" not in postgresql_connect_defaults(url)
+
+
+def test_connecting_to_a_postgresql_server_that_never_answers_gives_up_after_5_s(monkeypatch):
+    # A listener that never accepts: the kernel completes the handshake, nothing answers
+    # the startup message, as a host gone silent behind a proxy. psycopg waited 130 s.
+    import socket
+
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/fws")
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="timeout"):
+            with db.read():
+                pass
+        db.dispose()
+    assert 4 < time.monotonic() - started < 10
