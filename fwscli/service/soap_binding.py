@@ -3,9 +3,8 @@ envelopes out; and each service's WSDL on `GET …?wsdl`.
 
 The codecs are `fwscli.wire.soap` and `fwscli.wire.wsdl`; this module only ties them to the
 HTTP request and to FwsApp. Every fault is answered with HTTP 500, as real FWS did: Axis
-reads a fault only from a 500; but while the database does not answer, the fault is
-`aws:Server.ServiceUnavailable` with HTTP 503 and Retry-After, as on the Query API: a
-passing outage to come back after, not a bug (and a load balancer counts no 500s).
+reads a fault only from a 500 (spec §13). While the database does not answer, the fault is
+`aws:Server.ServiceUnavailable` with Retry-After (the Query API's 503), still with HTTP 500.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from werkzeug.wrappers import Request
 
 from ..api import SERVICES
 from ..api.errors import (
-    ApiError, IncompleteBody, MissingParameter, RequestTooLarge, ServiceUnavailable,
+    ApiError, IncompleteBody, MissingParameter, RequestTooLarge,
 )
 from ..warehouse import accounts
 from ..warehouse.context import Caller
@@ -110,8 +109,7 @@ def _fault(error: ApiError, request_id: str) -> Answer:
 
 def _fault_answer(error: ApiError, request_id: str) -> Answer:
     error.request_id = request_id
-    status = 503 if isinstance(error, ServiceUnavailable) else 500
-    return status, XML_CONTENT_TYPE, soap.write_fault(error, request_id), error.headers
+    return 500, XML_CONTENT_TYPE, soap.write_fault(error, request_id), error.headers
 
 
 def _wsdl(request: Request) -> Answer:
