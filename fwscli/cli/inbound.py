@@ -233,7 +233,8 @@ def ship(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, m
 @app.command()
 def cancel(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
            cli_input_json: Optional[str] = common.CLI_INPUT_JSON, dry_run: bool = common.DRY_RUN) -> None:
-    """Cancel a Working or Shipped shipment (cancelling twice is harmless)."""
+    """Cancel a shipment not yet Closed: what is still expected leaves the inbound supply and
+    units arriving later are set aside (cancelling twice is harmless)."""
     set_status(ctx, shipment_id, "Cancelled", cli_input_json, dry_run)
 
 

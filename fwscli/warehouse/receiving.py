@@ -82,7 +82,7 @@ def move(conn: Connection, shipment, status: str, at: datetime, simulation: Simu
             f"only from {', '.join(allowed)}")
     if status not in CARRIER_STATES:
         reason = "shipment closed short" if status == "Closed" else "shipment failed (Error)"
-        _clear_expected(conn, shipment, at, reason)
+        clear_expected(conn, shipment, at, reason)
     _set_status(conn, shipment, status, at, simulation)
     return status
 
@@ -166,7 +166,7 @@ def _problem_receive(conn: Connection, shipment, units: dict[int, int], at: date
         conn.execute(insert(problem_receives), rows)
 
 
-def _clear_expected(conn: Connection, shipment, at: datetime, reason: str) -> None:
+def clear_expected(conn: Connection, shipment, at: datetime, reason: str) -> None:
     """Take the units still expected off the inbound balance."""
     rows = conn.execute(
         select(_lines.item_id, (_lines.quantity_shipped - _lines.quantity_received).label("expected"))

@@ -151,3 +151,32 @@ def test_auto_mode_schedules_the_next_carrier_state(ctx, db):
     receiving.move_shipment(ctx, "FBA-1", "Delivered")  # an operator's move in manual mode: no timer
     with db.read() as conn:
         assert conn.execute(select(inbound_shipments.c.due_at)).scalar_one() is None
+
+
+@pytest.mark.parametrize("carrier_state", ["InTransit", "Delivered", "CheckedIn"])
+def test_the_merchant_may_cancel_a_shipment_the_carrier_has(ctx, carrier_state):
+    """After Shipped the merchant may still cancel (WSDL: units that arrive later are
+    sidelined): what was expected leaves the inbound supply."""
+    receiving.move_shipment(ctx, "FBA-1", carrier_state)
+    inbound.set_status(ctx, "FBA-1", "Cancelled")
+    assert inbound.get_shipment(ctx, "FBA-1").status == "Cancelled"
+    assert balance(ctx, "SKU-A") == ledger.Balance() and balance(ctx, "SKU-B") == ledger.Balance()
+    state = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert lines(state) == {"SKU-A": (5, 0, 5), "SKU-B": (2, 0, 2)}
+    assert balance(ctx, "SKU-A") == ledger.Balance()
+
+
+def test_cancelling_while_receiving_keeps_what_arrived_and_sets_the_rest_aside(ctx):
+    receiving.receive_shipment(replace(ctx, simulation=Simulation("auto")), "FBA-1", [("SKU-A", 3)])
+    inbound.set_status(ctx, "FBA-1", "Cancelled")
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
+    assert balance(ctx, "SKU-B") == ledger.Balance()
+    with ctx.db.read() as conn:
+        due = conn.execute(select(inbound_shipments.c.due_at)).scalar_one()
+    assert due is None  # auto mode receives the rest no more
+    state = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert state.status == "Cancelled"
+    assert lines(state) == {"SKU-A": (5, 3, 2), "SKU-B": (2, 0, 2)}
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
+    inbound.set_status(ctx, "FBA-1", "Cancelled")  # a repeat changes nothing
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
