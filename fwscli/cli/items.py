@@ -41,6 +41,8 @@ def register(
 
     SKU=ASIN registers the item with its ASIN and --condition; spaces around the = are
     ignored."""
+    from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
+
     g = common.globals_of(ctx)
     with_asin, plain = [], []
     for value in skus:
@@ -57,6 +59,8 @@ def register(
                  for batch in chunks(plain, REGISTER_CHUNK)]
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)
+    if with_asin and condition == UNKNOWN_CONDITION:  # the service's rule, before sending
+        raise common.bad_parameter("--condition", condition, UNKNOWN_CONDITION_REASON)
 
     if dry_run:
         # One JSON document however many requests (json.load refuses documents in a row).

@@ -150,6 +150,9 @@ def test_a_query_that_does_not_parse_is_one_line(embedded_fws, query, said):
     (["register", "MUG=B000000001", "S" * 41], "longer than 40"),
     (["register", "MUG=B000000001", "TEE=B000000002", "--condition", "Mint"], "--condition"),
     (["register", "MUG=B0000000012345"], "longer than 10"),
+    # The schema has Unknown, registering refuses it: refused here, not by the service (254).
+    (["register", "TEE", "MUG=B000000001", "--condition", "Unknown"],
+     "--condition: 'Unknown' is invalid: Unknown is not a valid condition for registering an item"),
     (["get", ""], "SKU"),
 ])
 def test_every_request_is_checked_before_the_first_is_sent(embedded_fws, args, culprit):
