@@ -91,9 +91,12 @@ def receive(conn: Connection, shipment, units: dict[int, int] | None, at: dateti
             simulation: Simulation) -> str:
     """Receive units per item id (None: everything still expected); returns the status."""
     if shipment.status not in RECEIVABLE + PROBLEM_STATES:
+        # Working or Closed: "only a shipped one can be received" misled about a Closed one.
+        why = ("it has not been shipped yet" if shipment.status == "Working"
+               else "it is finished: every unit was received or it was closed short")
         raise InvalidParameterValue(
             "ShipmentId", shipment.shipment_id,
-            f"the shipment is {shipment.status}; only a shipment that has been shipped can be received")
+            f"the shipment is {shipment.status}; {why}, so nothing more can be received on it")
     lines = {row.item_id: row for row in conn.execute(
         select(inbound_shipment_items).where(_lines.shipment_pk == shipment.id).order_by(_lines.item_id))}
     if units is None:

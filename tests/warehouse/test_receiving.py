@@ -66,7 +66,8 @@ def test_closing_short_takes_the_rest_off_inbound(ctx):
     assert state.status == "Closed"
     assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
     assert balance(ctx, "SKU-B") == ledger.Balance()
-    with pytest.raises(InvalidParameterValue, match="is Closed"):
+    with pytest.raises(InvalidParameterValue, match="is Closed; it is finished: every unit was "
+                                                   "received or it was closed short"):
         receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", 1)])
 
 
@@ -132,6 +133,8 @@ def test_a_working_shipment_does_not_move(ctx):
     for status in ("InTransit", "Closed"):
         with pytest.raises(InvalidParameterValue, match="is Working"):
             receiving.move_shipment(ctx, "FBA-2", status)
+    with pytest.raises(InvalidParameterValue, match="is Working; it has not been shipped yet"):
+        receiving.receive_shipment(ctx, "FBA-2", None)
 
 
 def test_a_sku_not_on_the_shipment_is_named(ctx, db, merchant):
