@@ -226,7 +226,9 @@ def remove_items(
 @app.command()
 def ship(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
          cli_input_json: Optional[str] = common.CLI_INPUT_JSON, dry_run: bool = common.DRY_RUN) -> None:
-    """Mark a Working shipment Shipped: it has left you; its items become inbound supply."""
+    """Mark a Working shipment Shipped: it has left you; its items become inbound supply.
+
+    Marking a shipment that has already left again is harmless: it changes nothing."""
     set_status(ctx, shipment_id, "Shipped", cli_input_json, dry_run)
 
 

@@ -22,6 +22,9 @@ Decisions where the spec is silent:
 * CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time.
 * A shipment with no items cannot become Shipped: nothing would leave the merchant, and
   the warehouse would close it having received nothing.
+* Marking a shipment Shipped again once it has left (Shipped up to Closed) succeeds and
+  changes nothing, as cancelling a Cancelled one does: a client retries a request whose
+  answer was lost (a timeout after the commit), and that retry must not report a failure.
 * A preview's ShipmentIds are fresh (`FBA` + 6 upper-case hex digits) and not used by any
   shipment of the merchant yet; previews are not stored.
 """
@@ -48,6 +51,8 @@ from .network import FulfillmentCenter, removed_center_address
 from .receiving import DOCUMENT_TYPE, RECEIVABLE, clear_expected, next_due, shipment_not_found
 
 WORKING, SHIPPED, CANCELLED = "Working", "Shipped", "Cancelled"
+# The statuses a shipment reaches by having been shipped (Error aside: that one is news).
+HAS_LEFT = RECEIVABLE + ("Closed",)
 LABEL_PREP_TYPES = {
     "MERCHANT_LABEL": "MERCHANT_LABEL",
     "AMAZON_LABEL_ONLY": "AMAZON_LABEL",
@@ -197,8 +202,8 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
     or Error, -> Cancelled."""
     with ctx.db.write() as conn:
         row = _find_shipment(conn, ctx.merchant_id, shipment_id, lock=True)
-        if row.status == status == CANCELLED:
-            return
+        if row.status == status == CANCELLED or (status == SHIPPED and row.status in HAS_LEFT):
+            return  # already done: a repeat (a retry whose answer was lost) changes nothing
         allowed = {SHIPPED: (WORKING,), CANCELLED: (WORKING,) + RECEIVABLE}[status]
         if row.status not in allowed:
             raise InvalidParameterValue(
