@@ -16,6 +16,7 @@ Decisions where the spec is silent:
 * Units arriving on a Cancelled or Error shipment are problem receives: recorded with the
   shipment and SKU, never put into stock, never lost. QuantityReceived does not change.
 * Working shipments (never shipped) and Closed ones cannot be received.
+* A move to the status the shipment is in already succeeds and changes nothing.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def advance(conn: Connection, shipment, at: datetime, simulation: Simulation) ->
 
 def move(conn: Connection, shipment, status: str, at: datetime, simulation: Simulation) -> str:
     """An operator's move: a later carrier state, Closed (short) or Error."""
+    if shipment.status == status:
+        # Already there: the client retries a move whose answer was lost (a timeout after
+        # the commit), and the retry must neither fail nor clear anything twice.
+        return status
     if status in CARRIER_STATES:
         allowed = CARRIER_STATES[:CARRIER_STATES.index(status)]
     else:  # Closed or Error: from anywhere the shipment is still expected or being received

@@ -127,6 +127,18 @@ def test_refused_moves_name_the_current_status(ctx, moves, refused):
     assert caught.value.parameter == "ShipmentStatus" and f"is {moves[-1]}" in caught.value.message
 
 
+@pytest.mark.parametrize("status", ["InTransit", "Closed", "Error"])
+def test_a_move_repeated_changes_nothing(ctx, status):
+    """A retried MoveInboundShipment whose first answer was lost failed ("is InTransit; it
+    can become InTransit only from Shipped") although the move was done."""
+    if status != "InTransit":
+        receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", 2)])  # Receiving, then finished
+    receiving.move_shipment(ctx, "FBA-1", status)
+    before = kinds(ctx)
+    assert receiving.move_shipment(ctx, "FBA-1", status).status == status
+    assert kinds(ctx) == before
+
+
 def test_a_working_shipment_does_not_move(ctx):
     inbound.put_shipment(ctx, {"ShipmentId": "FBA-2", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
                                "ShipFromAddress": SEATTLE}, [{"MerchantSKU": "SKU-A", "Quantity": 1}])
