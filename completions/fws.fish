@@ -311,7 +311,7 @@ complete -c fws -n "__fws_path_is 'fws inbound'" -a update -d 'Change a Working 
 complete -c fws -n "__fws_path_is 'fws inbound'" -a add-items -d 'Add items to a Working shipment; a SKU already on it gets the new...'
 complete -c fws -n "__fws_path_is 'fws inbound'" -a remove-items -d 'Take SKUs off a Working shipment; SKUs not on it are ignored.'
 complete -c fws -n "__fws_path_is 'fws inbound'" -a ship -d 'Mark a Working shipment Shipped: it has left you; its items become...'
-complete -c fws -n "__fws_path_is 'fws inbound'" -a cancel -d 'Cancel a Working or Shipped shipment (cancelling twice is harmless).'
+complete -c fws -n "__fws_path_is 'fws inbound'" -a cancel -d 'Cancel a shipment not yet Closed: what is still expected leaves the...'
 complete -c fws -n "__fws_path_is 'fws inbound'" -a list -d 'Inbound shipments, oldest first, streamed page by page.'
 complete -c fws -n "__fws_path_is 'fws inbound'" -a get -d 'One shipment: status, destination (ship-to) and ship-from addresses.'
 complete -c fws -n "__fws_path_is 'fws inbound'" -a items -d 'A shipment\'s items with the quantities shipped and received...'

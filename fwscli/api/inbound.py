@@ -34,6 +34,10 @@ MAX_IDENTIFIER_ITEMS = 250
 MAX_LOOKUP_SKUS = 2000
 
 ItemCondition = enum(*ITEM_CONDITIONS)
+# The schema lets a MerchantItem say Unknown; registering an item needs a real condition
+# (spec §7). One statement of the rule for the service, the importer and the CLI.
+UNKNOWN_CONDITION = "Unknown"
+UNKNOWN_CONDITION_REASON = "Unknown is not a valid condition for registering an item"
 ShipmentStatus = enum(*SHIPMENT_STATUSES)
 
 Address = Structure("Address", (

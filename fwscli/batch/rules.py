@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..api.addresses import Problem, destination_problems, ship_from_problems
+from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
 from ..api.quantities import MAX_SKU_UNITS, sku_total_problem
 
 Fault = tuple[str, Any, str]
@@ -88,6 +89,6 @@ def shipment(unit: dict[str, Any]) -> list[Fault]:
 
 def registered_item(unit: dict[str, Any]) -> list[Fault]:
     """warehouse.catalog.register_items: an item is registered in a known condition."""
-    if unit.get("Condition") == "Unknown":
-        return [("Condition", "Unknown", "Unknown is not a valid condition for registering an item")]
+    if unit.get("Condition") == UNKNOWN_CONDITION:
+        return [("Condition", UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON)]
     return []

@@ -226,14 +226,17 @@ def remove_items(
 @app.command()
 def ship(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
          cli_input_json: Optional[str] = common.CLI_INPUT_JSON, dry_run: bool = common.DRY_RUN) -> None:
-    """Mark a Working shipment Shipped: it has left you; its items become inbound supply."""
+    """Mark a Working shipment Shipped: it has left you; its items become inbound supply.
+
+    Marking a shipment that has already left again is harmless: it changes nothing."""
     set_status(ctx, shipment_id, "Shipped", cli_input_json, dry_run)
 
 
 @app.command()
 def cancel(ctx: typer.Context, shipment_id: Optional[str] = typer.Argument(None, metavar="SHIPMENT_ID"),
            cli_input_json: Optional[str] = common.CLI_INPUT_JSON, dry_run: bool = common.DRY_RUN) -> None:
-    """Cancel a Working or Shipped shipment (cancelling twice is harmless)."""
+    """Cancel a shipment not yet Closed: what is still expected leaves the inbound supply and
+    units arriving later are set aside (cancelling twice is harmless)."""
     set_status(ctx, shipment_id, "Cancelled", cli_input_json, dry_run)
 
 

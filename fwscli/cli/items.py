@@ -41,13 +41,16 @@ def register(
 
     SKU=ASIN registers the item with its ASIN and --condition; spaces around the = are
     ignored."""
+    from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
+
     g = common.globals_of(ctx)
-    with_asin, plain = [], []
+    with_asin, plain, given = [], [], []
     for value in skus:
         sku, sep, asin = common.split_shorthand(value)
         if not sku or (sep and not asin):
             raise common.bad_parameter("SKU", value, "expected SKU or SKU=ASIN")
         (with_asin if sep else plain).append((sku, asin))
+        given.append(sku)
 
     requests = [("GetFulfillmentIdentifier",
                  {"MerchantItem": [{"ASIN": asin, "Condition": condition, "MerchantSKU": sku}
@@ -57,6 +60,8 @@ def register(
                  for batch in chunks(plain, REGISTER_CHUNK)]
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)
+    if with_asin and condition == UNKNOWN_CONDITION:  # the service's rule, before sending
+        raise common.bad_parameter("--condition", condition, UNKNOWN_CONDITION_REASON)
 
     if dry_run:
         # One JSON document however many requests (json.load refuses documents in a row).
@@ -66,9 +71,11 @@ def register(
 
     # Every request answered before the first row is shown: a reader that stops early
     # (`| head`) must not stop the registering.
-    registered = [item for action, request in requests
-                  for item in g.call("inbound", action, request)["FulfillmentItem"]]
-    g.show_rows(registered, COLUMNS)
+    registered = {item["MerchantSKU"]: item for action, request in requests
+                  for item in g.call("inbound", action, request)["FulfillmentItem"]}
+    # One row per SKU in the order given, not grouped by request: a script pairing its SKUs
+    # with the FNSKUs printed must not label one product with another's FNSKU.
+    g.show_rows([registered[sku] for sku in dict.fromkeys(given)], COLUMNS)
 
 
 @app.command("list")

@@ -26,12 +26,12 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import InvalidParameterValue
+from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
 from ..store.prepared import Prepared
 from ..store.schema import fulfillment_items
 from ..store.sequencing import begin_create, settle_creates
 from .context import Context
 
-UNKNOWN_CONDITION = "Unknown"
 _FNSKU_ALPHABET = string.ascii_uppercase + string.digits
 _FNSKU_ATTEMPTS = 8
 
@@ -56,7 +56,7 @@ def register_items(ctx: Context, merchant_items: list[dict]) -> list[Item]:
     for n, merchant_item in enumerate(merchant_items, start=1):
         if merchant_item["Condition"] == UNKNOWN_CONDITION:
             raise InvalidParameterValue(f"MerchantItem.{n}.Condition", UNKNOWN_CONDITION,
-                                        "Unknown is not a valid condition for registering an item")
+                                        UNKNOWN_CONDITION_REASON)
         wanted.setdefault(merchant_item["MerchantSKU"], merchant_item)
     registered: dict[str, Item] = {}
     with ctx.db.write() as conn:

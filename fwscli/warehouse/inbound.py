@@ -1,10 +1,13 @@
 """Inbound shipments: planning, creating and editing them, and the merchant's status moves.
 
 A shipment is keyed by (merchant, ShipmentId). The merchant may change it only while it is
-`Working`; afterwards the only move left is `Cancelled` (spec §8, §12). Becoming `Shipped`
-puts the shipment's quantities on the ledger as expected inbound stock at its destination
-FC, and cancelling a `Shipped` shipment takes them off again, in the same transaction.
-From `Shipped` on, the warehouse moves the shipment (`receiving.py`).
+`Working`; afterwards the only move left is `Cancelled` (spec §8, §12), until the warehouse
+has finished with it (`Closed`, `Error`): the WSDL lets a shipment be cancelled after it
+was shipped and sidelines the units that arrive later, so a shipment the carrier already
+took (or the warehouse is receiving) can be cancelled too. Becoming `Shipped` puts the
+shipment's quantities on the ledger as expected inbound stock at its destination FC, and
+cancelling takes off what is still expected (units received stay in stock), in the same
+transaction. From `Shipped` on, the warehouse moves the shipment (`receiving.py`).
 
 Decisions where the spec is silent:
 * A SKU listed more than once in one request counts as one line with the summed quantity,
@@ -19,6 +22,9 @@ Decisions where the spec is silent:
 * CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time.
 * A shipment with no items cannot become Shipped: nothing would leave the merchant, and
   the warehouse would close it having received nothing.
+* Marking a shipment Shipped again once it has left (Shipped up to Closed) succeeds and
+  changes nothing, as cancelling a Cancelled one does: a client retries a request whose
+  answer was lost (a timeout after the commit), and that retry must not report a failure.
 * A preview's ShipmentIds are fresh (`FBA` + 6 upper-case hex digits) and not used by any
   shipment of the merchant yet; previews are not stored.
 """
@@ -42,9 +48,11 @@ from . import ledger
 from .catalog import Item, items_by_sku, sku_of
 from .context import Context
 from .network import FulfillmentCenter, removed_center_address
-from .receiving import DOCUMENT_TYPE, next_due, shipment_not_found
+from .receiving import DOCUMENT_TYPE, RECEIVABLE, clear_expected, next_due, shipment_not_found
 
 WORKING, SHIPPED, CANCELLED = "Working", "Shipped", "Cancelled"
+# The statuses a shipment reaches by having been shipped (Error aside: that one is news).
+HAS_LEFT = RECEIVABLE + ("Closed",)
 LABEL_PREP_TYPES = {
     "MERCHANT_LABEL": "MERCHANT_LABEL",
     "AMAZON_LABEL_ONLY": "AMAZON_LABEL",
@@ -190,17 +198,19 @@ def list_shipment_items(ctx: Context, shipment_id: str, *, after_id: int | None,
 
 
 def set_status(ctx: Context, shipment_id: str, status: str) -> None:
-    """SetInboundShipmentStatus: Working -> Shipped; Working or Shipped -> Cancelled."""
+    """SetInboundShipmentStatus: Working -> Shipped; Working, or shipped and not yet Closed
+    or Error, -> Cancelled."""
     with ctx.db.write() as conn:
         row = _find_shipment(conn, ctx.merchant_id, shipment_id, lock=True)
-        if row.status == status == CANCELLED:
-            return
-        allowed = {SHIPPED: (WORKING,), CANCELLED: (WORKING, SHIPPED)}[status]
+        if row.status == status == CANCELLED or (status == SHIPPED and row.status in HAS_LEFT):
+            return  # already done: a repeat (a retry whose answer was lost) changes nothing
+        allowed = {SHIPPED: (WORKING,), CANCELLED: (WORKING,) + RECEIVABLE}[status]
         if row.status not in allowed:
             raise InvalidParameterValue(
                 "ShipmentStatus", status,
                 f"shipment {shipment_id} is {row.status}; only a shipment that is "
-                f"{' or '.join(allowed)} can become {status}")
+                f"{', '.join(allowed[:-1])}{' or ' if len(allowed) > 1 else ''}{allowed[-1]} "
+                f"can become {status}")
         if status == SHIPPED and not _has_items(conn, row.id):
             raise InvalidParameterValue(
                 "ShipmentStatus", status,
@@ -211,15 +221,15 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
                              due_at=next_due(status, ctx.now, ctx.simulation)))
         if status == SHIPPED:
             try:
-                _record_inbound(conn, ctx, row, "inbound_expected")
+                _record_expected(conn, ctx, row)
             except ledger.BalanceLimit as error:
                 sku = sku_of(conn, error.item_id)
                 raise InvalidParameterValue(
                     "ShipmentStatus", status,
                     f"more than {ledger.MOST} units of {sku} would be inbound to "
                     f"{row.destination_fc}") from None
-        elif row.status == SHIPPED:
-            _record_inbound(conn, ctx, row, "inbound_cancelled")
+        elif row.status in RECEIVABLE:
+            clear_expected(conn, row, ctx.now, "shipment cancelled by the merchant")
 
 
 def _has_items(conn: Connection, shipment_pk: int) -> bool:
@@ -227,8 +237,8 @@ def _has_items(conn: Connection, shipment_pk: int) -> bool:
         inbound_shipment_items.c.shipment_pk == shipment_pk).limit(1)).first() is not None
 
 
-def _record_inbound(conn: Connection, ctx: Context, row, kind: str) -> None:
-    """Put (or take back) the shipment's quantities on the ledger as inbound stock."""
+def _record_expected(conn: Connection, ctx: Context, row) -> None:
+    """Put the shipment's quantities on the ledger as inbound stock."""
     lines = conn.execute(
         select(inbound_shipment_items.c.item_id, inbound_shipment_items.c.quantity_shipped)
         .where(inbound_shipment_items.c.shipment_pk == row.id,
@@ -239,7 +249,7 @@ def _record_inbound(conn: Connection, ctx: Context, row, kind: str) -> None:
     for line in lines:
         ledger.record_movement(
             conn, merchant_id=ctx.merchant_id, item_id=line.item_id,
-            fulfillment_center_id=row.destination_fc, kind=kind,
+            fulfillment_center_id=row.destination_fc, kind="inbound_expected",
             quantity=line.quantity_shipped, now=ctx.now,
             document_type=DOCUMENT_TYPE, document_id=row.shipment_id,
         )

@@ -16,6 +16,7 @@ Decisions where the spec is silent:
 * Units arriving on a Cancelled or Error shipment are problem receives: recorded with the
   shipment and SKU, never put into stock, never lost. QuantityReceived does not change.
 * Working shipments (never shipped) and Closed ones cannot be received.
+* A move to the status the shipment is in already succeeds and changes nothing.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def advance(conn: Connection, shipment, at: datetime, simulation: Simulation) ->
 
 def move(conn: Connection, shipment, status: str, at: datetime, simulation: Simulation) -> str:
     """An operator's move: a later carrier state, Closed (short) or Error."""
+    if shipment.status == status:
+        # Already there: the client retries a move whose answer was lost (a timeout after
+        # the commit), and the retry must neither fail nor clear anything twice.
+        return status
     if status in CARRIER_STATES:
         allowed = CARRIER_STATES[:CARRIER_STATES.index(status)]
     else:  # Closed or Error: from anywhere the shipment is still expected or being received
@@ -82,7 +87,7 @@ def move(conn: Connection, shipment, status: str, at: datetime, simulation: Simu
             f"only from {', '.join(allowed)}")
     if status not in CARRIER_STATES:
         reason = "shipment closed short" if status == "Closed" else "shipment failed (Error)"
-        _clear_expected(conn, shipment, at, reason)
+        clear_expected(conn, shipment, at, reason)
     _set_status(conn, shipment, status, at, simulation)
     return status
 
@@ -91,9 +96,12 @@ def receive(conn: Connection, shipment, units: dict[int, int] | None, at: dateti
             simulation: Simulation) -> str:
     """Receive units per item id (None: everything still expected); returns the status."""
     if shipment.status not in RECEIVABLE + PROBLEM_STATES:
+        # Working or Closed: "only a shipped one can be received" misled about a Closed one.
+        why = ("it has not been shipped yet" if shipment.status == "Working"
+               else "it is finished: every unit was received or it was closed short")
         raise InvalidParameterValue(
             "ShipmentId", shipment.shipment_id,
-            f"the shipment is {shipment.status}; only a shipment that has been shipped can be received")
+            f"the shipment is {shipment.status}; {why}, so nothing more can be received on it")
     lines = {row.item_id: row for row in conn.execute(
         select(inbound_shipment_items).where(_lines.shipment_pk == shipment.id).order_by(_lines.item_id))}
     if units is None:
@@ -166,7 +174,7 @@ def _problem_receive(conn: Connection, shipment, units: dict[int, int], at: date
         conn.execute(insert(problem_receives), rows)
 
 
-def _clear_expected(conn: Connection, shipment, at: datetime, reason: str) -> None:
+def clear_expected(conn: Connection, shipment, at: datetime, reason: str) -> None:
     """Take the units still expected off the inbound balance."""
     rows = conn.execute(
         select(_lines.item_id, (_lines.quantity_shipped - _lines.quantity_received).label("expected"))

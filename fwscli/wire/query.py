@@ -96,6 +96,10 @@ class _ParamReader:
                      for index in self.indices(path)]
             if not items and self.has_named_child(path):  # convention C: one un-indexed struct
                 items = [self.members(member.shape.members, path + ".")]
+            elif items and self.has_member_child(path, member.shape):
+                # Indexed items and an un-indexed one too: all are taken, as a simple list
+                # takes its bare values after its indexed ones (dropping it lost a line).
+                items.append(self.members(member.shape.members, path + "."))
         else:
             prefixes = [path]
             if top_level:
@@ -127,6 +131,11 @@ class _ParamReader:
     def has_named_child(self, path: str) -> bool:
         """Whether some `path.…` name goes on with anything but a digit."""
         return any(not segment[:1].isdigit() for segment in self.children.get(path, ()))
+
+    def has_member_child(self, path: str, shape: Structure) -> bool:
+        """Whether some `path.Member` name is a member of `shape` (not an unknown name)."""
+        names = self.children.get(path, ())
+        return any(member.name in names for member in shape.members)
 
 
 def _numeric_order(digits: str) -> tuple[int, str, str]:

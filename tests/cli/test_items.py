@@ -24,6 +24,15 @@ def test_register_is_idempotent_and_get_finds_by_sku_and_fnsku(fws):
     assert [row["MerchantSKU"] for row in by_fnsku] == ["SKU-1"]
 
 
+def test_register_prints_one_row_per_sku_in_the_order_given(embedded_fws):
+    """SKUs with and without an ASIN go in two requests: the rows were printed request by
+    request (SKU=ASIN ones first), so the FNSKUs did not line up with the SKUs given."""
+    rows = embedded_fws.ok("items", "register", "PLAIN-1", "MUG=B000000001", "PLAIN-2", "MUG",
+                           "-o", "tsv").out.splitlines()
+    assert [row.split("\t")[0] for row in rows[1:]] == ["PLAIN-1", "MUG", "PLAIN-2"]
+    assert rows[2].split("\t")[2] == "B000000001"  # MUG as registered, with its ASIN
+
+
 def test_list_pages_resumes_and_renders_every_format(fws):
     skus = [f"SKU-{n:02d}" for n in range(25)]
     fws.ok("items", "register", *skus, "-o", "off")
@@ -150,6 +159,9 @@ def test_a_query_that_does_not_parse_is_one_line(embedded_fws, query, said):
     (["register", "MUG=B000000001", "S" * 41], "longer than 40"),
     (["register", "MUG=B000000001", "TEE=B000000002", "--condition", "Mint"], "--condition"),
     (["register", "MUG=B0000000012345"], "longer than 10"),
+    # The schema has Unknown, registering refuses it: refused here, not by the service (254).
+    (["register", "TEE", "MUG=B000000001", "--condition", "Unknown"],
+     "--condition: 'Unknown' is invalid: Unknown is not a valid condition for registering an item"),
     (["get", ""], "SKU"),
 ])
 def test_every_request_is_checked_before_the_first_is_sent(embedded_fws, args, culprit):

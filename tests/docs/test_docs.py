@@ -109,13 +109,16 @@ def test_every_state_is_in_the_lifecycle():
 def test_merchant_moves_of_an_inbound_shipment_are_those_the_code_allows():
     import inspect
 
-    from fwscli.warehouse import inbound
+    from fwscli.warehouse import inbound, receiving
 
     source = inspect.getsource(inbound.set_status)
-    assert "{SHIPPED: (WORKING,), CANCELLED: (WORKING, SHIPPED)}" in source
+    assert "{SHIPPED: (WORKING,), CANCELLED: (WORKING,) + RECEIVABLE}" in source
+    assert receiving.RECEIVABLE == ("Shipped", "InTransit", "Delivered", "CheckedIn", "Receiving")
     doc = text("lifecycle.md")
     assert "| `Working` | `Shipped` | merchant" in doc
-    assert "| `Working`, `Shipped` | `Cancelled` | merchant" in doc
+    assert "| `Working`, `Shipped` … `Receiving` | `Cancelled` | merchant" in doc
+    for state in receiving.RECEIVABLE:
+        assert f"    {state} --> Cancelled: SetInboundShipmentStatus Cancelled" in doc, state
 
 
 def test_throttle_defaults_in_the_operations_guide():

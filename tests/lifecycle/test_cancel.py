@@ -122,7 +122,7 @@ def test_a_waiting_fill_all_order_can_be_cancelled(client, warehouse):
 def test_cancel_a_working_inbound_shipment(client, warehouse):
     register(client, "SKU-A")
     client.call("inbound", "PutInboundShipment", shipment("FBA-1", ("SKU-A", 4)))
-    with pytest.raises(ApiError, match="only a shipment that has been shipped"):
+    with pytest.raises(ApiError, match="the shipment is Working; it has not been shipped yet"):
         warehouse.op("ReceiveInboundShipmentItems", ShipmentId="FBA-1", ReceiveAll=True)
     client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "FBA-1", "ShipmentStatus": "Cancelled"})
     assert inbound_status(client, "FBA-1") == "Cancelled"

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from ..legacy_signer import php_timestamp, sign_v0
-from .samples import DESTINATION, register
+from .samples import DESTINATION, register, shipment
 
 
 def test_values_are_decoded_as_sent(server, merchant, client):
@@ -101,6 +101,20 @@ def test_an_index_is_read_as_the_client_spelled_it(client):
         ("MerchantSKUQuantityItem.01.Quantity", "x")])
     assert reply.status == 400, reply.text
     assert b"for parameter MerchantSKUQuantityItem.01.Quantity is invalid" in reply.body
+
+
+def test_an_unindexed_line_beside_indexed_ones_is_not_dropped(client):
+    """Convention C's one un-indexed struct and convention A's indexed ones in one request:
+    the shipment gets every line (the un-indexed one was dropped without a word)."""
+    register(client, "SKU-A", "SKU-B")
+    client.call("inbound", "PutInboundShipment", shipment("S1", ("SKU-B", 1)))
+    reply = client.raw("inbound", "PutInboundShipmentItems", [
+        ("ShipmentId", "S1"), ("MerchantSKUQuantityItem.MerchantSKU", "SKU-A"),
+        ("MerchantSKUQuantityItem.Quantity", "4"), ("MerchantSKUQuantityItem.1.MerchantSKU", "SKU-B"),
+        ("MerchantSKUQuantityItem.1.Quantity", "2")])
+    assert reply.status == 200, reply.text
+    items = client.call("inbound", "ListInboundShipmentItems", {"ShipmentId": "S1"})["ShipmentItem"]
+    assert {item["MerchantSKU"]: item["QuantityShipped"] for item in items} == {"SKU-A": 4, "SKU-B": 2}
 
 
 def test_an_index_of_thousands_of_digits_is_just_a_name(client):

@@ -161,6 +161,27 @@ def test_unknown_keys_are_named(ops):
         assert error.message.endswith("Reason: no such access key.")
 
 
+# --- inbound ---------------------------------------------------------------------------
+
+def test_a_merchant_cancels_a_shipment_the_warehouse_is_receiving(ops, client, merchant):
+    """The WSDL: after Shipped only Cancelled, and units that arrive later are sidelined."""
+    register(client, "SKU-1", "SKU-2")
+    client.call("inbound", "PutInboundShipment", shipment("FBA-LATE", ("SKU-1", 5), ("SKU-2", 2)))
+    client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "FBA-LATE", "ShipmentStatus": "Shipped"})
+    mine = {"MerchantId": merchant.merchant_id, "ShipmentId": "FBA-LATE"}
+    ops("MoveInboundShipment", **mine, ShipmentStatus="CheckedIn")
+    ops("ReceiveInboundShipmentItems", **mine, Item=[{"MerchantSKU": "SKU-1", "Quantity": 3}])
+    client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "FBA-LATE", "ShipmentStatus": "Cancelled"})
+    supply = {row["MerchantSKU"]: (row["InStockSupplyQuantity"], row["TotalSupplyQuantity"])
+              for row in client.call("inventory", "GetInventorySupply",
+                                     {"MerchantSKU": ["SKU-1", "SKU-2"]})["MerchantSKUSupply"]}
+    assert supply == {"SKU-1": (3, 3), "SKU-2": (0, 0)}
+    state = ops("ReceiveInboundShipmentItems", **mine, ReceiveAll=True)
+    assert state["ShipmentStatus"] == "Cancelled"
+    assert [(row["MerchantSKU"], row["QuantityReceived"], row["ProblemQuantity"])
+            for row in state["ReceivedItem"]] == [("SKU-1", 3, 2), ("SKU-2", 0, 2)]
+
+
 # --- stock and the clock ---------------------------------------------------------------
 
 def test_adjustments_need_available_stock_and_a_known_center(ops, client, merchant):

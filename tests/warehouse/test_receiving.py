@@ -66,7 +66,8 @@ def test_closing_short_takes_the_rest_off_inbound(ctx):
     assert state.status == "Closed"
     assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
     assert balance(ctx, "SKU-B") == ledger.Balance()
-    with pytest.raises(InvalidParameterValue, match="is Closed"):
+    with pytest.raises(InvalidParameterValue, match="is Closed; it is finished: every unit was "
+                                                   "received or it was closed short"):
         receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", 1)])
 
 
@@ -126,12 +127,26 @@ def test_refused_moves_name_the_current_status(ctx, moves, refused):
     assert caught.value.parameter == "ShipmentStatus" and f"is {moves[-1]}" in caught.value.message
 
 
+@pytest.mark.parametrize("status", ["InTransit", "Closed", "Error"])
+def test_a_move_repeated_changes_nothing(ctx, status):
+    """A retried MoveInboundShipment whose first answer was lost failed ("is InTransit; it
+    can become InTransit only from Shipped") although the move was done."""
+    if status != "InTransit":
+        receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", 2)])  # Receiving, then finished
+    receiving.move_shipment(ctx, "FBA-1", status)
+    before = kinds(ctx)
+    assert receiving.move_shipment(ctx, "FBA-1", status).status == status
+    assert kinds(ctx) == before
+
+
 def test_a_working_shipment_does_not_move(ctx):
     inbound.put_shipment(ctx, {"ShipmentId": "FBA-2", "ShipmentName": "s", "DestinationFulfillmentCenter": "PHL1",
                                "ShipFromAddress": SEATTLE}, [{"MerchantSKU": "SKU-A", "Quantity": 1}])
     for status in ("InTransit", "Closed"):
         with pytest.raises(InvalidParameterValue, match="is Working"):
             receiving.move_shipment(ctx, "FBA-2", status)
+    with pytest.raises(InvalidParameterValue, match="is Working; it has not been shipped yet"):
+        receiving.receive_shipment(ctx, "FBA-2", None)
 
 
 def test_a_sku_not_on_the_shipment_is_named(ctx, db, merchant):
@@ -151,3 +166,32 @@ def test_auto_mode_schedules_the_next_carrier_state(ctx, db):
     receiving.move_shipment(ctx, "FBA-1", "Delivered")  # an operator's move in manual mode: no timer
     with db.read() as conn:
         assert conn.execute(select(inbound_shipments.c.due_at)).scalar_one() is None
+
+
+@pytest.mark.parametrize("carrier_state", ["InTransit", "Delivered", "CheckedIn"])
+def test_the_merchant_may_cancel_a_shipment_the_carrier_has(ctx, carrier_state):
+    """After Shipped the merchant may still cancel (WSDL: units that arrive later are
+    sidelined): what was expected leaves the inbound supply."""
+    receiving.move_shipment(ctx, "FBA-1", carrier_state)
+    inbound.set_status(ctx, "FBA-1", "Cancelled")
+    assert inbound.get_shipment(ctx, "FBA-1").status == "Cancelled"
+    assert balance(ctx, "SKU-A") == ledger.Balance() and balance(ctx, "SKU-B") == ledger.Balance()
+    state = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert lines(state) == {"SKU-A": (5, 0, 5), "SKU-B": (2, 0, 2)}
+    assert balance(ctx, "SKU-A") == ledger.Balance()
+
+
+def test_cancelling_while_receiving_keeps_what_arrived_and_sets_the_rest_aside(ctx):
+    receiving.receive_shipment(replace(ctx, simulation=Simulation("auto")), "FBA-1", [("SKU-A", 3)])
+    inbound.set_status(ctx, "FBA-1", "Cancelled")
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
+    assert balance(ctx, "SKU-B") == ledger.Balance()
+    with ctx.db.read() as conn:
+        due = conn.execute(select(inbound_shipments.c.due_at)).scalar_one()
+    assert due is None  # auto mode receives the rest no more
+    state = receiving.receive_shipment(ctx, "FBA-1", None)
+    assert state.status == "Cancelled"
+    assert lines(state) == {"SKU-A": (5, 3, 2), "SKU-B": (2, 0, 2)}
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)
+    inbound.set_status(ctx, "FBA-1", "Cancelled")  # a repeat changes nothing
+    assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=3)

@@ -41,6 +41,26 @@ def test_struct_lists_indexed_and_unindexed():
     assert single["MerchantSKUQuantityItem"] == [{"MerchantSKU": "A", "Quantity": 3}]
 
 
+def test_an_unindexed_struct_beside_indexed_ones_is_taken_too():
+    """As a simple list takes its bare values after its indexed ones: no line is dropped."""
+    put = INBOUND.operation("PutInboundShipmentItems")
+    mixed = decode_request(put, [("ShipmentId", "FBA1"), ("MerchantSKUQuantityItem.MerchantSKU", "A"),
+                                 ("MerchantSKUQuantityItem.Quantity", "3"),
+                                 ("MerchantSKUQuantityItem.1.MerchantSKU", "B"),
+                                 ("MerchantSKUQuantityItem.1.Quantity", "1")])
+    assert mixed["MerchantSKUQuantityItem"] == [{"MerchantSKU": "B", "Quantity": 1},
+                                                {"MerchantSKU": "A", "Quantity": 3}]
+    half = [("ShipmentId", "FBA1"), ("MerchantSKUQuantityItem.MerchantSKU", "A"),
+            ("MerchantSKUQuantityItem.1.MerchantSKU", "B"), ("MerchantSKUQuantityItem.1.Quantity", "1")]
+    with pytest.raises(MissingParameter, match="MerchantSKUQuantityItem.Quantity"):
+        decode_request(put, half)
+    # An unknown un-indexed name is ignored, as any unknown parameter is.
+    other = decode_request(put, [("ShipmentId", "FBA1"), ("MerchantSKUQuantityItem.Colour", "red"),
+                                 ("MerchantSKUQuantityItem.1.MerchantSKU", "B"),
+                                 ("MerchantSKUQuantityItem.1.Quantity", "1")])
+    assert other["MerchantSKUQuantityItem"] == [{"MerchantSKU": "B", "Quantity": 1}]
+
+
 def _order_params(**overrides):
     params = {
         "MerchantFulfillmentOrderId": "O-1", "DisplayableOrderId": "O-1",
