@@ -57,7 +57,7 @@ from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning, tick
 from .context import Context
 from .order_state import (
-    ORDER_DOCUMENT, Line, check_line_ids, estimate_from_shipments, lock_order, not_found, settle, state_of,
+    ORDER_DOCUMENT, Line, check_line_ids, estimate_from_shipments, not_found, settle, state_of,
 )
 from .paging import Page
 from .catalog import items_by_sku
@@ -397,7 +397,7 @@ def _insert_lines(count: int) -> Prepared:
 def cancel_order(ctx: Context, order_id: str) -> None:
     """Stop everything of the order that has not shipped, releasing its reservations."""
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         if order.status in ("Cancelled", "CompletePartialled"):
             return
         if order.status in TERMINAL_STATUSES:
@@ -445,14 +445,25 @@ def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
 # --- GetFulfillmentOrder ------------------------------------------------------------------
 
 def get_order(ctx: Context, order_id: str) -> OrderDetail:
-    """One order of this merchant with its items, shipments and packages, as of one moment."""
+    """One order of this merchant with its items, shipments and packages, as of one moment:
+    now, once its own due steps are applied (`tick.lock_current_order`)."""
+    keys = {"merchant_id": ctx.merchant_id, "order_id": order_id}
     with ctx.db.snapshot() as conn:
-        rows = _ORDER_WITH_ITEMS.execute(conn, {"merchant_id": ctx.merchant_id, "order_id": order_id}).all()
-        if not rows:
-            raise not_found(order_id)
-        order = rows[0]
-        return OrderDetail(_order(order), tuple(_order_item(row) for row in rows if row.line_id is not None),
-                           _shipments(conn, order.id) if order.has_shipments else ())
+        rows = _ORDER_WITH_ITEMS.execute(conn, keys).all()
+        if not (rows and rows[0].due_at is not None and rows[0].due_at <= ctx.now):
+            return _detail(conn, order_id, rows)
+    with ctx.db.write() as conn:
+        tick.lock_current_order(conn, ctx, order_id)
+        return _detail(conn, order_id, _ORDER_WITH_ITEMS.execute(conn, keys).all())
+
+
+def _detail(conn: Connection, order_id: str, rows: list) -> OrderDetail:
+    """The order of `rows` (`_ORDER_WITH_ITEMS`'s) with its shipments."""
+    if not rows:
+        raise not_found(order_id)
+    order = rows[0]
+    return OrderDetail(_order(order), tuple(_order_item(row) for row in rows if row.line_id is not None),
+                       _shipments(conn, order.id) if order.has_shipments else ())
 
 
 # GetFulfillmentOrder's statements, built once: building them per request cost more than

@@ -33,7 +33,7 @@ from ..store.schema import (
     fulfillment_order_items, fulfillment_shipment_items, fulfillment_shipment_packages,
     fulfillment_shipments,
 )
-from . import ledger
+from . import ledger, tick
 from .context import Context
 from .order_state import (
     ORDER_DOCUMENT, PENDING, SHIPPED, estimate_from_shipments, held, lines, lock_order, settle,
@@ -266,7 +266,7 @@ def _new_tracking_number() -> str:
 
 def pick_order(ctx: Context, order_id: str) -> str:
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         _require_pickable(conn, order)
         return pick(conn, order, ctx.now, ctx.simulation)
 
@@ -276,7 +276,7 @@ def ship_order(ctx: Context, order_id: str, *, packages: list[PackageSpec] | Non
     """Ship the order's pending shipments (or the one named), picking first when the order
     is planned but not picked yet."""
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         if order.status == "Planning" and shipment_id is None:
             _require_pickable(conn, order)
             pick(conn, order, ctx.now, ctx.simulation)
@@ -286,7 +286,7 @@ def ship_order(ctx: Context, order_id: str, *, packages: list[PackageSpec] | Non
 
 def fail_order_shipment(ctx: Context, order_id: str, *, shipment_id: str | None = None) -> str:
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         return fail(conn, order, ctx.now, ctx.simulation, shipment_id=shipment_id)
 
 

@@ -208,3 +208,34 @@ def test_orders_completed_late_are_not_missed_by_an_order_poller(client, warehou
         since = asked_at
         warehouse.clock.advance(timedelta(seconds=1))
     assert seen == {"O-1": "Complete", "O-2": "Complete", "O-3": "Complete"}
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_order_read_while_the_warehouse_is_behind_shows_the_steps_due_by_then(client, warehouse, monkeypatch):
+    """A request applies only so many due steps of the whole warehouse (the earliest first);
+    an order asked for by name is shown as of now all the same: its own due steps first."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 10)
+    for order_id in ("O-1", "O-2", "O-3"):
+        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    warehouse.ship("O-1")  # every order's picking and shipping is due: six steps
+    got = warehouse.order("O-3")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert [s["FulfillmentShipmentStatus"] for s in got["FulfillmentShipment"]] == ["Shipped"]
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_order_that_shipped_while_the_warehouse_was_behind_cannot_be_cancelled(client, warehouse, monkeypatch):
+    """It shipped at its due time, before the cancel: the cancel must not undo that."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 10)
+    for order_id in ("O-1", "O-2", "O-3"):
+        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    warehouse.ship("O-1")
+    with pytest.raises(ApiError, match="Complete and can no longer be cancelled"):
+        client.call("outbound", "CancelFulfillmentOrder", {"MerchantFulfillmentOrderId": "O-3"})
+    got = warehouse.order("O-3")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert got["FulfillmentOrderItem"][0]["CancelledQuantity"] == 0
