@@ -534,6 +534,11 @@ def _zone(minutes: int) -> timezone:
 
 
 def _order_item(row) -> OrderItem:
+    # An item none of whose units can still leave (every one cancelled or unfulfillable)
+    # has no estimated dates, like a cancelled shipment (spec §6.2): an item's dates are
+    # made at the create, and only its shipments' steps (estimate_from_shipments) replaced
+    # them, so one cancelled or found unfulfillable before it was picked kept them.
+    gone = row.line_cancelled_quantity + row.line_unfulfillable_quantity >= row.line_quantity
     return OrderItem(
         merchant_sku=row.line_merchant_sku,
         merchant_order_item_id=row.line_merchant_order_item_id,
@@ -544,8 +549,8 @@ def _order_item(row) -> OrderItem:
         disposition=row.line_order_item_disposition,
         cancelled_quantity=row.line_cancelled_quantity,
         unfulfillable_quantity=row.line_unfulfillable_quantity,
-        estimated_ship_at=row.line_estimated_ship_at,
-        estimated_arrival_at=row.line_estimated_arrival_at,
+        estimated_ship_at=None if gone else row.line_estimated_ship_at,
+        estimated_arrival_at=None if gone else row.line_estimated_arrival_at,
         declared_value=(None if row.line_declared_value_currency is None
                         else (row.line_declared_value_currency, row.line_declared_value_amount)),
     )

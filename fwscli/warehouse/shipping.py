@@ -13,7 +13,9 @@
   shipping has started) and FillAllAvailable the units become unfulfillable.
 * An item's EstimatedShipDateTime and EstimatedArrivalDateTime are made at the create, from
   its speed; once its units are in shipments they are its shipments' (the latest of them):
-  each step that changes shipments sets them (`order_state.estimate_from_shipments`).
+  each step that changes shipments sets them (`order_state.estimate_from_shipments`). An
+  item that can no longer ship at all (all cancelled or unfulfillable) has none
+  (`orders._order_item`).
 
 Each ends with `order_state.settle`, which sets the order's status and next due time.
 """
