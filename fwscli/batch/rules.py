@@ -1,4 +1,5 @@
-"""The service's checks that the API model cannot express, made before anything is sent.
+"""The service's checks that the API model cannot express, made before anything is sent
+(by the importers, and by `fws outbound create` for its one order).
 
 Each mirrors a rule of the warehouse (named in its docstring) and is tested against it
 (tests/batch/test_rules.py), so a row is refused here for what the service would refuse.
