@@ -7,7 +7,8 @@
   arrival): its units go out of stock on the ledger (`shipped`) and ShippingDateTime
   becomes the actual departure. Without packages given, one package goes by UPS with a
   generated tracking number; several packages share the shipment's lines in turn, a line
-  split over packages when there are fewer lines than packages (none is left empty).
+  split over packages when there are fewer lines than packages (none is left empty). A
+  package's given estimated arrival may not be before the departure.
 * Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
   FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
   shipping has started) and FillAllAvailable the units become unfulfillable.
@@ -26,7 +27,7 @@ import secrets
 import string
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -110,6 +111,11 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
             f"A TrackingNumber names one package, but order {order.merchant_order_id} has "
             f"{len(shipments)} shipments to ship: ship them one at a time, naming each by "
             f"AmazonShipmentId (PickFulfillmentOrder starts and lists them).")
+    for number, spec in enumerate(specs, start=1):
+        if spec.estimated_arrival is not None and spec.estimated_arrival < at:
+            # The merchant would read an arrival before the departure (ShippingDateTime).
+            raise InvalidParameterValue(f"Package.{number}.EstimatedArrivalDateTime", _utc(spec.estimated_arrival),
+                                        f"a package cannot arrive before it leaves ({_utc(at)})")
     shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
     ledger.lock_items(conn, order.merchant_id,
                       (line.item_id for group in shipment_lines.values() for line in group))
@@ -252,6 +258,10 @@ def _pending_by_hold(conn: Connection, order_pk: int) -> dict[ledger.Hold, int]:
     )
     return {(item_id, center, disposition or ledger.SELLABLE): int(units)
             for item_id, center, disposition, units in rows}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _new_shipment_id() -> str:

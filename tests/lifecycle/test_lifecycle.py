@@ -112,6 +112,19 @@ def test_an_operator_ships_with_its_own_carrier_and_tracking(client, warehouse):
             for i in shipped["FulfillmentShipmentItem"]] == [("1", 1, 1), ("1", 1, 2)]
 
 
+def test_a_package_cannot_arrive_before_it_leaves(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    yesterday = (warehouse.clock.now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with pytest.raises(ApiError, match="Package.2.EstimatedArrivalDateTime") as refused:
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=[
+            {"CarrierCode": "UPS"}, {"CarrierCode": "UPS", "EstimatedArrivalDateTime": yesterday}])
+    assert refused.value.code == "InvalidParameterValue" and "before it leaves" in str(refused.value)
+    assert warehouse.status("ORDER-1") in ("Planning", "Processing")  # nothing shipped
+    assert not any(s["FulfillmentShipmentStatus"] == "Shipped" for s in warehouse.order("ORDER-1")["FulfillmentShipment"])
+
+
 def test_packages_share_the_units_and_none_is_left_empty(client, warehouse):
     register(client, "SKU-A", "SKU-B")
     warehouse.stock("SKU-A", 5)
