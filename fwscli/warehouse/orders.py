@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..api.emails import NOT_AN_EMAIL, is_email
 from ..api.errors import InvalidParameterValue
 from ..api.outbound import OUTBOUND
 from ..api.quantities import sku_total_problem
@@ -71,7 +72,6 @@ DEFAULT_DISPOSITION = "Sellable"
 DEFAULT_LOOKBACK = timedelta(hours=72)
 LIST_OPERATION = "ListAllFulfillmentOrders"
 _PAGING = OUTBOUND.operation(LIST_OPERATION).page_size
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CENT = Decimal("0.01")
 _MINUTE = timedelta(minutes=1)
@@ -195,8 +195,8 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         raise problem
     emails = list(dict.fromkeys(request.get("NotificationEmailList", [])))
     for n, email in enumerate(request.get("NotificationEmailList", []), start=1):
-        if not _EMAIL.fullmatch(email):
-            raise InvalidParameterValue(f"NotificationEmailList.{n}", email, "it is not an e-mail address")
+        if not is_email(email):
+            raise InvalidParameterValue(f"NotificationEmailList.{n}", email, NOT_AN_EMAIL)
     method = request.get("FulfillmentMethod", DEFAULT_METHOD)
     order_date = request["DisplayableOrderDateTime"]  # in the merchant's offset (Scalar.zoned)
     order = {
