@@ -11,7 +11,7 @@ import pytest
 from fwscli.api.errors import ApiError
 from fwscli.service import app as service_app
 
-from ..service.samples import SHIP_FROM, order, register, shipment
+from ..service.samples import DESTINATION, SHIP_FROM, order, register, shipment
 
 
 def supply(client, sku: str) -> tuple[int, int]:
@@ -252,3 +252,22 @@ def test_an_order_that_shipped_while_the_warehouse_was_behind_cannot_be_cancelle
     got = warehouse.order("O-3")
     assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
     assert got["FulfillmentOrderItem"][0]["CancelledQuantity"] == 0
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_supply_and_previews_asked_while_the_warehouse_is_behind_show_the_steps_due_by_then(client, warehouse, monkeypatch):
+    """As a listing does: GetFulfillmentPreview and GetInventorySupply answer once every due
+    step is applied, not with the stock of some steps ago (units received by now missing)."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A", "SKU-B")
+    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
+        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    warehouse.bring_in("S-A")
+    warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
+    (preview,) = client.call("outbound", "GetFulfillmentPreview", {
+        "Address": DESTINATION, "ShippingSpeedCategories": ["Standard"],
+        "Items": [{"MerchantSKU": "SKU-B", "Quantity": 5, "MerchantFulfillmentOrderItemId": "1"}],
+    })["FulfillmentPreviews"]
+    assert preview["IsFulfillable"] is True
+    assert supply(client, "SKU-B") == (5, 5)
