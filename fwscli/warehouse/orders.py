@@ -18,8 +18,8 @@ Decisions where the spec is silent:
 * An order is created `Received` and planned (`planning.py`) after the simulation's `plan`
   delay: by the warehouse tick, or at once in the create's own transaction when the delay
   is zero (the default) — the same step at the same simulated time, without a second
-  transaction re-reading what the create just wrote. The rest of its lifecycle is in
-  `shipping.py`.
+  transaction re-reading what the create just wrote, once every step due by then is
+  applied. The rest of its lifecycle is in `shipping.py`.
 * Cancelling: Pending shipments become CancelledByMerchant, every unshipped unit is
   cancelled and its reservation released. The order ends `Cancelled`, or
   `CompletePartialled` when some units had already shipped. Cancelling a Cancelled or
@@ -171,6 +171,12 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
                 return  # a repeat stays a success after its SKU changed
             raise
     rows = _rows(ctx, order, lines, items, window, fingerprint)
+    if ctx.simulation.system("plan", ctx.now) <= ctx.now:
+        # Planned at once, on the stock of now: every due step applied first, as for a
+        # listing (a request applies only so many of a backlog). A FillOrKill order planned
+        # on the stock of some steps ago (units received by now missing) is Unfulfillable
+        # for good.
+        tick.run(ctx.db, ctx.now, ctx.simulation)
 
     def insert(conn: Connection) -> None:
         begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing

@@ -271,3 +271,18 @@ def test_supply_and_previews_asked_while_the_warehouse_is_behind_show_the_steps_
     })["FulfillmentPreviews"]
     assert preview["IsFulfillable"] is True
     assert supply(client, "SKU-B") == (5, 5)
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_order_created_while_the_warehouse_is_behind_is_planned_on_the_stock_of_now(client, warehouse, monkeypatch):
+    """Planned at once, a FillOrKill order is all or nothing for good: it must see the units
+    received by now, not the stock of some steps ago, or it is Unfulfillable for no reason."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A", "SKU-B")
+    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
+        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    warehouse.bring_in("S-A")
+    warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-B", 5)))
+    assert warehouse.status("ORDER-1") == "Planning"
