@@ -1,4 +1,5 @@
-"""The service's checks that the API model cannot express, made before anything is sent.
+"""The service's checks that the API model cannot express, made before anything is sent
+(by the importers, and by `fws outbound create` for its one order).
 
 Each mirrors a rule of the warehouse (named in its docstring) and is tested against it
 (tests/batch/test_rules.py), so a row is refused here for what the service would refuse.
@@ -15,12 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from ..api.addresses import Problem, destination_problems, ship_from_problems
+from ..api.emails import NOT_AN_EMAIL, is_email
 from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
 from ..api.quantities import MAX_SKU_UNITS, sku_total_problem
 
 Fault = tuple[str, Any, str]
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CENT = Decimal("0.01")
 _MAX_DECLARED_VALUE = Decimal("1e12")
@@ -45,8 +46,8 @@ def order(unit: dict[str, Any]) -> list[Fault]:
     """warehouse.orders._normalised, for an order's own members."""
     faults = destination_address(unit["DestinationAddress"], "DestinationAddress") \
         if "DestinationAddress" in unit else []
-    faults += [("NotificationEmailList", email, "it is not an e-mail address")
-               for email in unit.get("NotificationEmailList", ()) if not _EMAIL.fullmatch(email)]
+    faults += [("NotificationEmailList", email, NOT_AN_EMAIL)
+               for email in unit.get("NotificationEmailList", ()) if not is_email(email)]
     return faults
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Se
 import typer
 
 if TYPE_CHECKING:
+    from ..api.errors import ApiError
     from ..client.client import Client
     from .output import Column, Renderer
 
@@ -367,19 +368,25 @@ def validate_request(service: str, action: str, request: dict[str, Any],
         # The service's own decoder over what the encoder would send: one set of rules.
         return decode_request(operation, encode_request(operation, request))
     except ApiError as error:
-        parameter = error.parameter or ""
-        # A top-level list of values is named with the action on the wire
-        # (CreateFulfillmentOrder.NotificationEmailList.1); hints name members.
-        parts = parameter.removeprefix(f"{operation.name}.").split(".")
-        flag = next((hints[".".join(parts[:n])] for n in range(len(parts), 0, -1)
-                     if ".".join(parts[:n]) in (hints or {})), None)
-        where = f"{flag} ({parameter})" if flag else parameter or action
-        raise CliError(f"{where}: {error.message}", EXIT_BAD_PARAMETER, code=error.code,
-                       operation=f"{service}.{operation.name}") from None
+        raise refused(service, operation.name, error, hints) from None
     except (AttributeError, TypeError):  # a list or object where the model has another shape
         raise CliError(f"{operation.name}: the request does not have the operation's shape "
                        f"(see --cli-input-json)", EXIT_BAD_PARAMETER,
                        code="InvalidParameterValue") from None
+
+
+def refused(service: str, action: str, error: "ApiError", hints: Mapping[str, str] | None) -> CliError:
+    """The service's refusal of a parameter as the CLI's (exit 252), naming the flag that
+    set it (`hints`, as in validate_request) before the parameter."""
+    parameter = error.parameter or ""
+    # A top-level list of values is named with the action on the wire
+    # (CreateFulfillmentOrder.NotificationEmailList.1); hints name members.
+    parts = parameter.removeprefix(f"{action}.").split(".")
+    flag = next((hints[".".join(parts[:n])] for n in range(len(parts), 0, -1)
+                 if ".".join(parts[:n]) in (hints or {})), None)
+    where = f"{flag} ({parameter})" if flag else parameter or action
+    return CliError(f"{where}: {error.message}", EXIT_BAD_PARAMETER, code=error.code,
+                    operation=f"{service}.{action}")
 
 
 def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:

@@ -147,6 +147,7 @@ def create(
     request.setdefault("DisplayableOrderDateTime", datetime.now(timezone.utc).replace(microsecond=0))
     request.setdefault("DisplayableOrderComment", DEFAULT_COMMENT)
     checked = checked_request("CreateFulfillmentOrder", request, "DestinationAddress", CREATE_HINTS)
+    check_order_rules(checked)
     if common.send(g, "outbound", "CreateFulfillmentOrder", checked, dry_run=dry_run) is None:
         return
     order_id = checked["MerchantFulfillmentOrderId"]
@@ -157,6 +158,7 @@ def create(
 @app.command()
 def get(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ORDER_ID")) -> None:
     """One order with its items, shipments, packages and tracking."""
+    check_order_id("GetFulfillmentOrder", order_id)
     g = common.globals_of(ctx)
     show_order(g, get_order(g, order_id))
 
@@ -190,7 +192,7 @@ def cancel(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ORDE
            dry_run: bool = common.DRY_RUN) -> None:
     """Stop whatever of an order has not shipped yet (shipped units stay shipped)."""
     g = common.globals_of(ctx)
-    request = {"MerchantFulfillmentOrderId": order_id}
+    request = check_order_id("CancelFulfillmentOrder", order_id)
     if common.send(g, "outbound", "CancelFulfillmentOrder", request, dry_run=dry_run) is None:
         return
     order = get_order(g, order_id)["FulfillmentOrder"]
@@ -218,6 +220,7 @@ def wait(
     g = common.globals_of(ctx)
     if status not in ORDER_STATUSES:
         raise common.bad_parameter("--for", status, "expected one of " + ", ".join(ORDER_STATUSES))
+    check_order_id("GetFulfillmentOrder", order_id)
     order, current = follow_order(g, order_id, lambda s: is_final(s) or reached(s, status),
                                   timeout=timeout, interval=interval)
     if reached(current, status):
@@ -275,6 +278,12 @@ def follow_order(g: common.Globals, order_id: str, done: Callable[[str], bool], 
                       on_change=lambda status: common.note(f"order {order_id}: {status}"))
 
 
+def check_order_id(action: str, order_id: str) -> dict[str, Any]:
+    """The request of an operation that names one order, checked by the model (exit 252)."""
+    return common.validate_request("outbound", action, {"MerchantFulfillmentOrderId": order_id},
+                                   {"MerchantFulfillmentOrderId": "ORDER_ID"})
+
+
 def get_order(g: common.Globals, order_id: str) -> dict[str, Any]:
     return g.call("outbound", "GetFulfillmentOrder", {"MerchantFulfillmentOrderId": order_id})
 
@@ -283,6 +292,25 @@ def get_order(g: common.Globals, order_id: str) -> dict[str, Any]:
 
 def parse_items(values: List[str] | None) -> list[tuple[str, int]]:
     return [common.parse_sku_quantity(value) for value in values or []]
+
+
+def check_order_rules(order: dict[str, Any]) -> None:
+    """The service's rules for an order that the model cannot say (e-mails, dispositions,
+    declared values, a SKU's units), as the importer checks them (batch/rules.py mirrors
+    warehouse/orders.py): a bad parameter (252) before sending, not the service's refusal."""
+    from ..api.errors import InvalidParameterValue
+    from ..batch import rules
+
+    faults = rules.order(order)
+    units: dict[str, int] = {}
+    for n, item in enumerate(order["Item"], start=1):
+        units[item["MerchantSKU"]] = units.get(item["MerchantSKU"], 0) + item["Quantity"]
+        item_faults = rules.order_item(order, item) + rules.sku_units(item, units[item["MerchantSKU"]])
+        faults += [(f"Item.{n}.{path}", value, reason) for path, value, reason in item_faults]
+    if faults:
+        path, value, reason = faults[0]
+        raise common.refused("outbound", "CreateFulfillmentOrder", InvalidParameterValue(path, value, reason),
+                             CREATE_HINTS)
 
 
 def checked_request(action: str, request: dict[str, Any], address_member: str,

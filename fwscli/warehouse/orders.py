@@ -18,8 +18,8 @@ Decisions where the spec is silent:
 * An order is created `Received` and planned (`planning.py`) after the simulation's `plan`
   delay: by the warehouse tick, or at once in the create's own transaction when the delay
   is zero (the default) — the same step at the same simulated time, without a second
-  transaction re-reading what the create just wrote. The rest of its lifecycle is in
-  `shipping.py`.
+  transaction re-reading what the create just wrote, once every step due by then is
+  applied. The rest of its lifecycle is in `shipping.py`.
 * Cancelling: Pending shipments become CancelledByMerchant, every unshipped unit is
   cancelled and its reservation released. The order ends `Cancelled`, or
   `CompletePartialled` when some units had already shipped. Cancelling a Cancelled or
@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..api.emails import NOT_AN_EMAIL, is_email
 from ..api.errors import InvalidParameterValue
 from ..api.outbound import OUTBOUND
 from ..api.quantities import sku_total_problem
@@ -57,7 +58,7 @@ from ..store.sequencing import begin_create, settle_creates
 from . import ledger, paging, planning, tick
 from .context import Context
 from .order_state import (
-    ORDER_DOCUMENT, Line, check_line_ids, estimate_from_shipments, lock_order, not_found, settle, state_of,
+    ORDER_DOCUMENT, Line, check_line_ids, estimate_from_shipments, not_found, settle, state_of,
 )
 from .paging import Page
 from .catalog import items_by_sku
@@ -71,7 +72,6 @@ DEFAULT_DISPOSITION = "Sellable"
 DEFAULT_LOOKBACK = timedelta(hours=72)
 LIST_OPERATION = "ListAllFulfillmentOrders"
 _PAGING = OUTBOUND.operation(LIST_OPERATION).page_size
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CENT = Decimal("0.01")
 _MINUTE = timedelta(minutes=1)
@@ -171,6 +171,12 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
                 return  # a repeat stays a success after its SKU changed
             raise
     rows = _rows(ctx, order, lines, items, window, fingerprint)
+    if ctx.simulation.system("plan", ctx.now) <= ctx.now:
+        # Planned at once, on the stock of now: every due step applied first, as for a
+        # listing (a request applies only so many of a backlog). A FillOrKill order planned
+        # on the stock of some steps ago (units received by now missing) is Unfulfillable
+        # for good.
+        tick.run(ctx.db, ctx.now, ctx.simulation)
 
     def insert(conn: Connection) -> None:
         begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
@@ -195,8 +201,8 @@ def _normalised(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         raise problem
     emails = list(dict.fromkeys(request.get("NotificationEmailList", [])))
     for n, email in enumerate(request.get("NotificationEmailList", []), start=1):
-        if not _EMAIL.fullmatch(email):
-            raise InvalidParameterValue(f"NotificationEmailList.{n}", email, "it is not an e-mail address")
+        if not is_email(email):
+            raise InvalidParameterValue(f"NotificationEmailList.{n}", email, NOT_AN_EMAIL)
     method = request.get("FulfillmentMethod", DEFAULT_METHOD)
     order_date = request["DisplayableOrderDateTime"]  # in the merchant's offset (Scalar.zoned)
     order = {
@@ -397,7 +403,7 @@ def _insert_lines(count: int) -> Prepared:
 def cancel_order(ctx: Context, order_id: str) -> None:
     """Stop everything of the order that has not shipped, releasing its reservations."""
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         if order.status in ("Cancelled", "CompletePartialled"):
             return
         if order.status in TERMINAL_STATUSES:
@@ -445,14 +451,25 @@ def _shipped_quantities(conn: Connection, order_pk: int) -> dict[int, int]:
 # --- GetFulfillmentOrder ------------------------------------------------------------------
 
 def get_order(ctx: Context, order_id: str) -> OrderDetail:
-    """One order of this merchant with its items, shipments and packages, as of one moment."""
+    """One order of this merchant with its items, shipments and packages, as of one moment:
+    now, once its own due steps are applied (`tick.lock_current_order`)."""
+    keys = {"merchant_id": ctx.merchant_id, "order_id": order_id}
     with ctx.db.snapshot() as conn:
-        rows = _ORDER_WITH_ITEMS.execute(conn, {"merchant_id": ctx.merchant_id, "order_id": order_id}).all()
-        if not rows:
-            raise not_found(order_id)
-        order = rows[0]
-        return OrderDetail(_order(order), tuple(_order_item(row) for row in rows if row.line_id is not None),
-                           _shipments(conn, order.id) if order.has_shipments else ())
+        rows = _ORDER_WITH_ITEMS.execute(conn, keys).all()
+        if not (rows and rows[0].due_at is not None and rows[0].due_at <= ctx.now):
+            return _detail(conn, order_id, rows)
+    with ctx.db.write() as conn:
+        tick.lock_current_order(conn, ctx, order_id)
+        return _detail(conn, order_id, _ORDER_WITH_ITEMS.execute(conn, keys).all())
+
+
+def _detail(conn: Connection, order_id: str, rows: list) -> OrderDetail:
+    """The order of `rows` (`_ORDER_WITH_ITEMS`'s) with its shipments."""
+    if not rows:
+        raise not_found(order_id)
+    order = rows[0]
+    return OrderDetail(_order(order), tuple(_order_item(row) for row in rows if row.line_id is not None),
+                       _shipments(conn, order.id) if order.has_shipments else ())
 
 
 # GetFulfillmentOrder's statements, built once: building them per request cost more than
@@ -523,6 +540,11 @@ def _zone(minutes: int) -> timezone:
 
 
 def _order_item(row) -> OrderItem:
+    # An item none of whose units can still leave (every one cancelled or unfulfillable)
+    # has no estimated dates, like a cancelled shipment (spec §6.2): an item's dates are
+    # made at the create, and only its shipments' steps (estimate_from_shipments) replaced
+    # them, so one cancelled or found unfulfillable before it was picked kept them.
+    gone = row.line_cancelled_quantity + row.line_unfulfillable_quantity >= row.line_quantity
     return OrderItem(
         merchant_sku=row.line_merchant_sku,
         merchant_order_item_id=row.line_merchant_order_item_id,
@@ -533,8 +555,8 @@ def _order_item(row) -> OrderItem:
         disposition=row.line_order_item_disposition,
         cancelled_quantity=row.line_cancelled_quantity,
         unfulfillable_quantity=row.line_unfulfillable_quantity,
-        estimated_ship_at=row.line_estimated_ship_at,
-        estimated_arrival_at=row.line_estimated_arrival_at,
+        estimated_ship_at=None if gone else row.line_estimated_ship_at,
+        estimated_arrival_at=None if gone else row.line_estimated_arrival_at,
         declared_value=(None if row.line_declared_value_currency is None
                         else (row.line_declared_value_currency, row.line_declared_value_amount)),
     )

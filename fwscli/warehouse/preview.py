@@ -34,7 +34,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from ..api.outbound import SHIPPING_SPEEDS
-from . import ledger
+from . import ledger, tick
 from .catalog import Item, items_by_sku
 from .context import Context
 from .delivery import DeliveryWindow, address_error, delivery_window
@@ -93,6 +93,8 @@ def get_preview(ctx: Context, *, address: dict[str, Any], items: list[dict[str, 
     """GetFulfillmentPreview: one Preview per requested speed (every speed by default)."""
     check_line_ids(items, "Items")
     skus = [item["MerchantSKU"] for item in items]
+    # The stock of now, every due step applied, as GetInventorySupply reads it (supply.py).
+    tick.run(ctx.db, ctx.now, ctx.simulation)
     with ctx.db.read() as conn:
         known = items_by_sku(conn, ctx.merchant_id, skus)
         stock = ledger.balances(conn, ctx.merchant_id, [item.id for item in known.values()])

@@ -7,13 +7,16 @@
   arrival): its units go out of stock on the ledger (`shipped`) and ShippingDateTime
   becomes the actual departure. Without packages given, one package goes by UPS with a
   generated tracking number; several packages share the shipment's lines in turn, a line
-  split over packages when there are fewer lines than packages (none is left empty).
+  split over packages when there are fewer lines than packages (none is left empty). A
+  package's given estimated arrival may not be before the departure.
 * Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
   FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
   shipping has started) and FillAllAvailable the units become unfulfillable.
 * An item's EstimatedShipDateTime and EstimatedArrivalDateTime are made at the create, from
   its speed; once its units are in shipments they are its shipments' (the latest of them):
-  each step that changes shipments sets them (`order_state.estimate_from_shipments`).
+  each step that changes shipments sets them (`order_state.estimate_from_shipments`). An
+  item that can no longer ship at all (all cancelled or unfulfillable) has none
+  (`orders._order_item`).
 
 Each ends with `order_state.settle`, which sets the order's status and next due time.
 """
@@ -24,7 +27,7 @@ import secrets
 import string
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -33,7 +36,7 @@ from ..store.schema import (
     fulfillment_order_items, fulfillment_shipment_items, fulfillment_shipment_packages,
     fulfillment_shipments,
 )
-from . import ledger
+from . import ledger, tick
 from .context import Context
 from .order_state import (
     ORDER_DOCUMENT, PENDING, SHIPPED, estimate_from_shipments, held, lines, lock_order, settle,
@@ -108,6 +111,11 @@ def ship(conn: Connection, order, at: datetime, simulation: Simulation, *,
             f"A TrackingNumber names one package, but order {order.merchant_order_id} has "
             f"{len(shipments)} shipments to ship: ship them one at a time, naming each by "
             f"AmazonShipmentId (PickFulfillmentOrder starts and lists them).")
+    for number, spec in enumerate(specs, start=1):
+        if spec.estimated_arrival is not None and spec.estimated_arrival < at:
+            # The merchant would read an arrival before the departure (ShippingDateTime).
+            raise InvalidParameterValue(f"Package.{number}.EstimatedArrivalDateTime", _utc(spec.estimated_arrival),
+                                        f"a package cannot arrive before it leaves ({_utc(at)})")
     shipment_lines = _shipment_lines(conn, [shipment.id for shipment in shipments])
     ledger.lock_items(conn, order.merchant_id,
                       (line.item_id for group in shipment_lines.values() for line in group))
@@ -252,6 +260,10 @@ def _pending_by_hold(conn: Connection, order_pk: int) -> dict[ledger.Hold, int]:
             for item_id, center, disposition, units in rows}
 
 
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _new_shipment_id() -> str:
     # Amazon's outbound shipment ids were short mixed-case strings, e.g. "DJpnAvLgN".
     return "D" + "".join(secrets.choice(_SHIPMENT_ALPHABET) for _ in range(8))
@@ -266,7 +278,7 @@ def _new_tracking_number() -> str:
 
 def pick_order(ctx: Context, order_id: str) -> str:
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         _require_pickable(conn, order)
         return pick(conn, order, ctx.now, ctx.simulation)
 
@@ -276,7 +288,7 @@ def ship_order(ctx: Context, order_id: str, *, packages: list[PackageSpec] | Non
     """Ship the order's pending shipments (or the one named), picking first when the order
     is planned but not picked yet."""
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         if order.status == "Planning" and shipment_id is None:
             _require_pickable(conn, order)
             pick(conn, order, ctx.now, ctx.simulation)
@@ -286,7 +298,7 @@ def ship_order(ctx: Context, order_id: str, *, packages: list[PackageSpec] | Non
 
 def fail_order_shipment(ctx: Context, order_id: str, *, shipment_id: str | None = None) -> str:
     with ctx.db.write() as conn:
-        order = lock_order(conn, ctx.merchant_id, order_id)
+        order = tick.lock_current_order(conn, ctx, order_id)
         return fail(conn, order, ctx.now, ctx.simulation, shipment_id=shipment_id)
 
 

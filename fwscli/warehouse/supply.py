@@ -13,8 +13,8 @@ Decisions where the spec is silent:
   (pickable `Immediately`) and `Inbound` (`Unknown` both ways).
 * A SKU the merchant never registered is answered with zeros and no FNSKU, ASIN or Condition.
 * ListUpdatedInventorySupply lists the SKUs whose balance at any fulfillment center changed
-  at or after QueryStartDateTime, by item id (a keyset cursor), once every warehouse step
-  due by now has been applied.
+  at or after QueryStartDateTime, by item id (a keyset cursor). It and GetInventorySupply
+  answer once every warehouse step due by now has been applied.
 """
 
 from __future__ import annotations
@@ -69,6 +69,9 @@ class SkuSupply:
 
 def get_supply(ctx: Context, skus: list[str], *, detailed: bool = False) -> list[SkuSupply]:
     """GetInventorySupply: one supply per requested SKU, in request order."""
+    # As for the listing below: the supply of now, every due step applied, not the stock of
+    # some steps ago when a request's share of a backlog (service/app.py) left some undone.
+    tick.run(ctx.db, ctx.now, ctx.simulation)
     with ctx.db.read() as conn:
         rows = conn.execute(_select_items(ctx.merchant_id)
                             .where(_items.merchant_sku.in_(set(skus)))).all()

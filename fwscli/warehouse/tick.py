@@ -35,12 +35,17 @@ from ..store.database import Database
 from ..store.prepared import Prepared
 from ..store.schema import fulfillment_orders, inbound_shipments
 from . import clock
-from .order_state import waiting_for_stock
+from .context import Context
+from .order_state import lock_order, waiting_for_stock
 from .simulation import AUTO, Simulation
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=5)
+# An order's own steps applied for a request that names it: planning, picking and shipping
+# take three; a FillAll order short of stock looks again as often as steps of other rows
+# fall due, and cannot find the stock they bring before they are applied: a few looks do.
+ORDER_STEPS_AT_MOST = 8
 _orders = fulfillment_orders.c
 _shipments = inbound_shipments.c
 
@@ -51,7 +56,6 @@ def _earliest_due(table):
 
 _EARLIEST_DUE = (_earliest_due(fulfillment_orders), _earliest_due(inbound_shipments))
 _DUE_CHECK = Prepared(select(clock.OFFSET_QUERY.scalar_subquery(), *_EARLIEST_DUE))
-_DUE_ONLY = Prepared(select(*_EARLIEST_DUE))
 
 
 def _is_due(earliest: tuple[datetime | None, ...], now: datetime) -> bool:
@@ -83,9 +87,9 @@ def _due_check(db: Database) -> tuple[str | None, tuple[datetime | None, ...]]:
 
 def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | None = None) -> int:
     """Apply the transitions due at simulated time `now` (at most `limit`); returns how
-    many were applied."""
-    with db.read_autocommit() as conn:
-        earliest = _DUE_ONLY.execute(conn).one()
+    many were applied. After a request's catch_up found nothing more due, and nothing has
+    committed since, the check costs no statement either (SQLite)."""
+    _, earliest = _due_check(db)
     if not _is_due(earliest, now):
         return 0
     return _apply(db, now, simulation, limit)
@@ -106,16 +110,35 @@ def _step(db: Database, now: datetime, simulation: Simulation) -> bool:
         if order is None and shipment is None:
             return False
         if shipment is None or (order is not None and order.due_at <= shipment.due_at):
-            table, row, step = fulfillment_orders, order, _step_order
+            _apply_step(conn, fulfillment_orders, order, _step_order, simulation, now)
         else:
-            table, row, step = inbound_shipments, shipment, _step_shipment
-        try:
-            with conn.begin_nested():
-                step(conn, row, simulation, now)
-        except Exception:
-            log.exception("warehouse step of %s %s failed; retrying in %s", table.name, row.id, RETRY_AFTER)
-            conn.execute(update(table).where(table.c.id == row.id).values(due_at=now + RETRY_AFTER))
+            _apply_step(conn, inbound_shipments, shipment, _step_shipment, simulation, now)
     return True
+
+
+def _apply_step(conn: Connection, table, row, step, simulation: Simulation, now: datetime) -> None:
+    """Apply a row's due step; one that fails is logged and postponed `RETRY_AFTER`."""
+    try:
+        with conn.begin_nested():
+            step(conn, row, simulation, now)
+    except Exception:
+        log.exception("warehouse step of %s %s failed; retrying in %s", table.name, row.id, RETRY_AFTER)
+        conn.execute(update(table).where(table.c.id == row.id).values(due_at=now + RETRY_AFTER))
+
+
+def lock_current_order(conn: Connection, ctx: Context, order_id: str):
+    """The merchant's order row, locked (`order_state.lock_order`), once its own steps due
+    by now are applied, each as of its due time as the tick applies them. A request applies
+    only so many due steps of the whole warehouse, the earliest first: a request that names
+    an order (to read, cancel, pick, ship or fail it) would otherwise see it, and change it,
+    as it was some steps ago (a cancel undoing a shipment that had left)."""
+    order = lock_order(conn, ctx.merchant_id, order_id)
+    for _ in range(ORDER_STEPS_AT_MOST):
+        if order.due_at is None or order.due_at > ctx.now:
+            break
+        _apply_step(conn, fulfillment_orders, order, _step_order, ctx.simulation, ctx.now)
+        order = lock_order(conn, ctx.merchant_id, order_id)
+    return order
 
 
 def resume_stranded(db: Database, real_now: datetime, simulation: Simulation) -> int:

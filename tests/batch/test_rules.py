@@ -123,3 +123,14 @@ def test_the_lines_of_one_sku_add_up_within_xs_int(quantities):
         found += [(f"Item.{n}.{path}", reason) for path, _, reason in rules.sku_units(item, total)]
     assert (found[0] if found else None) == expected
     assert len(found) <= 1  # on the line that goes past the limit only, as the service says it
+
+
+@pytest.mark.parametrize("email", ["a;b@example.com", "a,b@example.com", "jane@exam;ple.com", "jane@example.com,"])
+def test_an_email_address_holds_no_list_separator(email):
+    """A list of addresses is one cell joined by `;` (-o csv, fws outbound export): an
+    address holding one (or a comma, neither valid unquoted) would not read back as it was."""
+    request = {**ORDER, "NotificationEmailList": [email], "Item": [ITEM]}
+    with pytest.raises(ApiError) as refused:
+        orders._normalised(request)
+    assert refused.value.parameter == "NotificationEmailList.1"
+    assert verdict(rules.order(request)) == "NotificationEmailList"

@@ -221,6 +221,8 @@ def test_list_pages_resumes_and_renders(fws, monkeypatch):
     (["--item", "MUG=2", "--date", "tomorrow"], "--date"),
     (["--item", "MUG=2", "--email", "j" * 60 + "@example.com"], "--email"),  # over 64 characters
     (["--item", "MUG=2", "--email", "not-an-address", "--method", "Gift"], "--method"),
+    (["--item", "MUG=2", "--email", "not-an-address"], "--email"),  # the service's rule, checked before
+    (["--item", "MUG=2", "--item", "MUG=2147483647"], "--item"),  # one SKU's lines past xs:int
     ([], "--item"),
 ])
 def test_create_refuses_bad_input_before_sending(embedded_fws, address_file, args, culprit):
@@ -231,6 +233,33 @@ def test_create_refuses_bad_input_before_sending(embedded_fws, address_file, arg
     assert result.code == 252, result.err
     assert culprit in result.err and result.out == ""
     assert_no_order(embedded_fws, "BAD-1")
+
+
+@pytest.mark.parametrize("item, culprit", [
+    ({"OrderItemDisposition": "Unsellable"}, "Item.1.OrderItemDisposition"),
+    ({"PerUnitDeclaredValue": {"CurrencyCode": "usd", "Value": "5.00"}}, "Item.1.PerUnitDeclaredValue.CurrencyCode"),
+    ({"PerUnitDeclaredValue": {"CurrencyCode": "USD", "Value": "5.555"}}, "Item.1.PerUnitDeclaredValue.Value"),
+])
+def test_an_input_file_is_held_to_the_services_order_rules_before_sending(embedded_fws, tmp_path, item, culprit):
+    """The rules the model cannot say (warehouse.orders) are checked as the importer checks
+    them: a bad parameter (252) named where it is, not the service's error (254)."""
+    embedded_fws.ok("items", "register", "MUG", "-o", "off")
+    request = {"MerchantFulfillmentOrderId": "BAD-1", "ShippingSpeedCategory": "Standard",
+               "DestinationAddress": ADDRESS, "DisplayableOrderDateTime": DATE,
+               "Item": [{"MerchantSKU": "MUG", "MerchantFulfillmentOrderItemId": "1", "Quantity": 1, **item}]}
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(request))
+    result = embedded_fws("outbound", "create", "--cli-input-json", str(path))
+    assert result.code == 252, result.err
+    assert culprit in result.err and result.out == ""
+    assert_no_order(embedded_fws, "BAD-1")
+
+
+@pytest.mark.parametrize("command", [["get"], ["cancel"], ["wait", "--for", "Complete"]])
+def test_an_empty_order_id_is_a_bad_parameter(embedded_fws, command):
+    result = embedded_fws("outbound", command[0], "", *command[1:])
+    assert result.code == 252, result.err
+    assert "fws: error: ORDER_ID (MerchantFulfillmentOrderId): " in result.err
 
 
 @pytest.mark.parametrize("args, culprit", [

@@ -11,7 +11,7 @@ import pytest
 from fwscli.api.errors import ApiError
 from fwscli.service import app as service_app
 
-from ..service.samples import SHIP_FROM, order, register, shipment
+from ..service.samples import DESTINATION, SHIP_FROM, order, register, shipment
 
 
 def supply(client, sku: str) -> tuple[int, int]:
@@ -112,6 +112,19 @@ def test_an_operator_ships_with_its_own_carrier_and_tracking(client, warehouse):
             for i in shipped["FulfillmentShipmentItem"]] == [("1", 1, 1), ("1", 1, 2)]
 
 
+def test_a_package_cannot_arrive_before_it_leaves(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    yesterday = (warehouse.clock.now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with pytest.raises(ApiError, match="Package.2.EstimatedArrivalDateTime") as refused:
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=[
+            {"CarrierCode": "UPS"}, {"CarrierCode": "UPS", "EstimatedArrivalDateTime": yesterday}])
+    assert refused.value.code == "InvalidParameterValue" and "before it leaves" in str(refused.value)
+    assert warehouse.status("ORDER-1") in ("Planning", "Processing")  # nothing shipped
+    assert not any(s["FulfillmentShipmentStatus"] == "Shipped" for s in warehouse.order("ORDER-1")["FulfillmentShipment"])
+
+
 def test_packages_share_the_units_and_none_is_left_empty(client, warehouse):
     register(client, "SKU-A", "SKU-B")
     warehouse.stock("SKU-A", 5)
@@ -208,3 +221,68 @@ def test_orders_completed_late_are_not_missed_by_an_order_poller(client, warehou
         since = asked_at
         warehouse.clock.advance(timedelta(seconds=1))
     assert seen == {"O-1": "Complete", "O-2": "Complete", "O-3": "Complete"}
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_order_read_while_the_warehouse_is_behind_shows_the_steps_due_by_then(client, warehouse, monkeypatch):
+    """A request applies only so many due steps of the whole warehouse (the earliest first);
+    an order asked for by name is shown as of now all the same: its own due steps first."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 10)
+    for order_id in ("O-1", "O-2", "O-3"):
+        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    warehouse.ship("O-1")  # every order's picking and shipping is due: six steps
+    got = warehouse.order("O-3")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert [s["FulfillmentShipmentStatus"] for s in got["FulfillmentShipment"]] == ["Shipped"]
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_order_that_shipped_while_the_warehouse_was_behind_cannot_be_cancelled(client, warehouse, monkeypatch):
+    """It shipped at its due time, before the cancel: the cancel must not undo that."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 10)
+    for order_id in ("O-1", "O-2", "O-3"):
+        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    warehouse.ship("O-1")
+    with pytest.raises(ApiError, match="Complete and can no longer be cancelled"):
+        client.call("outbound", "CancelFulfillmentOrder", {"MerchantFulfillmentOrderId": "O-3"})
+    got = warehouse.order("O-3")
+    assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
+    assert got["FulfillmentOrderItem"][0]["CancelledQuantity"] == 0
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_supply_and_previews_asked_while_the_warehouse_is_behind_show_the_steps_due_by_then(client, warehouse, monkeypatch):
+    """As a listing does: GetFulfillmentPreview and GetInventorySupply answer once every due
+    step is applied, not with the stock of some steps ago (units received by now missing)."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A", "SKU-B")
+    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
+        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    warehouse.bring_in("S-A")
+    warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
+    (preview,) = client.call("outbound", "GetFulfillmentPreview", {
+        "Address": DESTINATION, "ShippingSpeedCategories": ["Standard"],
+        "Items": [{"MerchantSKU": "SKU-B", "Quantity": 5, "MerchantFulfillmentOrderItemId": "1"}],
+    })["FulfillmentPreviews"]
+    assert preview["IsFulfillable"] is True
+    assert supply(client, "SKU-B") == (5, 5)
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_order_created_while_the_warehouse_is_behind_is_planned_on_the_stock_of_now(client, warehouse, monkeypatch):
+    """Planned at once, a FillOrKill order is all or nothing for good: it must see the units
+    received by now, not the stock of some steps ago, or it is Unfulfillable for no reason."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    register(client, "SKU-A", "SKU-B")
+    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
+        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    warehouse.bring_in("S-A")
+    warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-B", 5)))
+    assert warehouse.status("ORDER-1") == "Planning"

@@ -270,3 +270,23 @@ def test_an_item_whose_shipments_are_cancelled_has_no_estimated_dates(client, wa
     (item,) = warehouse.order("ORDER-1")["FulfillmentOrderItem"]
     # Like its shipment (spec §6.2): it will neither leave nor arrive.
     assert "EstimatedShipDateTime" not in item and "EstimatedArrivalDateTime" not in item
+
+
+def test_an_item_that_can_no_longer_ship_has_no_estimated_dates(client, warehouse):
+    """Unfulfillable or cancelled before it was ever picked: it will neither leave nor
+    arrive, as an item whose shipments were cancelled; the item that still ships keeps its
+    dates, and so does the shipped part of an item whose rest was cancelled."""
+    register(client, "SKU-A", "SKU-B", "SKU-C")
+    warehouse.stock("SKU-A", 2)
+    warehouse.stock("SKU-C", 1)
+    client.call("outbound", "CreateFulfillmentOrder",
+                order("ORDER-1", ("SKU-A", 2), ("SKU-B", 1), FulfillmentPolicy="FillAllAvailable"))
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-2", ("SKU-C", 1)))
+    client.call("outbound", "CancelFulfillmentOrder", {"MerchantFulfillmentOrderId": "ORDER-2"})
+    items = {item["MerchantSKU"]: item for item in warehouse.order("ORDER-1")["FulfillmentOrderItem"]}
+    assert items["SKU-B"]["UnfulfillableQuantity"] == 1
+    assert "EstimatedShipDateTime" not in items["SKU-B"] and "EstimatedArrivalDateTime" not in items["SKU-B"]
+    assert "EstimatedShipDateTime" in items["SKU-A"] and "EstimatedArrivalDateTime" in items["SKU-A"]
+    (item,) = warehouse.order("ORDER-2")["FulfillmentOrderItem"]
+    assert item["CancelledQuantity"] == 1
+    assert "EstimatedShipDateTime" not in item and "EstimatedArrivalDateTime" not in item
