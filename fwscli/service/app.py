@@ -151,9 +151,10 @@ class FwsApp:
         from ..warehouse.tick import catch_up
         from .handlers import handlers_of
 
-        warehouse_now = catch_up(self.db, now, self.simulation, limit=REQUEST_TICK_LIMIT)
+        warehouse_now, behind = catch_up(self.db, now, self.simulation, limit=REQUEST_TICK_LIMIT)
         context = Context(db=self.db, caller=caller, now=warehouse_now, network=self.network,
-                          tokens=self.tokens, request_id=request_id, simulation=self.simulation)
+                          tokens=self.tokens, request_id=request_id, simulation=self.simulation,
+                          behind=behind)
         return handlers_of(service.name)[operation.name](context, request)
 
     def start_scheduler(self, interval: float = DEFAULT_INTERVAL) -> Scheduler:

@@ -27,6 +27,9 @@ class Context:
     tokens: TokenCodec
     request_id: str
     simulation: Simulation = Simulation()
+    # Steps were still due when the request's catch-up stopped at its share of a backlog
+    # (service/app.py REQUEST_TICK_LIMIT): what reads or plans on stock applies the rest first.
+    behind: bool = False
 
     @property
     def merchant_id(self) -> int:

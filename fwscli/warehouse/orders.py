@@ -171,11 +171,12 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
                 return  # a repeat stays a success after its SKU changed
             raise
     rows = _rows(ctx, order, lines, items, window, fingerprint)
-    if ctx.simulation.system("plan", ctx.now) <= ctx.now:
-        # Planned at once, on the stock of now: every due step applied first, as for a
-        # listing (a request applies only so many of a backlog). A FillOrKill order planned
-        # on the stock of some steps ago (units received by now missing) is Unfulfillable
-        # for good.
+    if ctx.behind and ctx.simulation.system("plan", ctx.now) <= ctx.now:
+        # Planned at once, on the stock of now: every due step applied first, when the
+        # request's catch-up left some (a request applies only so many of a backlog). A
+        # FillOrKill order planned on the stock of some steps ago (units received by now
+        # missing) is Unfulfillable for good. Asked only then: every create would otherwise
+        # pay a statement for the check (PostgreSQL; SQLite under concurrent writes).
         tick.run(ctx.db, ctx.now, ctx.simulation)
 
     def insert(conn: Connection) -> None:

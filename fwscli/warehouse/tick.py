@@ -63,15 +63,17 @@ def _is_due(earliest: tuple[datetime | None, ...], now: datetime) -> bool:
 
 
 def catch_up(db: Database, real_now: datetime, simulation: Simulation, *,
-             limit: int | None = None) -> datetime:
+             limit: int | None = None) -> tuple[datetime, bool]:
     """The simulated time at `real_now`, once the steps due by then are applied (at most
-    `limit` of them). One read-only statement when nothing is due, none when nothing has
-    committed since the last check (SQLite)."""
+    `limit` of them), and whether the limit left some undone (the warehouse is behind).
+    One read-only statement when nothing is due, none when nothing has committed since the
+    last check (SQLite)."""
     offset_seconds, earliest = _due_check(db)
     now = real_now + clock.as_offset(offset_seconds)
+    behind = False
     if _is_due(earliest, now):
-        _apply(db, now, simulation, limit)
-    return now
+        behind = _apply(db, now, simulation, limit) == limit
+    return now, behind
 
 
 def _due_check(db: Database) -> tuple[str | None, tuple[datetime | None, ...]]:

@@ -47,7 +47,7 @@ def test_nothing_due_costs_one_read_and_no_write(db, make_context, merchant, sku
     writes = []
     real_write = db.write
     monkeypatch.setattr(db, "write", lambda: writes.append(1) or real_write())
-    assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == NOW + timedelta(minutes=5)
+    assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == (NOW + timedelta(minutes=5), False)
     assert writes == [] and status(db, "O-1")[0] == "Received"
 
 
@@ -57,7 +57,7 @@ def test_nothing_committed_since_the_last_check_costs_no_read(db, make_context, 
     checks = []
     real_read = db.read_autocommit  # the check's: one statement
     monkeypatch.setattr(db, "read_autocommit", lambda: checks.append(1) or real_read())
-    assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == NOW + timedelta(minutes=5)
+    assert tick.catch_up(db, NOW + timedelta(minutes=5), AUTO) == (NOW + timedelta(minutes=5), False)
     # Time alone makes the order due: its plan runs without a new check.
     tick.catch_up(db, NOW + timedelta(minutes=10), AUTO)
     assert status(db, "O-1")[0] == "Unfulfillable"  # planned: no stock
