@@ -538,15 +538,22 @@ def test_start_refuses_an_in_memory_database_up_front(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing was made
 
 
-def test_a_worker_restarted_while_the_database_is_down_waits_for_it_instead_of_stopping_the_server(
-        db, merchant, tmp_path):
-    # A worker that could not open its database failed its boot, and gunicorn stopped the
-    # whole server: a PostgreSQL restart during a worker's restart left no server at all.
+def _postgresql_through_proxy(db, **query: str) -> tuple[TcpProxy, str]:
+    """A proxy to the test's PostgreSQL, to cut or silence, and the served URL through it
+    (with `query`'s parameters); skips on SQLite, which has no server to lose."""
     if db.is_sqlite:
         pytest.skip("a database server to lose: PostgreSQL")
     url = make_url(served_url(db))
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432)).start()
-    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    through = url.set(host="127.0.0.1", port=proxy.port).update_query_dict(query)
+    return proxy, through.render_as_string(hide_password=False)
+
+
+def test_a_worker_restarted_while_the_database_is_down_waits_for_it_instead_of_stopping_the_server(
+        db, merchant, tmp_path):
+    # A worker that could not open its database failed its boot, and gunicorn stopped the
+    # whole server: a PostgreSQL restart during a worker's restart left no server at all.
+    proxy, through = _postgresql_through_proxy(db)
     with ServerProcess(through, tmp_path, workers=1, threads=2) as server:
         client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
         client.call("outbound", "ListAllFulfillmentOrders")
@@ -588,11 +595,7 @@ def _assert_soap_unavailable(reply: requests.Response) -> None:
 
 def test_soap_calls_while_postgresql_is_cut_off_answer_a_fault_to_retry(db, merchant, tmp_path):
     # They answered 500 InternalError, with a traceback in the log for each.
-    if db.is_sqlite:
-        pytest.skip("a database server to lose: PostgreSQL")
-    url = make_url(served_url(db))
-    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432)).start()
-    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy, through = _postgresql_through_proxy(db)
     with ServerProcess(through, tmp_path, workers=1, threads=2) as server:
         assert _soap_call(server, merchant).status_code == 200
         proxy.cut()  # the worker's pooled connections end, new ones are refused
@@ -614,14 +617,9 @@ def test_a_database_host_gone_silent_is_a_503_in_bounded_time(db, merchant, tmp_
     # waiting 130 s (psycopg's default): the worker gunicorn booted meanwhile hung in its
     # boot that long, and no request got an answer. connect_timeout (5 s unless the URL
     # says otherwise, here 2 s) bounds it.
-    if db.is_sqlite:
-        pytest.skip("a database server to lose: PostgreSQL")
-    url = make_url(served_url(db))
-    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432)).start()
-    through = url.set(host="127.0.0.1", port=proxy.port).update_query_dict({"connect_timeout": "2"})
+    proxy, through = _postgresql_through_proxy(db, connect_timeout="2")
     try:
-        with ServerProcess(through.render_as_string(hide_password=False), tmp_path,
-                           workers=1, threads=2) as server:
+        with ServerProcess(through, tmp_path, workers=1, threads=2) as server:
             client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
             client.call("outbound", "ListAllFulfillmentOrders")
             proxy.blackhole()
