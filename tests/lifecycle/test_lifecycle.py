@@ -286,3 +286,45 @@ def test_an_order_created_while_the_warehouse_is_behind_is_planned_on_the_stock_
     warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
     client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-B", 5)))
     assert warehouse.status("ORDER-1") == "Planning"
+
+
+def _shipped_and_due(client, warehouse, count: int) -> None:
+    """`count` shipments S-1... of 5 units of SKU-A, shipped, with every step due by now
+    (carrier states and receiving: four each) and none applied yet."""
+    register(client, "SKU-A")
+    for n in range(1, count + 1):
+        client.call("inbound", "PutInboundShipment", shipment(f"S-{n}", ("SKU-A", 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": f"S-{n}", "ShipmentStatus": "Shipped"})
+    warehouse.bring_in("S-1")
+    warehouse.finish_receiving("S-1")
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_a_shipment_read_or_cancelled_while_the_warehouse_is_behind_is_the_shipment_of_now(client, warehouse, monkeypatch):
+    """As for orders: a request that names an inbound shipment sees it, and changes it, as
+    of now (its own due steps first), not as it was some steps ago."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    _shipped_and_due(client, warehouse, 4)
+    # Closed as of now: a cancel must not take its received units off the inbound balance.
+    with pytest.raises(ApiError, match="shipment S-4 is Closed"):
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "S-4", "ShipmentStatus": "Cancelled"})
+    assert inbound_status(client, "S-3") == "Closed"
+    assert inbound_items(client, "S-2") == {"SKU-A": (5, 5)}
+    statuses = client.call("inbound", "ListInboundShipments", {})["ShipmentData"]
+    assert {row["ShipmentId"]: row["ShipmentStatus"] for row in statuses} == {f"S-{n}": "Closed" for n in range(1, 5)}
+    assert supply(client, "SKU-A") == (20, 20)
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_operator_receives_and_moves_the_shipment_of_now_while_the_warehouse_is_behind(client, warehouse, monkeypatch):
+    """Receiving on a shipment that, as of now, is Closed is refused, not taken as units
+    beyond what it announced; a move to Error does not fail a shipment that has closed."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    _shipped_and_due(client, warehouse, 3)
+    with pytest.raises(ApiError, match="the shipment is Closed"):
+        warehouse.op("ReceiveInboundShipmentItems", ShipmentId="S-3", Item=[{"MerchantSKU": "SKU-A", "Quantity": 2}])
+    with pytest.raises(ApiError, match="shipment S-2 is Closed"):
+        warehouse.op("MoveInboundShipment", ShipmentId="S-2", ShipmentStatus="Error")
+    assert inbound_items(client, "S-3") == {"SKU-A": (5, 5)}
+    assert inbound_status(client, "S-2") == "Closed"
+    assert supply(client, "SKU-A") == (15, 15)
