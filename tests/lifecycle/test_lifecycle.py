@@ -328,3 +328,74 @@ def test_an_operator_receives_and_moves_the_shipment_of_now_while_the_warehouse_
     assert inbound_items(client, "S-3") == {"SKU-A": (5, 5)}
     assert inbound_status(client, "S-2") == "Closed"
     assert supply(client, "SKU-A") == (15, 15)
+
+
+# --- operator requests resent after a lost answer (the model marks them idempotent) ------
+
+def test_a_pick_sent_twice_picks_once(client, warehouse):
+    """The client resends a pick whose answer was lost: the retry finds the order picked by
+    its first attempt and succeeds, changing nothing."""
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    first = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    again = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    assert again == first and again["FulfillmentOrderStatus"] == "Processing"
+    assert len(again["FulfillmentShipment"]) == 1
+    assert supply(client, "SKU-A") == (3, 3)
+
+
+@pytest.mark.parametrize("packages", [[], [{"CarrierCode": "USPS", "TrackingNumber": "9400100000000000000001"},
+                                           {"CarrierCode": "USPS"}]])
+def test_a_ship_sent_twice_ships_once(client, warehouse, packages):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    first = warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=packages)
+    again = warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=packages)
+    assert again == first and again["FulfillmentOrderStatus"] == "Complete"
+    (shipped,) = again["FulfillmentShipment"]
+    assert len(shipped["FulfillmentShipmentPackage"]) == max(1, len(packages))
+    assert warehouse.op("GetInventoryBalances", MerchantSKU="SKU-A")["InventoryBalance"][0]["InStockQuantity"] == 3
+
+
+def test_a_shipment_shipped_again_by_name_with_its_packages_changes_nothing_with_others_is_refused(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2, fc="PHL1")
+    warehouse.stock("SKU-A", 3, fc="RNO1")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 5)))
+    first, second = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")["FulfillmentShipment"]
+    ship = {"MerchantFulfillmentOrderId": "ORDER-1", "AmazonShipmentId": first["AmazonShipmentId"],
+            "Package": [{"CarrierCode": "UPS", "TrackingNumber": "1Z0000000000000001"}]}
+    done = warehouse.op("ShipFulfillmentOrder", **ship)
+    assert warehouse.op("ShipFulfillmentOrder", **ship) == done
+    assert done["FulfillmentOrderStatus"] == "Processing"  # the other shipment is still Pending
+    with pytest.raises(ApiError, match="no pending shipment with this id"):
+        warehouse.op("ShipFulfillmentOrder", **{**ship, "Package": [{"CarrierCode": "UPS", "TrackingNumber": "1Z0000000000000002"}]})
+    got = warehouse.order("ORDER-1")["FulfillmentShipment"]
+    assert sorted(s["FulfillmentShipmentStatus"] for s in got) == ["Pending", "Shipped"]
+    assert [p["TrackingNumber"] for s in got for p in s["FulfillmentShipmentPackage"]] == ["1Z0000000000000001"]
+
+
+def test_an_order_shipped_already_is_not_shipped_again_with_other_packages(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    with pytest.raises(ApiError, match="is Complete and has no pending shipment"):
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=[{"CarrierCode": "USPS"}])
+
+
+def test_a_revocation_sent_twice_revokes_once(client, warehouse):
+    key = warehouse.ops.call("operator", "CreateAccessKey", {"Role": "merchant", "MerchantId": warehouse.merchant_id})
+    key_id = key["AccessKey"]["AccessKeyId"]
+    warehouse.ops.call("operator", "RevokeAccessKey", {"AccessKeyId": key_id})
+
+    def revoked() -> str:
+        keys = warehouse.ops.call("operator", "ListAccessKeys", {"MerchantId": warehouse.merchant_id})["AccessKeyInfo"]
+        return next(k["RevokedDateTime"] for k in keys if k["AccessKeyId"] == key_id)
+
+    at = revoked()
+    warehouse.clock.advance(timedelta(seconds=5))
+    warehouse.ops.call("operator", "RevokeAccessKey", {"AccessKeyId": key_id})
+    assert revoked() == at
