@@ -15,7 +15,8 @@
 * Repeats: the client resends a pick or a ship whose answer was lost (the model marks them
   idempotent). Picking a Processing order (picked already) succeeds and changes nothing; so
   does shipping a shipment (named, or the order's last, nothing being left to ship) that
-  left with the very packages asked for. A ship with other packages is still refused.
+  left with the very packages asked for. A ship with other packages is still refused. A
+  fail is never resent (api/operator.py).
 * An item's EstimatedShipDateTime and EstimatedArrivalDateTime are made at the create, from
   its speed; once its units are in shipments they are its shipments' (the latest of them):
   each step that changes shipments sets them (`order_state.estimate_from_shipments`). An
