@@ -346,7 +346,7 @@ def test_a_pick_sent_twice_picks_once(client, warehouse):
 
 
 @pytest.mark.parametrize("packages", [[], [{"CarrierCode": "USPS", "TrackingNumber": "9400100000000000000001"},
-                                           {"CarrierCode": "USPS"}]])
+                                           {"CarrierCode": "USPS", "EstimatedArrivalDateTime": "2030-01-02T03:04:05Z"}]])
 def test_a_ship_sent_twice_ships_once(client, warehouse, packages):
     register(client, "SKU-A")
     warehouse.stock("SKU-A", 5)
