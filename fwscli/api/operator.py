@@ -186,6 +186,9 @@ OPERATOR = Service(
             ),
             result=OrderState,
             doc="The fulfillment center cannot ship: pending shipments become CancelledByFulfiller.",
+            # Resent after its order was picked again (a FillAll order waits for stock, then
+            # is picked), "every pending shipment" would fail the new one too: never resent.
+            idempotent=False,
         ),
         # --- inventory -------------------------------------------------------------------
         Operation(

@@ -44,7 +44,7 @@ from ..api.errors import InvalidParameterValue
 from ..api.quantities import sku_total_problem
 from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
 from ..store.sequencing import begin_create, settle_creates
-from . import ledger
+from . import ledger, tick
 from .catalog import Item, items_by_sku, sku_of
 from .context import Context
 from .network import FulfillmentCenter, removed_center_address
@@ -151,12 +151,16 @@ def delete_items(ctx: Context, shipment_id: str, skus: list[str]) -> None:
 
 
 def get_shipment(ctx: Context, shipment_id: str) -> Shipment:
-    """GetInboundShipmentData."""
+    """GetInboundShipmentData: the shipment as of now, once its own due steps are applied
+    (`tick.lock_current_shipment`)."""
     with ctx.db.read() as conn:
         row = conn.execute(_select_shipments(ctx.merchant_id)
                            .where(inbound_shipments.c.shipment_id == shipment_id)).first()
     if row is None:
         raise shipment_not_found(shipment_id)
+    if _is_due(ctx, row):
+        with ctx.db.write() as conn:
+            row = tick.lock_current_shipment(conn, ctx, shipment_id)
     return _shipment(ctx, row)
 
 
@@ -173,6 +177,8 @@ def list_shipments(ctx: Context, *, statuses: list[str], created_before: datetim
         query = query.where(inbound_shipments.c.created_at > created_after)
     if after_id is not None:
         query = query.where(inbound_shipments.c.id > after_id)
+    if ctx.behind:  # statuses of now, not of some steps ago: every due step applied first
+        tick.run(ctx.db, ctx.now, ctx.simulation)
     with ctx.db.read() as conn:
         settle_creates(conn, ctx.merchant_id)  # no shipment still being created behind the cursor
         return [_shipment(ctx, row) for row in conn.execute(query)]
@@ -192,7 +198,14 @@ def list_shipment_items(ctx: Context, shipment_id: str, *, after_id: int | None,
         query = query.where(lines.id > after_id)
     with ctx.db.read() as conn:
         row = _find_shipment(conn, ctx.merchant_id, shipment_id)
-        rows = conn.execute(query.where(lines.shipment_pk == row.id)).all()
+        if not _is_due(ctx, row):
+            return _shipment_lines(conn.execute(query.where(lines.shipment_pk == row.id)))
+    with ctx.db.write() as conn:  # received quantities of now: the shipment's due steps first
+        row = tick.lock_current_shipment(conn, ctx, shipment_id)
+        return _shipment_lines(conn.execute(query.where(lines.shipment_pk == row.id)))
+
+
+def _shipment_lines(rows) -> list[ShipmentLine]:
     return [ShipmentLine(r.id, r.merchant_sku, r.fnsku, r.quantity_shipped, r.quantity_received)
             for r in rows]
 
@@ -201,7 +214,7 @@ def set_status(ctx: Context, shipment_id: str, status: str) -> None:
     """SetInboundShipmentStatus: Working -> Shipped; Working, or shipped and not yet Closed
     or Error, -> Cancelled."""
     with ctx.db.write() as conn:
-        row = _find_shipment(conn, ctx.merchant_id, shipment_id, lock=True)
+        row = tick.lock_current_shipment(conn, ctx, shipment_id)
         if row.status == status == CANCELLED or (status == SHIPPED and row.status in HAS_LEFT):
             return  # already done: a repeat (a retry whose answer was lost) changes nothing
         allowed = {SHIPPED: (WORKING,), CANCELLED: (WORKING,) + RECEIVABLE}[status]
@@ -359,6 +372,11 @@ def _find_shipment(conn: Connection, merchant_id: int, shipment_id: str, *,
     if row is None and not missing_ok:
         raise shipment_not_found(shipment_id)
     return row
+
+
+def _is_due(ctx: Context, row) -> bool:
+    """Whether the shipment has a step due by now that the request's catch-up left undone."""
+    return row.due_at is not None and row.due_at <= ctx.now
 
 
 def _select_shipments(merchant_id: int):

@@ -30,7 +30,7 @@ from ..api.errors import InvalidParameterValue
 from ..store.schema import (
     fulfillment_items, inbound_shipment_items, inbound_shipments, problem_receives,
 )
-from . import ledger
+from . import ledger, tick
 from .catalog import sku_of
 from .context import Context
 from .simulation import Simulation
@@ -213,7 +213,7 @@ def shipment_not_found(shipment_id: str) -> InvalidParameterValue:
 
 def move_shipment(ctx: Context, shipment_id: str, status: str) -> ShipmentState:
     with ctx.db.write() as conn:
-        shipment = _lock_shipment(conn, ctx.merchant_id, shipment_id)
+        shipment = tick.lock_current_shipment(conn, ctx, shipment_id)
         status = move(conn, shipment, status, ctx.now, ctx.simulation)
         return ShipmentState(shipment_id, status, shipment_lines(conn, shipment.id))
 
@@ -221,7 +221,7 @@ def move_shipment(ctx: Context, shipment_id: str, status: str) -> ShipmentState:
 def receive_shipment(ctx: Context, shipment_id: str, items: list[tuple[str, int]] | None) -> ShipmentState:
     """Receive SKU quantities (None: everything still expected)."""
     with ctx.db.write() as conn:
-        shipment = _lock_shipment(conn, ctx.merchant_id, shipment_id)
+        shipment = tick.lock_current_shipment(conn, ctx, shipment_id)
         units = None if items is None else _units_by_item(conn, shipment, items)
         try:
             status = receive(conn, shipment, units, ctx.now, ctx.simulation)
@@ -233,7 +233,9 @@ def receive_shipment(ctx: Context, shipment_id: str, items: list[tuple[str, int]
         return ShipmentState(shipment_id, status, shipment_lines(conn, shipment.id))
 
 
-def _lock_shipment(conn: Connection, merchant_id: int, shipment_id: str):
+def lock_shipment(conn: Connection, merchant_id: int, shipment_id: str):
+    """The merchant's shipment row, locked for the rest of the transaction (PostgreSQL;
+    SQLite's writers are serialised already)."""
     row = conn.execute(select(inbound_shipments)
                        .where(_shipments.merchant_id == merchant_id, _shipments.shipment_id == shipment_id)
                        .with_for_update()).first()

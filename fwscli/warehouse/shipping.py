@@ -12,6 +12,11 @@
 * Fail: a Pending shipment becomes CancelledByFulfiller and its reservations are released.
   FillAll orders then wait for stock again (never unfulfillable); under FillOrKill (whose
   shipping has started) and FillAllAvailable the units become unfulfillable.
+* Repeats: the client resends a pick or a ship whose answer was lost (the model marks them
+  idempotent). Picking a Processing order (picked already) succeeds and changes nothing; so
+  does shipping a shipment (named, or the order's last, nothing being left to ship) that
+  left with the very packages asked for. A ship with other packages is still refused. A
+  fail is never resent (api/operator.py).
 * An item's EstimatedShipDateTime and EstimatedArrivalDateTime are made at the create, from
   its speed; once its units are in shipments they are its shipments' (the latest of them):
   each step that changes shipments sets them (`order_state.estimate_from_shipments`). An
@@ -279,6 +284,11 @@ def _new_tracking_number() -> str:
 def pick_order(ctx: Context, order_id: str) -> str:
     with ctx.db.write() as conn:
         order = tick.lock_current_order(conn, ctx, order_id)
+        if order.status == "Processing":
+            # Picked already: every unit it holds is in a Pending shipment. The client resends
+            # a pick whose answer was lost (the model marks it idempotent): that retry must
+            # neither fail nor change anything.
+            return order.status
         _require_pickable(conn, order)
         return pick(conn, order, ctx.now, ctx.simulation)
 
@@ -287,13 +297,49 @@ def ship_order(ctx: Context, order_id: str, *, packages: list[PackageSpec] | Non
                shipment_id: str | None = None) -> str:
     """Ship the order's pending shipments (or the one named), picking first when the order
     is planned but not picked yet."""
+    specs = packages or [PackageSpec()]
     with ctx.db.write() as conn:
         order = tick.lock_current_order(conn, ctx, order_id)
+        if (shipment_id is not None or order.status not in ("Planning", "Processing")) \
+                and _shipped_as_asked(conn, order, specs, shipment_id):
+            return order.status  # a retry whose answer was lost: shipped by its first attempt
         if order.status == "Planning" and shipment_id is None:
             _require_pickable(conn, order)
             pick(conn, order, ctx.now, ctx.simulation)
             order = lock_order(conn, ctx.merchant_id, order_id)
         return ship(conn, order, ctx.now, ctx.simulation, packages=packages, shipment_id=shipment_id)
+
+
+def _shipped_as_asked(conn: Connection, order, specs: list[PackageSpec], shipment_id: str | None) -> bool:
+    """Whether this ship has been done already: the shipment named (else the order's last
+    shipped, the order having nothing left to ship) left with exactly these packages. The
+    client resends a ship whose answer was lost (the model marks it idempotent); that retry
+    succeeds changing nothing, while a ship with other packages is still refused."""
+    query = select(fulfillment_shipments).where(_shipments.order_pk == order.id)
+    if shipment_id is not None:
+        query = query.where(_shipments.amazon_shipment_id == shipment_id)
+    shipped = [shipment for shipment in conn.execute(query) if shipment.status == SHIPPED]
+    if not shipped:
+        return False
+    last = max(shipment.shipping_at for shipment in shipped)  # one ship's shipments leave together
+    targets = [shipment.id for shipment in shipped if shipment.shipping_at == last]
+    packages = conn.execute(select(fulfillment_shipment_packages)
+                            .where(fulfillment_shipment_packages.c.shipment_pk.in_(targets))
+                            .order_by(fulfillment_shipment_packages.c.shipment_pk,
+                                      fulfillment_shipment_packages.c.package_number)).all()
+    by_shipment: dict[int, list] = defaultdict(list)
+    for package in packages:
+        by_shipment[package.shipment_pk].append(package)
+    return all(_same_packages(by_shipment[pk], specs) for pk in targets)
+
+
+def _same_packages(packages: list, specs: list[PackageSpec]) -> bool:
+    """The packages a shipment left with are these specs (what a spec leaves out: any)."""
+    return len(packages) == len(specs) and all(
+        package.carrier_code == spec.carrier_code
+        and spec.tracking_number in (None, package.tracking_number)
+        and spec.estimated_arrival in (None, package.estimated_arrival_at)
+        for package, spec in zip(packages, specs))
 
 
 def fail_order_shipment(ctx: Context, order_id: str, *, shipment_id: str | None = None) -> str:

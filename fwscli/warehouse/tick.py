@@ -42,10 +42,11 @@ from .simulation import AUTO, Simulation
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=5)
-# An order's own steps applied for a request that names it: planning, picking and shipping
-# take three; a FillAll order short of stock looks again as often as steps of other rows
-# fall due, and cannot find the stock they bring before they are applied: a few looks do.
-ORDER_STEPS_AT_MOST = 8
+# A row's own steps applied for a request that names it. An order's planning, picking and
+# shipping take three; a FillAll order short of stock looks again as often as steps of
+# other rows fall due, and cannot find the stock they bring before they are applied: a few
+# looks do. An inbound shipment takes at most four (three carrier states, receiving).
+ROW_STEPS_AT_MOST = 8
 _orders = fulfillment_orders.c
 _shipments = inbound_shipments.c
 
@@ -130,17 +131,36 @@ def _apply_step(conn: Connection, table, row, step, simulation: Simulation, now:
 
 def lock_current_order(conn: Connection, ctx: Context, order_id: str):
     """The merchant's order row, locked (`order_state.lock_order`), once its own steps due
-    by now are applied, each as of its due time as the tick applies them. A request applies
-    only so many due steps of the whole warehouse, the earliest first: a request that names
-    an order (to read, cancel, pick, ship or fail it) would otherwise see it, and change it,
-    as it was some steps ago (a cancel undoing a shipment that had left)."""
-    order = lock_order(conn, ctx.merchant_id, order_id)
-    for _ in range(ORDER_STEPS_AT_MOST):
-        if order.due_at is None or order.due_at > ctx.now:
+    by now are applied (`_current`): a request that names an order (to read, cancel, pick,
+    ship or fail it) would otherwise see it, and change it, as it was some steps ago (a
+    cancel undoing a shipment that had left)."""
+    return _current(conn, ctx, lambda: lock_order(conn, ctx.merchant_id, order_id),
+                    fulfillment_orders, _step_order)
+
+
+def lock_current_shipment(conn: Connection, ctx: Context, shipment_id: str):
+    """The merchant's inbound shipment row, locked (`receiving.lock_shipment`), once its own
+    steps due by now are applied (`_current`): a request that names a shipment (to read,
+    ship, cancel, move or receive it) would otherwise see it, and change it, as it was some
+    steps ago (a cancel of a shipment that had been Closed)."""
+    from .receiving import lock_shipment  # the inbound requests' module, imported by them
+
+    return _current(conn, ctx, lambda: lock_shipment(conn, ctx.merchant_id, shipment_id),
+                    inbound_shipments, _step_shipment)
+
+
+def _current(conn: Connection, ctx: Context, lock, table, step):
+    """The row `lock()` returns once its steps due by `ctx.now` are applied, each as of its
+    due time as the tick applies them. A request applies only so many due steps of the
+    whole warehouse, the earliest first, so a row it names may still have some. Nothing is
+    due (the usual case): the lock is the only statement."""
+    row = lock()
+    for _ in range(ROW_STEPS_AT_MOST):
+        if row.due_at is None or row.due_at > ctx.now:
             break
-        _apply_step(conn, fulfillment_orders, order, _step_order, ctx.simulation, ctx.now)
-        order = lock_order(conn, ctx.merchant_id, order_id)
-    return order
+        _apply_step(conn, table, row, step, ctx.simulation, ctx.now)
+        row = lock()
+    return row
 
 
 def resume_stranded(db: Database, real_now: datetime, simulation: Simulation) -> int:

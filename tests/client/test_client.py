@@ -476,3 +476,11 @@ def test_a_server_error_then_no_connection_may_have_been_done():
     with pytest.raises(EndpointUnreachable) as caught:
         throttled.call("inbound", "GetServiceStatus")
     assert caught.value.maybe_sent is False
+
+
+def test_the_model_resends_only_operator_operations_a_repeat_leaves_unchanged():
+    # A resent operator request must either change nothing more (a repeat of a pick, a ship
+    # with the same packages, a move, a revocation: tests/lifecycle) or never be resent.
+    resent = {operation.name for operation in OPERATOR.operations
+              if operation.idempotent and not operation.read_only}
+    assert resent == {"RevokeAccessKey", "MoveInboundShipment", "PickFulfillmentOrder", "ShipFulfillmentOrder"}

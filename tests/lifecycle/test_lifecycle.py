@@ -286,3 +286,116 @@ def test_an_order_created_while_the_warehouse_is_behind_is_planned_on_the_stock_
     warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
     client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-B", 5)))
     assert warehouse.status("ORDER-1") == "Planning"
+
+
+def _shipped_and_due(client, warehouse, count: int) -> None:
+    """`count` shipments S-1... of 5 units of SKU-A, shipped, with every step due by now
+    (carrier states and receiving: four each) and none applied yet."""
+    register(client, "SKU-A")
+    for n in range(1, count + 1):
+        client.call("inbound", "PutInboundShipment", shipment(f"S-{n}", ("SKU-A", 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": f"S-{n}", "ShipmentStatus": "Shipped"})
+    warehouse.bring_in("S-1")
+    warehouse.finish_receiving("S-1")
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_a_shipment_read_or_cancelled_while_the_warehouse_is_behind_is_the_shipment_of_now(client, warehouse, monkeypatch):
+    """As for orders: a request that names an inbound shipment sees it, and changes it, as
+    of now (its own due steps first), not as it was some steps ago."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    _shipped_and_due(client, warehouse, 4)
+    # Closed as of now: a cancel must not take its received units off the inbound balance.
+    with pytest.raises(ApiError, match="shipment S-4 is Closed"):
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": "S-4", "ShipmentStatus": "Cancelled"})
+    assert inbound_status(client, "S-3") == "Closed"
+    assert inbound_items(client, "S-2") == {"SKU-A": (5, 5)}
+    statuses = client.call("inbound", "ListInboundShipments", {})["ShipmentData"]
+    assert {row["ShipmentId"]: row["ShipmentStatus"] for row in statuses} == {f"S-{n}": "Closed" for n in range(1, 5)}
+    assert supply(client, "SKU-A") == (20, 20)
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_an_operator_receives_and_moves_the_shipment_of_now_while_the_warehouse_is_behind(client, warehouse, monkeypatch):
+    """Receiving on a shipment that, as of now, is Closed is refused, not taken as units
+    beyond what it announced; a move to Error does not fail a shipment that has closed."""
+    monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
+    _shipped_and_due(client, warehouse, 3)
+    with pytest.raises(ApiError, match="the shipment is Closed"):
+        warehouse.op("ReceiveInboundShipmentItems", ShipmentId="S-3", Item=[{"MerchantSKU": "SKU-A", "Quantity": 2}])
+    with pytest.raises(ApiError, match="shipment S-2 is Closed"):
+        warehouse.op("MoveInboundShipment", ShipmentId="S-2", ShipmentStatus="Error")
+    assert inbound_items(client, "S-3") == {"SKU-A": (5, 5)}
+    assert inbound_status(client, "S-2") == "Closed"
+    assert supply(client, "SKU-A") == (15, 15)
+
+
+# --- operator requests resent after a lost answer (the model marks them idempotent) ------
+
+def test_a_pick_sent_twice_picks_once(client, warehouse):
+    """The client resends a pick whose answer was lost: the retry finds the order picked by
+    its first attempt and succeeds, changing nothing."""
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    first = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    again = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    assert again == first and again["FulfillmentOrderStatus"] == "Processing"
+    assert len(again["FulfillmentShipment"]) == 1
+    assert supply(client, "SKU-A") == (3, 3)
+
+
+@pytest.mark.parametrize("packages", [[], [{"CarrierCode": "USPS", "TrackingNumber": "9400100000000000000001"},
+                                           {"CarrierCode": "USPS", "EstimatedArrivalDateTime": "2030-01-02T03:04:05Z"}]])
+def test_a_ship_sent_twice_ships_once(client, warehouse, packages):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    first = warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=packages)
+    again = warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=packages)
+    assert again == first and again["FulfillmentOrderStatus"] == "Complete"
+    (shipped,) = again["FulfillmentShipment"]
+    assert len(shipped["FulfillmentShipmentPackage"]) == max(1, len(packages))
+    assert warehouse.op("GetInventoryBalances", MerchantSKU="SKU-A")["InventoryBalance"][0]["InStockQuantity"] == 3
+
+
+def test_a_shipment_shipped_again_by_name_with_its_packages_changes_nothing_with_others_is_refused(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 2, fc="PHL1")
+    warehouse.stock("SKU-A", 3, fc="RNO1")
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 5)))
+    first, second = warehouse.op("PickFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")["FulfillmentShipment"]
+    ship = {"MerchantFulfillmentOrderId": "ORDER-1", "AmazonShipmentId": first["AmazonShipmentId"],
+            "Package": [{"CarrierCode": "UPS", "TrackingNumber": "1Z0000000000000001"}]}
+    done = warehouse.op("ShipFulfillmentOrder", **ship)
+    assert warehouse.op("ShipFulfillmentOrder", **ship) == done
+    assert done["FulfillmentOrderStatus"] == "Processing"  # the other shipment is still Pending
+    with pytest.raises(ApiError, match="no pending shipment with this id"):
+        warehouse.op("ShipFulfillmentOrder", **{**ship, "Package": [{"CarrierCode": "UPS", "TrackingNumber": "1Z0000000000000002"}]})
+    got = warehouse.order("ORDER-1")["FulfillmentShipment"]
+    assert sorted(s["FulfillmentShipmentStatus"] for s in got) == ["Pending", "Shipped"]
+    assert [p["TrackingNumber"] for s in got for p in s["FulfillmentShipmentPackage"]] == ["1Z0000000000000001"]
+
+
+def test_an_order_shipped_already_is_not_shipped_again_with_other_packages(client, warehouse):
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 5)
+    client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-A", 2)))
+    warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1")
+    with pytest.raises(ApiError, match="is Complete and has no pending shipment"):
+        warehouse.op("ShipFulfillmentOrder", MerchantFulfillmentOrderId="ORDER-1", Package=[{"CarrierCode": "USPS"}])
+
+
+def test_a_revocation_sent_twice_revokes_once(client, warehouse):
+    key = warehouse.ops.call("operator", "CreateAccessKey", {"Role": "merchant", "MerchantId": warehouse.merchant_id})
+    key_id = key["AccessKey"]["AccessKeyId"]
+    warehouse.ops.call("operator", "RevokeAccessKey", {"AccessKeyId": key_id})
+
+    def revoked() -> str:
+        keys = warehouse.ops.call("operator", "ListAccessKeys", {"MerchantId": warehouse.merchant_id})["AccessKeyInfo"]
+        return next(k["RevokedDateTime"] for k in keys if k["AccessKeyId"] == key_id)
+
+    at = revoked()
+    warehouse.clock.advance(timedelta(seconds=5))
+    warehouse.ops.call("operator", "RevokeAccessKey", {"AccessKeyId": key_id})
+    assert revoked() == at
