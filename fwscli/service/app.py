@@ -129,21 +129,29 @@ class FwsApp:
                                 f"service version {service.version}.")
         now = self.clock()
         caller = self._authenticate(environ, params, body, now)
-        # Refused before decoding: a merchant learns nothing of the operator service's inputs.
-        _authorize(service, operation, caller)
+        self.admit(service, operation, caller, now)
         decoded = decode_request(operation, params, action=action)
         result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
         return write_response(service, operation, result, request_id)
 
+    def admit(self, service: Service, operation: Operation, caller: Caller, now: datetime) -> None:
+        """Let an authenticated caller's request in, or refuse it: every binding calls this
+        right after the signature is verified, before decoding the request. A merchant
+        key learns nothing of the operator service's inputs; and an invalid request takes
+        its token as a valid one does, or a merchant could keep the service busy decoding
+        megabyte requests that fail at their last parameter, throttled never."""
+        _authorize(service, operation, caller)
+        if self.throttle is not None:
+            self.throttle.take(caller, operation, now)
+
     def execute(self, service: Service, operation: Operation, caller: Caller,
                 request: dict[str, Any], *, now: datetime, request_id: str) -> dict[str, Any] | None:
-        """Run one authenticated, decoded request; every binding (Query, SOAP) ends here.
+        """Run one authenticated, admitted (see admit), decoded request; every binding
+        (Query, SOAP) ends here.
 
         `now` is real time; the warehouse first catches up with what fell due by then.
         """
         _authorize(service, operation, caller)
-        if self.throttle is not None:
-            self.throttle.take(caller, operation, now)
         if operation.name == "GetServiceStatus":
             return {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
         # Imported at the first request that needs them: the handlers and the tick load most
