@@ -128,8 +128,9 @@ class FwsApp:
             raise InvalidAction(f"The action {action} is not valid for the {service.title} "
                                 f"service version {service.version}.")
         now = self.clock()
-        caller = self._authenticate(environ, params, body, now)
+        caller, scheme = self._authenticate(environ, params, body, now)
         self.admit(service, operation, caller, now)
+        _check_operator_scheme(service, operation, scheme)
         decoded = decode_request(operation, params, action=action)
         result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
         return write_response(service, operation, result, request_id)
@@ -174,7 +175,8 @@ class FwsApp:
         return self.scheduler
 
     def _authenticate(self, environ: dict, params: list[tuple[str, str]], body: bytes,
-                      now: datetime) -> Caller:
+                      now: datetime) -> tuple[Caller, str]:
+        """Who signed the request, and with which scheme (VerifiedCaller.scheme)."""
         found: dict[str, Caller] = {}
 
         def secret_for(access_key_id: str) -> str | None:
@@ -193,8 +195,8 @@ class FwsApp:
             body=body,
             params=params,
         )
-        verify_request(incoming, secret_for, now=now, region=self.region)
-        return found["caller"]
+        verified = verify_request(incoming, secret_for, now=now, region=self.region)
+        return found["caller"], verified.scheme
 
     def _werkzeug_request(self, environ: dict) -> Request:
         from werkzeug.wrappers import Request
@@ -227,6 +229,22 @@ def _authorize(service: Service, operation: Operation, caller: Caller) -> None:
     if caller.role != service.caller_role:
         raise AccessDenied(f"{operation.name} is an operation of the {service.title} service, "
                            f"for {service.caller_role} keys; {caller.role} keys cannot call it.")
+
+
+def _check_operator_scheme(service: Service, operation: Operation, scheme: str) -> None:
+    """The operator service takes SigV4 in the Authorization header only, as `fws` signs.
+    The legacy schemes exist for the FWS client libraries, which never call it, and would
+    hand out its powers: SigV0 signs only Action and Timestamp, so whoever saw one signed
+    CreateAccessKey could send it for any MerchantId within 15 minutes and read the new
+    secret; a presigned URL (or V1/V2 with Expires) can be replayed for a week."""
+    if service.caller_role == "operator" and scheme != "v4":
+        raise AccessDenied(f"{operation.name} is an operation of the {service.title} service, "
+                           "which takes requests signed with SigV4 in the Authorization header "
+                           f"only, not with the {_SCHEME_NAMES[scheme]}.")
+
+
+_SCHEME_NAMES = {"v0": "legacy SignatureVersion 0", "v1": "legacy SignatureVersion 1",
+                 "v2": "legacy SignatureVersion 2", "v4-presigned": "SigV4 presigned query string"}
 
 
 def _method(environ: dict) -> str:
