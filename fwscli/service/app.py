@@ -128,22 +128,31 @@ class FwsApp:
             raise InvalidAction(f"The action {action} is not valid for the {service.title} "
                                 f"service version {service.version}.")
         now = self.clock()
-        caller = self._authenticate(environ, params, body, now)
-        # Refused before decoding: a merchant learns nothing of the operator service's inputs.
-        _authorize(service, operation, caller)
+        caller, scheme = self._authenticate(environ, params, body, now)
+        self.admit(service, operation, caller, now)
+        _check_operator_scheme(service, operation, scheme)
         decoded = decode_request(operation, params, action=action)
         result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
         return write_response(service, operation, result, request_id)
 
+    def admit(self, service: Service, operation: Operation, caller: Caller, now: datetime) -> None:
+        """Let an authenticated caller's request in, or refuse it: every binding calls this
+        right after the signature is verified, before decoding the request. A merchant
+        key learns nothing of the operator service's inputs; and an invalid request takes
+        its token as a valid one does, or a merchant could keep the service busy decoding
+        megabyte requests that fail at their last parameter, throttled never."""
+        _authorize(service, operation, caller)
+        if self.throttle is not None:
+            self.throttle.take(caller, operation, now)
+
     def execute(self, service: Service, operation: Operation, caller: Caller,
                 request: dict[str, Any], *, now: datetime, request_id: str) -> dict[str, Any] | None:
-        """Run one authenticated, decoded request; every binding (Query, SOAP) ends here.
+        """Run one authenticated, admitted (see admit), decoded request; every binding
+        (Query, SOAP) ends here.
 
         `now` is real time; the warehouse first catches up with what fell due by then.
         """
         _authorize(service, operation, caller)
-        if self.throttle is not None:
-            self.throttle.take(caller, operation, now)
         if operation.name == "GetServiceStatus":
             return {"Status": f"{format_datetime(now)} service available [Version: {service.version}]"}
         # Imported at the first request that needs them: the handlers and the tick load most
@@ -166,7 +175,8 @@ class FwsApp:
         return self.scheduler
 
     def _authenticate(self, environ: dict, params: list[tuple[str, str]], body: bytes,
-                      now: datetime) -> Caller:
+                      now: datetime) -> tuple[Caller, str]:
+        """Who signed the request, and with which scheme (VerifiedCaller.scheme)."""
         found: dict[str, Caller] = {}
 
         def secret_for(access_key_id: str) -> str | None:
@@ -185,8 +195,8 @@ class FwsApp:
             body=body,
             params=params,
         )
-        verify_request(incoming, secret_for, now=now, region=self.region)
-        return found["caller"]
+        verified = verify_request(incoming, secret_for, now=now, region=self.region)
+        return found["caller"], verified.scheme
 
     def _werkzeug_request(self, environ: dict) -> Request:
         from werkzeug.wrappers import Request
@@ -219,6 +229,22 @@ def _authorize(service: Service, operation: Operation, caller: Caller) -> None:
     if caller.role != service.caller_role:
         raise AccessDenied(f"{operation.name} is an operation of the {service.title} service, "
                            f"for {service.caller_role} keys; {caller.role} keys cannot call it.")
+
+
+def _check_operator_scheme(service: Service, operation: Operation, scheme: str) -> None:
+    """The operator service takes SigV4 in the Authorization header only, as `fws` signs.
+    The legacy schemes exist for the FWS client libraries, which never call it, and would
+    hand out its powers: SigV0 signs only Action and Timestamp, so whoever saw one signed
+    CreateAccessKey could send it for any MerchantId within 15 minutes and read the new
+    secret; a presigned URL (or V1/V2 with Expires) can be replayed for a week."""
+    if service.caller_role == "operator" and scheme != "v4":
+        raise AccessDenied(f"{operation.name} is an operation of the {service.title} service, "
+                           "which takes requests signed with SigV4 in the Authorization header "
+                           f"only, not with the {_SCHEME_NAMES[scheme]}.")
+
+
+_SCHEME_NAMES = {"v0": "legacy SignatureVersion 0", "v1": "legacy SignatureVersion 1",
+                 "v2": "legacy SignatureVersion 2", "v4-presigned": "SigV4 presigned query string"}
 
 
 def _method(environ: dict) -> str:

@@ -11,7 +11,7 @@ completion (up to `graceful_timeout`), idle keep-alive connections are closed. S
 (Ctrl-C) is its quick stop: the workers quit at once. gunicorn exits 0 after either;
 `serve` returns after a SIGTERM but raises KeyboardInterrupt after a SIGINT, so that
 `fws server start` ends as every interrupted command does (130). Each request is logged
-on one access-log line that ends with its RequestId.
+on one access-log line that ends with its RequestId, its signature redacted.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sqlalchemy.exc import OperationalError
 from ..store.checkpoints import Checkpointer
 from ..store.database import cannot_open
 from ..store.migrations import open_database
+from ..wire.form import parse_form
 from . import health
 from .app import FwsApp, answer_error, database_unavailable
 from .limits import Limit
@@ -61,8 +62,31 @@ class AccessLog(glogging.Logger):
         self.access_log.info(
             '%s %s "%s %s %s" %s %s %dms RequestId=%s',
             environ.get("REMOTE_ADDR", "-"), self.now(), environ["REQUEST_METHOD"],
-            environ["RAW_URI"], environ["SERVER_PROTOCOL"], str(resp.status).split(None, 1)[0],
+            loggable_uri(environ["RAW_URI"]), environ["SERVER_PROTOCOL"],
+            str(resp.status).split(None, 1)[0],
             resp.sent, request_time.total_seconds() * 1000, request_id)
+
+
+# Query parameters whose value lets whoever reads it send requests as the signer: a
+# presigned URL for up to a week, and a SigV0 GET (the Mule client) for any parameters
+# of the same Action within the 15-minute window, as V0 signs only Action and Timestamp.
+_SIGNATURE_PARAMETERS = frozenset({"signature", "x-amz-signature"})
+
+
+def loggable_uri(raw_uri: str) -> str:
+    """The request URI with every signature value replaced by REDACTED. Names are compared
+    decoded and case-insensitively: `Signatur%65` is a Signature to the service as well."""
+    path, question, query = raw_uri.partition("?")
+    if not question:
+        return raw_uri
+    fields = []
+    for field in query.split("&"):
+        name, equals, _ = field.partition("=")
+        decoded = parse_form(name)
+        if equals and decoded and decoded[0][0].lower() in _SIGNATURE_PARAMETERS:
+            field = f"{name}=REDACTED"
+        fields.append(field)
+    return f"{path}?{'&'.join(fields)}"
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,11 @@ def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
             return key[0]
 
         verified = soap.verify_security(call, secret_for, now=now)
+        caller = callers[verified.access_key_id]
+        app.admit(call.service, call.operation, caller, now)
         decoded = soap.decode_request(call)
-        result = app.execute(call.service, call.operation, callers[verified.access_key_id],
-                             decoded, now=now, request_id=request_id)
+        result = app.execute(call.service, call.operation, caller, decoded, now=now,
+                             request_id=request_id)
         response = write_response(call.service, call.operation, result, request_id)
         return 200, XML_CONTENT_TYPE, soap.write_envelope(response), {}
     except ApiError as error:

@@ -61,6 +61,39 @@ def test_operator_keys_are_refused_by_the_merchant_services(operator_client, ser
     assert reply.status == 403 and b"<Code>AccessDenied</Code>" in reply.body
 
 
+@pytest.mark.parametrize("scheme", ["v0", "v1", "v2", "v4-presigned"])
+def test_operator_requests_are_signed_with_sigv4_in_the_header_only(ops, server, operator, merchant, scheme):
+    # A SigV0 signature covers only Action and Timestamp: whoever saw one signed
+    # CreateAccessKey could send it for any MerchantId and read the new secret key.
+    from urllib.parse import urlencode
+
+    import requests
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from ..legacy_signer import sign_v0, sign_v1, sign_v2
+
+    params = [("Action", "CreateAccessKey"), ("Version", OPERATOR.version), ("Role", "merchant"),
+              ("MerchantId", str(merchant.merchant_id))]
+    key, secret = operator.access_key_id, operator.secret_access_key
+    if scheme == "v4-presigned":
+        request = AWSRequest(method="GET", url=server.url, params=params)
+        SigV4QueryAuth(Credentials(key, secret), "fws", "us-east-1", expires=300).add_auth(request)
+        reply = requests.get(request.prepare().url, timeout=10)
+    else:
+        signed = {"v0": lambda: sign_v0(params, key, secret), "v1": lambda: sign_v1(params, key, secret),
+                  "v2": lambda: sign_v2(params, key, secret, "127.0.0.1")}[scheme]()
+        reply = requests.post(server.url, data=urlencode(signed), timeout=10, headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert reply.status_code == 403, reply.text
+    assert "<Code>AccessDenied</Code>" in reply.text and "SigV4 in the Authorization header" in reply.text
+    assert "SecretAccessKey" not in reply.text
+    keys = ops("ListAccessKeys", MerchantId=merchant.merchant_id)["AccessKeyInfo"]
+    assert [k["AccessKeyId"] for k in keys] == [merchant.access_key_id]
+    # The merchant services still take every legacy scheme (test_auth.py).
+
+
 def test_service_status_and_routing_by_path(ops, operator_client):
     assert ops("GetServiceStatus")["Status"].endswith(f"service available [Version: {OPERATOR.version}]")
     assert operator_client.last_reply.body.startswith(

@@ -140,6 +140,36 @@ def test_a_get_request_of_a_legacy_client_sending_many_items_is_served(tmp_path)
         assert f"RequestId={reply.headers['x-amzn-RequestId']}" in server.access_log
 
 
+def test_the_access_log_never_shows_a_signature_of_a_get_request(db, merchant, tmp_path):
+    # A SigV0 GET (the Mule client) signs only Action and Timestamp: whoever read its
+    # Signature in the log could send any request of that Action as the merchant for 15
+    # minutes; a presigned URL's X-Amz-Signature works for as long as X-Amz-Expires says.
+    from botocore.auth import SigV4QueryAuth
+
+    from ..legacy_signer import sign_v0
+
+    mule = sign_v0([("Action", "ListAllFulfillmentOrders"), ("Version", "2007-08-02")],
+                   merchant.access_key_id, merchant.secret_access_key, send_version=False)
+    mule_signature = dict(mule)["Signature"]
+    with ServerProcess(served_url(db), tmp_path, workers=1, threads=1) as server:
+        first = requests.get(f"{server.url}?{urlencode(mule)}", timeout=10)
+        presign = AWSRequest(method="GET", url=server.url, params=[
+            ("Action", "GetServiceStatus"), ("Version", "2007-08-02")])
+        SigV4QueryAuth(BotoCredentials(merchant.access_key_id, merchant.secret_access_key), "fws",
+                       "us-east-1", expires=3600).add_auth(presign)
+        url = presign.prepare().url
+        second = requests.get(url, timeout=10)
+        assert server.terminate() == 0
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    log = server.access_log
+    for reply in (first, second):
+        assert f"RequestId={reply.headers['x-amzn-RequestId']}" in log
+    assert quote(mule_signature, safe="") not in log and mule_signature not in log
+    assert url.rpartition("X-Amz-Signature=")[2] not in log
+    assert "Signature=REDACTED" in log and "X-Amz-Signature=REDACTED" in log
+    assert "Action=ListAllFulfillmentOrders" in log  # the rest of the line is kept
+
+
 # --- graceful stop ------------------------------------------------------------------------
 
 def signed_request(server: ServerProcess, merchant, action: str, request: dict) -> bytes:

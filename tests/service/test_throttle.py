@@ -170,3 +170,33 @@ def test_a_bucket_the_database_cannot_reach_is_unavailable_to_retry_over_both_bi
     assert soap.status_code == 500 and soap.headers["Retry-After"] == "1"
     assert read_fault(soap.get_data()).code == "aws:Server.ServiceUnavailable"
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_a_request_that_fails_to_decode_takes_its_token_over_both_bindings(db, merchant):
+    # Decoding a megabyte request costs up to a second; one that fails at its last parameter
+    # took no token, so a merchant could keep the service decoding, throttled never.
+    from werkzeug.test import Client
+
+    from fwscli.wire.timestamps import format_timestamp
+
+    from ..soap.envelopes import envelope, read_fault
+
+    app = FwsApp(db, throttle=Throttle(db, {"read": Limit(rate=0.01, burst=2),
+                                            "write": Limit(rate=0.01, burst=2)}))
+    invalid = [("MerchantFulfillmentOrderId", "x" * 5000)]  # longer than any id may be
+    with LiveServer(app) as server:
+        client = SignedClient(server.url, merchant.access_key_id, merchant.secret_access_key)
+        replies = [client.raw("outbound", "GetFulfillmentOrder", invalid) for _ in range(3)]
+    assert [reply.status for reply in replies] == [400, 400, 503], replies[-1].text
+    assert read_error(replies[0].body).code == "InvalidParameterValue"
+    assert read_error(replies[2].body).code == "RequestThrottled"
+
+    def soap_call():
+        return Client(app).post("/", data=envelope(
+            OUTBOUND, "CancelFulfillmentOrder", "<MerchantFulfillmentOrderId>" + "x" * 5000
+            + "</MerchantFulfillmentOrderId>", key=merchant.access_key_id,
+            secret=merchant.secret_access_key, timestamp=format_timestamp(app.clock())),
+            headers={"Content-Type": "application/soap+xml; charset=utf-8"})
+
+    faults = [read_fault(soap_call().get_data()).code for _ in range(3)]
+    assert faults == ["aws:Client.InvalidParameterValue"] * 2 + ["aws:Server.RequestThrottled"]
