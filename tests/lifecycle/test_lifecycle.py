@@ -179,15 +179,29 @@ def test_an_order_split_over_two_centers_ships_in_two_shipments(client, warehous
                   for s in got["FulfillmentShipment"]) == [("PHL1", 2, "Shipped"), ("RNO1", 3, "Shipped")]
 
 
+def _two_shipments_shipped(client) -> None:
+    """S-A (5 of SKU-A) and S-B (5 of SKU-B), shipped: the setup of the backlog tests below,
+    which then make every step of both due at once."""
+    register(client, "SKU-A", "SKU-B")
+    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
+        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
+        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+
+
+def _three_orders(client, warehouse) -> None:
+    """Orders O-1, O-2 and O-3 of one SKU-A each, with stock for them."""
+    register(client, "SKU-A")
+    warehouse.stock("SKU-A", 10)
+    for order_id in ("O-1", "O-2", "O-3"):
+        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+
+
 @pytest.mark.parametrize("mode", ["auto"])
 def test_changes_applied_late_are_not_missed_by_a_supply_poller(client, warehouse, monkeypatch):
     """A request applies only so many due steps, each stamped with its due time: a poller
     asking for the changes since its last answer must still see every one of them."""
     monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
-    register(client, "SKU-A", "SKU-B")
-    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
-        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
-        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    _two_shipments_shipped(client)
     seen: dict[str, int] = {}
     since = warehouse.clock.now
     warehouse.bring_in("S-A")
@@ -206,10 +220,7 @@ def test_orders_completed_late_are_not_missed_by_an_order_poller(client, warehou
     """As for supply: a poller asking for the orders changed since its last answer must see
     each order's last status, however far behind the warehouse was."""
     monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
-    register(client, "SKU-A")
-    warehouse.stock("SKU-A", 10)
-    for order_id in ("O-1", "O-2", "O-3"):
-        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    _three_orders(client, warehouse)
     seen: dict[str, str] = {}
     since = warehouse.clock.now
     warehouse.ship("O-1")  # every order's picking and shipping is due: six steps
@@ -228,10 +239,7 @@ def test_an_order_read_while_the_warehouse_is_behind_shows_the_steps_due_by_then
     """A request applies only so many due steps of the whole warehouse (the earliest first);
     an order asked for by name is shown as of now all the same: its own due steps first."""
     monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
-    register(client, "SKU-A")
-    warehouse.stock("SKU-A", 10)
-    for order_id in ("O-1", "O-2", "O-3"):
-        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    _three_orders(client, warehouse)
     warehouse.ship("O-1")  # every order's picking and shipping is due: six steps
     got = warehouse.order("O-3")
     assert got["FulfillmentOrder"]["FulfillmentOrderStatus"] == "Complete"
@@ -242,10 +250,7 @@ def test_an_order_read_while_the_warehouse_is_behind_shows_the_steps_due_by_then
 def test_an_order_that_shipped_while_the_warehouse_was_behind_cannot_be_cancelled(client, warehouse, monkeypatch):
     """It shipped at its due time, before the cancel: the cancel must not undo that."""
     monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
-    register(client, "SKU-A")
-    warehouse.stock("SKU-A", 10)
-    for order_id in ("O-1", "O-2", "O-3"):
-        client.call("outbound", "CreateFulfillmentOrder", order(order_id, ("SKU-A", 1)))
+    _three_orders(client, warehouse)
     warehouse.ship("O-1")
     with pytest.raises(ApiError, match="Complete and can no longer be cancelled"):
         client.call("outbound", "CancelFulfillmentOrder", {"MerchantFulfillmentOrderId": "O-3"})
@@ -259,10 +264,7 @@ def test_supply_and_previews_asked_while_the_warehouse_is_behind_show_the_steps_
     """As a listing does: GetFulfillmentPreview and GetInventorySupply answer once every due
     step is applied, not with the stock of some steps ago (units received by now missing)."""
     monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
-    register(client, "SKU-A", "SKU-B")
-    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
-        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
-        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    _two_shipments_shipped(client)
     warehouse.bring_in("S-A")
     warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
     (preview,) = client.call("outbound", "GetFulfillmentPreview", {
@@ -278,10 +280,7 @@ def test_an_order_created_while_the_warehouse_is_behind_is_planned_on_the_stock_
     """Planned at once, a FillOrKill order is all or nothing for good: it must see the units
     received by now, not the stock of some steps ago, or it is Unfulfillable for no reason."""
     monkeypatch.setattr(service_app, "REQUEST_TICK_LIMIT", 1)
-    register(client, "SKU-A", "SKU-B")
-    for shipment_id, sku in (("S-A", "SKU-A"), ("S-B", "SKU-B")):
-        client.call("inbound", "PutInboundShipment", shipment(shipment_id, (sku, 5)))
-        client.call("inbound", "SetInboundShipmentStatus", {"ShipmentId": shipment_id, "ShipmentStatus": "Shipped"})
+    _two_shipments_shipped(client)
     warehouse.bring_in("S-A")
     warehouse.finish_receiving("S-A")  # every step of both shipments is due: eight of them
     client.call("outbound", "CreateFulfillmentOrder", order("ORDER-1", ("SKU-B", 5)))
