@@ -134,9 +134,9 @@ def _body(request: Request, strict: bool = False) -> bytes:
     length = request.content_length
     try:
         return whole_body(lambda: werkzeug_body(request), length, limit)
-    except BodyTooLarge:
+    except BodyTooLarge as error:
         if strict:
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
+            raise RequestTooLarge(limit, error.declared) from None
     except BodyIncomplete as error:  # the client's doing, not ours: no traceback
         if strict:
             raise IncompleteBody(length, error.received) from None

@@ -76,3 +76,16 @@ def test_a_whitespace_structure_is_still_absent(soap):
                                  "<ShipFromAddress>\n  </ShipFromAddress>").get_data())
     assert (fault.code, fault.string) == ("aws:Client.MissingParameter",
                                           "The request must contain the parameter ShipFromAddress.")
+
+
+def test_a_body_over_the_size_limit_is_the_same_error_over_both_bindings(soap, query, frozen_app):
+    # Both declare their Content-Length; SOAP said "exceeds N bytes" without the length.
+    frozen_app.max_request_bytes = 1000
+    by_query = query("inventory", "GetInventorySupply", [("MerchantSKU.1", "y" * 2000)])
+    by_soap = soap.call("inventory", "GetInventorySupply", "<MerchantSKU>" + "y" * 2000 + "</MerchantSKU>")
+    assert by_query.status_code == 413
+    code, message = _soap_error(by_soap)
+    assert code == "RequestEntityTooLarge"
+    assert message == f"The request body is {len(by_soap.request.get_data())} bytes; the limit is 1000 bytes."
+    assert _query_error(by_query)[1] == (f"The request body is {len(by_query.request.get_data())} bytes; "
+                                         "the limit is 1000 bytes.")
