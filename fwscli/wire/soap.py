@@ -99,6 +99,10 @@ def parse_request(body: bytes) -> SoapRequest:
     body_node = root.find(f"{{{SOAP_ENV}}}Body")
     if body_node is None or len(body_node) == 0:
         raise InvalidSOAPRequest("The SOAP Body must contain the operation element.")
+    if len(body_node) > 1:  # document/literal: one operation; a second would go undone unseen
+        names = ", ".join(_split(child.tag)[1] for child in body_node[:3]) + (", ..." if len(body_node) > 3 else "")
+        raise InvalidSOAPRequest(f"The SOAP Body must contain one operation element, "
+                                 f"not {len(body_node)} ({names}).")
     element = body_node[0]
     namespace, name = _split(element.tag)
     service = _SERVICES_BY_NAMESPACE.get(namespace)
