@@ -89,3 +89,17 @@ def test_a_body_over_the_size_limit_is_the_same_error_over_both_bindings(soap, q
     assert message == f"The request body is {len(by_soap.request.get_data())} bytes; the limit is 1000 bytes."
     assert _query_error(by_query)[1] == (f"The request body is {len(by_query.request.get_data())} bytes; "
                                          "the limit is 1000 bytes.")
+
+
+def test_soap_looks_keys_up_through_the_apps_key_cache(soap, query, monkeypatch):
+    # SOAP read the key from the database at every request, the Query API from its cache:
+    # a revoked key stopped working on the two bindings at different times.
+    from fwscli.warehouse import accounts
+
+    reads = []
+    find_key = accounts.find_key
+    monkeypatch.setattr(accounts, "find_key", lambda conn, key: reads.append(key) or find_key(conn, key))
+    assert query("inbound", "GetServiceStatus", []).status_code == 200
+    for _ in range(2):
+        assert soap.call("inbound", "GetServiceStatus").status_code == 200
+    assert reads == [soap.key]
