@@ -66,8 +66,17 @@ class MissingAction(SenderError):
 
 
 class RequestTooLarge(SenderError):
+    """The body is over `limit` bytes: by its Content-Length (`declared`), or as it was read.
+    The one message for every binding (the Query API's 413, a SOAP fault)."""
+
     code = "RequestEntityTooLarge"
     status = 413
+
+    def __init__(self, limit: int, declared: int | None = None):
+        if declared is None:
+            super().__init__(f"The request body exceeds {limit} bytes.")
+            return
+        super().__init__(f"The request body is {declared} bytes; the limit is {limit} bytes.")
 
 
 class IncompleteBody(SenderError):

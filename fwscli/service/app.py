@@ -214,8 +214,7 @@ class FwsApp:
             body = whole_body(lambda: read_body(environ, limit) if request is None else werkzeug_body(request),
                               length, limit)
         except BodyTooLarge as error:
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes." if error.declared is None else
-                                  f"The request body is {error.declared} bytes; the limit is {limit} bytes.") from None
+            raise RequestTooLarge(limit, error.declared) from None
         except BodyIncomplete as error:  # the client's doing, not ours: no traceback, no retry
             raise IncompleteBody(length, error.received) from None
         # Both `+` (PHP urlencode) and `%20` (RFC 3986) are a space.

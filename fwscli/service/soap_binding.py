@@ -20,7 +20,6 @@ from ..api import SERVICES
 from ..api.errors import (
     ApiError, IncompleteBody, MissingParameter, RequestTooLarge,
 )
-from ..warehouse import accounts
 from ..warehouse.context import Caller
 from ..wire import soap
 from ..wire.wsdl import is_wsdl_request, write_wsdl
@@ -82,8 +81,7 @@ def _call(app: "FwsApp", request: Request, request_id: str) -> Answer:
         callers: dict[str, Caller] = {}
 
         def secret_for(access_key_id: str) -> str | None:
-            with app.db.read() as conn:
-                key = accounts.find_key(conn, access_key_id)
+            key = app.keys.find(access_key_id)  # as the Query API looks keys up (KeyCache)
             if key is None:
                 return None
             callers[access_key_id] = key[1]
@@ -134,9 +132,9 @@ def _body(request: Request, strict: bool = False) -> bytes:
     length = request.content_length
     try:
         return whole_body(lambda: werkzeug_body(request), length, limit)
-    except BodyTooLarge:
+    except BodyTooLarge as error:
         if strict:
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes.") from None
+            raise RequestTooLarge(limit, error.declared) from None
     except BodyIncomplete as error:  # the client's doing, not ours: no traceback
         if strict:
             raise IncompleteBody(length, error.received) from None

@@ -9,8 +9,10 @@ Out: the Query API's `ns1:` response element inside an `env:Envelope`, or an `en
 Decisions where the spec is silent:
 * Children are matched by local name in the service namespace (or none), in any order;
   unknown children are ignored, as unknown Query parameters are.
-* An element with neither children nor text (or only whitespace), or with xsi:nil="true",
-  is absent, like an empty Query parameter.
+* An element with neither children nor text, or with xsi:nil="true", is absent, like an
+  empty Query parameter. A simple member's text is its value as sent, spaces and all, as a
+  Query value is (`<MerchantSKU> </MerchantSKU>` is the SKU " "); only a structure of
+  nothing but whitespace (layout) is absent.
 * Errors name members by their Query path (`Item.2.Quantity`, 1-based), so a SOAP fault
   reads exactly like the Query error for the same mistake.
 * The SOAPAction header is not consulted: the Body says what is asked, and Ruby sends none.
@@ -97,6 +99,10 @@ def parse_request(body: bytes) -> SoapRequest:
     body_node = root.find(f"{{{SOAP_ENV}}}Body")
     if body_node is None or len(body_node) == 0:
         raise InvalidSOAPRequest("The SOAP Body must contain the operation element.")
+    if len(body_node) > 1:  # document/literal: one operation; a second would go undone unseen
+        names = ", ".join(_split(child.tag)[1] for child in body_node[:3]) + (", ..." if len(body_node) > 3 else "")
+        raise InvalidSOAPRequest(f"The SOAP Body must contain one operation element, "
+                                 f"not {len(body_node)} ({names}).")
     element = body_node[0]
     namespace, name = _split(element.tag)
     service = _SERVICES_BY_NAMESPACE.get(namespace)
@@ -145,6 +151,8 @@ def _members(members: Sequence[Member], node: Element, prefix: str, namespace: s
     for member in members:
         path = prefix + member.name
         nodes = children.get(member.name, [])
+        if isinstance(member.shape, Structure):
+            nodes = [element for element in nodes if not _is_layout(element)]
         value = _value(member, nodes, path, namespace)
         if value is not None and value != []:
             decoded[member.name] = value
@@ -183,6 +191,11 @@ def _text(node: Element, path: str) -> str:
 def _is_empty(node: Element) -> bool:
     if node.get(f"{{{XSI_NS}}}nil") in ("true", "1"):
         return True
+    return len(node) == 0 and not node.text
+
+
+def _is_layout(node: Element) -> bool:
+    """A structure's element holding only whitespace: formatting, no member."""
     return len(node) == 0 and not (node.text or "").strip()
 
 

@@ -69,6 +69,23 @@ def test_unknown_operation(soap):
     assert fault.code == "aws:Client.InvalidAction"
 
 
+def test_a_body_of_two_operations_is_refused_and_neither_is_done(soap, merchant):
+    # Only the first was done, the second dropped unseen; the Query API refuses an Action
+    # given twice with different values.
+    first = soap.call("inbound", "GetFulfillmentIdentifierForMSKU", "<MerchantSKU>SKU-A</MerchantSKU>")
+    assert first.status_code == 200
+    outbound = SERVICES_BY_NAME["outbound"].namespace
+    second = f'<GetFulfillmentOrder xmlns="{outbound}"><MerchantFulfillmentOrderId>1</MerchantFulfillmentOrderId></GetFulfillmentOrder>'
+    body = envelope(SERVICES_BY_NAME["inbound"], "GetFulfillmentIdentifierForMSKU", "<MerchantSKU>SKU-B</MerchantSKU>",
+                    key=soap.key, secret=soap.secret, timestamp=format_timestamp(NOW))
+    fault = _fault(soap.post(body.replace(b"</env:Body>", second.encode() + b"</env:Body>")))
+    assert (fault.code, fault.string) == (
+        "aws:Client.InvalidSOAPRequest",
+        "The SOAP Body must contain one operation element, not 2 (GetFulfillmentIdentifierForMSKU, GetFulfillmentOrder).")
+    listed = soap.call("inbound", "ListAllFulfillmentItems").get_data(as_text=True)
+    assert "SKU-A" in listed and "SKU-B" not in listed
+
+
 @pytest.mark.parametrize("body", [b"<env:Envelope", b"<?xml version='1.0'?><Envelope/>"])
 def test_a_body_that_is_not_an_envelope(soap, body):
     fault = _fault(soap.post(body, content_type="text/xml", SOAPAction='"GetServiceStatus"'))
