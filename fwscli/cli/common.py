@@ -78,6 +78,15 @@ def bad_parameter(option: str, value: object, reason: str) -> CliError:
                     code="InvalidParameterValue")
 
 
+def canonical_choice(option: str, value: str, choices: Sequence[str]) -> str:
+    """`value` as `choices` spell it, whatever its case (`shipped` -> Shipped), or a bad
+    parameter naming `option` and the choices."""
+    for choice in choices:
+        if choice.lower() == value.lower():
+            return choice
+    raise bad_parameter(option, value, f"expected one of {', '.join(choices)}")
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while the client starts, and none later over what it

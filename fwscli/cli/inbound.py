@@ -255,7 +255,10 @@ def list_shipments(
     no_paginate: bool = common.NO_PAGINATE,
 ) -> None:
     """Inbound shipments, oldest first, streamed page by page."""
-    request = {"ShipmentStatus": [canonical_status(status) for status in statuses or ()] or None}
+    from ..api.inbound import SHIPMENT_STATUSES
+
+    request = {"ShipmentStatus": [common.canonical_choice("--status", status, SHIPMENT_STATUSES)
+                                  for status in statuses or ()] or None}
     common.list_rows(common.globals_of(ctx), "inbound", "ListInboundShipments", request,
                      max_items=max_items, starting_token=starting_token, page_size=page_size,
                      no_paginate=no_paginate, columns=SHIPMENT_COLUMNS)
@@ -331,16 +334,6 @@ def item_lines(values: list[str] | None) -> list[dict[str, Any]] | None:
 def checked_request(action: str, request: dict[str, Any]) -> dict[str, Any]:
     """The request validated by the model, then by the ship-from rules the model cannot say."""
     return validated("inbound", action, request, "ShipFromAddress", HINTS)
-
-
-def canonical_status(value: str) -> str:
-    """A shipment status as the model spells it, whatever its case (`shipped` -> Shipped)."""
-    from ..api.inbound import SHIPMENT_STATUSES
-
-    for status in SHIPMENT_STATUSES:
-        if status.lower() == value.lower():
-            return status
-    raise common.bad_parameter("--status", value, f"expected one of {', '.join(SHIPMENT_STATUSES)}")
 
 
 def get_shipment(g: common.Globals, shipment_id: str) -> dict[str, Any]:

@@ -133,7 +133,8 @@ def move_inbound(ctx: typer.Context, shipment_id: str = typer.Argument(..., meta
                  status: str = typer.Argument(..., metavar="STATUS", help=", ".join(INBOUND_MOVES) + "."),
                  merchant: int = MERCHANT, dry_run: bool = common.DRY_RUN) -> None:
     """Move a shipped shipment on: a later carrier state, Closed (short) or Error."""
-    request = {"MerchantId": merchant, "ShipmentId": shipment_id, "ShipmentStatus": status}
+    request = {"MerchantId": merchant, "ShipmentId": shipment_id,
+               "ShipmentStatus": common.canonical_choice("STATUS", status, INBOUND_MOVES)}
     show_shipment(ctx, call(ctx, "MoveInboundShipment", request, dry_run, {"ShipmentStatus": "STATUS"}))
 
 
