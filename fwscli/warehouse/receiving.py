@@ -245,12 +245,15 @@ def lock_shipment(conn: Connection, merchant_id: int, shipment_id: str):
 
 
 def _units_by_item(conn: Connection, shipment, items: list[tuple[str, int]]) -> dict[int, int]:
-    """Item id -> units for SKUs on the shipment; a repeated SKU counts once, summed."""
+    """Item id -> units for SKUs on the shipment; a repeated SKU counts once, summed. What
+    the units add to (QuantityReceived, or ProblemQuantity on a Cancelled or Error
+    shipment) stays within xs:int, the schema's type of both."""
     on_shipment = {row.merchant_sku: row for row in conn.execute(
         select(fulfillment_items.c.merchant_sku, _lines.item_id, _lines.quantity_received)
         .join(fulfillment_items, fulfillment_items.c.id == _lines.item_id)
         .where(_lines.shipment_pk == shipment.id)
     )}
+    set_aside = _set_aside(conn, shipment.id) if shipment.status in PROBLEM_STATES else None
     units: dict[int, int] = {}
     for n, (sku, quantity) in enumerate(items, start=1):
         line = on_shipment.get(sku)
@@ -258,7 +261,9 @@ def _units_by_item(conn: Connection, shipment, items: list[tuple[str, int]]) -> 
             raise InvalidParameterValue(f"Item.{n}.MerchantSKU", sku,
                                         f"the SKU is not on shipment {shipment.shipment_id}")
         units[line.item_id] = units.get(line.item_id, 0) + quantity
-        if line.quantity_received + units[line.item_id] > ledger.MOST:
+        counted, before = ("QuantityReceived", line.quantity_received) if set_aside is None else \
+            ("ProblemQuantity", set_aside.get(line.item_id, 0))
+        if before + units[line.item_id] > ledger.MOST:
             raise InvalidParameterValue(f"Item.{n}.Quantity", quantity,
-                                        f"QuantityReceived of {sku} would go past {ledger.MOST}")
+                                        f"{counted} of {sku} would go past {ledger.MOST}")
     return units

@@ -114,6 +114,19 @@ def test_receipts_may_not_count_past_the_schemas_int(ctx):
     assert balance(ctx, "SKU-A") == ledger.Balance(in_stock=most, inbound=1)
 
 
+def test_problem_receives_may_not_count_past_the_schemas_int(ctx):
+    # ProblemQuantity, an xs:int like QuantityReceived, summed every problem receive.
+    most = 2**31 - 1
+    inbound.set_status(ctx, "FBA-1", "Cancelled")
+    receiving.receive_shipment(ctx, "FBA-1", [("SKU-A", most)])
+    with pytest.raises(InvalidParameterValue) as caught:
+        receiving.receive_shipment(ctx, "FBA-1", [("SKU-B", 1), ("SKU-A", 1)])
+    assert caught.value.parameter == "Item.2.Quantity"
+    assert f"ProblemQuantity of SKU-A would go past {most}" in caught.value.message
+    assert lines(receiving.receive_shipment(ctx, "FBA-1", [("SKU-B", 1)])) == \
+        {"SKU-A": (5, 0, most), "SKU-B": (2, 0, 1)}  # the refused request set nothing aside
+
+
 @pytest.mark.parametrize("moves, refused", [
     (["Delivered"], "InTransit"),        # carrier states only move forward
     (["CheckedIn"], "Delivered"),
