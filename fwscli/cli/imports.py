@@ -169,7 +169,7 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
                 refused = tally.file_problems or (tally.invalid_rows and (validate_only or not skip_invalid))
                 if refused or validate_only:
                     # One results line per row, these too: a row missing from them reads as lost.
-                    why = "--validate-only" if validate_only else "the import was refused for the file's problems"
+                    why = "--validate-only" if validate_only else _refusal(tally)
                     _not_sent(staging, results, stage, f"not sent: {why}")
                     stage = "done"
                 if refused:
@@ -198,6 +198,13 @@ def _import(ctx: typer.Context, kind: "Kind", path: str, fmt: Optional[str],
                 f"{counts[INVALID]} invalid ({time.monotonic() - started:.1f} s)")
     if counts[FAILED] or counts[INVALID]:
         raise typer.Exit(common.EXIT_PARTIAL)
+
+
+def _refusal(tally) -> str:
+    """Why a refused import sent nothing, as each valid row's results line says it."""
+    if tally.file_problems:
+        return "the import was refused for the file's problems"
+    return "the import was refused for invalid rows (--skip-invalid sends the valid units)"
 
 
 def _not_sent(staging, results: "Results", stage: str, why: str) -> None:

@@ -31,10 +31,17 @@ def _open(url: Optional[str], *, create: bool):
     try:
         return open_database(url, create=create)
     except SchemaOutOfDate as error:
-        typer.echo(f"fws: {error}.", err=True)
-        raise typer.Exit(EXIT_CONFIG)
+        raise _stale(error) from None
     except (OSError, SQLAlchemyError, ImportError) as error:  # ImportError: the URL's driver
         raise _unopenable(url, error) from None
+
+
+def _stale(error: Exception):
+    """A schema older or newer than this fws needs: an error like any other (253), so
+    --error-format json reads it too."""
+    from .common import CliError
+
+    return CliError(f"{error}.", EXIT_CONFIG, code="SchemaOutOfDate")
 
 
 def _unopenable(url: str, error: Exception):
@@ -239,8 +246,7 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
     try:
         run_upgrade(Database(url))
     except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there
-        typer.echo(f"fws: {error}.", err=True)
-        raise typer.Exit(EXIT_CONFIG)
+        raise _stale(error) from None
     except (OSError, SQLAlchemyError, ImportError) as error:
         raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)

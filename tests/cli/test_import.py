@@ -467,7 +467,8 @@ def test_a_refused_import_has_a_results_line_for_every_row(embedded_fws, tmp_pat
     lines = read_results(results)
     assert [int(line["Row"]) for line in lines] == list(range(2, rows + 1))
     assert [line["Outcome"] for line in lines] == ["invalid"] + ["not-sent"] * (rows - 2)
-    assert {line["Error"] for line in lines[1:]} == {"not sent: the import was refused for the file's problems"}
+    assert {line["Error"] for line in lines[1:]} == \
+        {"not sent: the import was refused for invalid rows (--skip-invalid sends the valid units)"}
     key = list(lines[0])[1]  # MerchantSKU, MerchantFulfillmentOrderId, ShipmentId
     assert lines[0][key] == "" and all(line[key] for line in lines[1:])
 
@@ -475,3 +476,15 @@ def test_a_refused_import_has_a_results_line_for_every_row(embedded_fws, tmp_pat
     embedded_fws.ok(command, "import", str(path), "--validate-only", "--results", str(results))
     assert [(int(line["Row"]), line["Outcome"], line["Error"]) for line in read_results(results)] == \
         [(row, "not-sent", "not sent: --validate-only") for row in range(2, rows + 1)]
+
+
+def test_a_refused_import_says_whether_rows_or_the_file_itself_were_the_reason(embedded_fws, tmp_path):
+    """docs/formats.md: a `not-sent` row's Error says which refusal it was: invalid rows
+    elsewhere (which --skip-invalid would get past) or the file's own problems (never)."""
+    lines = (SAMPLES / "orders.csv").read_text().splitlines()
+    path, results = tmp_path / "orders.csv", tmp_path / "results.csv"
+    path.write_text("\n".join([lines[0] + ",Bogus"] + [line + "," for line in lines[1:]]) + "\n")
+    refused = embedded_fws("outbound", "import", str(path), "--skip-invalid", "--results", str(results))
+    assert refused.code == 252, refused.err
+    not_sent = {line["Error"] for line in read_results(results) if line["Outcome"] == "not-sent"}
+    assert not_sent == {"not sent: the import was refused for the file's problems"}

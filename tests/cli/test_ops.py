@@ -5,10 +5,11 @@ refused before anything is sent; merchant keys refused."""
 from __future__ import annotations
 
 import csv
+import io
+import json
 import socket
 import sqlite3
 import time
-import io
 
 import pytest
 
@@ -161,6 +162,11 @@ def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_
     assert result.code == 253, result.err
     assert "revision 9999" in result.err and "newer fws" in result.err, result.err
     assert "fws server upgrade" not in result.err and "unexpected" not in result.err, result.err
+    # One error line like any other (docs/exit-codes.md), and JSON when asked for.
+    assert result.err.startswith("fws: error: ") and len(result.err.splitlines()) == 1, result.err
+    as_json = embedded_fws("--error-format", "json", "server", *command, "--database", str(path))
+    error = json.loads(as_json.err)["Error"]
+    assert (error["Code"], error["ExitCode"]) == ("SchemaOutOfDate", 253) and "9999" in error["Message"]
 
 
 @pytest.mark.parametrize("name", ["x" * 201, ""])

@@ -163,3 +163,31 @@ def test_the_package_version_is_the_distribution_version():
 
     pyproject = (REPO_DIR / "pyproject.toml").read_text()
     assert re.search(r'^version = "(.+)"$', pyproject, re.M).group(1) == __version__
+
+
+def test_configure_list_sources_are_those_the_configuration_guide_names(tmp_path):
+    """docs/configuration.md: each `Source` of `fws configure list` and what its `Location`
+    holds (the variable for `env`, the file for the files)."""
+    import json
+    import os
+
+    config = tmp_path / "config"
+    config.write_text("[default]\nmax_attempts = 5\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[default]\naccess_key_id = AKFMEXAMPLEEXAMPLE7Q\nsecret_access_key = s3cret\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FWS_")}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"), FWS_REGION="eu-west-1",
+               FWS_CONFIG_FILE=str(config), FWS_SHARED_CREDENTIALS_FILE=str(credentials))
+    done = subprocess.run([FWS, "configure", "list", "-o", "json", "--error-format", "json"], env=env,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    rows = {row["Name"]: (row["Source"], row["Location"]) for row in json.loads(done.stdout)}
+    assert rows["region"] == ("env", "FWS_REGION")
+    assert rows["max_attempts"] == ("config-file", str(config))
+    assert rows["output"] == ("flag", None)
+    assert rows["access_key_id"] == ("credentials-file", str(credentials))
+    assert rows["endpoint_url"] == ("unset", None)
+    assert rows["retry_mode"] == ("default", None)
+    doc = text("configuration.md")
+    for source, _ in rows.values():
+        assert f"`{source}`" in doc.split("`fws configure list` shows", 1)[1].split("```", 1)[0], source
