@@ -158,7 +158,7 @@ def get_shipment(ctx: Context, shipment_id: str) -> Shipment:
                            .where(inbound_shipments.c.shipment_id == shipment_id)).first()
     if row is None:
         raise shipment_not_found(shipment_id)
-    if _is_due(ctx, row):
+    if tick.is_due(row, ctx.now):
         with ctx.db.write() as conn:
             row = tick.lock_current_shipment(conn, ctx, shipment_id)
     return _shipment(ctx, row)
@@ -177,8 +177,7 @@ def list_shipments(ctx: Context, *, statuses: list[str], created_before: datetim
         query = query.where(inbound_shipments.c.created_at > created_after)
     if after_id is not None:
         query = query.where(inbound_shipments.c.id > after_id)
-    if ctx.behind:  # statuses of now, not of some steps ago: every due step applied first
-        tick.run(ctx.db, ctx.now, ctx.simulation)
+    tick.apply_backlog(ctx)  # statuses of now, not of some steps ago
     with ctx.db.read() as conn:
         settle_creates(conn, ctx.merchant_id)  # no shipment still being created behind the cursor
         return [_shipment(ctx, row) for row in conn.execute(query)]
@@ -198,7 +197,7 @@ def list_shipment_items(ctx: Context, shipment_id: str, *, after_id: int | None,
         query = query.where(lines.id > after_id)
     with ctx.db.read() as conn:
         row = _find_shipment(conn, ctx.merchant_id, shipment_id)
-        if not _is_due(ctx, row):
+        if not tick.is_due(row, ctx.now):
             return _shipment_lines(conn.execute(query.where(lines.shipment_pk == row.id)))
     with ctx.db.write() as conn:  # received quantities of now: the shipment's due steps first
         row = tick.lock_current_shipment(conn, ctx, shipment_id)
@@ -372,11 +371,6 @@ def _find_shipment(conn: Connection, merchant_id: int, shipment_id: str, *,
     if row is None and not missing_ok:
         raise shipment_not_found(shipment_id)
     return row
-
-
-def _is_due(ctx: Context, row) -> bool:
-    """Whether the shipment has a step due by now that the request's catch-up left undone."""
-    return row.due_at is not None and row.due_at <= ctx.now
 
 
 def _select_shipments(merchant_id: int):

@@ -171,13 +171,10 @@ def create_order(ctx: Context, request: dict[str, Any]) -> None:
                 return  # a repeat stays a success after its SKU changed
             raise
     rows = _rows(ctx, order, lines, items, window, fingerprint)
-    if ctx.behind and ctx.simulation.system("plan", ctx.now) <= ctx.now:
-        # Planned at once, on the stock of now: every due step applied first, when the
-        # request's catch-up left some (a request applies only so many of a backlog). A
-        # FillOrKill order planned on the stock of some steps ago (units received by now
-        # missing) is Unfulfillable for good. Asked only then: every create would otherwise
-        # pay a statement for the check (PostgreSQL; SQLite under concurrent writes).
-        tick.run(ctx.db, ctx.now, ctx.simulation)
+    if ctx.simulation.system("plan", ctx.now) <= ctx.now:
+        # Planned at once, on the stock of now: a FillOrKill order planned on the stock of
+        # some steps ago (units received by now missing) is Unfulfillable for good.
+        tick.apply_backlog(ctx)
 
     def insert(conn: Connection) -> None:
         begin_create(conn, ctx.merchant_id)  # before the order's id is drawn: see sequencing
@@ -457,7 +454,7 @@ def get_order(ctx: Context, order_id: str) -> OrderDetail:
     keys = {"merchant_id": ctx.merchant_id, "order_id": order_id}
     with ctx.db.snapshot() as conn:
         rows = _ORDER_WITH_ITEMS.execute(conn, keys).all()
-        if not (rows and rows[0].due_at is not None and rows[0].due_at <= ctx.now):
+        if not (rows and tick.is_due(rows[0], ctx.now)):
             return _detail(conn, order_id, rows)
     with ctx.db.write() as conn:
         tick.lock_current_order(conn, ctx, order_id)
@@ -590,10 +587,7 @@ def list_orders(ctx: Context, *, page_size: int | None = None, start: datetime |
     """The first page: orders in progress plus those changed since `start` (default 72 h ago)."""
     since = start if start is not None else ctx.now - DEFAULT_LOOKBACK
     filters = {"start": since.isoformat(), "methods": sorted(set(methods or []))}
-    # As for ListUpdatedInventorySupply (supply.py): a request applies only so many due
-    # steps, each as of its due time, so an order that completes after this answer would
-    # carry an earlier time and a poller asking for the changes since now would never see it.
-    tick.run(ctx.db, ctx.now, ctx.simulation)
+    tick.apply_backlog(ctx)  # an order completed late would carry a time before this answer
     return _page(ctx, filters, paging.page_size(_PAGING, page_size), after=0)
 
 

@@ -93,8 +93,7 @@ def get_preview(ctx: Context, *, address: dict[str, Any], items: list[dict[str, 
     """GetFulfillmentPreview: one Preview per requested speed (every speed by default)."""
     check_line_ids(items, "Items")
     skus = [item["MerchantSKU"] for item in items]
-    # The stock of now, every due step applied, as GetInventorySupply reads it (supply.py).
-    tick.run(ctx.db, ctx.now, ctx.simulation)
+    tick.apply_backlog(ctx)  # the stock of now, as GetInventorySupply reads it
     with ctx.db.read() as conn:
         known = items_by_sku(conn, ctx.merchant_id, skus)
         stock = ledger.balances(conn, ctx.merchant_id, [item.id for item in known.values()])

@@ -69,9 +69,7 @@ class SkuSupply:
 
 def get_supply(ctx: Context, skus: list[str], *, detailed: bool = False) -> list[SkuSupply]:
     """GetInventorySupply: one supply per requested SKU, in request order."""
-    # As for the listing below: the supply of now, every due step applied, not the stock of
-    # some steps ago when a request's share of a backlog (service/app.py) left some undone.
-    tick.run(ctx.db, ctx.now, ctx.simulation)
+    tick.apply_backlog(ctx)  # the supply of now, not of some steps ago
     with ctx.db.read() as conn:
         rows = conn.execute(_select_items(ctx.merchant_id)
                             .where(_items.merchant_sku.in_(set(skus)))).all()
@@ -87,10 +85,7 @@ def list_updated_supply(ctx: Context, *, start: datetime, page_size: int | None 
     """The first page of SKUs whose supply changed at or after `start`."""
     # Larger page sizes are clamped, not refused: Axis asks for 100 of the 50 allowed.
     size = paging.page_size(_PAGING, page_size)
-    # A request applies only so many due steps (service/app.py), and a step's movements
-    # carry its due time (tick.py). One due now but applied after this answer would carry a
-    # time before it, so the next "changes since now" would miss it: apply them all first.
-    tick.run(ctx.db, ctx.now, ctx.simulation)
+    tick.apply_backlog(ctx)  # a change applied late would carry a time before this answer
     return _page(ctx, {"start": start.isoformat(), "detailed": detailed}, size, after=0)
 
 

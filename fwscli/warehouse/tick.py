@@ -98,6 +98,22 @@ def run(db: Database, now: datetime, simulation: Simulation, *, limit: int | Non
     return _apply(db, now, simulation, limit)
 
 
+def apply_backlog(ctx: Context) -> None:
+    """Every step due by `ctx.now` applied, when the request's catch-up stopped at its share
+    of a backlog (`ctx.behind`; service/app.py REQUEST_TICK_LIMIT). What plans on stock,
+    reads it or lists the changes since a time must not see the warehouse of some steps
+    ago: a step applied later carries its due time, before this answer, and a poller asking
+    for the changes since now would never see it. Otherwise the catch-up left nothing due,
+    and asking again would cost a statement (PostgreSQL; SQLite after any commit)."""
+    if ctx.behind:
+        run(ctx.db, ctx.now, ctx.simulation)
+
+
+def is_due(row, now: datetime) -> bool:
+    """Whether the order's or shipment's next step is due by `now`."""
+    return row.due_at is not None and row.due_at <= now
+
+
 def _apply(db: Database, now: datetime, simulation: Simulation, limit: int | None) -> int:
     applied = 0
     while (limit is None or applied < limit) and _step(db, now, simulation):
@@ -156,7 +172,7 @@ def _current(conn: Connection, ctx: Context, lock, table, step):
     due (the usual case): the lock is the only statement."""
     row = lock()
     for _ in range(ROW_STEPS_AT_MOST):
-        if row.due_at is None or row.due_at > ctx.now:
+        if not is_due(row, ctx.now):
             break
         _apply_step(conn, table, row, step, ctx.simulation, ctx.now)
         row = lock()
