@@ -14,13 +14,19 @@ compiled from source on every run).
 
 Targets: `fws --help` <= 80 ms; one embedded command <= 300 ms.
 
-    .venv/bin/python bench/startup.py [--runs 15] [--no-bytecode-cache]
+`--instructions` counts each command's instructions instead, once, under `valgrind
+--tool=callgrind` (hash randomisation off): the same count whatever else the machine does,
+to compare two trees (run each tree's script with PYTHONPATH set to it) on a day when
+wall-clock figures move with the machine. The counts are of the whole process, start to exit.
+
+    .venv/bin/python bench/startup.py [--runs 15] [--no-bytecode-cache] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -62,17 +68,36 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (usage.ru_utime + usage.ru_stime) * 1000
 
 
+def instructions(argv: list[str], env: dict[str, str]) -> int:
+    """The instructions one run of `argv` executes, counted by callgrind."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                         env={**env, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    if out.returncode != 0 or found is None:
+        raise SystemExit(f"valgrind run of {' '.join(argv)} failed:\n{out.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-bytecode-cache", action="store_true",
                         help="compile every module from source on every run")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under valgrind instead of timing")
     options = parser.parse_args()
     runs = options.runs
     with tempfile.TemporaryDirectory() as home:
         env = isolated_env(Path(home), bytecode_cache=not options.no_bytecode_cache)
         for argv in COMMANDS.values():  # warm-up: database, keys, the OS's file cache
             run_once(argv, env)
+        if options.instructions:
+            for name, argv in COMMANDS.items():
+                # The fws script run by this interpreter, as its #! line would.
+                command = [sys.executable, *argv] if argv[0] == FWS else argv
+                print(f"{name:<24}{instructions(command, env):>16,} instructions", flush=True)
+            return
         walls: dict[str, list[float]] = {name: [] for name in COMMANDS}
         cpus: dict[str, list[float]] = {name: [] for name in COMMANDS}
         names = list(COMMANDS)
