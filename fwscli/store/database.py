@@ -22,7 +22,7 @@ Between transactions a SQLite connection stays open and checked out (`_IdleConne
 taking one from SQLAlchemy's pool and giving it back cost ~20 µs per transaction, and a
 create runs three. A SQLite connection cannot go stale the way a server's can; PostgreSQL's
 stay in the pool, which refuses one whose server has gone as it is checked out
-(`_refuse_gone`).
+(`_PoolChecks`).
 
 On PostgreSQL every statement, BEGIN and COMMIT is a round trip, and round trips are most of
 what a request costs there (each some 50 µs of this process's CPU and as much of the
@@ -50,6 +50,7 @@ from .changes import ChangeCounter
 from .group_commit import CommitGroups
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_SQL_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE for a write on a standby
 # How soon a PostgreSQL server gone from the network without a word (no RST: a host
 # powered off, a dropped route) is noticed, so that a request answers 503 instead of
 # hanging: without them a connection attempt waited 130 s (psycopg's default), a statement
@@ -78,6 +79,7 @@ class Database:
         # SQLite: a thread of the process checkpoints the WAL, not its writers (checkpoints.py).
         self.background_checkpoints = background_checkpoints and _is_file(self.url)
         self.engine = _create_engine(self.url, schema, self.background_checkpoints)
+        self._pool_checks = None if self.is_sqlite else _PoolChecks(self.engine)
         self._writers = _writer_queue(self.url)
         keep = self.is_sqlite and _is_file(self.url)
         self._reading = _IdleConnections(self.engine, keep=keep)
@@ -148,13 +150,30 @@ class Database:
                 yield conn
 
     def outage(self, failure: BaseException) -> str | None:
-        """Why `failure` is a passing outage of the database server, on one line (what the
-        driver said), or None. PostgreSQL's OperationalErrors are all conditions of the
-        server (a restart, a shutdown, a lost connection or one that timed out, a deadlock),
-        none a bug of ours; SQLite's can be one (no such table)."""
-        if self.is_sqlite or not isinstance(failure, exc.OperationalError):
+        """Why `failure` is a passing outage of the database, on one line (what the driver
+        said), or None: a condition a client may wait out, not a bug of ours.
+
+        PostgreSQL's OperationalErrors are all conditions of the server (a restart, a
+        shutdown, a lost connection or one that timed out, a deadlock); SQLite's can be a bug
+        (no such table), but "database is locked" after the busy timeout is another writer
+        (a backup, a shell) holding the file. No connection free in the pool within its
+        timeout is load. A read-only transaction on PostgreSQL is a failover: the server the
+        pool's connections lead to is a standby now, so every one opened before is retired
+        (the next checkouts connect anew, to whichever server the URL now names); without
+        that, each pooled connection failed every write until the process restarted."""
+        if isinstance(failure, exc.TimeoutError):
+            return str(failure).splitlines()[0]
+        if not isinstance(failure, exc.DBAPIError):
             return None
-        return str(failure.orig or failure).splitlines()[0]
+        driver_error = failure.orig
+        said = str(driver_error or failure).splitlines()[0]
+        if self.is_sqlite:
+            code = getattr(driver_error, "sqlite_errorcode", 0) & 0xFF  # the primary of an extended code
+            return said if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) else None
+        if getattr(driver_error, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
+            self._pool_checks.retire_opened_until_now()
+            return f"the database server is read-only (a standby, or a failover under way): {said}"
+        return said if isinstance(failure, exc.OperationalError) else None
 
     def dispose(self) -> None:
         self._reading.close()
@@ -219,7 +238,7 @@ class _Transaction:
             self._lock.__enter__()
             try:
                 if self._sqlite:
-                    conn.connection.driver_connection.execute(self._begin)
+                    _begin_sqlite_transaction(conn, self._begin)
                 else:
                     self._pg_transaction = conn.begin()
                     self._pg_transaction.__enter__()
@@ -259,6 +278,14 @@ class _Checkout:
 
     def __exit__(self, *exc: object) -> None:
         self._connections.give_back(self._conn)
+
+
+def _begin_sqlite_transaction(conn: Connection, begin: str) -> None:
+    try:
+        conn.connection.driver_connection.execute(begin)
+    except _driver_errors(conn) as error:  # as SQLAlchemy would raise it ("database is locked")
+        raise exc.DBAPIError.instance(begin, None, error, _driver_errors(conn),
+                                      dialect=conn.dialect) from error
 
 
 def _end_sqlite_transaction(conn: Connection, driver, *, commit: bool) -> None:
@@ -394,23 +421,42 @@ def postgresql_connect_defaults(url: str) -> dict[str, int]:
     return defaults
 
 
-def _refuse_gone(dbapi_conn, _record, _proxy) -> None:
-    """A pooled PostgreSQL connection whose server has gone is replaced as it is checked
-    out (SQLAlchemy then takes another), so that a database restart fails no request.
+class _PoolChecks:
+    """What a pooled PostgreSQL connection must pass as it is checked out (SQLAlchemy
+    replaces one that fails and takes another), without a round trip to the server."""
 
-    Asked of the socket, not of the server: an idle connection receives nothing unless
-    its server is ending it (a restart, a shutdown, pg_terminate_backend: a last message,
-    then the socket closes), so one it can read from is gone. SQLAlchemy's pool_pre_ping
-    asked with a query instead, a round trip of every transaction. Neither notices a
-    connection cut without a word (a host gone from the network) at once: TCP keepalives
-    mark an idle one broken within ~15 s (POSTGRESQL_CONNECT_DEFAULTS), which this then
-    sees, and the first statement on one not yet marked fails within tcp_user_timeout."""
-    if dbapi_conn.closed or dbapi_conn.broken:
-        raise exc.DisconnectionError("the connection is closed")
-    waiting = select.poll()
-    waiting.register(dbapi_conn.fileno(), select.POLLIN)
-    if waiting.poll(0):
-        raise exc.DisconnectionError("the server has ended the connection")
+    def __init__(self, engine: Engine):
+        self._retired_until = float("-inf")  # connections opened until then are not used again
+        event.listen(engine, "connect", self._opened)
+        event.listen(engine, "checkout", self._check)
+
+    def retire_opened_until_now(self) -> None:
+        self._retired_until = time.monotonic()
+
+    @staticmethod
+    def _opened(_dbapi_conn, record) -> None:
+        record.info["fws_opened"] = time.monotonic()
+
+    def _check(self, dbapi_conn, record, _proxy) -> None:
+        """A connection whose server has gone is refused, so that a database restart fails
+        no request.
+
+        Asked of the socket, not of the server: an idle connection receives nothing unless
+        its server is ending it (a restart, a shutdown, pg_terminate_backend: a last message,
+        then the socket closes), so one it can read from is gone. SQLAlchemy's pool_pre_ping
+        asked with a query instead, a round trip of every transaction. Neither notices a
+        connection cut without a word (a host gone from the network) at once: TCP keepalives
+        mark an idle one broken within ~15 s (POSTGRESQL_CONNECT_DEFAULTS), which this then
+        sees, and the first statement on one not yet marked fails within tcp_user_timeout.
+        A connection opened before a failover was noticed (Database.outage) is refused too."""
+        if dbapi_conn.closed or dbapi_conn.broken:
+            raise exc.DisconnectionError("the connection is closed")
+        if record.info.get("fws_opened", float("-inf")) <= self._retired_until:
+            raise exc.DisconnectionError("the connection was opened before a failover")
+        waiting = select.poll()
+        waiting.register(dbapi_conn.fileno(), select.POLLIN)
+        if waiting.poll(0):
+            raise exc.DisconnectionError("the server has ended the connection")
 
 
 def _use_wal(cursor) -> None:
@@ -446,7 +492,6 @@ def _create_engine(url: str, schema: str | None, background_checkpoints: bool) -
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_size=10, max_overflow=20,
                                connect_args=postgresql_connect_defaults(url))
-        event.listen(engine, "checkout", _refuse_gone)
         if schema:
             @event.listens_for(engine, "connect")
             def _search_path(dbapi_conn, _record) -> None:
