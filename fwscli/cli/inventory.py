@@ -24,7 +24,6 @@ COLUMNS = [Column("MerchantSKU", "MerchantSKU"), Column("FNSKU", "FulfillmentNet
 DETAILED_COLUMNS = COLUMNS + [Column("Details", "SupplyDetail")]
 # The epoch: with no --since, every SKU whose supply was ever recorded is listed.
 DEFAULT_SINCE = "1970-01-01T00:00:00Z"
-NAMED_AT_MOST = 10  # unregistered SKUs named on stderr; more are counted
 _AGE = re.compile(r"(\d+)([mhdw])")
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -65,9 +64,7 @@ def get(
 
     g.show_rows(supplies(), DETAILED_COLUMNS if detailed else COLUMNS)
     if unregistered:
-        shown = ", ".join(unregistered[:NAMED_AT_MOST])
-        more = len(unregistered) - NAMED_AT_MOST
-        common.note(f"not registered (no supply): {shown}" + (f" and {more} more" if more > 0 else ""))
+        common.note(f"not registered (no supply): {common.named(unregistered)}")
 
 
 @app.command("list")

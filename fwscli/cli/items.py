@@ -71,11 +71,32 @@ def register(
 
     # Every request answered before the first row is shown: a reader that stops early
     # (`| head`) must not stop the registering.
-    registered = {item["MerchantSKU"]: item for action, request in requests
-                  for item in g.call("inbound", action, request)["FulfillmentItem"]}
+    registered: dict[str, dict] = {}
+    for action, request in requests:
+        try:
+            answer = g.call("inbound", action, request)
+        except Exception as error:
+            failed = common.as_cli_error(error)
+            if failed is None or not registered:
+                raise
+            # The earlier requests did register their SKUs: show them and name the rest,
+            # or the merchant cannot tell a run that did nothing from one that did half.
+            _show_registered(g, registered, given)
+            unconfirmed = [sku for sku in dict.fromkeys(given) if sku not in registered]
+            raise common.CliError(
+                f"{failed.message}; {len(registered)} SKUs were registered (printed), "
+                f"{len(unconfirmed)} not confirmed: {common.named(unconfirmed)} "
+                f"(registering again is safe)",
+                failed.exit_code, code=failed.code, operation=failed.operation,
+                request_id=failed.request_id) from None
+        registered.update((item["MerchantSKU"], item) for item in answer["FulfillmentItem"])
+    _show_registered(g, registered, given)
+
+
+def _show_registered(g: common.Globals, registered: dict[str, dict], given: list[str]) -> None:
     # One row per SKU in the order given, not grouped by request: a script pairing its SKUs
     # with the FNSKUs printed must not label one product with another's FNSKU.
-    g.show_rows([registered[sku] for sku in dict.fromkeys(given)], COLUMNS)
+    g.show_rows([registered[sku] for sku in dict.fromkeys(given) if sku in registered], COLUMNS)
 
 
 @app.command("list")
@@ -100,7 +121,9 @@ def get(
     skus: List[str] = typer.Argument(None, metavar="[SKU]...", help="Merchant SKUs to look up."),
     fnskus: List[str] = typer.Option(None, "--fnsku", help="Look up by FNSKU instead (repeatable)."),
 ) -> None:
-    """Registered items by merchant SKU or FNSKU; unknown ones are left out."""
+    """Registered items by merchant SKU or FNSKU; unknown ones are left out.
+
+    The values that were not found are named on stderr."""
     g = common.globals_of(ctx)
     if bool(skus) == bool(fnskus):
         raise common.CliError("give merchant SKUs or --fnsku values (one kind, at least one)",
@@ -113,8 +136,19 @@ def get(
     for request in requests:  # every value checked before the first lookup
         common.validate_request("inbound", action, request, {member: flag})
 
+    seen: set[str] = set()
+    key = "MerchantSKU" if skus else "FulfillmentNetworkSKU"
+
     def found():
         for request in requests:
-            yield from g.call("inbound", action, request)["FulfillmentItem"]
+            for item in g.call("inbound", action, request)["FulfillmentItem"]:
+                seen.add(item[key])
+                yield item
 
     g.show_rows(found(), COLUMNS)
+    # The service skips unknown values silently (spec 3.6, 3.7): a mistyped SKU printed
+    # nothing at all, not even an empty table's reason.
+    unknown = [value for value in dict.fromkeys(values) if value not in seen]
+    if unknown:
+        common.note(f"not registered: {common.named(unknown)}" if skus
+                    else f"no registered item has the FNSKU {common.named(unknown)}")

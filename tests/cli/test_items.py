@@ -295,3 +295,51 @@ def test_a_service_that_pages_in_a_loop_is_not_a_bad_parameter(embedded_fws):
     error = json.loads(result.err.splitlines()[-1])["Error"]
     assert result.code == 255, result.err
     assert error["Code"] != "InvalidStartingToken" and "a second time" in error["Message"]
+
+
+def test_a_register_that_fails_midway_prints_what_it_registered_and_names_the_rest(embedded_fws):
+    """600 SKUs go in three requests of 250; the second failed. The first request's 250 were
+    registered, but nothing was printed and the error did not say so: the merchant could
+    not tell a run that did nothing from one that did half."""
+    import sqlite3
+    from pathlib import Path
+
+    embedded_fws.ok("items", "register", "FIRST", "-o", "off")  # creates the database
+    database = Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db"
+    with sqlite3.connect(database) as conn:  # the service cannot store SKU-300
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON fulfillment_items "
+                     "WHEN NEW.merchant_sku = 'SKU-300' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    config = Path(embedded_fws.env["XDG_CONFIG_HOME"]) / "fws" / "config"
+    with config.open("a") as file:  # no retries of the internal error
+        file.write("\n[default]\nretry_mode = off\n")
+    skus = [f"SKU-{n:03d}" for n in range(600)]
+
+    result = embedded_fws("items", "register", *skus, "-o", "json")
+    assert result.code == 254, result.err
+    assert [row["MerchantSKU"] for row in result.json()] == skus[:250]
+    (line,) = result.err.splitlines()
+    assert "InternalError" in line
+    assert "250 SKUs were registered (printed), 350 not confirmed: SKU-250, SKU-251" in line
+    assert "and 340 more" in line
+    listed = embedded_fws.ok("items", "list", "-o", "json").json()
+    assert sorted(row["MerchantSKU"] for row in listed) == ["FIRST", *skus[:250]]
+
+
+def test_a_register_whose_first_request_fails_is_the_plain_error(embedded_fws):
+    embedded_fws.ok("items", "register", "FIRST", "-o", "off")
+    result = embedded_fws("items", "register", "A=B000000001", "--condition", "NewItem",
+                          "--endpoint-url", "http://127.0.0.1:9", "-o", "json")
+    assert result.code == 255 and result.out == "" and "not confirmed" not in result.err
+
+
+def test_get_names_the_skus_and_fnskus_it_did_not_find(embedded_fws):
+    """The service skips unknown values (spec 3.6, 3.7): a mistyped SKU printed nothing,
+    not even on stderr."""
+    fnsku = embedded_fws.ok("items", "register", "MUG", "-o", "json").json()[0]["FulfillmentNetworkSKU"]
+    found = embedded_fws.ok("items", "get", "MUG", "NOPE", "MUG", "ALSO-NOPE", "-o", "json")
+    assert [row["MerchantSKU"] for row in found.json()] == ["MUG"]
+    assert found.err.splitlines() == ["fws: not registered: NOPE, ALSO-NOPE"]
+    by_fnsku = embedded_fws.ok("items", "get", "--fnsku", "XNOPE", "--fnsku", fnsku, "-o", "json")
+    assert [row["MerchantSKU"] for row in by_fnsku.json()] == ["MUG"]
+    assert by_fnsku.err.splitlines() == ["fws: no registered item has the FNSKU XNOPE"]
+    assert embedded_fws.ok("items", "get", "MUG", "-o", "json").err == ""
