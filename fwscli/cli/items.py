@@ -44,19 +44,26 @@ def register(
     from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
 
     g = common.globals_of(ctx)
-    with_asin, plain, given = [], [], []
+    # Each SKU is sent once, its first SKU=ASIN deciding, as the service decides a SKU
+    # repeated within one request: sent as given, a repeat in a later request of 250 won
+    # instead, so what was registered depended on where the chunks fell.
+    with_asin: dict[str, str] = {}
+    given: list[str] = []
     for value in skus:
         sku, sep, asin = common.split_shorthand(value)
         if not sku or (sep and not asin):
             raise common.bad_parameter("SKU", value, "expected SKU or SKU=ASIN")
-        (with_asin if sep else plain).append((sku, asin))
+        if sep:
+            with_asin.setdefault(sku, asin)
         given.append(sku)
+    # A SKU also registered with its ASIN gets its FNSKU from that request.
+    plain = [sku for sku in dict.fromkeys(given) if sku not in with_asin]
 
     requests = [("GetFulfillmentIdentifier",
-                 {"MerchantItem": [{"ASIN": asin, "Condition": condition, "MerchantSKU": sku}
-                                   for sku, asin in batch]})
-                for batch in chunks(with_asin, REGISTER_CHUNK)]
-    requests += [("GetFulfillmentIdentifierForMSKU", {"MerchantSKU": [sku for sku, _ in batch]})
+                 {"MerchantItem": [{"ASIN": with_asin[sku], "Condition": condition, "MerchantSKU": sku}
+                                   for sku in batch]})
+                for batch in chunks(list(with_asin), REGISTER_CHUNK)]
+    requests += [("GetFulfillmentIdentifierForMSKU", {"MerchantSKU": batch})
                  for batch in chunks(plain, REGISTER_CHUNK)]
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)

@@ -343,3 +343,17 @@ def test_get_names_the_skus_and_fnskus_it_did_not_find(embedded_fws):
     assert [row["MerchantSKU"] for row in by_fnsku.json()] == ["MUG"]
     assert by_fnsku.err.splitlines() == ["fws: no registered item has the FNSKU XNOPE"]
     assert embedded_fws.ok("items", "get", "MUG", "-o", "json").err == ""
+
+
+def test_a_sku_given_twice_is_registered_once_its_first_asin_deciding(embedded_fws):
+    """The service lets the first occurrence of a SKU in one request decide; the CLI sent
+    every occurrence, so a repeat that fell into the next request of 250 won instead."""
+    fillers = [f"FILL-{n:03d}" for n in range(249)]
+    args = ["MUG=B000000001", *(f"{sku}=B000000003" for sku in fillers), "MUG=B000000002", "MUG"]
+    dry = embedded_fws.ok("items", "register", *args, "--dry-run", "-o", "json").json()
+    assert dry["Action"] == "GetFulfillmentIdentifier"  # one request: 250 different SKUs
+    rows = embedded_fws.ok("items", "register", *args, "-o", "json").json()
+    assert [row["MerchantSKU"] for row in rows] == ["MUG", *fillers]
+    assert rows[0]["ASIN"] == "B000000001"
+    got = embedded_fws.ok("items", "get", "MUG", "-o", "json").json()
+    assert [row["ASIN"] for row in got] == ["B000000001"]
