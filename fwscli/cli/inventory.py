@@ -93,11 +93,14 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     from ..wire.timestamps import parse_timestamp
 
     age = _AGE.fullmatch(value.strip())
-    try:
-        if age is None:
-            return parse_timestamp(value)
+    if age is not None:
         amount, unit = age.groups()
-        return (now or datetime.now(timezone.utc)) - timedelta(**{_AGE_UNITS[unit]: int(amount)})
-    except (ValueError, OverflowError):
+        try:
+            return (now or datetime.now(timezone.utc)) - timedelta(**{_AGE_UNITS[unit]: int(amount)})
+        except OverflowError:  # an age is the right shape, just too long: say so
+            raise common.bad_parameter("--since", value, "the age reaches back before year 1") from None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
         raise common.bad_parameter("--since", value, "expected an ISO 8601 date-time such as "
                                    "2026-11-27T20:30:00Z, or an age such as 30m, 12h, 7d, 2w") from None
