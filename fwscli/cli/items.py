@@ -41,9 +41,14 @@ def register(
 
     SKU=ASIN registers the item with its ASIN and --condition; spaces around the = are
     ignored."""
-    from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
+    from ..api.inbound import REGISTRABLE_CONDITIONS, UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
 
     g = common.globals_of(ctx)
+    # Any case, as --status takes statuses (`usedgood` is UsedGood); Unknown is the schema's
+    # but never a registration's (the service's rule), so it is neither offered nor taken.
+    if condition.lower() == UNKNOWN_CONDITION.lower():
+        raise common.bad_parameter("--condition", condition, UNKNOWN_CONDITION_REASON)
+    condition = common.canonical_choice("--condition", condition, REGISTRABLE_CONDITIONS)
     # Each SKU is sent once, its first SKU=ASIN deciding, as the service decides a SKU
     # repeated within one request: sent as given, a repeat in a later request of 250 won
     # instead, so what was registered depended on where the chunks fell.
@@ -67,8 +72,6 @@ def register(
                  for batch in chunks(plain, REGISTER_CHUNK)]
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)
-    if with_asin and condition == UNKNOWN_CONDITION:  # the service's rule, before sending
-        raise common.bad_parameter("--condition", condition, UNKNOWN_CONDITION_REASON)
 
     if dry_run:
         # One JSON document however many requests (json.load refuses documents in a row).

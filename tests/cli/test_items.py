@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from fwscli.api.inbound import UNKNOWN_CONDITION_REASON
 from fwscli.cli.common import hoist_global_options
 
 
@@ -357,3 +358,21 @@ def test_a_sku_given_twice_is_registered_once_its_first_asin_deciding(embedded_f
     assert rows[0]["ASIN"] == "B000000001"
     got = embedded_fws.ok("items", "get", "MUG", "-o", "json").json()
     assert [row["ASIN"] for row in got] == ["B000000001"]
+
+
+def test_condition_is_taken_in_any_case_and_unknown_is_neither_offered_nor_taken(embedded_fws):
+    """`--condition usedgood` was refused although `--status shipped` is taken, and the
+    refusal (and the help) offered Unknown, which registering then refused."""
+    rows = embedded_fws.ok("items", "register", "MUG=B000000001", "--condition", "usedgood",
+                           "-o", "json").json()
+    assert rows[0]["Condition"] == "UsedGood"
+    mint = embedded_fws("items", "register", "MUG=B000000001", "--condition", "Mint")
+    assert mint.code == 252 and "--condition: 'Mint' is invalid: expected one of NewItem" in mint.err
+    assert "Unknown" not in mint.err
+    unknown = embedded_fws("items", "register", "MUG=B000000001", "--condition", "unknown")
+    assert unknown.code == 252 and UNKNOWN_CONDITION_REASON in unknown.err
+    from ..paths import REPO_DIR
+
+    (condition,) = [line for line in (REPO_DIR / "docs" / "reference.md").read_text().splitlines()
+                    if line.startswith("* `--condition CONDITION`")]
+    assert "UsedGood" in condition and "Unknown" not in condition
