@@ -161,4 +161,4 @@ def get(
     unknown = [value for value in dict.fromkeys(values) if value not in seen]
     if unknown:
         common.note(f"not registered: {common.named(unknown)}" if skus
-                    else f"no registered item has the FNSKU {common.named(unknown)}")
+                    else f"unknown FNSKU{'s' if len(unknown) > 1 else ''}: {common.named(unknown)}")

@@ -342,7 +342,8 @@ def test_get_names_the_skus_and_fnskus_it_did_not_find(embedded_fws):
     assert found.err.splitlines() == ["fws: not registered: NOPE, ALSO-NOPE"]
     by_fnsku = embedded_fws.ok("items", "get", "--fnsku", "XNOPE", "--fnsku", fnsku, "-o", "json")
     assert [row["MerchantSKU"] for row in by_fnsku.json()] == ["MUG"]
-    assert by_fnsku.err.splitlines() == ["fws: no registered item has the FNSKU XNOPE"]
+    assert by_fnsku.err.splitlines() == ["fws: unknown FNSKU: XNOPE"]
+    assert embedded_fws.ok("items", "get", "--fnsku", "XA", "--fnsku", "XB").err == "fws: unknown FNSKUs: XA, XB\n"
     assert embedded_fws.ok("items", "get", "MUG", "-o", "json").err == ""
 
 
