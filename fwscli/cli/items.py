@@ -85,8 +85,9 @@ def register(
     for action, request in requests:
         try:
             answer = g.call("inbound", action, request)
-        except Exception as error:
-            failed = common.as_cli_error(error)
+        except (Exception, KeyboardInterrupt) as error:
+            failed = (common.CliError("interrupted", common.EXIT_INTERRUPTED)
+                      if isinstance(error, KeyboardInterrupt) else common.as_cli_error(error))
             if failed is None or not registered:
                 raise
             # The earlier requests did register their SKUs: show them and name the rest,

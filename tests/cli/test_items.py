@@ -377,3 +377,45 @@ def test_condition_is_taken_in_any_case_and_unknown_is_neither_offered_nor_taken
     (condition,) = [line for line in (REPO_DIR / "docs" / "reference.md").read_text().splitlines()
                     if line.startswith("* `--condition CONDITION`")]
     assert "UsedGood" in condition and "Unknown" not in condition
+
+
+def test_a_register_interrupted_midway_prints_what_it_registered(tmp_path, server, merchant, monkeypatch):
+    """Ctrl-C while the second of three requests is out: the first 250 SKUs are registered
+    and were printed, the rest named as not confirmed, exit 130."""
+    import signal
+    import threading
+
+    from fwscli.warehouse import catalog
+
+    from .conftest import FWS, _remote
+
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+    identify = catalog.identify_skus
+
+    def second_call_waits(ctx, skus):
+        calls.append(len(skus))
+        if len(calls) == 2:
+            entered.set()
+            release.wait(30)
+        return identify(ctx, skus)
+
+    monkeypatch.setattr(catalog, "identify_skus", second_call_waits)
+    fws = _remote(tmp_path, server, merchant)
+    skus = [f"SKU-{n:03d}" for n in range(600)]
+    registering = subprocess.Popen([FWS, "items", "register", *skus, "-o", "json"], env=fws.env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert entered.wait(60), "the second request never came"
+        registering.send_signal(signal.SIGINT)
+        out, err = registering.communicate(timeout=60)
+    finally:
+        release.set()
+        if registering.poll() is None:
+            registering.kill()
+    assert registering.returncode == 130, err
+    assert [row["MerchantSKU"] for row in json.loads(out)] == skus[:250]
+    assert err.splitlines()[-1] == ("fws: error: interrupted; 250 SKUs were registered (printed), "
+                                    "350 not confirmed: " + ", ".join(skus[250:260])
+                                    + " and 340 more (registering again is safe)")
