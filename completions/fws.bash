@@ -93,7 +93,7 @@ _fws_value_kind() {
         "fws --error-format") echo "choices:text json" ;;
         "fws demo --timeout") echo "text" ;;
         "fws demo --interval") echo "text" ;;
-        "fws items register --condition") echo "choices:NewItem NewWithWarranty NewOEM NewOpenBox UsedLikeNew UsedVeryGood UsedGood UsedAcceptable UsedPoor UsedRefurbished CollectibleLikeNew CollectibleVeryGood CollectibleGood CollectibleAcceptable CollectiblePoor RefurbishedWithWarranty Refurbished Club Unknown" ;;
+        "fws items register --condition") echo "choices:NewItem NewWithWarranty NewOEM NewOpenBox UsedLikeNew UsedVeryGood UsedGood UsedAcceptable UsedPoor UsedRefurbished CollectibleLikeNew CollectibleVeryGood CollectibleGood CollectibleAcceptable CollectiblePoor RefurbishedWithWarranty Refurbished Club" ;;
         "fws items list --max-items") echo "text" ;;
         "fws items list --starting-token") echo "text" ;;
         "fws items list --page-size") echo "text" ;;

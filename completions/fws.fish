@@ -200,7 +200,7 @@ complete -c fws -n "__fws_path_is 'fws items'" -a register -d 'Get (creating if 
 complete -c fws -n "__fws_path_is 'fws items'" -a list -d 'Every registered item, streamed page by page.'
 complete -c fws -n "__fws_path_is 'fws items'" -a get -d 'Registered items by merchant SKU or FNSKU; unknown ones are left out.'
 complete -c fws -n "__fws_path_is 'fws items'" -a import -d 'Register items from a CSV or JSON lines file.'
-complete -c fws -n "__fws_path_is 'fws items register'" -l condition -x -a 'NewItem NewWithWarranty NewOEM NewOpenBox UsedLikeNew UsedVeryGood UsedGood UsedAcceptable UsedPoor UsedRefurbished CollectibleLikeNew CollectibleVeryGood CollectibleGood CollectibleAcceptable CollectiblePoor RefurbishedWithWarranty Refurbished Club Unknown' -d 'Item condition for SKU=ASIN items.'
+complete -c fws -n "__fws_path_is 'fws items register'" -l condition -x -a 'NewItem NewWithWarranty NewOEM NewOpenBox UsedLikeNew UsedVeryGood UsedGood UsedAcceptable UsedPoor UsedRefurbished CollectibleLikeNew CollectibleVeryGood CollectibleGood CollectibleAcceptable CollectiblePoor RefurbishedWithWarranty Refurbished Club' -d 'Item condition for SKU=ASIN items.'
 complete -c fws -n "__fws_path_is 'fws items register'" -l dry-run -d 'Print the request that would be sent; send nothing.'
 complete -c fws -n "__fws_path_is 'fws items list'" -l include-inactive -d 'Also items that cannot be fulfilled.'
 complete -c fws -n "__fws_path_is 'fws items list'" -l max-items -x -d 'Stop after this many rows and print a token to resume from.'

@@ -93,7 +93,7 @@ VALUE_SOURCES: dict[tuple[str, str], Callable[[], Values]] = {
     ("fws outbound wait", "--for"): _choices(_enum("fwscli.api.outbound", "ORDER_STATUSES")),
     ("fws inbound", "--label-prep"): _choices(_enum("fwscli.api.inbound", "LABEL_PREP_PREFERENCES")),
     ("fws inbound list", "--status"): _choices(_enum("fwscli.api.inbound", "SHIPMENT_STATUSES")),
-    ("fws items register", "--condition"): _choices(_enum("fwscli.api.inbound", "ITEM_CONDITIONS")),
+    ("fws items register", "--condition"): _choices(_enum("fwscli.api.inbound", "REGISTRABLE_CONDITIONS")),
     ("fws server start", "--warehouse-mode"): _choices(_warehouse_modes),
     ("fws ops move-inbound", "status"): _choices(_enum("fwscli.api.operator", "OPERATOR_INBOUND_MOVES")),
     ("fws configure set", "name"): _choices(_settings),

@@ -38,6 +38,7 @@ ItemCondition = enum(*ITEM_CONDITIONS)
 # (spec §7). One statement of the rule for the service, the importer and the CLI.
 UNKNOWN_CONDITION = "Unknown"
 UNKNOWN_CONDITION_REASON = "Unknown is not a valid condition for registering an item"
+REGISTRABLE_CONDITIONS = tuple(c for c in ITEM_CONDITIONS if c != UNKNOWN_CONDITION)
 ShipmentStatus = enum(*SHIPMENT_STATUSES)
 
 Address = Structure("Address", (

@@ -209,6 +209,17 @@ def note(message: str) -> None:
     typer.echo(f"fws: {message}", err=True)
 
 
+NAMED_AT_MOST = 10  # values a one-line message names; more are counted
+
+
+def named(values: Sequence[str]) -> str:
+    """`A, B, C` for a one-line message, the first NAMED_AT_MOST of them and a count of
+    the rest: a message about 600 SKUs must stay one line a person can read."""
+    shown = ", ".join(values[:NAMED_AT_MOST])
+    more = len(values) - NAMED_AT_MOST
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 # --- paging ---------------------------------------------------------------------------------
 
 MAX_ITEMS = typer.Option(None, "--max-items", min=1,

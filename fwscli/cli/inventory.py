@@ -24,7 +24,6 @@ COLUMNS = [Column("MerchantSKU", "MerchantSKU"), Column("FNSKU", "FulfillmentNet
 DETAILED_COLUMNS = COLUMNS + [Column("Details", "SupplyDetail")]
 # The epoch: with no --since, every SKU whose supply was ever recorded is listed.
 DEFAULT_SINCE = "1970-01-01T00:00:00Z"
-NAMED_AT_MOST = 10  # unregistered SKUs named on stderr; more are counted
 _AGE = re.compile(r"(\d+)([mhdw])")
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -65,9 +64,7 @@ def get(
 
     g.show_rows(supplies(), DETAILED_COLUMNS if detailed else COLUMNS)
     if unregistered:
-        shown = ", ".join(unregistered[:NAMED_AT_MOST])
-        more = len(unregistered) - NAMED_AT_MOST
-        common.note(f"not registered (no supply): {shown}" + (f" and {more} more" if more > 0 else ""))
+        common.note(f"not registered (no supply): {common.named(unregistered)}")
 
 
 @app.command("list")
@@ -96,11 +93,14 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     from ..wire.timestamps import parse_timestamp
 
     age = _AGE.fullmatch(value.strip())
-    try:
-        if age is None:
-            return parse_timestamp(value)
+    if age is not None:
         amount, unit = age.groups()
-        return (now or datetime.now(timezone.utc)) - timedelta(**{_AGE_UNITS[unit]: int(amount)})
-    except (ValueError, OverflowError):
+        try:
+            return (now or datetime.now(timezone.utc)) - timedelta(**{_AGE_UNITS[unit]: int(amount)})
+        except OverflowError:  # an age is the right shape, just too long: say so
+            raise common.bad_parameter("--since", value, "the age reaches back before year 1") from None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
         raise common.bad_parameter("--since", value, "expected an ISO 8601 date-time such as "
                                    "2026-11-27T20:30:00Z, or an age such as 30m, 12h, 7d, 2w") from None

@@ -41,27 +41,37 @@ def register(
 
     SKU=ASIN registers the item with its ASIN and --condition; spaces around the = are
     ignored."""
-    from ..api.inbound import UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
+    from ..api.inbound import REGISTRABLE_CONDITIONS, UNKNOWN_CONDITION, UNKNOWN_CONDITION_REASON
 
     g = common.globals_of(ctx)
-    with_asin, plain, given = [], [], []
+    # Any case, as --status takes statuses (`usedgood` is UsedGood); Unknown is the schema's
+    # but never a registration's (the service's rule), so it is neither offered nor taken.
+    if condition.lower() == UNKNOWN_CONDITION.lower():
+        raise common.bad_parameter("--condition", condition, UNKNOWN_CONDITION_REASON)
+    condition = common.canonical_choice("--condition", condition, REGISTRABLE_CONDITIONS)
+    # Each SKU is sent once, its first SKU=ASIN deciding, as the service decides a SKU
+    # repeated within one request: sent as given, a repeat in a later request of 250 won
+    # instead, so what was registered depended on where the chunks fell.
+    with_asin: dict[str, str] = {}
+    given: list[str] = []
     for value in skus:
         sku, sep, asin = common.split_shorthand(value)
         if not sku or (sep and not asin):
             raise common.bad_parameter("SKU", value, "expected SKU or SKU=ASIN")
-        (with_asin if sep else plain).append((sku, asin))
+        if sep:
+            with_asin.setdefault(sku, asin)
         given.append(sku)
+    # A SKU also registered with its ASIN gets its FNSKU from that request.
+    plain = [sku for sku in dict.fromkeys(given) if sku not in with_asin]
 
     requests = [("GetFulfillmentIdentifier",
-                 {"MerchantItem": [{"ASIN": asin, "Condition": condition, "MerchantSKU": sku}
-                                   for sku, asin in batch]})
-                for batch in chunks(with_asin, REGISTER_CHUNK)]
-    requests += [("GetFulfillmentIdentifierForMSKU", {"MerchantSKU": [sku for sku, _ in batch]})
+                 {"MerchantItem": [{"ASIN": with_asin[sku], "Condition": condition, "MerchantSKU": sku}
+                                   for sku in batch]})
+                for batch in chunks(list(with_asin), REGISTER_CHUNK)]
+    requests += [("GetFulfillmentIdentifierForMSKU", {"MerchantSKU": batch})
                  for batch in chunks(plain, REGISTER_CHUNK)]
     for action, request in requests:  # every SKU checked before the first is registered
         common.validate_request("inbound", action, request, REGISTER_HINTS)
-    if with_asin and condition == UNKNOWN_CONDITION:  # the service's rule, before sending
-        raise common.bad_parameter("--condition", condition, UNKNOWN_CONDITION_REASON)
 
     if dry_run:
         # One JSON document however many requests (json.load refuses documents in a row).
@@ -71,11 +81,33 @@ def register(
 
     # Every request answered before the first row is shown: a reader that stops early
     # (`| head`) must not stop the registering.
-    registered = {item["MerchantSKU"]: item for action, request in requests
-                  for item in g.call("inbound", action, request)["FulfillmentItem"]}
+    registered: dict[str, dict] = {}
+    for action, request in requests:
+        try:
+            answer = g.call("inbound", action, request)
+        except (Exception, KeyboardInterrupt) as error:
+            failed = (common.CliError("interrupted", common.EXIT_INTERRUPTED)
+                      if isinstance(error, KeyboardInterrupt) else common.as_cli_error(error))
+            if failed is None or not registered:
+                raise
+            # The earlier requests did register their SKUs: show them and name the rest,
+            # or the merchant cannot tell a run that did nothing from one that did half.
+            _show_registered(g, registered, given)
+            unconfirmed = [sku for sku in dict.fromkeys(given) if sku not in registered]
+            raise common.CliError(
+                f"{failed.message}; {len(registered)} SKUs were registered (printed), "
+                f"{len(unconfirmed)} not confirmed: {common.named(unconfirmed)} "
+                f"(registering again is safe)",
+                failed.exit_code, code=failed.code, operation=failed.operation,
+                request_id=failed.request_id) from None
+        registered.update((item["MerchantSKU"], item) for item in answer["FulfillmentItem"])
+    _show_registered(g, registered, given)
+
+
+def _show_registered(g: common.Globals, registered: dict[str, dict], given: list[str]) -> None:
     # One row per SKU in the order given, not grouped by request: a script pairing its SKUs
     # with the FNSKUs printed must not label one product with another's FNSKU.
-    g.show_rows([registered[sku] for sku in dict.fromkeys(given)], COLUMNS)
+    g.show_rows([registered[sku] for sku in dict.fromkeys(given) if sku in registered], COLUMNS)
 
 
 @app.command("list")
@@ -100,7 +132,9 @@ def get(
     skus: List[str] = typer.Argument(None, metavar="[SKU]...", help="Merchant SKUs to look up."),
     fnskus: List[str] = typer.Option(None, "--fnsku", help="Look up by FNSKU instead (repeatable)."),
 ) -> None:
-    """Registered items by merchant SKU or FNSKU; unknown ones are left out."""
+    """Registered items by merchant SKU or FNSKU; unknown ones are left out.
+
+    The values that were not found are named on stderr."""
     g = common.globals_of(ctx)
     if bool(skus) == bool(fnskus):
         raise common.CliError("give merchant SKUs or --fnsku values (one kind, at least one)",
@@ -113,8 +147,19 @@ def get(
     for request in requests:  # every value checked before the first lookup
         common.validate_request("inbound", action, request, {member: flag})
 
+    seen: set[str] = set()
+    key = "MerchantSKU" if skus else "FulfillmentNetworkSKU"
+
     def found():
         for request in requests:
-            yield from g.call("inbound", action, request)["FulfillmentItem"]
+            for item in g.call("inbound", action, request)["FulfillmentItem"]:
+                seen.add(item[key])
+                yield item
 
     g.show_rows(found(), COLUMNS)
+    # The service skips unknown values silently (spec 3.6, 3.7): a mistyped SKU printed
+    # nothing at all, not even an empty table's reason.
+    unknown = [value for value in dict.fromkeys(values) if value not in seen]
+    if unknown:
+        common.note(f"not registered: {common.named(unknown)}" if skus
+                    else f"unknown FNSKU{'s' if len(unknown) > 1 else ''}: {common.named(unknown)}")

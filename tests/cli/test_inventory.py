@@ -72,6 +72,10 @@ def test_list_pages_resumes_and_renders(fws, shipped):
 @pytest.mark.parametrize("args, code, culprit", [
     (["list", "--since", "yesterday"], 252, "yesterday"),
     (["list", "--since", "2026-13-01"], 252, "2026-13-01"),
+    # An age of the right shape that reaches before year 1 is told as such, not as a
+    # value that is neither a date-time nor an age.
+    (["list", "--since", "99999999999w"], 252, "'99999999999w' is invalid: the age reaches back before year 1"),
+    (["list", "--since", "800000d"], 252, "'800000d' is invalid: the age reaches back before year 1"),
     (["list", "--page-size", "0"], 2, "--page-size"),
     (["get", "X" * 41], 252, "X" * 41),
     (["get"], 2, "SKU"),

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from fwscli.api.inbound import UNKNOWN_CONDITION_REASON
 from fwscli.cli.common import hoist_global_options
 
 
@@ -295,3 +296,126 @@ def test_a_service_that_pages_in_a_loop_is_not_a_bad_parameter(embedded_fws):
     error = json.loads(result.err.splitlines()[-1])["Error"]
     assert result.code == 255, result.err
     assert error["Code"] != "InvalidStartingToken" and "a second time" in error["Message"]
+
+
+def test_a_register_that_fails_midway_prints_what_it_registered_and_names_the_rest(embedded_fws):
+    """600 SKUs go in three requests of 250; the second failed. The first request's 250 were
+    registered, but nothing was printed and the error did not say so: the merchant could
+    not tell a run that did nothing from one that did half."""
+    import sqlite3
+    from pathlib import Path
+
+    embedded_fws.ok("items", "register", "FIRST", "-o", "off")  # creates the database
+    database = Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db"
+    with sqlite3.connect(database) as conn:  # the service cannot store SKU-300
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON fulfillment_items "
+                     "WHEN NEW.merchant_sku = 'SKU-300' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    config = Path(embedded_fws.env["XDG_CONFIG_HOME"]) / "fws" / "config"
+    with config.open("a") as file:  # no retries of the internal error
+        file.write("\n[default]\nretry_mode = off\n")
+    skus = [f"SKU-{n:03d}" for n in range(600)]
+
+    result = embedded_fws("items", "register", *skus, "-o", "json")
+    assert result.code == 254, result.err
+    assert [row["MerchantSKU"] for row in result.json()] == skus[:250]
+    (line,) = result.err.splitlines()
+    assert "InternalError" in line
+    assert "250 SKUs were registered (printed), 350 not confirmed: SKU-250, SKU-251" in line
+    assert "and 340 more" in line
+    listed = embedded_fws.ok("items", "list", "-o", "json").json()
+    assert sorted(row["MerchantSKU"] for row in listed) == ["FIRST", *skus[:250]]
+
+
+def test_a_register_whose_first_request_fails_is_the_plain_error(embedded_fws):
+    embedded_fws.ok("items", "register", "FIRST", "-o", "off")
+    result = embedded_fws("items", "register", "A=B000000001", "--condition", "NewItem",
+                          "--endpoint-url", "http://127.0.0.1:9", "-o", "json")
+    assert result.code == 255 and result.out == "" and "not confirmed" not in result.err
+
+
+def test_get_names_the_skus_and_fnskus_it_did_not_find(embedded_fws):
+    """The service skips unknown values (spec 3.6, 3.7): a mistyped SKU printed nothing,
+    not even on stderr."""
+    fnsku = embedded_fws.ok("items", "register", "MUG", "-o", "json").json()[0]["FulfillmentNetworkSKU"]
+    found = embedded_fws.ok("items", "get", "MUG", "NOPE", "MUG", "ALSO-NOPE", "-o", "json")
+    assert [row["MerchantSKU"] for row in found.json()] == ["MUG"]
+    assert found.err.splitlines() == ["fws: not registered: NOPE, ALSO-NOPE"]
+    by_fnsku = embedded_fws.ok("items", "get", "--fnsku", "XNOPE", "--fnsku", fnsku, "-o", "json")
+    assert [row["MerchantSKU"] for row in by_fnsku.json()] == ["MUG"]
+    assert by_fnsku.err.splitlines() == ["fws: unknown FNSKU: XNOPE"]
+    assert embedded_fws.ok("items", "get", "--fnsku", "XA", "--fnsku", "XB").err == "fws: unknown FNSKUs: XA, XB\n"
+    assert embedded_fws.ok("items", "get", "MUG", "-o", "json").err == ""
+
+
+def test_a_sku_given_twice_is_registered_once_its_first_asin_deciding(embedded_fws):
+    """The service lets the first occurrence of a SKU in one request decide; the CLI sent
+    every occurrence, so a repeat that fell into the next request of 250 won instead."""
+    fillers = [f"FILL-{n:03d}" for n in range(249)]
+    args = ["MUG=B000000001", *(f"{sku}=B000000003" for sku in fillers), "MUG=B000000002", "MUG"]
+    dry = embedded_fws.ok("items", "register", *args, "--dry-run", "-o", "json").json()
+    assert dry["Action"] == "GetFulfillmentIdentifier"  # one request: 250 different SKUs
+    rows = embedded_fws.ok("items", "register", *args, "-o", "json").json()
+    assert [row["MerchantSKU"] for row in rows] == ["MUG", *fillers]
+    assert rows[0]["ASIN"] == "B000000001"
+    got = embedded_fws.ok("items", "get", "MUG", "-o", "json").json()
+    assert [row["ASIN"] for row in got] == ["B000000001"]
+
+
+def test_condition_is_taken_in_any_case_and_unknown_is_neither_offered_nor_taken(embedded_fws):
+    """`--condition usedgood` was refused although `--status shipped` is taken, and the
+    refusal (and the help) offered Unknown, which registering then refused."""
+    rows = embedded_fws.ok("items", "register", "MUG=B000000001", "--condition", "usedgood",
+                           "-o", "json").json()
+    assert rows[0]["Condition"] == "UsedGood"
+    mint = embedded_fws("items", "register", "MUG=B000000001", "--condition", "Mint")
+    assert mint.code == 252 and "--condition: 'Mint' is invalid: expected one of NewItem" in mint.err
+    assert "Unknown" not in mint.err
+    unknown = embedded_fws("items", "register", "MUG=B000000001", "--condition", "unknown")
+    assert unknown.code == 252 and UNKNOWN_CONDITION_REASON in unknown.err
+    from ..paths import REPO_DIR
+
+    (condition,) = [line for line in (REPO_DIR / "docs" / "reference.md").read_text().splitlines()
+                    if line.startswith("* `--condition CONDITION`")]
+    assert "UsedGood" in condition and "Unknown" not in condition
+
+
+def test_a_register_interrupted_midway_prints_what_it_registered(tmp_path, server, merchant, monkeypatch):
+    """Ctrl-C while the second of three requests is out: the first 250 SKUs are registered
+    and were printed, the rest named as not confirmed, exit 130."""
+    import signal
+    import threading
+
+    from fwscli.warehouse import catalog
+
+    from .conftest import FWS, _remote
+
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+    identify = catalog.identify_skus
+
+    def second_call_waits(ctx, skus):
+        calls.append(len(skus))
+        if len(calls) == 2:
+            entered.set()
+            release.wait(30)
+        return identify(ctx, skus)
+
+    monkeypatch.setattr(catalog, "identify_skus", second_call_waits)
+    fws = _remote(tmp_path, server, merchant)
+    skus = [f"SKU-{n:03d}" for n in range(600)]
+    registering = subprocess.Popen([FWS, "items", "register", *skus, "-o", "json"], env=fws.env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert entered.wait(60), "the second request never came"
+        registering.send_signal(signal.SIGINT)
+        out, err = registering.communicate(timeout=60)
+    finally:
+        release.set()
+        if registering.poll() is None:
+            registering.kill()
+    assert registering.returncode == 130, err
+    assert [row["MerchantSKU"] for row in json.loads(out)] == skus[:250]
+    assert err.splitlines()[-1] == ("fws: error: interrupted; 250 SKUs were registered (printed), "
+                                    "350 not confirmed: " + ", ".join(skus[250:260])
+                                    + " and 340 more (registering again is safe)")
