@@ -42,19 +42,44 @@ def decode_request(operation: Operation, params: Iterable[tuple[str, str]],
     Empty values mean "absent" (one legacy client sends every unset field empty).
     Unknown parameters are ignored, as AWS Query services of the era did.
     """
+    return decode_request_spelled(operation, params, action)[0]
+
+
+def decode_request_spelled(operation: Operation, params: Iterable[tuple[str, str]],
+                           action: str | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """decode_request, and the name each item of a top-level list was sent as, in order:
+    `{"Item": ["Item.1", "Item.7"], "NotificationEmailList": ["NotificationEmailList"]}` (a
+    gap, convention C). The service names an item by its position (`Item.2.MerchantSKU`);
+    respell() turns that back into the name sent."""
     values: dict[str, list[str]] = {}
     for name, value in params:
         if value == "" or name in COMMON_PARAMETERS or name.startswith("X-Amz-"):
             continue
         values.setdefault(name, []).append(value)
     action_prefixes = {f"{operation.name}.", f"{action or operation.name}."}
-    return _ParamReader(values, action_prefixes).members(operation.input, "")
+    reader = _ParamReader(values, action_prefixes)
+    return reader.members(operation.input, ""), reader.spelled
+
+
+def respell(parameter: str, spelled: dict[str, list[str]]) -> str:
+    """`parameter` (`Item.2.Quantity`, an item named by its position) as the client spelled
+    it (`Item.7.Quantity`), by decode_request_spelled's `spelled`."""
+    head, _, rest = parameter.partition(".")
+    names = spelled.get(head)
+    if not names:
+        return parameter
+    index, dot, rest = rest.partition(".")
+    position = int(index) if index.isascii() and index.isdigit() and len(index) < 7 else 0
+    if not 1 <= position <= len(names) or index != str(position):
+        return parameter
+    return names[position - 1] + dot + rest
 
 
 class _ParamReader:
     def __init__(self, values: dict[str, list[str]], action_prefixes: set[str]):
         self.values = values
         self.action_prefixes = action_prefixes
+        self.spelled: dict[str, list[str]] = {}  # see decode_request_spelled
         # Every path that a name continues past a dot, and the segments that follow it:
         # `Item.1.Quantity` gives `Item` -> {"1"} and `Item.1` -> {"Quantity"}. Made once,
         # so that asking for a structure's or a list's parameters is a lookup, not a scan
@@ -91,14 +116,17 @@ class _ParamReader:
         return decoded
 
     def repeated(self, member: Member, path: str, top_level: bool) -> list[Any]:
+        sent: list[str] = []  # each item's name as sent
         if isinstance(member.shape, Structure):
-            items = [self.members(member.shape.members, f"{path}.{index}.")
-                     for index in self.indices(path)]
+            sent = [f"{path}.{index}" for index in self.indices(path)]
+            items = [self.members(member.shape.members, name + ".") for name in sent]
             if not items and self.has_named_child(path):  # convention C: one un-indexed struct
+                sent = [path]
                 items = [self.members(member.shape.members, path + ".")]
             elif items and self.has_member_child(path, member.shape):
                 # Indexed items and an un-indexed one too: all are taken, as a simple list
                 # takes its bare values after its indexed ones (dropping it lost a line).
+                sent.append(path)
                 items.append(self.members(member.shape.members, path + "."))
         else:
             prefixes = [path]
@@ -111,10 +139,14 @@ class _ParamReader:
                     raw = self.single(name)
                     if raw is not None:  # else only `base.N.…` names: unknown, ignored
                         items.append(decode_scalar(member.shape, raw, name))
+                        sent.append(name)
                 # Convention C: the bare name, possibly repeated.
                 for raw in self.values.get(base, ()):
                     items.append(decode_scalar(member.shape, raw, base))
+                    sent.append(base)
         check_item_count(member, path, len(items))
+        if top_level and items:
+            self.spelled[path] = sent
         return items
 
     def single(self, name: str) -> str | None:

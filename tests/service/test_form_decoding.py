@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from ..legacy_signer import php_timestamp, sign_v0
-from .samples import DESTINATION, register, shipment
+from .samples import DESTINATION, SHIP_FROM, register, shipment
 
 
 def test_values_are_decoded_as_sent(server, merchant, client):
@@ -173,3 +173,39 @@ def test_an_access_key_id_that_is_not_utf8_is_unknown_not_an_internal_error(serv
     reply = requests.post(server.url, data=body, timeout=10, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     assert reply.status_code == 403 and b"<Code>InvalidClientTokenId</Code>" in reply.content, reply.text
+
+
+def test_an_error_about_a_list_item_names_it_as_it_was_sent(client):
+    """The warehouse names a line by its position; the client may number its lines from 0,
+    leave gaps, send one un-indexed line (the Mule client) or prefix a simple list with the
+    action (the 2008 PHP library). Each error named `….2.…` or `….1` instead: a parameter
+    the client never sent."""
+    register(client, "SKU-A")
+    header = [("ShipmentId", "S1"), ("ShipmentName", "S1"), ("DestinationFulfillmentCenter", "PHL1"),
+              *((f"ShipFromAddress.{name}", value) for name, value in SHIP_FROM.items())]
+    cases = [
+        ("inbound", "PutInboundShipment", header + [
+            ("MerchantSKUQuantityItem.MerchantSKU", "SKU-NONE"), ("MerchantSKUQuantityItem.Quantity", "1")],
+         "MerchantSKUQuantityItem.MerchantSKU"),
+        ("inbound", "PutInboundShipment", header + [
+            ("MerchantSKUQuantityItem.1.MerchantSKU", "SKU-A"), ("MerchantSKUQuantityItem.1.Quantity", "1"),
+            ("MerchantSKUQuantityItem.3.MerchantSKU", "SKU-NONE"), ("MerchantSKUQuantityItem.3.Quantity", "1")],
+         "MerchantSKUQuantityItem.3.MerchantSKU"),
+    ]
+    order = [("MerchantFulfillmentOrderId", "O-1"), ("DisplayableOrderId", "O-1"),
+             ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"), ("DisplayableOrderComment", "Thanks"),
+             ("ShippingSpeedCategory", "Standard"),
+             *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items())]
+    line = [("Item.0.MerchantSKU", "SKU-A"), ("Item.0.MerchantFulfillmentOrderItemId", "0"), ("Item.0.Quantity", "1")]
+    cases += [
+        ("outbound", "CreateFulfillmentOrder", order + line + [
+            ("Item.7.MerchantSKU", "SKU-NONE"), ("Item.7.MerchantFulfillmentOrderItemId", "7"), ("Item.7.Quantity", "1")],
+         "Item.7.MerchantSKU"),
+        ("outbound", "CreateFulfillmentOrder", order + line + [
+            ("CreateFulfillmentOrder.NotificationEmailList.1", "nobody")],
+         "CreateFulfillmentOrder.NotificationEmailList.1"),
+    ]
+    for service, action, params, named in cases:
+        reply = client.raw(service, action, params)
+        assert reply.status == 400, reply.text
+        assert f"for parameter {named} is invalid".encode() in reply.body, (named, reply.text)

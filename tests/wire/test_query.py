@@ -10,7 +10,7 @@ import pytest
 
 from fwscli.api import INBOUND, INVENTORY, OUTBOUND
 from fwscli.api.errors import InvalidParameterValue, MissingParameter
-from fwscli.wire.query import decode_request, encode_request
+from fwscli.wire.query import decode_request, decode_request_spelled, encode_request, respell
 
 GET_IDS = INBOUND.operation("GetFulfillmentIdentifierForMSKU")
 DELETE_ITEMS = INBOUND.operation("DeleteInboundShipmentItems")
@@ -146,3 +146,27 @@ def test_encode_is_convention_a_and_round_trips():
     assert ("CreateFulfillmentOrder.NotificationEmailList.1", "a@example.com") in params
     assert ("Item.1.PerUnitDeclaredValue.Value", "5.00") in params
     assert decode_request(CREATE_ORDER, params) == request
+
+
+def test_items_are_spelled_as_sent_where_that_is_not_their_position():
+    """respell turns a name by position (the warehouse's `Item.2.…`) into the one sent."""
+    params = _order_params(**{"Item.7.MerchantSKU": "SKU-2", "Item.7.MerchantFulfillmentOrderItemId": "2",
+                              "Item.7.Quantity": "1", "NotificationEmailList": "a@example.com"})
+    decoded, spelled = decode_request_spelled(CREATE_ORDER, params)
+    assert decoded == decode_request(CREATE_ORDER, params)
+    assert respell("Item.2.PerUnitDeclaredValue.Value", spelled) == "Item.7.PerUnitDeclaredValue.Value"
+    assert respell("Item.1.Quantity", spelled) == "Item.1.Quantity"
+    assert respell("NotificationEmailList.1", spelled) == "NotificationEmailList"
+    assert respell("DestinationAddress.City", spelled) == "DestinationAddress.City"
+
+    assert respell("Item.3.Quantity", spelled) == "Item.3.Quantity"  # no such item: as it is
+    assert respell("Item.02.Quantity", spelled) == "Item.02.Quantity"
+    _, spelled = decode_request_spelled(GET_IDS, [("GetFulfillmentIdentifierForMSKU.MerchantSKU.1", "A")])
+    assert respell("MerchantSKU.1", spelled) == "GetFulfillmentIdentifierForMSKU.MerchantSKU.1"
+    put = INBOUND.operation("PutInboundShipmentItems")
+    _, spelled = decode_request_spelled(put, [("ShipmentId", "S"), ("MerchantSKUQuantityItem.MerchantSKU", "A"),
+                                              ("MerchantSKUQuantityItem.Quantity", "1")])
+    assert respell("MerchantSKUQuantityItem.1.MerchantSKU", spelled) == "MerchantSKUQuantityItem.MerchantSKU"
+    # Convention A numbered 1..N: every name as it is.
+    spelled = decode_request_spelled(CREATE_ORDER, _order_params())[1]
+    assert respell("Item.1.Quantity", spelled) == "Item.1.Quantity"
