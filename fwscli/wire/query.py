@@ -118,7 +118,9 @@ class _ParamReader:
     def repeated(self, member: Member, path: str, top_level: bool) -> list[Any]:
         sent: list[str] = []  # each item's name as sent
         if isinstance(member.shape, Structure):
-            sent = [f"{path}.{index}" for index in self.indices(path)]
+            indices = self.indices(path)
+            self.check_indices(path, member.shape, len(indices))
+            sent = [f"{path}.{index}" for index in indices]
             items = [self.members(member.shape.members, name + ".") for name in sent]
             if not items and self.has_named_child(path):  # convention C: one un-indexed struct
                 sent = [path]
@@ -134,7 +136,9 @@ class _ParamReader:
                 prefixes = [action + path for action in sorted(self.action_prefixes)] + prefixes
             items = []
             for base in prefixes:
-                for index in self.indices(base):
+                indices = self.indices(base)
+                self.check_indices(base, None, len(indices))
+                for index in indices:
                     name = f"{base}.{index}"
                     raw = self.single(name)
                     if raw is not None:  # else only `base.N.…` names: unknown, ignored
@@ -148,6 +152,34 @@ class _ParamReader:
         if top_level and items:
             self.spelled[path] = sent
         return items
+
+    def check_indices(self, base: str, shape: Structure | None, indexed: int) -> None:
+        """Refuse an item of the list at `base` whose index is not a whole number:
+        `Item.-2.MerchantSKU` (a member of the list's structure after it) or `MerchantSKU.x`
+        (a value of a simple list). It reads as an item the client meant to send, and was
+        dropped unseen as an unknown name: an order went out without that line. Any other
+        name below `base` stays an unknown one, ignored. `indexed`: how many segments below
+        `base` are whole numbers (when all are, there is nothing to look at)."""
+        segments = self.children.get(base, ())
+        if len(segments) == indexed:
+            return
+        for segment in segments:
+            if segment.isdecimal():
+                continue
+            name = f"{base}.{segment}"
+            if shape is None:
+                found = name if name in self.values else None
+            elif any(member.name == segment for member in shape.members):
+                continue  # convention C: the one un-indexed item's member
+            else:
+                following = self.children.get(name, ())
+                found = next((f"{name}.{member.name}" for member in shape.members
+                              if member.name in following), None)
+                if found is not None and found not in self.values:  # a structure: its first value
+                    found = min(key for key in self.values if key.startswith(found + "."))
+            if found is not None:
+                raise InvalidParameterValue(found, _shorten(self.values[found][0]),
+                                            "the index of a list item must be a whole number such as 1")
 
     def single(self, name: str) -> str | None:
         raws = self.values.get(name)

@@ -209,3 +209,20 @@ def test_an_error_about_a_list_item_names_it_as_it_was_sent(client):
         reply = client.raw(service, action, params)
         assert reply.status == 400, reply.text
         assert f"for parameter {named} is invalid".encode() in reply.body, (named, reply.text)
+
+
+def test_an_order_line_with_a_negative_index_is_refused_not_dropped(client):
+    """`Item.-2.…` read as an unknown name: the order was accepted without that line."""
+    register(client, "SKU-A", "SKU-B")
+    params = [("MerchantFulfillmentOrderId", "O-1"), ("DisplayableOrderId", "O-1"),
+              ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"), ("DisplayableOrderComment", "Thanks"),
+              ("ShippingSpeedCategory", "Standard"),
+              *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items()),
+              ("Item.1.MerchantSKU", "SKU-A"), ("Item.1.MerchantFulfillmentOrderItemId", "1"), ("Item.1.Quantity", "1"),
+              ("Item.-2.MerchantSKU", "SKU-B"), ("Item.-2.MerchantFulfillmentOrderItemId", "2"), ("Item.-2.Quantity", "1")]
+    reply = client.raw("outbound", "CreateFulfillmentOrder", params)
+    assert reply.status == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.body
+    assert b"for parameter Item.-2.MerchantSKU is invalid" in reply.body
+    assert b"<Code>InvalidParameterValue</Code>" in client.raw(
+        "outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "O-1")]).body

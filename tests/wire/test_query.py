@@ -170,3 +170,26 @@ def test_items_are_spelled_as_sent_where_that_is_not_their_position():
     # Convention A numbered 1..N: every name as it is.
     spelled = decode_request_spelled(CREATE_ORDER, _order_params())[1]
     assert respell("Item.1.Quantity", spelled) == "Item.1.Quantity"
+
+
+@pytest.mark.parametrize("operation, params, named", [
+    (CREATE_ORDER, _order_params(**{"Item.-2.MerchantSKU": "SKU-2", "Item.-2.MerchantFulfillmentOrderItemId": "2",
+                                    "Item.-2.Quantity": "1"}), "Item.-2.MerchantSKU"),
+    (CREATE_ORDER, _order_params(**{"Item.x.PerUnitDeclaredValue.Value": "1.00"}),
+     "Item.x.PerUnitDeclaredValue.Value"),
+    (GET_IDS, [("MerchantSKU.1", "A"), ("MerchantSKU.two", "B")], "MerchantSKU.two"),
+    (GET_IDS, [("GetFulfillmentIdentifierForMSKU.MerchantSKU.-1", "B")], "GetFulfillmentIdentifierForMSKU.MerchantSKU.-1"),
+])
+def test_an_item_whose_index_is_not_a_whole_number_is_refused_not_dropped(operation, params, named):
+    with pytest.raises(InvalidParameterValue) as caught:
+        decode_request(operation, params)
+    assert caught.value.parameter == named
+    assert "the index of a list item must be a whole number" in caught.value.message
+
+
+def test_other_names_below_a_list_stay_unknown_and_ignored():
+    # Index 0 is an item like any other; a name that goes on with no member of the item's
+    # structure, or MWS's `.member.N`, is an unknown name.
+    assert decode_request(GET_IDS, [("MerchantSKU.0", "A"), ("MerchantSKU.member.1", "B")]) == {"MerchantSKU": ["A"]}
+    decoded = decode_request(CREATE_ORDER, _order_params(**{"Item.x.Colour": "red", "Item.member.1.MerchantSKU": "B"}))
+    assert [item["MerchantSKU"] for item in decoded["Item"]] == ["SKU-1"]
