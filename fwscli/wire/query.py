@@ -243,14 +243,16 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
         if not _INTEGER.fullmatch(digits):
             raise InvalidParameterValue(name, _shorten(raw), "it is not a whole number")
         # Past 12 significant digits it is out of range anyway; int() of thousands of
-        # digits is slow (and past 4,300 refused).
-        if len(digits.lstrip("+-").lstrip("0")) > 12:
+        # digits is slow, and past 4,300 refused, leading zeros counted (a ValueError: a
+        # MaxCount of 5,000 zeros and a 1 was a 500), so it reads the significant ones.
+        significant = digits.lstrip("+-").lstrip("0")
+        if len(significant) > 12:
             raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
-        number = int(digits)
+        number = int(significant or "0") * (-1 if digits[0] == "-" else 1)
         if not INT_RANGE[0] <= number <= INT_RANGE[1]:
             raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
         if shape.min_value is not None and number < shape.min_value:
-            raise InvalidParameterValue(name, raw, f"it must be at least {shape.min_value}")
+            raise InvalidParameterValue(name, _shorten(raw), f"it must be at least {shape.min_value}")
         return number
     if kind == "boolean":
         folded = raw.strip().lower()

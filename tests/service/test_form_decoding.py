@@ -226,3 +226,11 @@ def test_an_order_line_with_a_negative_index_is_refused_not_dropped(client):
     assert b"for parameter Item.-2.MerchantSKU is invalid" in reply.body
     assert b"<Code>InvalidParameterValue</Code>" in client.raw(
         "outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "O-1")]).body
+
+
+def test_a_count_of_thousands_of_leading_zeros_is_read_over_http(client):
+    # int() refuses over 4,300 digits, leading zeros included: this was a 500 InternalError.
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "0" * 5000 + "1")])
+    assert reply.status == 200, reply.text
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "-" + "0" * 5000 + "1")])
+    assert reply.status == 400 and b"is invalid. Reason: it must be at least 1." in reply.body, reply.text

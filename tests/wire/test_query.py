@@ -193,3 +193,20 @@ def test_other_names_below_a_list_stay_unknown_and_ignored():
     assert decode_request(GET_IDS, [("MerchantSKU.0", "A"), ("MerchantSKU.member.1", "B")]) == {"MerchantSKU": ["A"]}
     decoded = decode_request(CREATE_ORDER, _order_params(**{"Item.x.Colour": "red", "Item.member.1.MerchantSKU": "B"}))
     assert [item["MerchantSKU"] for item in decoded["Item"]] == ["SKU-1"]
+
+
+def test_a_number_of_thousands_of_leading_zeros_is_read_not_a_crash():
+    """Leading zeros pass the 12-significant-digit check, and int() refuses a string of over
+    4,300 digits, zeros included: a ValueError, answered 500 InternalError (which the PHP
+    libraries resend three times). Below its minimum, such a number was quoted whole, twice,
+    in the error body."""
+    list_items = INBOUND.operation("ListAllFulfillmentItems")
+    zeros = "0" * 100_000
+    assert decode_request(list_items, [("MaxCount", zeros + "7")]) == {"MaxCount": 7}
+    assert decode_request(list_items, [("MaxCount", "+" + zeros + "7")]) == {"MaxCount": 7}
+    with pytest.raises(InvalidParameterValue) as caught:
+        decode_request(list_items, [("MaxCount", "-" + zeros + "1")])
+    assert "it must be at least 1" in caught.value.message
+    assert len(caught.value.message) < 200
+    with pytest.raises(InvalidParameterValue, match="at least 1"):
+        decode_request(list_items, [("MaxCount", zeros)])
