@@ -269,8 +269,10 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
                 return None
             raise InvalidParameterValue(name, _shorten(raw), "it is not an ISO 8601 date-time such as 2009-06-05T18:30:19Z") from None
     if kind == "decimal":
+        # Decimal() reads every script's digits and `_` between them (`٥`, `1_000`), which
+        # no xs:decimal holds: 0-9 only, as for an int.
         try:
-            number = Decimal(raw)
+            number = Decimal(raw) if raw.isascii() and "_" not in raw else None
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or len(raw) > 40:

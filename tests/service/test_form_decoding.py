@@ -234,3 +234,19 @@ def test_a_count_of_thousands_of_leading_zeros_is_read_over_http(client):
     assert reply.status == 200, reply.text
     reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "-" + "0" * 5000 + "1")])
     assert reply.status == 400 and b"is invalid. Reason: it must be at least 1." in reply.body, reply.text
+
+
+def test_a_declared_value_in_other_digits_than_0_to_9_is_refused(client):
+    # Decimal() reads Arabic-Indic digits and underscores; an xs:decimal holds neither.
+    register(client, "SKU-A")
+    params = [("MerchantFulfillmentOrderId", "O-1"), ("DisplayableOrderId", "O-1"),
+              ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"), ("DisplayableOrderComment", "Thanks"),
+              ("ShippingSpeedCategory", "Standard"),
+              *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items()),
+              ("Item.1.MerchantSKU", "SKU-A"), ("Item.1.MerchantFulfillmentOrderItemId", "1"), ("Item.1.Quantity", "1"),
+              ("Item.1.PerUnitDeclaredValue.CurrencyCode", "USD")]
+    for value in ("٥.٠٠", "1_000"):
+        reply = client.raw("outbound", "CreateFulfillmentOrder", params + [("Item.1.PerUnitDeclaredValue.Value", value)])
+        assert reply.status == 400, reply.text
+        assert "for parameter Item.1.PerUnitDeclaredValue.Value is invalid. Reason: it is not a decimal number".encode() \
+            in reply.body, reply.text

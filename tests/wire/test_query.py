@@ -109,6 +109,8 @@ def test_missing_member_of_a_list_item_names_its_index():
     ("DisplayableOrderId", "x" * 41, "longer than 40"),
     ("DisplayableOrderComment", "bell\x07", "control characters"),
     ("Item.1.PerUnitDeclaredValue.Value", "NaN", "decimal"),
+    ("Item.1.PerUnitDeclaredValue.Value", "٥.٠٠", "decimal"),  # Arabic-Indic 5.00, which Decimal() reads
+    ("Item.1.PerUnitDeclaredValue.Value", "1_000", "decimal"),
 ])
 def test_bad_values_name_parameter_and_value(name, value, reason):
     with pytest.raises(InvalidParameterValue) as caught:
