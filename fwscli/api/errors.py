@@ -27,6 +27,11 @@ class ApiError(Exception):
     def error_type(self) -> str:
         return "Sender" if self.sender else "Receiver"
 
+    def naming(self, parameter: str) -> "ApiError":
+        """The same error about `parameter` instead (the name a client sent for the one
+        this error names); an error that names no parameter is itself."""
+        return self
+
 
 class SenderError(ApiError):
     status = 400
@@ -38,6 +43,9 @@ class MissingParameter(SenderError):
 
     def __init__(self, parameter: str):
         super().__init__(f"The request must contain the parameter {parameter}.", parameter=parameter)
+
+    def naming(self, parameter: str) -> "ApiError":
+        return self if parameter == self.parameter else MissingParameter(parameter)
 
 
 class InvalidParameterValue(SenderError):
@@ -51,6 +59,11 @@ class InvalidParameterValue(SenderError):
             value=value,
         )
         self.reason = reason
+
+    def naming(self, parameter: str) -> "ApiError":
+        if parameter == self.parameter:
+            return self
+        return InvalidParameterValue(parameter, self.value, self.reason)
 
 
 class InvalidParameterCombination(SenderError):

@@ -25,7 +25,7 @@ from ..warehouse.network import FulfillmentNetwork
 from ..warehouse.paging import TokenCodec
 from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation  # noqa: F401 (the service's modes)
 from ..wire.form import parse_form
-from ..wire.query import decode_request, format_datetime, one_value
+from ..wire.query import decode_request_spelled, format_datetime, one_value, respell
 from ..wire.signatures import IncomingRequest, verify_request
 from ..wire.xml import write_error, write_response
 from . import health
@@ -131,8 +131,15 @@ class FwsApp:
         caller, scheme = self._authenticate(environ, params, body, now)
         self.admit(service, operation, caller, now)
         _check_operator_scheme(service, operation, scheme)
-        decoded = decode_request(operation, params, action=action)
-        result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
+        decoded, spelled = decode_request_spelled(operation, params, action=action)
+        try:
+            result = self.execute(service, operation, caller, decoded, now=now, request_id=request_id)
+        except ApiError as error:
+            # The warehouse names a list's item by its position (`Item.2.MerchantSKU`); the
+            # client may have sent it as `Item.7.…`, un-indexed or with the action prefix.
+            if error.parameter:
+                raise error.naming(respell(error.parameter, spelled)) from None
+            raise
         return write_response(service, operation, result, request_id)
 
     def admit(self, service: Service, operation: Operation, caller: Caller, now: datetime) -> None:

@@ -156,7 +156,8 @@ def _read(stream, size: int) -> bytes:
 
 
 def _plain_length(environ: dict, declared: str | None) -> bool:
-    """A Content-Length of ASCII digits alone and no transfer coding: werkzeug's
-    content_length is then simply its value."""
+    """A Content-Length of ASCII digits alone (18 at most: int() refuses a string of over
+    4,300 digits, leading zeros counted, with a ValueError that was a 500) and no transfer
+    coding: werkzeug's content_length is then simply its value."""
     return (declared is not None and declared.isascii() and declared.isdigit()
-            and "HTTP_TRANSFER_ENCODING" not in environ)
+            and len(declared) <= 18 and "HTTP_TRANSFER_ENCODING" not in environ)

@@ -42,19 +42,44 @@ def decode_request(operation: Operation, params: Iterable[tuple[str, str]],
     Empty values mean "absent" (one legacy client sends every unset field empty).
     Unknown parameters are ignored, as AWS Query services of the era did.
     """
+    return decode_request_spelled(operation, params, action)[0]
+
+
+def decode_request_spelled(operation: Operation, params: Iterable[tuple[str, str]],
+                           action: str | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """decode_request, and the name each item of a top-level list was sent as, in order:
+    `{"Item": ["Item.1", "Item.7"], "NotificationEmailList": ["NotificationEmailList"]}` (a
+    gap, convention C). The service names an item by its position (`Item.2.MerchantSKU`);
+    respell() turns that back into the name sent."""
     values: dict[str, list[str]] = {}
     for name, value in params:
         if value == "" or name in COMMON_PARAMETERS or name.startswith("X-Amz-"):
             continue
         values.setdefault(name, []).append(value)
     action_prefixes = {f"{operation.name}.", f"{action or operation.name}."}
-    return _ParamReader(values, action_prefixes).members(operation.input, "")
+    reader = _ParamReader(values, action_prefixes)
+    return reader.members(operation.input, ""), reader.spelled
+
+
+def respell(parameter: str, spelled: dict[str, list[str]]) -> str:
+    """`parameter` (`Item.2.Quantity`, an item named by its position) as the client spelled
+    it (`Item.7.Quantity`), by decode_request_spelled's `spelled`."""
+    head, _, rest = parameter.partition(".")
+    names = spelled.get(head)
+    if not names:
+        return parameter
+    index, dot, rest = rest.partition(".")
+    position = int(index) if index.isascii() and index.isdigit() and len(index) < 7 else 0
+    if not 1 <= position <= len(names) or index != str(position):
+        return parameter
+    return names[position - 1] + dot + rest
 
 
 class _ParamReader:
     def __init__(self, values: dict[str, list[str]], action_prefixes: set[str]):
         self.values = values
         self.action_prefixes = action_prefixes
+        self.spelled: dict[str, list[str]] = {}  # see decode_request_spelled
         # Every path that a name continues past a dot, and the segments that follow it:
         # `Item.1.Quantity` gives `Item` -> {"1"} and `Item.1` -> {"Quantity"}. Made once,
         # so that asking for a structure's or a list's parameters is a lookup, not a scan
@@ -91,14 +116,19 @@ class _ParamReader:
         return decoded
 
     def repeated(self, member: Member, path: str, top_level: bool) -> list[Any]:
+        sent: list[str] = []  # each item's name as sent
         if isinstance(member.shape, Structure):
-            items = [self.members(member.shape.members, f"{path}.{index}.")
-                     for index in self.indices(path)]
+            indices = self.indices(path)
+            self.check_indices(path, member.shape, len(indices))
+            sent = [f"{path}.{index}" for index in indices]
+            items = [self.members(member.shape.members, name + ".") for name in sent]
             if not items and self.has_named_child(path):  # convention C: one un-indexed struct
+                sent = [path]
                 items = [self.members(member.shape.members, path + ".")]
             elif items and self.has_member_child(path, member.shape):
                 # Indexed items and an un-indexed one too: all are taken, as a simple list
                 # takes its bare values after its indexed ones (dropping it lost a line).
+                sent.append(path)
                 items.append(self.members(member.shape.members, path + "."))
         else:
             prefixes = [path]
@@ -106,16 +136,50 @@ class _ParamReader:
                 prefixes = [action + path for action in sorted(self.action_prefixes)] + prefixes
             items = []
             for base in prefixes:
-                for index in self.indices(base):
+                indices = self.indices(base)
+                self.check_indices(base, None, len(indices))
+                for index in indices:
                     name = f"{base}.{index}"
                     raw = self.single(name)
                     if raw is not None:  # else only `base.N.…` names: unknown, ignored
                         items.append(decode_scalar(member.shape, raw, name))
+                        sent.append(name)
                 # Convention C: the bare name, possibly repeated.
                 for raw in self.values.get(base, ()):
                     items.append(decode_scalar(member.shape, raw, base))
+                    sent.append(base)
         check_item_count(member, path, len(items))
+        if top_level and items:
+            self.spelled[path] = sent
         return items
+
+    def check_indices(self, base: str, shape: Structure | None, indexed: int) -> None:
+        """Refuse an item of the list at `base` whose index is not a whole number:
+        `Item.-2.MerchantSKU` (a member of the list's structure after it) or `MerchantSKU.x`
+        (a value of a simple list). It reads as an item the client meant to send, and was
+        dropped unseen as an unknown name: an order went out without that line. Any other
+        name below `base` stays an unknown one, ignored. `indexed`: how many segments below
+        `base` are whole numbers (when all are, there is nothing to look at)."""
+        segments = self.children.get(base, ())
+        if len(segments) == indexed:
+            return
+        for segment in segments:
+            if segment.isdecimal():
+                continue
+            name = f"{base}.{segment}"
+            if shape is None:
+                found = name if name in self.values else None
+            elif any(member.name == segment for member in shape.members):
+                continue  # convention C: the one un-indexed item's member
+            else:
+                following = self.children.get(name, ())
+                found = next((f"{name}.{member.name}" for member in shape.members
+                              if member.name in following), None)
+                if found is not None and found not in self.values:  # a structure: its first value
+                    found = min(key for key in self.values if key.startswith(found + "."))
+            if found is not None:
+                raise InvalidParameterValue(found, _shorten(self.values[found][0]),
+                                            "the index of a list item must be a whole number such as 1")
 
     def single(self, name: str) -> str | None:
         raws = self.values.get(name)
@@ -179,14 +243,16 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
         if not _INTEGER.fullmatch(digits):
             raise InvalidParameterValue(name, _shorten(raw), "it is not a whole number")
         # Past 12 significant digits it is out of range anyway; int() of thousands of
-        # digits is slow (and past 4,300 refused).
-        if len(digits.lstrip("+-").lstrip("0")) > 12:
+        # digits is slow, and past 4,300 refused, leading zeros counted (a ValueError: a
+        # MaxCount of 5,000 zeros and a 1 was a 500), so it reads the significant ones.
+        significant = digits.lstrip("+-").lstrip("0")
+        if len(significant) > 12:
             raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
-        number = int(digits)
+        number = int(significant or "0") * (-1 if digits[0] == "-" else 1)
         if not INT_RANGE[0] <= number <= INT_RANGE[1]:
             raise InvalidParameterValue(name, _shorten(raw), "it is out of range")
         if shape.min_value is not None and number < shape.min_value:
-            raise InvalidParameterValue(name, raw, f"it must be at least {shape.min_value}")
+            raise InvalidParameterValue(name, _shorten(raw), f"it must be at least {shape.min_value}")
         return number
     if kind == "boolean":
         folded = raw.strip().lower()
@@ -203,8 +269,10 @@ def decode_scalar(shape: Scalar, raw: str, name: str) -> Any:
                 return None
             raise InvalidParameterValue(name, _shorten(raw), "it is not an ISO 8601 date-time such as 2009-06-05T18:30:19Z") from None
     if kind == "decimal":
+        # Decimal() reads every script's digits and `_` between them (`٥`, `1_000`), which
+        # no xs:decimal holds: 0-9 only, as for an int.
         try:
-            number = Decimal(raw)
+            number = Decimal(raw) if raw.isascii() and "_" not in raw else None
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or len(raw) > 40:

@@ -13,7 +13,9 @@ from werkzeug.wrappers import Request
 
 from fwscli.service.body import BodyIncomplete, BodyTooLarge, content_length, read_body
 
-LENGTHS = [None, "", "0", "5", "12", "05", " 5", "5 ", "-1", "+5", "1_0", "５", "abc", "100000"]
+# A length of thousands of digits (zeros): int() refuses over 4,300 digits (was a 500).
+LENGTHS = [None, "", "0", "5", "12", "05", " 5", "5 ", "-1", "+5", "1_0", "５", "abc", "100000",
+           "0" * 17 + "5", "0" * 5000 + "5"]
 BODIES = [b"", b"abc", b"hello", b"hello world!", b"x" * 70000, b"a=1&b=2&c=3&d"]
 EXTRAS = [{}, {"HTTP_TRANSFER_ENCODING": "chunked"}, {"HTTP_TRANSFER_ENCODING": "gzip"},
           {"wsgi.input_terminated": True}]
@@ -81,3 +83,17 @@ def test_the_same_as_werkzeug(stream_kind):
         ours = outcome(lambda: read_body(environ_of(length, body, extra, stream_kind), limit))
         theirs = outcome(request_of(length, body, extra, limit, stream_kind).get_data, OUR_ERRORS)
         assert ours == theirs, case
+
+
+def test_a_content_length_of_thousands_of_digits_is_no_internal_error(app):
+    """A WSGI server that passes the header on as sent (werkzeug's does; gunicorn refuses it
+    itself) gave the app a Content-Length int() refuses: a 500 InternalError."""
+    body = b"Action=GetServiceStatus&Version=2007-05-10"
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": io.BytesIO(body),
+               "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(),
+               "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "0" * 5000 + str(len(body))}
+    statuses = []
+    payload = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    assert not statuses[0].startswith("500"), payload
+    assert b"<Code>InternalError</Code>" not in payload

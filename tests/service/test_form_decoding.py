@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from ..legacy_signer import php_timestamp, sign_v0
-from .samples import DESTINATION, register, shipment
+from .samples import DESTINATION, SHIP_FROM, register, shipment
 
 
 def test_values_are_decoded_as_sent(server, merchant, client):
@@ -173,3 +173,80 @@ def test_an_access_key_id_that_is_not_utf8_is_unknown_not_an_internal_error(serv
     reply = requests.post(server.url, data=body, timeout=10, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     assert reply.status_code == 403 and b"<Code>InvalidClientTokenId</Code>" in reply.content, reply.text
+
+
+def test_an_error_about_a_list_item_names_it_as_it_was_sent(client):
+    """The warehouse names a line by its position; the client may number its lines from 0,
+    leave gaps, send one un-indexed line (the Mule client) or prefix a simple list with the
+    action (the 2008 PHP library). Each error named `….2.…` or `….1` instead: a parameter
+    the client never sent."""
+    register(client, "SKU-A")
+    header = [("ShipmentId", "S1"), ("ShipmentName", "S1"), ("DestinationFulfillmentCenter", "PHL1"),
+              *((f"ShipFromAddress.{name}", value) for name, value in SHIP_FROM.items())]
+    cases = [
+        ("inbound", "PutInboundShipment", header + [
+            ("MerchantSKUQuantityItem.MerchantSKU", "SKU-NONE"), ("MerchantSKUQuantityItem.Quantity", "1")],
+         "MerchantSKUQuantityItem.MerchantSKU"),
+        ("inbound", "PutInboundShipment", header + [
+            ("MerchantSKUQuantityItem.1.MerchantSKU", "SKU-A"), ("MerchantSKUQuantityItem.1.Quantity", "1"),
+            ("MerchantSKUQuantityItem.3.MerchantSKU", "SKU-NONE"), ("MerchantSKUQuantityItem.3.Quantity", "1")],
+         "MerchantSKUQuantityItem.3.MerchantSKU"),
+    ]
+    order = [("MerchantFulfillmentOrderId", "O-1"), ("DisplayableOrderId", "O-1"),
+             ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"), ("DisplayableOrderComment", "Thanks"),
+             ("ShippingSpeedCategory", "Standard"),
+             *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items())]
+    line = [("Item.0.MerchantSKU", "SKU-A"), ("Item.0.MerchantFulfillmentOrderItemId", "0"), ("Item.0.Quantity", "1")]
+    cases += [
+        ("outbound", "CreateFulfillmentOrder", order + line + [
+            ("Item.7.MerchantSKU", "SKU-NONE"), ("Item.7.MerchantFulfillmentOrderItemId", "7"), ("Item.7.Quantity", "1")],
+         "Item.7.MerchantSKU"),
+        ("outbound", "CreateFulfillmentOrder", order + line + [
+            ("CreateFulfillmentOrder.NotificationEmailList.1", "nobody")],
+         "CreateFulfillmentOrder.NotificationEmailList.1"),
+    ]
+    for service, action, params, named in cases:
+        reply = client.raw(service, action, params)
+        assert reply.status == 400, reply.text
+        assert f"for parameter {named} is invalid".encode() in reply.body, (named, reply.text)
+
+
+def test_an_order_line_with_a_negative_index_is_refused_not_dropped(client):
+    """`Item.-2.…` read as an unknown name: the order was accepted without that line."""
+    register(client, "SKU-A", "SKU-B")
+    params = [("MerchantFulfillmentOrderId", "O-1"), ("DisplayableOrderId", "O-1"),
+              ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"), ("DisplayableOrderComment", "Thanks"),
+              ("ShippingSpeedCategory", "Standard"),
+              *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items()),
+              ("Item.1.MerchantSKU", "SKU-A"), ("Item.1.MerchantFulfillmentOrderItemId", "1"), ("Item.1.Quantity", "1"),
+              ("Item.-2.MerchantSKU", "SKU-B"), ("Item.-2.MerchantFulfillmentOrderItemId", "2"), ("Item.-2.Quantity", "1")]
+    reply = client.raw("outbound", "CreateFulfillmentOrder", params)
+    assert reply.status == 400, reply.text
+    assert b"<Code>InvalidParameterValue</Code>" in reply.body
+    assert b"for parameter Item.-2.MerchantSKU is invalid" in reply.body
+    assert b"<Code>InvalidParameterValue</Code>" in client.raw(
+        "outbound", "GetFulfillmentOrder", [("MerchantFulfillmentOrderId", "O-1")]).body
+
+
+def test_a_count_of_thousands_of_leading_zeros_is_read_over_http(client):
+    # int() refuses over 4,300 digits, leading zeros included: this was a 500 InternalError.
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "0" * 5000 + "1")])
+    assert reply.status == 200, reply.text
+    reply = client.raw("inbound", "ListAllFulfillmentItems", [("MaxCount", "-" + "0" * 5000 + "1")])
+    assert reply.status == 400 and b"is invalid. Reason: it must be at least 1." in reply.body, reply.text
+
+
+def test_a_declared_value_in_other_digits_than_0_to_9_is_refused(client):
+    # Decimal() reads Arabic-Indic digits and underscores; an xs:decimal holds neither.
+    register(client, "SKU-A")
+    params = [("MerchantFulfillmentOrderId", "O-1"), ("DisplayableOrderId", "O-1"),
+              ("DisplayableOrderDateTime", "2026-11-27T20:00:00Z"), ("DisplayableOrderComment", "Thanks"),
+              ("ShippingSpeedCategory", "Standard"),
+              *((f"DestinationAddress.{name}", value) for name, value in DESTINATION.items()),
+              ("Item.1.MerchantSKU", "SKU-A"), ("Item.1.MerchantFulfillmentOrderItemId", "1"), ("Item.1.Quantity", "1"),
+              ("Item.1.PerUnitDeclaredValue.CurrencyCode", "USD")]
+    for value in ("٥.٠٠", "1_000"):
+        reply = client.raw("outbound", "CreateFulfillmentOrder", params + [("Item.1.PerUnitDeclaredValue.Value", value)])
+        assert reply.status == 400, reply.text
+        assert "for parameter Item.1.PerUnitDeclaredValue.Value is invalid. Reason: it is not a decimal number".encode() \
+            in reply.body, reply.text

@@ -112,3 +112,24 @@ def test_a_token_lives_in_real_time_not_in_the_simulated_time(db, merchant, oper
         with pytest.raises(ApiError) as caught:
             client.call("inbound", "ListAllFulfillmentItemsByNextToken", {"NextToken": page["NextToken"]})
         assert "the token has expired" in caught.value.message
+
+
+def test_a_status_filter_sent_many_times_over_still_pages(client):
+    """The filters travel in the NextToken: a ShipmentStatus list of 400 Working made a token
+    longer than the 4,096 characters its ByNextToken takes, so the service refused the token
+    it had issued itself. A status counts once, as each FulfillmentMethod of the outbound
+    list does."""
+    address = {"Name": "Acme", "AddressLine1": "1 Main St", "City": "Seattle",
+               "StateOrProvinceCode": "WA", "CountryCode": "US", "PostalCode": "98144"}
+    for shipment_id in ("FBA-1", "FBA-2", "FBA-3"):
+        client.call("inbound", "PutInboundShipmentData", {
+            "ShipmentId": shipment_id, "ShipmentName": shipment_id,
+            "DestinationFulfillmentCenter": "RNO1", "ShipFromAddress": address})
+    statuses = [(f"ListInboundShipments.ShipmentStatus.{n}", "Working") for n in range(1, 401)]
+    reply = client.raw("inbound", "ListInboundShipments", [("MaxCount", "2"), *statuses])
+    assert reply.status == 200, reply.text
+    token = reply.body.split(b"<ns1:NextToken>")[1].split(b"</ns1:NextToken>")[0].decode()
+    assert 0 < len(token) <= 4096
+    rest = client.call("inbound", "ListInboundShipmentsByNextToken", {"NextToken": token})
+    assert [row["ShipmentId"] for row in rest["ShipmentData"]] == ["FBA-3"]
+    assert rest["HasNext"] is False

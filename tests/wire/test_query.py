@@ -10,7 +10,7 @@ import pytest
 
 from fwscli.api import INBOUND, INVENTORY, OUTBOUND
 from fwscli.api.errors import InvalidParameterValue, MissingParameter
-from fwscli.wire.query import decode_request, encode_request
+from fwscli.wire.query import decode_request, decode_request_spelled, encode_request, respell
 
 GET_IDS = INBOUND.operation("GetFulfillmentIdentifierForMSKU")
 DELETE_ITEMS = INBOUND.operation("DeleteInboundShipmentItems")
@@ -109,6 +109,8 @@ def test_missing_member_of_a_list_item_names_its_index():
     ("DisplayableOrderId", "x" * 41, "longer than 40"),
     ("DisplayableOrderComment", "bell\x07", "control characters"),
     ("Item.1.PerUnitDeclaredValue.Value", "NaN", "decimal"),
+    ("Item.1.PerUnitDeclaredValue.Value", "٥.٠٠", "decimal"),  # Arabic-Indic 5.00, which Decimal() reads
+    ("Item.1.PerUnitDeclaredValue.Value", "1_000", "decimal"),
 ])
 def test_bad_values_name_parameter_and_value(name, value, reason):
     with pytest.raises(InvalidParameterValue) as caught:
@@ -146,3 +148,67 @@ def test_encode_is_convention_a_and_round_trips():
     assert ("CreateFulfillmentOrder.NotificationEmailList.1", "a@example.com") in params
     assert ("Item.1.PerUnitDeclaredValue.Value", "5.00") in params
     assert decode_request(CREATE_ORDER, params) == request
+
+
+def test_items_are_spelled_as_sent_where_that_is_not_their_position():
+    """respell turns a name by position (the warehouse's `Item.2.…`) into the one sent."""
+    params = _order_params(**{"Item.7.MerchantSKU": "SKU-2", "Item.7.MerchantFulfillmentOrderItemId": "2",
+                              "Item.7.Quantity": "1", "NotificationEmailList": "a@example.com"})
+    decoded, spelled = decode_request_spelled(CREATE_ORDER, params)
+    assert decoded == decode_request(CREATE_ORDER, params)
+    assert respell("Item.2.PerUnitDeclaredValue.Value", spelled) == "Item.7.PerUnitDeclaredValue.Value"
+    assert respell("Item.1.Quantity", spelled) == "Item.1.Quantity"
+    assert respell("NotificationEmailList.1", spelled) == "NotificationEmailList"
+    assert respell("DestinationAddress.City", spelled) == "DestinationAddress.City"
+
+    assert respell("Item.3.Quantity", spelled) == "Item.3.Quantity"  # no such item: as it is
+    assert respell("Item.02.Quantity", spelled) == "Item.02.Quantity"
+    _, spelled = decode_request_spelled(GET_IDS, [("GetFulfillmentIdentifierForMSKU.MerchantSKU.1", "A")])
+    assert respell("MerchantSKU.1", spelled) == "GetFulfillmentIdentifierForMSKU.MerchantSKU.1"
+    put = INBOUND.operation("PutInboundShipmentItems")
+    _, spelled = decode_request_spelled(put, [("ShipmentId", "S"), ("MerchantSKUQuantityItem.MerchantSKU", "A"),
+                                              ("MerchantSKUQuantityItem.Quantity", "1")])
+    assert respell("MerchantSKUQuantityItem.1.MerchantSKU", spelled) == "MerchantSKUQuantityItem.MerchantSKU"
+    # Convention A numbered 1..N: every name as it is.
+    spelled = decode_request_spelled(CREATE_ORDER, _order_params())[1]
+    assert respell("Item.1.Quantity", spelled) == "Item.1.Quantity"
+
+
+@pytest.mark.parametrize("operation, params, named", [
+    (CREATE_ORDER, _order_params(**{"Item.-2.MerchantSKU": "SKU-2", "Item.-2.MerchantFulfillmentOrderItemId": "2",
+                                    "Item.-2.Quantity": "1"}), "Item.-2.MerchantSKU"),
+    (CREATE_ORDER, _order_params(**{"Item.x.PerUnitDeclaredValue.Value": "1.00"}),
+     "Item.x.PerUnitDeclaredValue.Value"),
+    (GET_IDS, [("MerchantSKU.1", "A"), ("MerchantSKU.two", "B")], "MerchantSKU.two"),
+    (GET_IDS, [("GetFulfillmentIdentifierForMSKU.MerchantSKU.-1", "B")], "GetFulfillmentIdentifierForMSKU.MerchantSKU.-1"),
+])
+def test_an_item_whose_index_is_not_a_whole_number_is_refused_not_dropped(operation, params, named):
+    with pytest.raises(InvalidParameterValue) as caught:
+        decode_request(operation, params)
+    assert caught.value.parameter == named
+    assert "the index of a list item must be a whole number" in caught.value.message
+
+
+def test_other_names_below_a_list_stay_unknown_and_ignored():
+    # Index 0 is an item like any other; a name that goes on with no member of the item's
+    # structure, or MWS's `.member.N`, is an unknown name.
+    assert decode_request(GET_IDS, [("MerchantSKU.0", "A"), ("MerchantSKU.member.1", "B")]) == {"MerchantSKU": ["A"]}
+    decoded = decode_request(CREATE_ORDER, _order_params(**{"Item.x.Colour": "red", "Item.member.1.MerchantSKU": "B"}))
+    assert [item["MerchantSKU"] for item in decoded["Item"]] == ["SKU-1"]
+
+
+def test_a_number_of_thousands_of_leading_zeros_is_read_not_a_crash():
+    """Leading zeros pass the 12-significant-digit check, and int() refuses a string of over
+    4,300 digits, zeros included: a ValueError, answered 500 InternalError (which the PHP
+    libraries resend three times). Below its minimum, such a number was quoted whole, twice,
+    in the error body."""
+    list_items = INBOUND.operation("ListAllFulfillmentItems")
+    zeros = "0" * 100_000
+    assert decode_request(list_items, [("MaxCount", zeros + "7")]) == {"MaxCount": 7}
+    assert decode_request(list_items, [("MaxCount", "+" + zeros + "7")]) == {"MaxCount": 7}
+    with pytest.raises(InvalidParameterValue) as caught:
+        decode_request(list_items, [("MaxCount", "-" + zeros + "1")])
+    assert "it must be at least 1" in caught.value.message
+    assert len(caught.value.message) < 200
+    with pytest.raises(InvalidParameterValue, match="at least 1"):
+        decode_request(list_items, [("MaxCount", zeros)])

@@ -159,7 +159,10 @@ def list_inbound_shipments(ctx: Context, request: dict) -> Result:
     def iso(name: str) -> str | None:
         return request[name].isoformat() if name in request else None
 
-    filters = {"ShipmentStatus": request.get("ShipmentStatus", []),
+    # Each status once: the filters travel in the NextToken, which a status repeated a few
+    # hundred times made longer than the NextToken parameter may be (refused on the next
+    # page); outbound's FulfillmentMethod list is kept the same way (orders.list_orders).
+    filters = {"ShipmentStatus": sorted(set(request.get("ShipmentStatus", []))),
                "CreatedBefore": iso("CreatedBefore"), "CreatedAfter": iso("CreatedAfter")}
     return _first_page(ctx, "ListInboundShipments", request, filters)
 
