@@ -188,8 +188,10 @@ def resolve(profile: str | None = None, flags: Mapping[str, str | None] | None =
     name = chosen.value or DEFAULT_PROFILE
 
     config_path, credentials_path = config_file(), credentials_file()
-    config_section = _section(_read(config_path), _config_section_names(name))
-    credentials_section = _section(_read(credentials_path), (name,))
+    config_section = _section(_read(config_path), _config_section_names(name),
+                              config_path, CONFIG_KEYS + CREDENTIAL_KEYS)
+    credentials_section = _section(_read(credentials_path), (name,), credentials_path,
+                                   CREDENTIAL_KEYS)
     if config_section is None and credentials_section is None and name != DEFAULT_PROFILE:
         raise ConfigError(f"The profile {name!r} ({_describe(chosen)}) is not defined in "
                           f"{config_path} (as [profile {name}]) or {credentials_path} "
@@ -248,22 +250,82 @@ def _config_section_names(profile: str) -> tuple[str, ...]:
     return (f"profile {profile}",)
 
 
-def _section(parser: configparser.ConfigParser, names: tuple[str, ...]) -> dict[str, str] | None:
+def _section(parser: configparser.ConfigParser, names: tuple[str, ...], path: Path,
+             known: tuple[str, ...]) -> dict[str, str] | None:
+    """The first of the sections `names` that the file has, checked to hold only `known`
+    keys: one fws does not know is a typo (`endpoint-url`, AWS's `aws_access_key_id`)
+    that, ignored, sent commands to the embedded service or left them without keys."""
     for name in names:
         if parser.has_section(name):
-            return {key: value.strip() for key, value in parser.items(name)}
+            section = {key: value.strip() for key, value in parser.items(name)}
+            for key in section:
+                if key not in known:
+                    raise ConfigError(_unknown_key(path, name, key, section[key], known))
+            return section
     return None
 
 
+def _unknown_key(path: Path, section: str, key: str, value: str, known: tuple[str, ...]) -> str:
+    import difflib
+
+    where = f"{path} line {_line_of(path, section, key)}"
+    # The value helps find a typo, but never a secret's: messages end up in logs.
+    shown = f"{key} = {value!r}" if known == CONFIG_KEYS + CREDENTIAL_KEYS and \
+        "secret" not in key else key
+    if key in CONFIG_KEYS + CREDENTIAL_KEYS:  # a setting in the file it does not belong in
+        return (f"{where}: {shown} in [{section}] is not read from this file: "
+                f"{key} belongs in {config_file() if key in CONFIG_KEYS else credentials_file()}.")
+    guess = difflib.get_close_matches(key.replace("-", "_"), known, n=1, cutoff=0.6)
+    hint = f"did you mean {guess[0]}? " if guess else ""
+    return (f"{where}: unknown setting {shown} in [{section}]: {hint}"
+            f"the settings here are {', '.join(known)}.")
+
+
+def _line_of(path: Path, section: str, key: str) -> int | str:
+    """The line of `key` in `[section]` of `path` (configparser keeps no line numbers)."""
+    current = None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        return "?"
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped[1:-1].strip()
+        elif current == section and not line[:1].isspace():
+            name = stripped.split("=", 1)[0].split(":", 1)[0].strip().lower()
+            if name == key:
+                return number
+    return "?"
+
+
 def _read(path: Path) -> configparser.ConfigParser:
+    """The file's sections; none when it does not exist. One that exists but cannot be read
+    (a directory, no permission) is an error: configparser.read skips it silently, and fws
+    then went to the embedded service, or provisioned keys it could not save."""
     parser = _parser()
     try:
-        parser.read(path, encoding="utf-8")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return parser
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path} is not a valid INI file: line {line}: byte "
+                          f"{data[error.start:error.start + 1]!r} is not UTF-8 text") from None
+    try:
+        parser.read_string(text, source=str(path))
     except configparser.Error as error:
         raise ConfigError(f"{path} is not a valid INI file: {_ini_problem(error)}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path} is not a valid INI file: {error}") from None
     return parser
+
+
+def read_profiles(path: Path) -> list[str]:
+    """The section names of a config or credentials file (ConfigError if unreadable)."""
+    return _read(path).sections()
 
 
 def _ini_problem(error: configparser.Error) -> str:
@@ -281,8 +343,11 @@ def _ini_problem(error: configparser.Error) -> str:
 
 
 def _parser() -> configparser.ConfigParser:
-    # No interpolation: a secret may contain "%".
-    return configparser.ConfigParser(interpolation=None)
+    # No interpolation: a secret may contain "%". No default section: configparser's
+    # [DEFAULT] lends its keys to every section, so a [DEFAULT] (meant as [default]) gave
+    # its keys to every profile while the default profile itself ignored them; here it is
+    # a section like any other ("" can be no section's name).
+    return configparser.ConfigParser(interpolation=None, default_section="")
 
 
 def _describe(setting: Setting) -> str:

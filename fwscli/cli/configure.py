@@ -120,19 +120,15 @@ def resolved(g: common.Globals):
 
 def profile_names() -> list[str]:
     """Profiles named in either file: `[default]`/`[profile NAME]` and credentials `[NAME]`."""
-    import configparser
-
-    from ..config import DEFAULT_PROFILE, config_file, credentials_file
+    from ..config import DEFAULT_PROFILE, ConfigError, config_file, credentials_file, read_profiles
 
     names: list[str] = []
     for path, is_config in ((config_file(), True), (credentials_file(), False)):
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError) as error:
-            raise common.CliError(f"{path} is not a valid INI file: {error}",
-                                  common.EXIT_CONFIG, code="ConfigError") from None
-        for section in parser.sections():
+        try:  # read as resolve() reads it: the same sections, the same one-line errors
+            sections = read_profiles(path)
+        except ConfigError as error:
+            raise common.CliError(str(error), common.EXIT_CONFIG, code="ConfigError") from None
+        for section in sections:
             if is_config and section != DEFAULT_PROFILE:
                 if not section.startswith("profile "):
                     continue  # not a profile: resolve() never reads it either

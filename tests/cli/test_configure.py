@@ -146,14 +146,70 @@ def test_a_config_file_that_is_not_ini_is_one_line_naming_the_line(embedded_fws,
     assert len(result.err.splitlines()) == 1, result.err
 
 
+@pytest.mark.parametrize("which, text, culprit", [
+    # A typo fws ignored: the commands went to the embedded service, not the endpoint.
+    ("config", "[default]\nregion = eu-west-1\nendpoint-url = http://127.0.0.1:9/\n",
+     "line 3: unknown setting endpoint-url = 'http://127.0.0.1:9/' in [default]: did you mean endpoint_url?"),
+    # The AWS CLI's names: the keys were ignored and a merchant provisioned beside them.
+    ("credentials", "[default]\naws_access_key_id = AKID\naws_secret_access_key = s3cret\n",
+     "line 2: unknown setting aws_access_key_id in [default]: did you mean access_key_id?"),
+    ("credentials", "[default]\nregion = eu-west-1\n", "line 2: region in [default] is not read from "
+     "this file: region belongs in"),
+])
+def test_an_unknown_setting_is_one_line_naming_file_line_and_key(embedded_fws, which, text, culprit):
+    path = dict(zip(("config", "credentials"), files(embedded_fws)))[which]
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    for command in (("items", "list"), ("configure", "list")):
+        result = embedded_fws(*command)
+        assert result.code == 253 and f"{path} {culprit}" in result.err, result.err
+        assert len(result.err.splitlines()) == 1 and "s3cret" not in result.err, result.err
+    assert not (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws").exists()  # nothing provisioned
+
+
+def test_a_default_section_in_capitals_is_no_profiles_defaults(embedded_fws):
+    """configparser lends [DEFAULT]'s keys to every section: a profile got its endpoint and
+    keys without saying so, while the default profile ignored them."""
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[DEFAULT]\nregion = eu-west-1\n\n[profile work]\noutput = json\n")
+    assert listing(embedded_fws, "--profile", "work")["region"]["Source"] == "default"
+    assert embedded_fws.ok("configure", "list-profiles", "-o", "json").json() == ["work"]
+
+
+def test_list_profiles_names_the_line_of_a_file_that_is_not_ini(embedded_fws):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\nregion\n")
+    result = embedded_fws("configure", "list-profiles")
+    assert result.code == 253 and f"{config} is not a valid INI file: line 2" in result.err
+    assert len(result.err.splitlines()) == 1, result.err
+
+
+def test_a_file_that_exists_but_cannot_be_read_is_named(embedded_fws, tmp_path):
+    """configparser skipped it silently: the commands went to the embedded service."""
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+    result = embedded_fws("items", "list", env={"FWS_CONFIG_FILE": str(directory)})
+    assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"[default]\nregion = eu-west-1\n# caf\xe9\n")
+    result = embedded_fws("items", "list")
+    assert result.code == 253 and f"{config} is not a valid INI file: line 3: byte b'\\xe9' is not " \
+        "UTF-8 text" in result.err, result.err
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()
     result = embedded_fws("configure", "set", "region", "eu-west-1", env={"FWS_CONFIG_FILE": str(directory)})
-    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
-    # The embedded service's first use, which saves the keys it provisions there.
+    assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
+    # The embedded service's first use, which saves the keys it provisions there: refused
+    # before a merchant is made whose keys could not be kept.
     result = embedded_fws("items", "list", env={"FWS_SHARED_CREDENTIALS_FILE": str(directory)})
-    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
+    assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
+    assert not (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws").exists()
 
 
 def test_interactive_keeps_what_enter_keeps(embedded_fws):

@@ -245,3 +245,41 @@ def test_a_symlinked_file_stays_a_symlink(tmp_path, credentials_file):
 def test_unknown_setting_is_refused():
     with pytest.raises(ConfigError, match="Unknown setting colour"):
         set_value("default", "colour", "blue")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[default]\nregion = eu-west-1\nmax-attempts = 5\n",
+     "line 3: unknown setting max-attempts = '5' in [default]: did you mean max_attempts?"),
+    ("[profile work]\n\n  \n[default]\nbogus = 1\n", "line 5: unknown setting bogus = '1'"),
+])
+def test_an_unknown_setting_of_the_profile_is_refused_with_its_line(config_file, text, message):
+    write(config_file, text)
+    with pytest.raises(ConfigError) as caught:
+        resolve()
+    assert f"{config_file} {message}" in str(caught.value)
+
+
+def test_an_unknown_setting_of_another_profile_is_not_this_ones_problem(config_file, credentials_file):
+    write(config_file, "[profile other]\nendpoint-url = http://x/\n[default]\nregion = eu-west-1\n")
+    write(credentials_file, "[other]\naws_secret_access_key = s3cret\n")
+    assert resolve().region == "eu-west-1"
+    with pytest.raises(ConfigError) as caught:
+        resolve("other")
+    assert "endpoint-url" in str(caught.value)
+    write(config_file, "")
+    with pytest.raises(ConfigError) as caught:
+        resolve("other")
+    assert "aws_secret_access_key in [other]" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
+def test_a_capital_default_section_lends_nothing_to_the_profiles(config_file, credentials_file):
+    write(config_file, "[DEFAULT]\nendpoint_url = http://x/\n[profile work]\nregion = eu-west-1\n")
+    write(credentials_file, "[DEFAULT]\naccess_key_id = AK\nsecret_access_key = S\n[work]\n")
+    settings = resolve("work")
+    assert settings.endpoint_url is None and settings.credentials is None
+
+
+def test_a_file_that_cannot_be_read_is_a_config_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("FWS_SHARED_CREDENTIALS_FILE", str(tmp_path))
+    with pytest.raises(ConfigError, match=f"cannot read {tmp_path}: Is a directory"):
+        resolve()
