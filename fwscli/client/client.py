@@ -15,7 +15,6 @@ together do not come back together; a `Retry-After` header, when sent, sets the 
 from __future__ import annotations
 
 import logging
-import math
 import random
 import time
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from urllib3.exceptions import ConnectTimeoutError
 from ..api import SERVICES_BY_NAME
 from ..api.errors import ApiError
 from ..api.shapes import Operation, Service
+from ..digits import ascii_whole_number
 from ..wire.query import encode_request
 from ..wire.xml import read_error, read_response
 from .errors import EndpointUnreachable, ResponseError, ServiceError
@@ -158,22 +158,22 @@ def _not_connected(error: Exception) -> bool:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    """The wait a Retry-After header asks for (seconds or an HTTP date), capped."""
-    value = response.headers.get("Retry-After")
+    """The wait a Retry-After header asks for, capped; None (back off instead) when it is
+    neither of RFC 9110's forms: whole seconds in ASCII digits, or an HTTP date. float()
+    read '-5', '-inf' and '1e400' too: a negative wait was a retry at once, with no backoff,
+    against a service that had just refused for load, and 'inf' a minute's wait."""
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    try:
-        seconds = float(value)
-        if math.isnan(seconds):  # float() reads "nan", and time.sleep refuses it
-            return None
-    except ValueError:
+    seconds: float | None = ascii_whole_number(value)
+    if seconds is None:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()  # past: now
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
