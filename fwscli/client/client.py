@@ -75,7 +75,26 @@ class Client:
         params += encode_request(operation, dict(request or {}))
         label = f"{model.name}.{operation.name}"
         response = self._send(label, params, operation.idempotent)
-        return _decode(model, operation, label, response)
+        try:
+            return _decode(model, operation, label, response)
+        except ServiceError as error:
+            if error.code == "InvalidClientTokenId" and self.transport.database:
+                raise self._unknown_embedded_keys(error) from None
+            raise
+
+    def _unknown_embedded_keys(self, error: ServiceError) -> ServiceError:
+        """The embedded service's "no such key", with its likely cause and the way out: the
+        profile keeps keys of a database that is gone (its file deleted to start afresh) or
+        another (FWS_DATABASE_URL changed); the service's own message sent the merchant
+        looking for a typo in a key fws itself had written."""
+        key = self.transport.credentials.access_key_id
+        message = (f"{error.message} The embedded database {self.transport.database} does not "
+                   f"know key {key}: was it made in another (a file since deleted, another "
+                   f"FWS_DATABASE_URL)? Then point FWS_DATABASE_URL at that one, or clear the "
+                   f"keys of profile {self.session.profile!r} (fws configure set access_key_id '' "
+                   f"and secret_access_key '') to have a new merchant made here.")
+        return ServiceError(error.operation, error.code, message, error.request_id, error.status,
+                            error.sender)
 
     def close(self) -> None:
         self.transport.close()

@@ -140,11 +140,13 @@ def _response(request: PreparedRequest, status: str, headers: list[tuple[str, st
 
 @dataclass(frozen=True)
 class EmbeddedService:
-    """The adapter to mount, the keys to sign with, and whether they were just provisioned."""
+    """The adapter to mount, the keys to sign with, whether they were just provisioned, and
+    the database (as messages show it)."""
 
     adapter: WSGIAdapter
     credentials: Credentials
     provisioned: bool
+    database: str = ""
 
 
 def start_embedded(session: Session) -> EmbeddedService:
@@ -179,7 +181,10 @@ def start_embedded(session: Session) -> EmbeddedService:
     # attempt, above the one-line error: a handler that drops it (--debug shows it).
     logging.getLogger("fwscli").addHandler(_SILENT)
     app = FwsApp(db, region=session.region)
-    return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned)
+    from ..store.database import shown_url
+
+    return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned,
+                           shown_url(url))
 
 
 def _provision(db, profile: str) -> tuple[Credentials, bool]:

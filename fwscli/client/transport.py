@@ -38,7 +38,8 @@ class Transport:
     """Signs and sends form POSTs to one endpoint with one set of keys.
 
     `provisioned` is True when opening the embedded service just created a merchant and
-    wrote its keys to the credentials file (the CLI says so on stderr).
+    wrote its keys to the credentials file (the CLI says so on stderr); `database` is the
+    embedded service's database ("" over HTTP).
     """
 
     http: requests.Session
@@ -47,6 +48,7 @@ class Transport:
     region: str
     timeout: tuple[float, float]  # (connect, read) seconds
     provisioned: bool = False
+    database: str = ""
 
     def __post_init__(self) -> None:
         # AWSSigV4 keeps the request's date on itself while signing: one per thread.
@@ -129,7 +131,7 @@ def connect(session: Session) -> Transport:
         http = requests.Session()
         http.mount(EMBEDDED_URL, service.adapter)
         return Transport(http, EMBEDDED_URL, service.credentials, session.region, timeout,
-                         provisioned=service.provisioned)
+                         provisioned=service.provisioned, database=service.database)
     url = checked_endpoint(session.endpoint_url or "")
     if session.credentials is None:
         raise ConfigError(f"No credentials for profile {session.profile!r}: set access_key_id and "

@@ -200,6 +200,20 @@ def test_a_file_that_exists_but_cannot_be_read_is_named(embedded_fws, tmp_path):
         "UTF-8 text" in result.err, result.err
 
 
+def test_a_deleted_embedded_database_says_how_to_start_afresh(embedded_fws):
+    fws = embedded_fws
+    fws.ok("items", "list")
+    data = Path(fws.env["XDG_DATA_HOME"]) / "fws"
+    for path in data.iterdir():
+        path.unlink()
+    result = fws("items", "list")
+    assert result.code == 253 and "InvalidClientTokenId" in result.err, result.err
+    assert "clear the keys of profile 'default'" in result.err and len(result.err.splitlines()) == 1
+    fws.ok("configure", "set", "access_key_id", "")
+    fws.ok("configure", "set", "secret_access_key", "")
+    assert "created a merchant" in fws.ok("items", "list").err
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()
