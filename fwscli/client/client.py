@@ -14,13 +14,18 @@ together do not come back together; a `Retry-After` header, when sent, sets the 
 
 from __future__ import annotations
 
+import http.client
 import logging
 import random
+import re
+import socket
+import ssl
 import time
 from datetime import datetime, timezone
 from decimal import InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError
@@ -112,16 +117,17 @@ class Client:
             try:
                 response = self.transport.send(params)
             except requests.exceptions.SSLError as error:
-                raise EndpointUnreachable(self.transport.url, attempt, str(error),
+                raise EndpointUnreachable(self.transport.url, attempt, self._reason(error),
                                           maybe_sent=maybe_sent) from error
             except _NETWORK_ERRORS as error:
+                log.debug("%s: %s", label, error)
                 maybe_sent = maybe_sent or not _not_connected(error)
                 if not (idempotent or _not_connected(error)):
                     raise EndpointUnreachable(
                         self.transport.url, attempt,
-                        f"{error} (not sent again: {label} may have been done)") from error
+                        f"{self._reason(error)} (not sent again: {label} may have been done)") from error
                 if attempt == attempts:
-                    raise EndpointUnreachable(self.transport.url, attempts, str(error),
+                    raise EndpointUnreachable(self.transport.url, attempts, self._reason(error),
                                               maybe_sent=maybe_sent) from error
                 self._wait(label, attempt, attempts, type(error).__name__, self._backoff(attempt))
                 continue
@@ -133,6 +139,31 @@ class Client:
                 continue
             return response
         raise AssertionError("the loop returns or raises")
+
+    def _reason(self, error: Exception) -> str:
+        """Why no answer came, in words: requests' text is urllib3's pool, its retries and
+        the nested causes' reprs ("HTTPConnectionPool(host=..., port=...): Max retries
+        exceeded with url: / (Caused by NewConnectionError(...))") around the few words that
+        matter, and names no setting to change."""
+        if isinstance(error, requests.ConnectTimeout):  # not NewConnectionError, a subclass
+            return f"no connection within {self.session.connect_timeout:g} s (connect_timeout)"
+        if isinstance(error, requests.ReadTimeout):
+            return f"no answer within {self.session.read_timeout:g} s (read_timeout)"
+        for cause in reversed(_causes(error)):  # the innermost first
+            if isinstance(cause, ssl.SSLError):  # "[SSL: CODE] what (_ssl.c:1006)": the what
+                text = str(cause.args[1] if len(cause.args) > 1 else cause)
+                return "TLS: " + re.sub(r"^\[[^]]*\]\s*|\s*\(_ssl\.c:\d+\)$", "", text)
+            if isinstance(cause, socket.gaierror):
+                return f"cannot resolve the host name {urlsplit(self.transport.url).hostname} ({cause.strerror})"
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused (is the server running, on that port?)"
+            if isinstance(cause, http.client.RemoteDisconnected):
+                return "the server closed the connection without answering"
+            if isinstance(cause, http.client.BadStatusLine):
+                return "the answer is not HTTP"
+            if isinstance(cause, OSError) and cause.strerror:
+                return cause.strerror[:1].lower() + cause.strerror[1:]
+        return " ".join(str(error).split())
 
     def _backoff(self, attempt: int) -> float:
         return self._rand() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
@@ -174,6 +205,22 @@ def _not_connected(error: Exception) -> bool:
         return True
     reason = getattr(error.args[0] if error.args else None, "reason", None)
     return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and what it wraps, outermost first: its cause or context, urllib3's
+    MaxRetryError.reason, and the exceptions in its args (ProtocolError holds its cause there)."""
+    found: list[BaseException] = []
+    todo = [error]
+    while todo and len(found) < 20:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        todo += [inner for inner in (getattr(current, "reason", None), current.__cause__,
+                                     current.__context__, *current.args)
+                 if isinstance(inner, BaseException)]
+    return found
 
 
 def _retry_after(response: requests.Response) -> float | None:

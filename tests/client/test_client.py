@@ -134,6 +134,75 @@ def test_unknown_host_is_unreachable():
         Client(session).call("inbound", "GetServiceStatus")
 
 
+class RawServer:
+    """A TCP server on a free port that answers each connection with `reply(conn)`."""
+
+    def __init__(self, reply):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.reply = reply
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                self.reply(conn)
+
+    def close(self):
+        self.sock.close()
+
+
+def _hang(conn):
+    threading.Event().wait(3)
+
+
+@pytest.mark.parametrize("reply, reason", [
+    (lambda conn: None, "the server closed the connection without answering"),
+    (lambda conn: conn.sendall(b"\x00\x01garbage\r\n\r\n"), "the answer is not HTTP"),
+    (_hang, "no answer within 0.2 s (read_timeout)"),
+])
+def test_unreachable_says_why_in_words(reply, reason):
+    """requests' text was urllib3's: "HTTPConnectionPool(host=..., port=...): Max retries
+    exceeded with url: / (Caused by NewConnectionError(...))", naming no setting."""
+    server = RawServer(reply)
+    try:
+        session = Session(endpoint_url=server.url, max_attempts=2, read_timeout=0.2,
+                          credentials=Credentials("AK", "S"))
+        with pytest.raises(EndpointUnreachable) as caught:
+            Client(session, sleep=lambda _: None).call("inbound", "GetServiceStatus")
+    finally:
+        server.close()
+    assert str(caught.value) == f"Could not reach {server.url} (tried 2 times): {reason}"
+
+
+def test_refused_unknown_host_and_connect_timeout_say_why_in_words():
+    url = f"http://127.0.0.1:{closed_port()}/"
+    session = Session(endpoint_url=url, retry_mode="off", credentials=Credentials("AK", "S"))
+    with pytest.raises(EndpointUnreachable) as caught:
+        Client(session).call("inbound", "GetServiceStatus")
+    assert caught.value.reason == "connection refused (is the server running, on that port?)"
+
+    session = Session(endpoint_url="http://no-such-host.invalid/", retry_mode="off",
+                      credentials=Credentials("AK", "S"))
+    with pytest.raises(EndpointUnreachable) as caught:
+        Client(session).call("inbound", "GetServiceStatus")
+    assert caught.value.reason.startswith("cannot resolve the host name no-such-host.invalid (")
+
+    client = client_over(ok_app, retry_mode="off", connect_timeout=1.5)
+    fail_first(client, requests.ConnectTimeout("HTTPConnectionPool(...): Max retries exceeded"))
+    with pytest.raises(EndpointUnreachable) as caught:
+        client.call("inbound", "GetServiceStatus")
+    assert caught.value.reason == "no connection within 1.5 s (connect_timeout)"
+
+
 # --- the request on the wire ---------------------------------------------------------------
 
 def test_every_parameter_is_in_the_signed_form_body():
