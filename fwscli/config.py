@@ -55,10 +55,17 @@ class ConfigError(Exception):
 
 # --- where the files are -----------------------------------------------------------------
 
+def xdg_base(variable: str, *default: str) -> Path:
+    """An XDG base directory: `$variable` when it is an absolute path, else ~/`default`.
+    The XDG spec has a relative one ignored: taken from the working directory, a cron job
+    and a shell read different files and databases."""
+    value = os.environ.get(variable, "")
+    return Path(value) if os.path.isabs(value) else Path.home().joinpath(*default)
+
+
 def data_dir() -> Path:
     """`$XDG_DATA_HOME/fws`, by default `~/.local/share/fws`."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "fws"
+    return xdg_base("XDG_DATA_HOME", ".local", "share") / "fws"
 
 
 def default_database_url() -> str:
@@ -68,8 +75,7 @@ def default_database_url() -> str:
 
 def config_dir() -> Path:
     """`$XDG_CONFIG_HOME/fws`, by default `~/.config/fws`."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "fws"
+    return xdg_base("XDG_CONFIG_HOME", ".config") / "fws"
 
 
 def config_file() -> Path:

@@ -43,6 +43,16 @@ def test_without_xdg_config_home_files_live_in_dot_config(home, monkeypatch):
     assert config.config_file() == home / ".config" / "fws" / "config"
 
 
+def test_a_relative_xdg_directory_is_ignored(home, tmp_path, monkeypatch):
+    """As the XDG spec says: read from the working directory, cron and a shell had
+    different profiles and databases."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "rel-config")
+    monkeypatch.setenv("XDG_DATA_HOME", "rel-data")
+    assert config.config_file() == home / ".config" / "fws" / "config"
+    assert config.default_database_url() == f"sqlite:///{home / '.local' / 'share' / 'fws' / 'fws.db'}"
+
+
 def test_environment_moves_both_files(tmp_path, monkeypatch):
     monkeypatch.setenv("FWS_CONFIG_FILE", str(tmp_path / "elsewhere.ini"))
     monkeypatch.setenv("FWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "keys.ini"))
