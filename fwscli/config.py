@@ -460,8 +460,16 @@ def credentials_locked() -> Iterator[None]:
     """An exclusive lock, across processes, on a file beside the credentials file: commands
     that each found no keys take turns to create them, and each reads the file again once
     its turn comes (the embedded service's first use)."""
-    path = Path(os.path.realpath(credentials_file()))
-    lock = path.with_name(f".{path.name}.lock")
+    with _locked(credentials_file(), "lock"):
+        yield
+
+
+@contextmanager
+def _locked(path: Path, suffix: str) -> Iterator[None]:
+    """An exclusive lock, across processes and threads, on `.NAME.suffix` beside the file
+    `path` is (or links to)."""
+    path = Path(os.path.realpath(path))
+    lock = path.with_name(f".{path.name}.{suffix}")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # racing commands both make it
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
@@ -476,17 +484,23 @@ def credentials_locked() -> Iterator[None]:
 
 def _update(path: Path, sections: tuple[str, ...], values: Mapping[str, str]) -> None:
     """Set `values` in the section of `path` that resolve() reads: the first of `sections`
-    the file has (a new one beside it would hide it whole), else a new first one."""
-    parser = _read(path)
-    section = next((name for name in sections if parser.has_section(name)), sections[0])
-    if not parser.has_section(section):
-        parser.add_section(section)
-    for key, value in values.items():
-        parser.set(section, key, value)
-    try:
-        _write_private(path, parser)
-    except OSError as error:  # its filename may be the temporary file's: name the one meant
-        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
+    the file has (a new one beside it would hide it whole), else a new first one.
+
+    Read, change and replace take turns with other writers (a lock of their own: the
+    provisioning lock is held around this): two commands writing at once each replaced the
+    file with their own reading plus their change, and the first one's change was lost
+    (keys just provisioned, a profile just set)."""
+    with _locked(path, "write-lock"):
+        parser = _read(path)
+        section = next((name for name in sections if parser.has_section(name)), sections[0])
+        if not parser.has_section(section):
+            parser.add_section(section)
+        for key, value in values.items():
+            parser.set(section, key, value)
+        try:
+            _write_private(path, parser)
+        except OSError as error:  # its filename may be the temporary file's: name the one meant
+            raise ConfigError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _write_private(path: Path, parser: configparser.ConfigParser) -> None:

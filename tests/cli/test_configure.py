@@ -214,6 +214,18 @@ def test_a_deleted_embedded_database_says_how_to_start_afresh(embedded_fws):
     assert "created a merchant" in fws.ok("items", "list").err
 
 
+def test_commands_setting_profiles_at_once_lose_none(embedded_fws):
+    import subprocess
+
+    from .conftest import FWS
+
+    runs = [subprocess.Popen([FWS, "--profile", f"p{n}", "configure", "set", "region", f"r-{n}"],
+                             env=embedded_fws.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(8)]
+    assert [run.wait(timeout=120) for run in runs] == [0] * 8
+    assert embedded_fws.ok("configure", "list-profiles", "-o", "json").json() == [f"p{n}" for n in range(8)]
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()

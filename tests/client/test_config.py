@@ -241,7 +241,9 @@ def test_rewriting_a_readable_file_makes_it_private_and_keeps_other_profiles(cre
     assert mode(credentials_file) == 0o600
     assert resolve("other").credentials == ("AKOTHER", "o")
     assert resolve().credentials == ("AK", "S")
-    assert not [p for p in credentials_file.parent.iterdir() if p.name.startswith(".")]
+    # No temporary file left behind; the writers' lock stays, empty, as lock files do.
+    assert [p.name for p in credentials_file.parent.iterdir() if p.name.startswith(".")] == \
+        [".credentials.write-lock"]
 
 
 def test_a_symlinked_file_stays_a_symlink(tmp_path, credentials_file):
@@ -293,3 +295,18 @@ def test_a_file_that_cannot_be_read_is_a_config_error(tmp_path, monkeypatch):
     monkeypatch.setenv("FWS_SHARED_CREDENTIALS_FILE", str(tmp_path))
     with pytest.raises(ConfigError, match=f"cannot read {tmp_path}: Is a directory"):
         resolve()
+
+
+def test_writers_at_once_lose_nothing(config_file, credentials_file):
+    """Each writer read the file, changed it and replaced it: two at once, and the first
+    one's change was gone (keys just provisioned, a profile just set)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def put(n: int) -> None:
+        set_values(f"p{n}", {"region": f"r-{n}", "access_key_id": f"AK{n}", "secret_access_key": f"S{n}"})
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, range(48)))
+    assert [resolve(f"p{n}").region for n in range(48)] == [f"r-{n}" for n in range(48)]
+    assert [resolve(f"p{n}").credentials for n in range(48)] == [(f"AK{n}", f"S{n}") for n in range(48)]
+    assert mode(config_file) == mode(credentials_file) == 0o600
