@@ -19,6 +19,7 @@ import configparser
 import fcntl
 import math
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -409,12 +410,16 @@ def _attempts_problem(value: str) -> str | None:
     return f"it must be a whole number from 1 to {MAX_ATTEMPTS}"
 
 
+MAX_SECONDS = 86400  # a day: past ~1e9, the socket's timeout overflowed (an unexpected 255)
+_DECIMAL = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
 def _seconds_problem(value: str) -> str | None:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    return None if 0 < seconds < math.inf else "it must be a number of seconds above 0"
+    # ASCII decimals only: float() also read "1_0", "١٠", "1e3" and "nan".
+    seconds = float(value) if _DECIMAL.match(value) else math.nan
+    if 0 < seconds <= MAX_SECONDS:
+        return None
+    return f"it must be a number of seconds above 0 and at most {MAX_SECONDS}"
 
 
 _RULES: dict[str, Callable[[str], str | None]] = {

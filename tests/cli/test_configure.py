@@ -124,6 +124,26 @@ def test_set_takes_retry_mode_in_any_case_as_it_is_read(embedded_fws):
     assert embedded_fws("items", "list").code == 0
 
 
+@pytest.mark.parametrize("value", ["1e10", "1e300"])
+def test_a_timeout_too_long_for_a_socket_is_a_config_error(embedded_fws, value):
+    """It passed the rule (a finite float) and overflowed in the socket: exit 255,
+    'unexpected failure: OverflowError: timestamp out of range for platform time_t'."""
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text(f"[default]\nread_timeout = {value}\n")
+    result = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9/",
+                                                "FWS_ACCESS_KEY_ID": "AK", "FWS_SECRET_ACCESS_KEY": "S"})
+    assert result.code == 253 and f"read_timeout = '{value}' (from {config}) is invalid: it must be a " \
+        "number of seconds above 0 and at most 86400" in result.err, result.err
+    assert embedded_fws("configure", "set", "connect_timeout", value).code == 252
+
+
+def test_timeouts_take_decimals():
+    from fwscli.config import value_problem
+
+    assert [value_problem("read_timeout", v) for v in ("0.5", "30", ".25", "86400", "2.")] == [None] * 5
+
+
 def test_unusable_values_in_the_config_file_are_named(embedded_fws):
     config = files(embedded_fws)[0]
     config.parent.mkdir(parents=True)

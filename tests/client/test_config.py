@@ -199,6 +199,8 @@ def test_secret_is_not_in_the_session_repr(monkeypatch):
 @pytest.mark.parametrize("name, value", [
     ("max_attempts", "0"), ("max_attempts", "three"), ("retry_mode", "adaptive"),
     ("connect_timeout", "-1"), ("read_timeout", "soon"), ("read_timeout", "inf"),
+    ("read_timeout", "1e10"), ("connect_timeout", "86401"), ("read_timeout", "1_0"),
+    ("read_timeout", "١٠"), ("read_timeout", "0"), ("read_timeout", "nan"),
     ("max_attempts", "9" * 5000),  # past int()'s limit: a ConfigError, not a ValueError
     ("region", "us-east-1/x"),  # signed into the credential scope, which "/" delimits
 ])
