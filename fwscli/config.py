@@ -373,12 +373,31 @@ def value_problem(key: str, value: str) -> str | None:
     unsets it). The one rule of each setting, whether the value is being written (`fws
     configure`) or read (a flag, the environment, a file)."""
     value = value.strip()
+    if _has_control(value):
+        # A line break would be written as the file's next lines (`[profile x]`, another
+        # key); urlsplit drops one without a word, so a URL checked nothing for it.
+        return "it must not contain line breaks or other control characters"
     rule = _RULES.get(key)
     return rule(value) if value and rule is not None else None
 
 
+def profile_problem(name: str) -> str | None:
+    """Why `name` cannot be a profile's, or None: it is written as a section header."""
+    if not name.strip():
+        return "a profile needs a name"
+    if _has_control(name):
+        return "it must not contain line breaks or other control characters"
+    return None
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(character) < 32 or 127 <= ord(character) < 160 for character in text)
+
+
 def endpoint_problem(url: str) -> str | None:
     """Why `url` cannot be an endpoint, or None."""
+    if _has_control(url):  # urlsplit would drop a tab or line break without a word
+        return "it must not contain line breaks or other control characters"
     try:
         parts = urlsplit(url)
         parts.port  # checked only when asked for: 'http://host:99999' would fail later
@@ -442,6 +461,9 @@ def set_value(profile: str, name: str, value: str) -> Path:
 def set_values(profile: str, values: Mapping[str, str]) -> list[Path]:
     """Write settings of `profile`: secrets to the credentials file, the rest to the config
     file. Files are created with mode 0600 in a 0700 directory. Returns the files written."""
+    problem = profile_problem(profile)
+    if problem is not None:
+        raise ConfigError(f"The profile name {profile!r} is invalid: {problem}.")
     unknown = sorted(set(values) - set(CONFIG_KEYS) - set(CREDENTIAL_KEYS))
     if unknown:
         raise ConfigError(f"Unknown setting {', '.join(unknown)}: the settings are "

@@ -211,8 +211,11 @@ def ask(question: str, key: str) -> str:
 
 
 def write(profile: str, values: dict[str, str]) -> None:
-    from ..config import ConfigError, set_values
+    from ..config import ConfigError, profile_problem, set_values
 
+    reason = profile_problem(profile)
+    if reason is not None:  # written as a section header, a line break would break the file
+        raise common.bad_parameter("--profile", profile, reason)
     try:
         paths = set_values(profile, values)
     except ConfigError as error:

@@ -97,6 +97,9 @@ def test_get_set_and_profiles(embedded_fws):
     ("read_timeout", "inf", "read_timeout"),
     ("region", "eu west 1", "region"),
     ("access_key_id", "AK ID", "access_key_id"),
+    # urlsplit drops line breaks: the value was written as the file's next lines.
+    ("endpoint_url", "http://127.0.0.1:9/\n[profile evil]\nregion = x", "line breaks"),
+    ("output", "json\x1b", "output"),
 ])
 def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
     result = embedded_fws("configure", "set", name, value)
@@ -244,6 +247,21 @@ def test_commands_setting_profiles_at_once_lose_none(embedded_fws):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(8)]
     assert [run.wait(timeout=120) for run in runs] == [0] * 8
     assert embedded_fws.ok("configure", "list-profiles", "-o", "json").json() == [f"p{n}" for n in range(8)]
+
+
+def test_a_profile_name_with_a_line_break_is_refused_not_written(embedded_fws):
+    """Written as `[profile a` and `b]`: the file was no longer INI, and every command failed."""
+    result = embedded_fws("--profile", "a\nb", "configure", "set", "region", "eu-west-1")
+    assert result.code == 252 and "--profile: 'a\\nb' is invalid: it must not contain line " \
+        "breaks" in result.err, result.err
+    assert not files(embedded_fws)[0].exists()
+    embedded_fws.ok("configure", "list")
+
+
+def test_an_endpoint_with_a_line_break_from_the_environment_is_named(embedded_fws):
+    result = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9/\n",
+                                                "FWS_ACCESS_KEY_ID": "AK", "FWS_SECRET_ACCESS_KEY": "S"})
+    assert result.code == 253 and "must not contain line breaks" in result.err, result.err
 
 
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):

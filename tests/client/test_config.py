@@ -3,6 +3,7 @@ source, credentials, validation, and writing private files."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -312,3 +313,11 @@ def test_writers_at_once_lose_nothing(config_file, credentials_file):
     assert [resolve(f"p{n}").region for n in range(48)] == [f"r-{n}" for n in range(48)]
     assert [resolve(f"p{n}").credentials for n in range(48)] == [(f"AK{n}", f"S{n}") for n in range(48)]
     assert mode(config_file) == mode(credentials_file) == 0o600
+
+
+def test_writing_refuses_what_would_break_the_file(config_file):
+    with pytest.raises(ConfigError, match=re.escape("profile name 'a\\nb' is invalid")):
+        set_value("a\nb", "region", "eu-west-1")
+    assert config.value_problem("endpoint_url", "http://x/\n[default]") is not None
+    assert config.value_problem("region", "eu-west-1\r") is None  # surrounding space: stripped
+    assert not config_file.exists()
