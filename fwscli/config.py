@@ -71,7 +71,8 @@ def data_dir() -> Path:
 
 def default_database_url() -> str:
     """`FWS_DATABASE_URL`, else the embedded SQLite file in the data directory."""
-    return os.environ.get("FWS_DATABASE_URL") or f"sqlite:///{data_dir() / 'fws.db'}"
+    # Blank is unset (a file named "   " in the working directory was made).
+    return os.environ.get("FWS_DATABASE_URL", "").strip() or f"sqlite:///{data_dir() / 'fws.db'}"
 
 
 def config_dir() -> Path:

@@ -161,7 +161,14 @@ def start_embedded(session: Session) -> EmbeddedService:
     from ..service.app import FwsApp
     from ..store.migrations import MigrationFailed, SchemaOutOfDate, SchemaTooNew, open_database
 
+    from ..store.database import in_memory
+
     url = default_database_url()
+    if in_memory(url):
+        # Gone when the command ends, and with it the merchant whose keys the first use
+        # saved: every later command, on the real database, was InvalidClientTokenId.
+        raise ConfigError(f"The embedded database {url} is in memory: nothing in it outlives "
+                          f"the command. Set FWS_DATABASE_URL to a file, or unset it.")
     try:
         db = open_database(url, migrate=True)  # the user's own file: keep it current
     except (SchemaTooNew, MigrationFailed) as error:  # e.g. written by a newer fws

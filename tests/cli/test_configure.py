@@ -264,6 +264,22 @@ def test_an_endpoint_with_a_line_break_from_the_environment_is_named(embedded_fw
     assert result.code == 253 and "must not contain line breaks" in result.err, result.err
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"])
+def test_an_embedded_database_in_memory_is_refused_before_keys_are_saved(embedded_fws, url):
+    """Its merchant vanished with the command, but its keys stayed in the profile: every
+    later command, on the real database, failed InvalidClientTokenId."""
+    result = embedded_fws("items", "list", env={"FWS_DATABASE_URL": url})
+    assert result.code == 253 and f"The embedded database {url} is in memory" in result.err, result.err
+    assert not files(embedded_fws)[1].exists()
+    assert "created a merchant" in embedded_fws.ok("items", "list").err
+
+
+def test_a_blank_database_url_is_unset(embedded_fws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a file named "  " was made
+    embedded_fws.ok("items", "list", env={"FWS_DATABASE_URL": "  "})
+    assert (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db").exists()
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()
