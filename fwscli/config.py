@@ -293,7 +293,7 @@ def _line_of(path: Path, section: str, key: str) -> int | str:
     """The line of `key` in `[section]` of `path` (configparser keeps no line numbers)."""
     current = None
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, ValueError):
         return "?"
     for number, line in enumerate(lines, start=1):
@@ -319,7 +319,7 @@ def _read(path: Path) -> configparser.ConfigParser:
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # Notepad starts a UTF-8 file with a BOM
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{path} is not a valid INI file: line {line}: byte "

@@ -209,6 +209,21 @@ def test_list_profiles_names_the_line_of_a_file_that_is_not_ini(embedded_fws):
     assert len(result.err.splitlines()) == 1, result.err
 
 
+def test_a_file_saved_with_a_byte_order_mark_is_read(embedded_fws):
+    """As Notepad saves UTF-8: the first header was '\ufeff[default]', 'not under a [section]
+    header' (253) for a file that looks right in every editor."""
+    config, credentials = files(embedded_fws)
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"\xef\xbb\xbf[default]\r\nregion = eu-west-1\r\n")
+    credentials.write_bytes(b"\xef\xbb\xbf[default]\naccess_key_id = AKIDEXAMPLE12345\n"
+                            b"secret_access_key = s\n")
+    values = listing(embedded_fws)
+    assert values["region"]["Value"] == "eu-west-1"
+    assert values["access_key_id"]["Value"] == "****************2345"
+    embedded_fws.ok("configure", "set", "output", "json")
+    assert listing(embedded_fws)["region"]["Value"] == "eu-west-1"
+
+
 def test_a_file_that_exists_but_cannot_be_read_is_named(embedded_fws, tmp_path):
     """configparser skipped it silently: the commands went to the embedded service."""
     directory = tmp_path / "a-directory"
