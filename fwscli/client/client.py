@@ -1,7 +1,7 @@
 """Calling an operation: encode from the model, send signed, retry what is worth retrying,
 decode the answer through the model.
 
-Retried: connection failures and timeouts, HTTP 500/502/503/504 and throttling, up to the
+Retried: connection failures and timeouts, HTTP 500/502/503/504 and throttling (and 429), up to the
 session's `max_attempts` (retry_mode "standard"; "off" sends once). An operation the model
 marks not idempotent (one that adds stock, makes a key...) is sent again only when it cannot
 have been done: throttled, or no connection made; after a timeout or a 5xx the service may
@@ -193,7 +193,11 @@ def _retryable(response: requests.Response, idempotent: bool) -> bool:
 
 
 def _throttled(response: requests.Response) -> bool:
-    """Whether the answer is throttling: refused before anything was done."""
+    """Whether the answer is throttling: refused before anything was done. HTTP 429 is
+    throttling whatever its body: a proxy or load balancer in front of `fws server` limits
+    with it (nginx's limit_req, an API gateway), and it was an unreadable answer at once."""
+    if response.status_code == 429:
+        return True
     error = read_error(response.content)
     return error is not None and error.code in THROTTLING_CODES
 

@@ -280,6 +280,22 @@ def test_throttling_answered_with_another_status_is_retried():
     assert app.calls == 2
 
 
+def test_429_from_a_proxy_is_throttling_retried_even_when_not_idempotent():
+    """nginx's limit_req in front of `fws server`: HTML, HTTP 429, Retry-After. It was an
+    unreadable answer at the first one."""
+    sleeps: list[float] = []
+    app = Flaky(2, status="429 Too Many Requests", body=b"<html>429 Too Many Requests</html>",
+                headers=[("Retry-After", "2")])
+    client = client_over(app, sleep=sleeps.append)
+    assert client.call("inbound", "GetServiceStatus") == {"Status": "fine"}
+    assert app.calls == 3 and sleeps == [2.0, 2.0]
+
+    app = Flaky(5, status="429 Too Many Requests", body=b"<html>429 Too Many Requests</html>")
+    with pytest.raises(ResponseError, match=r"HTTP 429"):
+        client_over(app, sleep=lambda _: None).call("operator", "AdvanceSimulationClock", {"Seconds": 60})
+    assert app.calls == 3  # refused before anything was done: safe to send again
+
+
 def test_gives_up_after_max_attempts_with_the_last_error():
     sleeps: list[float] = []
     app = Flaky(10)
