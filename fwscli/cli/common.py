@@ -169,8 +169,10 @@ class Globals:
             return self.output
         try:
             return default_format(self.settings().output, sys.stdout.isatty())
-        except ValueError as error:
-            raise CliError(str(error), EXIT_CONFIG, code="ConfigError") from None
+        except ValueError as error:  # said with where it is set, as every other setting is
+            setting = self.settings()["output"]
+            raise CliError(f"{error} (from {setting.location or setting.source})", EXIT_CONFIG,
+                           code="ConfigError") from None
 
     def renderer(self, columns: Sequence["Column"] | None = None) -> "Renderer":
         from .output import QueryError, make_renderer, use_color

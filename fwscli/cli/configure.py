@@ -89,6 +89,11 @@ def list_settings(ctx: typer.Context) -> None:
         settings.credentials  # half a pair: listed as found, and said why no command will run
     except ConfigError as error:
         common.note(f"credentials: {error}")
+    for key in settings:  # listed as found too, and said why every command fails on it
+        reason = problem(key, settings[key].value or "") if key not in secret_keys() else None
+        if reason is not None:
+            where = settings[key].location or settings[key].source
+            common.note(f"{key} = {settings[key].value!r} (from {where}) is invalid: {reason}")
     if settings.endpoint_url is None:
         common.note(f"no endpoint_url: commands use the embedded service ({default_database_url()})")
 

@@ -155,6 +155,26 @@ def test_unusable_values_in_the_config_file_are_named(embedded_fws):
     assert result.code == 253 and "max_attempts" in result.err and str(config) in result.err
 
 
+def test_list_says_which_values_no_command_will_accept(embedded_fws):
+    """They were listed like any other, and every other command failed on them."""
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\nmax_attempts = abc\nread_timeout = 1e10\n")
+    result = embedded_fws.ok("configure", "list", "-o", "json", "--region", "eu west")
+    assert f"fws: max_attempts = 'abc' (from {config}) is invalid: it must be a whole number" in result.err
+    assert f"fws: read_timeout = '1e10' (from {config}) is invalid" in result.err
+    assert "fws: region = 'eu west' (from flag) is invalid" in result.err
+    assert "connect_timeout" not in result.err
+
+
+def test_an_unusable_output_in_the_file_is_named_with_its_file(embedded_fws):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\noutput = yaml\n")
+    result = embedded_fws("configure", "list")
+    assert result.code == 253 and "not 'yaml'" in result.err and f"(from {config})" in result.err
+
+
 @pytest.mark.parametrize("text, culprit", [
     ("[profile p2\nregion = x\n", "line 1"),            # no section header
     ("[default]\nregion\n", "line 2"),                   # a line that is no setting
