@@ -408,7 +408,18 @@ def endpoint_problem(url: str) -> str | None:
         return "it must be an http:// or https:// URL with a host"
     if parts.query or parts.fragment:
         return "it must not have a query string or fragment"
+    if parts.username is not None or parts.password is not None:
+        # Never sent (requests signs with the keys given, not the URL's), and a password in
+        # it was printed in every "Could not reach" and --debug line.
+        return "it must not hold a user name or password: fws signs with the profile's keys"
     return None
+
+
+def shown_value(key: str, value: str) -> str:
+    """`value` as an error may show it: an endpoint's password masked."""
+    if key == "endpoint_url":
+        return re.sub(r"(?<=://)([^/@]*?):[^/@]*@", r"\1:****@", value)
+    return value
 
 
 def _region_problem(value: str) -> str | None:

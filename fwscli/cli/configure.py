@@ -78,7 +78,7 @@ def get(ctx: typer.Context, name: str = typer.Argument(..., help="The setting, e
 @app.command("list")
 def list_settings(ctx: typer.Context) -> None:
     """Every setting of the profile: its value (keys masked) and where it comes from."""
-    from ..config import ConfigError, default_database_url
+    from ..config import ConfigError, default_database_url, shown_value
 
     g = common.globals_of(ctx)
     settings = resolved(g)
@@ -93,7 +93,8 @@ def list_settings(ctx: typer.Context) -> None:
         reason = problem(key, settings[key].value or "") if key not in secret_keys() else None
         if reason is not None:
             where = settings[key].location or settings[key].source
-            common.note(f"{key} = {settings[key].value!r} (from {where}) is invalid: {reason}")
+            shown = shown_value(key, settings[key].value or "")
+            common.note(f"{key} = {shown!r} (from {where}) is invalid: {reason}")
     if settings.endpoint_url is None:
         common.note(f"no endpoint_url: commands use the embedded service ({default_database_url()})")
 
@@ -174,7 +175,9 @@ def checked(key: str, value: str) -> str:
     """The value if fws can use it for `key` (an empty value clears a setting)."""
     reason = problem(key, value.strip())
     if reason is not None:
-        raise common.bad_parameter(key, value, reason)
+        from ..config import shown_value
+
+        raise common.bad_parameter(key, shown_value(key, value), reason)
     return value.strip()
 
 

@@ -19,7 +19,7 @@ import requests
 from requests_auth_aws_sigv4 import AWSSigV4
 
 from .. import __version__
-from ..config import ConfigError, endpoint_problem
+from ..config import ConfigError, endpoint_problem, shown_value
 from .session import Credentials, Session
 
 log = logging.getLogger("fwscli.client")
@@ -143,7 +143,7 @@ def connect(session: Session) -> Transport:
 def checked_endpoint(url: str) -> str:
     problem = endpoint_problem(url) or _unsignable_path(url)
     if problem is not None:
-        raise ConfigError(f"endpoint_url {url!r} is invalid: {problem}.")
+        raise ConfigError(f"endpoint_url {shown_value('endpoint_url', url)!r} is invalid: {problem}.")
     return url
 
 

@@ -92,6 +92,7 @@ def test_get_set_and_profiles(embedded_fws):
     # What the transport refuses, `configure set` refuses too (config.value_problem).
     ("endpoint_url", "http://localhost:8080/?x=1", "query string"),
     ("endpoint_url", "http://:8080/", "host"),
+    ("endpoint_url", "http://me:pa55@localhost:8080/", "user name or password"),
     ("max_attempts", "1" * 5000, "max_attempts"),  # past int()'s 4,300 digits: no crash
     ("max_attempts", "101", "1 to 100"),
     ("read_timeout", "inf", "read_timeout"),
@@ -291,6 +292,15 @@ def test_a_profile_name_with_a_line_break_is_refused_not_written(embedded_fws):
         "breaks" in result.err, result.err
     assert not files(embedded_fws)[0].exists()
     embedded_fws.ok("configure", "list")
+
+
+def test_an_endpoint_with_a_password_is_refused_without_printing_it_later(embedded_fws):
+    result = embedded_fws("items", "list", "--endpoint-url", "http://me:pa55@127.0.0.1:9/",
+                          env={"FWS_ACCESS_KEY_ID": "AK", "FWS_SECRET_ACCESS_KEY": "S"})
+    assert result.code == 253 and "must not hold a user name or password" in result.err, result.err
+    assert "'http://me:****@127.0.0.1:9/'" in result.err and "pa55" not in result.err
+    result = embedded_fws("configure", "set", "endpoint_url", "http://me:pa55@127.0.0.1:9/")
+    assert result.code == 252 and "'http://me:****@127.0.0.1:9/'" in result.err and "pa55" not in result.err
 
 
 def test_an_endpoint_with_a_line_break_from_the_environment_is_named(embedded_fws):
