@@ -513,7 +513,8 @@ def _locked(path: Path, suffix: str) -> Iterator[None]:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # racing commands both make it
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
-        raise ConfigError(f"cannot write {lock}: {error.strerror}") from None
+        raise ConfigError(f"cannot write {path}: {error.strerror} (making its lock file "
+                          f"{lock.name})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

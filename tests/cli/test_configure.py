@@ -325,6 +325,13 @@ def test_a_blank_database_url_is_unset(embedded_fws, tmp_path, monkeypatch):
     assert (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db").exists()
 
 
+def test_a_file_whose_lock_cannot_be_made_is_named_not_its_lock(embedded_fws, tmp_path):
+    (tmp_path / "a-file").touch()
+    config = tmp_path / "a-file" / "config"
+    result = embedded_fws("configure", "set", "region", "eu-west-1", env={"FWS_CONFIG_FILE": str(config)})
+    assert result.code == 253 and f"cannot write {config}: " in result.err, result.err
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()
