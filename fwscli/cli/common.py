@@ -503,11 +503,12 @@ def as_cli_error(error: BaseException) -> CliError | None:
                         exit_code, code=error.code, operation=error.operation,
                         request_id=error.request_id)
     if isinstance(error, EndpointUnreachable):
-        return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
+        return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable", operation=error.operation)
     if isinstance(error, StartingTokenError):  # other paging errors are the service's
         return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
-    if isinstance(error, ClientError):
-        return CliError(str(error), EXIT_OTHER, code=type(error).__name__)
+    if isinstance(error, ClientError):  # ResponseError names its operation too
+        return CliError(str(error), EXIT_OTHER, code=type(error).__name__,
+                        operation=getattr(error, "operation", None))
     return None
 
 

@@ -118,17 +118,18 @@ class Client:
                 response = self.transport.send(params)
             except requests.exceptions.SSLError as error:
                 raise EndpointUnreachable(self.transport.url, attempt, self._reason(error),
-                                          maybe_sent=maybe_sent) from error
+                                          maybe_sent=maybe_sent, operation=label) from error
             except _NETWORK_ERRORS as error:
                 log.debug("%s: %s", label, error)
                 maybe_sent = maybe_sent or not _not_connected(error)
                 if not (idempotent or _not_connected(error)):
                     raise EndpointUnreachable(
                         self.transport.url, attempt,
-                        f"{self._reason(error)} (not sent again: {label} may have been done)") from error
+                        f"{self._reason(error)} (not sent again: {label} may have been done)",
+                        operation=label) from error
                 if attempt == attempts:
                     raise EndpointUnreachable(self.transport.url, attempts, self._reason(error),
-                                              maybe_sent=maybe_sent) from error
+                                              maybe_sent=maybe_sent, operation=label) from error
                 self._wait(label, attempt, attempts, type(error).__name__, self._backoff(attempt))
                 continue
             if attempt < attempts and _retryable(response, idempotent):

@@ -332,6 +332,30 @@ def test_a_file_whose_lock_cannot_be_made_is_named_not_its_lock(embedded_fws, tm
     assert result.code == 253 and f"cannot write {config}: " in result.err, result.err
 
 
+def test_an_unreachable_endpoint_names_the_operation_in_json_errors(embedded_fws):
+    """Every other failure of a call carried its operation; this one had "Operation": null."""
+    import json
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = embedded_fws("items", "list", "--error-format", "json", env={
+        "FWS_ENDPOINT_URL": f"http://127.0.0.1:{port}/", "FWS_ACCESS_KEY_ID": "AK",
+        "FWS_SECRET_ACCESS_KEY": "S"})
+    error = json.loads(result.err)["Error"]
+    assert result.code == 255 and error["Code"] == "EndpointUnreachable"
+    assert error["Operation"] == "inbound.ListAllFulfillmentItems"
+
+
+def test_an_unreadable_answer_names_its_operation_in_json_errors():
+    from fwscli.cli.common import as_cli_error
+    from fwscli.client.errors import ResponseError
+
+    error = as_cli_error(ResponseError("inbound.GetServiceStatus", 502, "not FWS", b"<html>"))
+    assert (error.code, error.operation, error.exit_code) == ("ResponseError", "inbound.GetServiceStatus", 255)
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()
