@@ -119,6 +119,11 @@ class Client:
             except requests.exceptions.SSLError as error:
                 raise EndpointUnreachable(self.transport.url, attempt, self._reason(error),
                                           maybe_sent=maybe_sent, operation=label) from error
+            except requests.exceptions.ContentDecodingError as error:
+                # A body its Content-Encoding does not describe (a proxy's doing): an
+                # answer came, unreadable; it was an "unexpected failure" (255, traceback).
+                raise ResponseError(label, 0, f"its body is not the {_cause_text(error)}",
+                                    b"") from error
             except _NETWORK_ERRORS as error:
                 log.debug("%s: %s", label, error)
                 maybe_sent = maybe_sent or not _not_connected(error)
@@ -162,6 +167,8 @@ class Client:
                 return "the server closed the connection without answering"
             if isinstance(cause, http.client.BadStatusLine):
                 return "the answer is not HTTP"
+            if isinstance(cause, http.client.IncompleteRead):  # urllib3's, and bad chunks
+                return "the connection broke in the middle of the answer"
             if isinstance(cause, OSError) and cause.strerror:
                 return cause.strerror[:1].lower() + cause.strerror[1:]
         return " ".join(str(error).split())
@@ -210,6 +217,13 @@ def _not_connected(error: Exception) -> bool:
         return True
     reason = getattr(error.args[0] if error.args else None, "reason", None)
     return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
+
+
+def _cause_text(error: requests.exceptions.ContentDecodingError) -> str:
+    """'content-encoding: gzip' from requests' message, which names it."""
+    text = str(error.args[0]) if error.args else ""
+    found = re.search(r"content-encoding: ([\w-]+)", text)
+    return f"{found.group(1)} its Content-Encoding says" if found else "encoding it says"
 
 
 def _causes(error: BaseException) -> list[BaseException]:

@@ -66,7 +66,8 @@ class ResponseError(ClientError):
 
     def __init__(self, operation: str, status: int, reason: str, body: bytes):
         excerpt = body[:200].decode("utf-8", "replace")
-        super().__init__(f"{operation}: unreadable answer (HTTP {status}): {reason}"
+        http = f" (HTTP {status})" if status else ""  # 0: not known (its body was unreadable)
+        super().__init__(f"{operation}: unreadable answer{http}: {reason}"
                          + (f": {excerpt!r}" if excerpt else ""))
         self.operation = operation
         self.status = status

@@ -183,6 +183,42 @@ def test_unreachable_says_why_in_words(reply, reason):
     assert str(caught.value) == f"Could not reach {server.url} (tried 2 times): {reason}"
 
 
+def _content_length_100_then_close(conn):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<a>")
+
+
+def _bad_chunk(conn):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nbad")
+
+
+@pytest.mark.parametrize("reply", [_content_length_100_then_close, _bad_chunk])
+def test_an_answer_cut_short_says_so_in_words(reply):
+    """It was "('Connection broken: IncompleteRead(3 bytes read, 97 more expected)', ...)"."""
+    server = RawServer(reply)
+    try:
+        session = Session(endpoint_url=server.url, retry_mode="off", credentials=Credentials("AK", "S"))
+        with pytest.raises(EndpointUnreachable) as caught:
+            Client(session).call("inbound", "GetServiceStatus")
+    finally:
+        server.close()
+    assert caught.value.reason == "the connection broke in the middle of the answer"
+
+
+def test_a_body_its_content_encoding_does_not_describe_is_an_unreadable_answer():
+    """A proxy's gzip header on a plain body: 'unexpected failure: ContentDecodingError' (255
+    with a traceback under --debug), not one of the client's errors."""
+    server = RawServer(lambda conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 7\r\n\r\ngarbage"))
+    try:
+        session = Session(endpoint_url=server.url, credentials=Credentials("AK", "S"))
+        with pytest.raises(ResponseError) as caught:
+            Client(session, sleep=lambda _: None).call("inbound", "GetServiceStatus")
+    finally:
+        server.close()
+    assert str(caught.value) == ("inbound.GetServiceStatus: unreadable answer: its body is not "
+                                 "the gzip its Content-Encoding says")
+
+
 def test_refused_unknown_host_and_connect_timeout_say_why_in_words():
     url = f"http://127.0.0.1:{closed_port()}/"
     session = Session(endpoint_url=url, retry_mode="off", credentials=Credentials("AK", "S"))
