@@ -318,8 +318,9 @@ def _read(path: Path) -> configparser.ConfigParser:
         return parser
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    data = data.removeprefix(b"\xef\xbb\xbf")  # Notepad starts a UTF-8 file with a BOM
     try:
-        text = data.decode("utf-8-sig")  # Notepad starts a UTF-8 file with a BOM
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{path} is not a valid INI file: line {line}: byte "

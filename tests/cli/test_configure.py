@@ -253,10 +253,11 @@ def test_a_file_that_exists_but_cannot_be_read_is_named(embedded_fws, tmp_path):
     assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
     config = files(embedded_fws)[0]
     config.parent.mkdir(parents=True)
-    config.write_bytes(b"[default]\nregion = eu-west-1\n# caf\xe9\n")
-    result = embedded_fws("items", "list")
-    assert result.code == 253 and f"{config} is not a valid INI file: line 3: byte b'\\xe9' is not " \
-        "UTF-8 text" in result.err, result.err
+    for bom in (b"", b"\xef\xbb\xbf"):
+        config.write_bytes(bom + b"[default]\nregion = eu-west-1\n# caf\xe9\n")
+        result = embedded_fws("items", "list")
+        assert result.code == 253 and f"{config} is not a valid INI file: line 3: byte b'\\xe9' is " \
+            "not UTF-8 text" in result.err, result.err
 
 
 def test_a_deleted_embedded_database_says_how_to_start_afresh(embedded_fws):
