@@ -61,7 +61,13 @@ def xdg_base(variable: str, *default: str) -> Path:
     The XDG spec has a relative one ignored: taken from the working directory, a cron job
     and a shell read different files and databases."""
     value = os.environ.get(variable, "")
-    return Path(value) if os.path.isabs(value) else Path.home().joinpath(*default)
+    if os.path.isabs(value):
+        return Path(value)
+    try:
+        return Path.home().joinpath(*default)
+    except RuntimeError:  # no HOME and no passwd entry: a container run with any user id
+        raise ConfigError(f"No home directory (HOME is not set, and user id {os.getuid()} has "
+                          f"no passwd entry): set HOME, or {variable}.") from None
 
 
 def data_dir() -> Path:

@@ -321,3 +321,20 @@ def test_writing_refuses_what_would_break_the_file(config_file):
     assert config.value_problem("endpoint_url", "http://x/\n[default]") is not None
     assert config.value_problem("region", "eu-west-1\r") is None  # surrounding space: stripped
     assert not config_file.exists()
+
+
+def test_no_home_directory_is_a_config_error_naming_the_way_out(monkeypatch):
+    """A container run with a user id that has no passwd entry and no HOME: Path.home()
+    raised RuntimeError, 'unexpected failure' (255)."""
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    with pytest.raises(ConfigError, match="No home directory .*: set HOME, or XDG_CONFIG_HOME"):
+        resolve()
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/somewhere")
+    assert config.config_file() == Path("/somewhere/fws/config")
+    monkeypatch.delenv("XDG_DATA_HOME")
+    with pytest.raises(ConfigError, match="set HOME, or XDG_DATA_HOME"):
+        config.default_database_url()
