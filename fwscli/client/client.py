@@ -139,9 +139,12 @@ class Client:
                 continue
             if attempt < attempts and _retryable(response, idempotent):
                 maybe_sent = maybe_sent or not _throttled(response)  # a 5xx may have done it
+                # No wait (Retry-After: 0, or a date gone by) is backed off from as if not
+                # sent: retried at once, clients throttled together came back together, and
+                # a batch import, which resends what stays throttled, spun against the service.
                 delay = _retry_after(response)
                 self._wait(label, attempt, attempts, f"HTTP {response.status_code}",
-                           self._backoff(attempt) if delay is None else delay)
+                           delay or self._backoff(attempt))
                 continue
             return response
         raise AssertionError("the loop returns or raises")
