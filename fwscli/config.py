@@ -19,6 +19,7 @@ import configparser
 import fcntl
 import math
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,21 +56,34 @@ class ConfigError(Exception):
 
 # --- where the files are -----------------------------------------------------------------
 
+def xdg_base(variable: str, *default: str) -> Path:
+    """An XDG base directory: `$variable` when it is an absolute path, else ~/`default`.
+    The XDG spec has a relative one ignored: taken from the working directory, a cron job
+    and a shell read different files and databases."""
+    value = os.environ.get(variable, "")
+    if os.path.isabs(value):
+        return Path(value)
+    try:
+        return Path.home().joinpath(*default)
+    except RuntimeError:  # no HOME and no passwd entry: a container run with any user id
+        raise ConfigError(f"No home directory (HOME is not set, and user id {os.getuid()} has "
+                          f"no passwd entry): set HOME, or {variable}.") from None
+
+
 def data_dir() -> Path:
     """`$XDG_DATA_HOME/fws`, by default `~/.local/share/fws`."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "fws"
+    return xdg_base("XDG_DATA_HOME", ".local", "share") / "fws"
 
 
 def default_database_url() -> str:
     """`FWS_DATABASE_URL`, else the embedded SQLite file in the data directory."""
-    return os.environ.get("FWS_DATABASE_URL") or f"sqlite:///{data_dir() / 'fws.db'}"
+    # Blank is unset (a file named "   " in the working directory was made).
+    return os.environ.get("FWS_DATABASE_URL", "").strip() or f"sqlite:///{data_dir() / 'fws.db'}"
 
 
 def config_dir() -> Path:
     """`$XDG_CONFIG_HOME/fws`, by default `~/.config/fws`."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "fws"
+    return xdg_base("XDG_CONFIG_HOME", ".config") / "fws"
 
 
 def config_file() -> Path:
@@ -188,8 +202,10 @@ def resolve(profile: str | None = None, flags: Mapping[str, str | None] | None =
     name = chosen.value or DEFAULT_PROFILE
 
     config_path, credentials_path = config_file(), credentials_file()
-    config_section = _section(_read(config_path), _config_section_names(name))
-    credentials_section = _section(_read(credentials_path), (name,))
+    config_section = _section(_read(config_path), _config_section_names(name),
+                              config_path, CONFIG_KEYS + CREDENTIAL_KEYS)
+    credentials_section = _section(_read(credentials_path), (name,), credentials_path,
+                                   CREDENTIAL_KEYS)
     if config_section is None and credentials_section is None and name != DEFAULT_PROFILE:
         raise ConfigError(f"The profile {name!r} ({_describe(chosen)}) is not defined in "
                           f"{config_path} (as [profile {name}]) or {credentials_path} "
@@ -248,22 +264,83 @@ def _config_section_names(profile: str) -> tuple[str, ...]:
     return (f"profile {profile}",)
 
 
-def _section(parser: configparser.ConfigParser, names: tuple[str, ...]) -> dict[str, str] | None:
+def _section(parser: configparser.ConfigParser, names: tuple[str, ...], path: Path,
+             known: tuple[str, ...]) -> dict[str, str] | None:
+    """The first of the sections `names` that the file has, checked to hold only `known`
+    keys: one fws does not know is a typo (`endpoint-url`, AWS's `aws_access_key_id`)
+    that, ignored, sent commands to the embedded service or left them without keys."""
     for name in names:
         if parser.has_section(name):
-            return {key: value.strip() for key, value in parser.items(name)}
+            section = {key: value.strip() for key, value in parser.items(name)}
+            for key in section:
+                if key not in known:
+                    raise ConfigError(_unknown_key(path, name, key, section[key], known))
+            return section
     return None
 
 
+def _unknown_key(path: Path, section: str, key: str, value: str, known: tuple[str, ...]) -> str:
+    import difflib
+
+    where = f"{path} line {_line_of(path, section, key)}"
+    # The value helps find a typo, but never a secret's: messages end up in logs.
+    shown = f"{key} = {value!r}" if known == CONFIG_KEYS + CREDENTIAL_KEYS and \
+        "secret" not in key else key
+    if key in CONFIG_KEYS + CREDENTIAL_KEYS:  # a setting in the file it does not belong in
+        return (f"{where}: {shown} in [{section}] is not read from this file: "
+                f"{key} belongs in {config_file() if key in CONFIG_KEYS else credentials_file()}.")
+    guess = difflib.get_close_matches(key.replace("-", "_"), known, n=1, cutoff=0.6)
+    hint = f"did you mean {guess[0]}? " if guess else ""
+    return (f"{where}: unknown setting {shown} in [{section}]: {hint}"
+            f"the settings here are {', '.join(known)}.")
+
+
+def _line_of(path: Path, section: str, key: str) -> int | str:
+    """The line of `key` in `[section]` of `path` (configparser keeps no line numbers)."""
+    current = None
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, ValueError):
+        return "?"
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped[1:-1].strip()
+        elif current == section and not line[:1].isspace():
+            name = stripped.split("=", 1)[0].split(":", 1)[0].strip().lower()
+            if name == key:
+                return number
+    return "?"
+
+
 def _read(path: Path) -> configparser.ConfigParser:
+    """The file's sections; none when it does not exist. One that exists but cannot be read
+    (a directory, no permission) is an error: configparser.read skips it silently, and fws
+    then went to the embedded service, or provisioned keys it could not save."""
     parser = _parser()
     try:
-        parser.read(path, encoding="utf-8")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return parser
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    data = data.removeprefix(b"\xef\xbb\xbf")  # Notepad starts a UTF-8 file with a BOM
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path} is not a valid INI file: line {line}: byte "
+                          f"{data[error.start:error.start + 1]!r} is not UTF-8 text") from None
+    try:
+        parser.read_string(text, source=str(path))
     except configparser.Error as error:
         raise ConfigError(f"{path} is not a valid INI file: {_ini_problem(error)}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path} is not a valid INI file: {error}") from None
     return parser
+
+
+def read_profiles(path: Path) -> list[str]:
+    """The section names of a config or credentials file (ConfigError if unreadable)."""
+    return _read(path).sections()
 
 
 def _ini_problem(error: configparser.Error) -> str:
@@ -281,8 +358,11 @@ def _ini_problem(error: configparser.Error) -> str:
 
 
 def _parser() -> configparser.ConfigParser:
-    # No interpolation: a secret may contain "%".
-    return configparser.ConfigParser(interpolation=None)
+    # No interpolation: a secret may contain "%". No default section: configparser's
+    # [DEFAULT] lends its keys to every section, so a [DEFAULT] (meant as [default]) gave
+    # its keys to every profile while the default profile itself ignored them; here it is
+    # a section like any other ("" can be no section's name).
+    return configparser.ConfigParser(interpolation=None, default_section="")
 
 
 def _describe(setting: Setting) -> str:
@@ -301,12 +381,31 @@ def value_problem(key: str, value: str) -> str | None:
     unsets it). The one rule of each setting, whether the value is being written (`fws
     configure`) or read (a flag, the environment, a file)."""
     value = value.strip()
+    if _has_control(value):
+        # A line break would be written as the file's next lines (`[profile x]`, another
+        # key); urlsplit drops one without a word, so a URL checked nothing for it.
+        return "it must not contain line breaks or other control characters"
     rule = _RULES.get(key)
     return rule(value) if value and rule is not None else None
 
 
+def profile_problem(name: str) -> str | None:
+    """Why `name` cannot be a profile's, or None: it is written as a section header."""
+    if not name.strip():
+        return "a profile needs a name"
+    if _has_control(name):
+        return "it must not contain line breaks or other control characters"
+    return None
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(character) < 32 or 127 <= ord(character) < 160 for character in text)
+
+
 def endpoint_problem(url: str) -> str | None:
     """Why `url` cannot be an endpoint, or None."""
+    if _has_control(url):  # urlsplit would drop a tab or line break without a word
+        return "it must not contain line breaks or other control characters"
     try:
         parts = urlsplit(url)
         parts.port  # checked only when asked for: 'http://host:99999' would fail later
@@ -316,7 +415,18 @@ def endpoint_problem(url: str) -> str | None:
         return "it must be an http:// or https:// URL with a host"
     if parts.query or parts.fragment:
         return "it must not have a query string or fragment"
+    if parts.username is not None or parts.password is not None:
+        # Never sent (requests signs with the keys given, not the URL's), and a password in
+        # it was printed in every "Could not reach" and --debug line.
+        return "it must not hold a user name or password: fws signs with the profile's keys"
     return None
+
+
+def shown_value(key: str, value: str) -> str:
+    """`value` as an error may show it: an endpoint's password masked."""
+    if key == "endpoint_url":
+        return re.sub(r"(?<=://)([^/@]*?):[^/@]*@", r"\1:****@", value)
+    return value
 
 
 def _region_problem(value: str) -> str | None:
@@ -338,12 +448,16 @@ def _attempts_problem(value: str) -> str | None:
     return f"it must be a whole number from 1 to {MAX_ATTEMPTS}"
 
 
+MAX_SECONDS = 86400  # a day: past ~1e9, the socket's timeout overflowed (an unexpected 255)
+_DECIMAL = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
 def _seconds_problem(value: str) -> str | None:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    return None if 0 < seconds < math.inf else "it must be a number of seconds above 0"
+    # ASCII decimals only: float() also read "1_0", "١٠", "1e3" and "nan".
+    seconds = float(value) if _DECIMAL.match(value) else math.nan
+    if 0 < seconds <= MAX_SECONDS:
+        return None
+    return f"it must be a number of seconds above 0 and at most {MAX_SECONDS}"
 
 
 _RULES: dict[str, Callable[[str], str | None]] = {
@@ -366,6 +480,9 @@ def set_value(profile: str, name: str, value: str) -> Path:
 def set_values(profile: str, values: Mapping[str, str]) -> list[Path]:
     """Write settings of `profile`: secrets to the credentials file, the rest to the config
     file. Files are created with mode 0600 in a 0700 directory. Returns the files written."""
+    problem = profile_problem(profile)
+    if problem is not None:
+        raise ConfigError(f"The profile name {profile!r} is invalid: {problem}.")
     unknown = sorted(set(values) - set(CONFIG_KEYS) - set(CREDENTIAL_KEYS))
     if unknown:
         raise ConfigError(f"Unknown setting {', '.join(unknown)}: the settings are "
@@ -389,13 +506,22 @@ def credentials_locked() -> Iterator[None]:
     """An exclusive lock, across processes, on a file beside the credentials file: commands
     that each found no keys take turns to create them, and each reads the file again once
     its turn comes (the embedded service's first use)."""
-    path = Path(os.path.realpath(credentials_file()))
-    lock = path.with_name(f".{path.name}.lock")
+    with _locked(credentials_file(), "lock"):
+        yield
+
+
+@contextmanager
+def _locked(path: Path, suffix: str) -> Iterator[None]:
+    """An exclusive lock, across processes and threads, on `.NAME.suffix` beside the file
+    `path` is (or links to)."""
+    path = Path(os.path.realpath(path))
+    lock = path.with_name(f".{path.name}.{suffix}")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # racing commands both make it
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
-        raise ConfigError(f"cannot write {lock}: {error.strerror}") from None
+        raise ConfigError(f"cannot write {path}: {error.strerror} (making its lock file "
+                          f"{lock.name})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -405,17 +531,23 @@ def credentials_locked() -> Iterator[None]:
 
 def _update(path: Path, sections: tuple[str, ...], values: Mapping[str, str]) -> None:
     """Set `values` in the section of `path` that resolve() reads: the first of `sections`
-    the file has (a new one beside it would hide it whole), else a new first one."""
-    parser = _read(path)
-    section = next((name for name in sections if parser.has_section(name)), sections[0])
-    if not parser.has_section(section):
-        parser.add_section(section)
-    for key, value in values.items():
-        parser.set(section, key, value)
-    try:
-        _write_private(path, parser)
-    except OSError as error:  # its filename may be the temporary file's: name the one meant
-        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
+    the file has (a new one beside it would hide it whole), else a new first one.
+
+    Read, change and replace take turns with other writers (a lock of their own: the
+    provisioning lock is held around this): two commands writing at once each replaced the
+    file with their own reading plus their change, and the first one's change was lost
+    (keys just provisioned, a profile just set)."""
+    with _locked(path, "write-lock"):
+        parser = _read(path)
+        section = next((name for name in sections if parser.has_section(name)), sections[0])
+        if not parser.has_section(section):
+            parser.add_section(section)
+        for key, value in values.items():
+            parser.set(section, key, value)
+        try:
+            _write_private(path, parser)
+        except OSError as error:  # its filename may be the temporary file's: name the one meant
+            raise ConfigError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _write_private(path: Path, parser: configparser.ConfigParser) -> None:

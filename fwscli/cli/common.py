@@ -169,8 +169,10 @@ class Globals:
             return self.output
         try:
             return default_format(self.settings().output, sys.stdout.isatty())
-        except ValueError as error:
-            raise CliError(str(error), EXIT_CONFIG, code="ConfigError") from None
+        except ValueError as error:  # said with where it is set, as every other setting is
+            setting = self.settings()["output"]
+            raise CliError(f"{error} (from {setting.location or setting.source})", EXIT_CONFIG,
+                           code="ConfigError") from None
 
     def renderer(self, columns: Sequence["Column"] | None = None) -> "Renderer":
         from .output import QueryError, make_renderer, use_color
@@ -512,11 +514,12 @@ def as_cli_error(error: BaseException) -> CliError | None:
                         exit_code, code=error.code, operation=error.operation,
                         request_id=error.request_id)
     if isinstance(error, EndpointUnreachable):
-        return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
+        return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable", operation=error.operation)
     if isinstance(error, StartingTokenError):  # other paging errors are the service's
         return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
-    if isinstance(error, ClientError):
-        return CliError(str(error), EXIT_OTHER, code=type(error).__name__)
+    if isinstance(error, ClientError):  # ResponseError names its operation too
+        return CliError(str(error), EXIT_OTHER, code=type(error).__name__,
+                        operation=getattr(error, "operation", None))
     return None
 
 

@@ -78,7 +78,7 @@ def get(ctx: typer.Context, name: str = typer.Argument(..., help="The setting, e
 @app.command("list")
 def list_settings(ctx: typer.Context) -> None:
     """Every setting of the profile: its value (keys masked) and where it comes from."""
-    from ..config import ConfigError, default_database_url
+    from ..config import ConfigError, default_database_url, shown_value
 
     g = common.globals_of(ctx)
     settings = resolved(g)
@@ -89,6 +89,12 @@ def list_settings(ctx: typer.Context) -> None:
         settings.credentials  # half a pair: listed as found, and said why no command will run
     except ConfigError as error:
         common.note(f"credentials: {error}")
+    for key in settings:  # listed as found too, and said why every command fails on it
+        reason = problem(key, settings[key].value or "") if key not in secret_keys() else None
+        if reason is not None:
+            where = settings[key].location or settings[key].source
+            shown = shown_value(key, settings[key].value or "")
+            common.note(f"{key} = {shown!r} (from {where}) is invalid: {reason}")
     if settings.endpoint_url is None:
         common.note(f"no endpoint_url: commands use the embedded service ({default_database_url()})")
 
@@ -120,19 +126,15 @@ def resolved(g: common.Globals):
 
 def profile_names() -> list[str]:
     """Profiles named in either file: `[default]`/`[profile NAME]` and credentials `[NAME]`."""
-    import configparser
-
-    from ..config import DEFAULT_PROFILE, config_file, credentials_file
+    from ..config import DEFAULT_PROFILE, ConfigError, config_file, credentials_file, read_profiles
 
     names: list[str] = []
     for path, is_config in ((config_file(), True), (credentials_file(), False)):
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError) as error:
-            raise common.CliError(f"{path} is not a valid INI file: {error}",
-                                  common.EXIT_CONFIG, code="ConfigError") from None
-        for section in parser.sections():
+        try:  # read as resolve() reads it: the same sections, the same one-line errors
+            sections = read_profiles(path)
+        except ConfigError as error:
+            raise common.CliError(str(error), common.EXIT_CONFIG, code="ConfigError") from None
+        for section in sections:
             if is_config and section != DEFAULT_PROFILE:
                 if not section.startswith("profile "):
                     continue  # not a profile: resolve() never reads it either
@@ -173,7 +175,9 @@ def checked(key: str, value: str) -> str:
     """The value if fws can use it for `key` (an empty value clears a setting)."""
     reason = problem(key, value.strip())
     if reason is not None:
-        raise common.bad_parameter(key, value, reason)
+        from ..config import shown_value
+
+        raise common.bad_parameter(key, shown_value(key, value), reason)
     return value.strip()
 
 
@@ -215,8 +219,11 @@ def ask(question: str, key: str) -> str:
 
 
 def write(profile: str, values: dict[str, str]) -> None:
-    from ..config import ConfigError, set_values
+    from ..config import ConfigError, profile_problem, set_values
 
+    reason = profile_problem(profile)
+    if reason is not None:  # written as a section header, a line break would break the file
+        raise common.bad_parameter("--profile", profile, reason)
     try:
         paths = set_values(profile, values)
     except ConfigError as error:

@@ -1,7 +1,7 @@
 """Calling an operation: encode from the model, send signed, retry what is worth retrying,
 decode the answer through the model.
 
-Retried: connection failures and timeouts, HTTP 500/502/503/504 and throttling, up to the
+Retried: connection failures and timeouts, HTTP 500/502/503/504 and throttling (and 429), up to the
 session's `max_attempts` (retry_mode "standard"; "off" sends once). An operation the model
 marks not idempotent (one that adds stock, makes a key...) is sent again only when it cannot
 have been done: throttled, or no connection made; after a timeout or a 5xx the service may
@@ -14,14 +14,18 @@ together do not come back together; a `Retry-After` header, when sent, sets the 
 
 from __future__ import annotations
 
+import http.client
 import logging
-import math
 import random
+import re
+import socket
+import ssl
 import time
 from datetime import datetime, timezone
 from decimal import InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError
@@ -29,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError
 from ..api import SERVICES_BY_NAME
 from ..api.errors import ApiError
 from ..api.shapes import Operation, Service
+from ..digits import ascii_whole_number
 from ..wire.query import encode_request
 from ..wire.xml import read_error, read_response
 from .errors import EndpointUnreachable, ResponseError, ServiceError
@@ -75,7 +80,26 @@ class Client:
         params += encode_request(operation, dict(request or {}))
         label = f"{model.name}.{operation.name}"
         response = self._send(label, params, operation.idempotent)
-        return _decode(model, operation, label, response)
+        try:
+            return _decode(model, operation, label, response)
+        except ServiceError as error:
+            if error.code == "InvalidClientTokenId" and self.transport.database:
+                raise self._unknown_embedded_keys(error) from None
+            raise
+
+    def _unknown_embedded_keys(self, error: ServiceError) -> ServiceError:
+        """The embedded service's "no such key", with its likely cause and the way out: the
+        profile keeps keys of a database that is gone (its file deleted to start afresh) or
+        another (FWS_DATABASE_URL changed); the service's own message sent the merchant
+        looking for a typo in a key fws itself had written."""
+        key = self.transport.credentials.access_key_id
+        message = (f"{error.message} The embedded database {self.transport.database} does not "
+                   f"know key {key}: was it made in another (a file since deleted, another "
+                   f"FWS_DATABASE_URL)? Then point FWS_DATABASE_URL at that one, or clear the "
+                   f"keys of profile {self.session.profile!r} (fws configure set access_key_id '' "
+                   f"and secret_access_key '') to have a new merchant made here.")
+        return ServiceError(error.operation, error.code, message, error.request_id, error.status,
+                            error.sender)
 
     def close(self) -> None:
         self.transport.close()
@@ -93,27 +117,64 @@ class Client:
             try:
                 response = self.transport.send(params)
             except requests.exceptions.SSLError as error:
-                raise EndpointUnreachable(self.transport.url, attempt, str(error),
-                                          maybe_sent=maybe_sent) from error
+                raise EndpointUnreachable(self.transport.url, attempt, self._reason(error),
+                                          maybe_sent=maybe_sent, operation=label) from error
+            except requests.exceptions.ContentDecodingError as error:
+                # A body its Content-Encoding does not describe (a proxy's doing): an
+                # answer came, unreadable; it was an "unexpected failure" (255, traceback).
+                raise ResponseError(label, 0, f"its body is not the {_cause_text(error)}",
+                                    b"") from error
             except _NETWORK_ERRORS as error:
+                log.debug("%s: %s", label, error)
                 maybe_sent = maybe_sent or not _not_connected(error)
                 if not (idempotent or _not_connected(error)):
                     raise EndpointUnreachable(
                         self.transport.url, attempt,
-                        f"{error} (not sent again: {label} may have been done)") from error
+                        f"{self._reason(error)} (not sent again: {label} may have been done)",
+                        operation=label) from error
                 if attempt == attempts:
-                    raise EndpointUnreachable(self.transport.url, attempts, str(error),
-                                              maybe_sent=maybe_sent) from error
+                    raise EndpointUnreachable(self.transport.url, attempts, self._reason(error),
+                                              maybe_sent=maybe_sent, operation=label) from error
                 self._wait(label, attempt, attempts, type(error).__name__, self._backoff(attempt))
                 continue
             if attempt < attempts and _retryable(response, idempotent):
                 maybe_sent = maybe_sent or not _throttled(response)  # a 5xx may have done it
+                # No wait (Retry-After: 0, or a date gone by) is backed off from as if not
+                # sent: retried at once, clients throttled together came back together, and
+                # a batch import, which resends what stays throttled, spun against the service.
                 delay = _retry_after(response)
                 self._wait(label, attempt, attempts, f"HTTP {response.status_code}",
-                           self._backoff(attempt) if delay is None else delay)
+                           delay or self._backoff(attempt))
                 continue
             return response
         raise AssertionError("the loop returns or raises")
+
+    def _reason(self, error: Exception) -> str:
+        """Why no answer came, in words: requests' text is urllib3's pool, its retries and
+        the nested causes' reprs ("HTTPConnectionPool(host=..., port=...): Max retries
+        exceeded with url: / (Caused by NewConnectionError(...))") around the few words that
+        matter, and names no setting to change."""
+        if isinstance(error, requests.ConnectTimeout):  # not NewConnectionError, a subclass
+            return f"no connection within {self.session.connect_timeout:g} s (connect_timeout)"
+        if isinstance(error, requests.ReadTimeout):
+            return f"no answer within {self.session.read_timeout:g} s (read_timeout)"
+        for cause in reversed(_causes(error)):  # the innermost first
+            if isinstance(cause, ssl.SSLError):  # "[SSL: CODE] what (_ssl.c:1006)": the what
+                text = str(cause.args[1] if len(cause.args) > 1 else cause)
+                return "TLS: " + re.sub(r"^\[[^]]*\]\s*|\s*\(_ssl\.c:\d+\)$", "", text)
+            if isinstance(cause, socket.gaierror):
+                return f"cannot resolve the host name {urlsplit(self.transport.url).hostname} ({cause.strerror})"
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused (is the server running, on that port?)"
+            if isinstance(cause, http.client.RemoteDisconnected):
+                return "the server closed the connection without answering"
+            if isinstance(cause, http.client.BadStatusLine):
+                return "the answer is not HTTP"
+            if isinstance(cause, http.client.IncompleteRead):  # urllib3's, and bad chunks
+                return "the connection broke in the middle of the answer"
+            if isinstance(cause, OSError) and cause.strerror:
+                return cause.strerror[:1].lower() + cause.strerror[1:]
+        return " ".join(str(error).split())
 
     def _backoff(self, attempt: int) -> float:
         return self._rand() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
@@ -143,7 +204,11 @@ def _retryable(response: requests.Response, idempotent: bool) -> bool:
 
 
 def _throttled(response: requests.Response) -> bool:
-    """Whether the answer is throttling: refused before anything was done."""
+    """Whether the answer is throttling: refused before anything was done. HTTP 429 is
+    throttling whatever its body: a proxy or load balancer in front of `fws server` limits
+    with it (nginx's limit_req, an API gateway), and it was an unreadable answer at once."""
+    if response.status_code == 429:
+        return True
     error = read_error(response.content)
     return error is not None and error.code in THROTTLING_CODES
 
@@ -157,23 +222,46 @@ def _not_connected(error: Exception) -> bool:
     return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
 
 
+def _cause_text(error: requests.exceptions.ContentDecodingError) -> str:
+    """'content-encoding: gzip' from requests' message, which names it."""
+    text = str(error.args[0]) if error.args else ""
+    found = re.search(r"content-encoding: ([\w-]+)", text)
+    return f"{found.group(1)} its Content-Encoding says" if found else "encoding it says"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and what it wraps, outermost first: its cause or context, urllib3's
+    MaxRetryError.reason, and the exceptions in its args (ProtocolError holds its cause there)."""
+    found: list[BaseException] = []
+    todo = [error]
+    while todo and len(found) < 20:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        todo += [inner for inner in (getattr(current, "reason", None), current.__cause__,
+                                     current.__context__, *current.args)
+                 if isinstance(inner, BaseException)]
+    return found
+
+
 def _retry_after(response: requests.Response) -> float | None:
-    """The wait a Retry-After header asks for (seconds or an HTTP date), capped."""
-    value = response.headers.get("Retry-After")
+    """The wait a Retry-After header asks for, capped; None (back off instead) when it is
+    neither of RFC 9110's forms: whole seconds in ASCII digits, or an HTTP date. float()
+    read '-5', '-inf' and '1e400' too: a negative wait was a retry at once, with no backoff,
+    against a service that had just refused for load, and 'inf' a minute's wait."""
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    try:
-        seconds = float(value)
-        if math.isnan(seconds):  # float() reads "nan", and time.sleep refuses it
-            return None
-    except ValueError:
+    seconds: float | None = ascii_whole_number(value)
+    if seconds is None:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()  # past: now
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 

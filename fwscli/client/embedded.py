@@ -140,11 +140,13 @@ def _response(request: PreparedRequest, status: str, headers: list[tuple[str, st
 
 @dataclass(frozen=True)
 class EmbeddedService:
-    """The adapter to mount, the keys to sign with, and whether they were just provisioned."""
+    """The adapter to mount, the keys to sign with, whether they were just provisioned, and
+    the database (as messages show it)."""
 
     adapter: WSGIAdapter
     credentials: Credentials
     provisioned: bool
+    database: str = ""
 
 
 def start_embedded(session: Session) -> EmbeddedService:
@@ -159,7 +161,14 @@ def start_embedded(session: Session) -> EmbeddedService:
     from ..service.app import FwsApp
     from ..store.migrations import MigrationFailed, SchemaOutOfDate, SchemaTooNew, open_database
 
+    from ..store.database import in_memory
+
     url = default_database_url()
+    if in_memory(url):
+        # Gone when the command ends, and with it the merchant whose keys the first use
+        # saved: every later command, on the real database, was InvalidClientTokenId.
+        raise ConfigError(f"The embedded database {url} is in memory: nothing in it outlives "
+                          f"the command. Set FWS_DATABASE_URL to a file, or unset it.")
     try:
         db = open_database(url, migrate=True)  # the user's own file: keep it current
     except (SchemaTooNew, MigrationFailed) as error:  # e.g. written by a newer fws
@@ -179,7 +188,10 @@ def start_embedded(session: Session) -> EmbeddedService:
     # attempt, above the one-line error: a handler that drops it (--debug shows it).
     logging.getLogger("fwscli").addHandler(_SILENT)
     app = FwsApp(db, region=session.region)
-    return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned)
+    from ..store.database import shown_url
+
+    return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned,
+                           shown_url(url))
 
 
 def _provision(db, profile: str) -> tuple[Credentials, bool]:

@@ -49,13 +49,15 @@ class EndpointUnreachable(ClientError):
     ever made), True when one may have: it was sent and its answer lost (a read timeout, a
     connection dropped), or answered with a server error and retried."""
 
-    def __init__(self, url: str, attempts: int, reason: str, *, maybe_sent: bool = True):
+    def __init__(self, url: str, attempts: int, reason: str, *, maybe_sent: bool = True,
+                 operation: str | None = None):
         tries = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(f"Could not reach {url} (tried {tries}): {reason}")
         self.url = url
         self.attempts = attempts
         self.reason = reason
         self.maybe_sent = maybe_sent
+        self.operation = operation  # "service.Action", as ServiceError has it
 
 
 class ResponseError(ClientError):
@@ -64,7 +66,8 @@ class ResponseError(ClientError):
 
     def __init__(self, operation: str, status: int, reason: str, body: bytes):
         excerpt = body[:200].decode("utf-8", "replace")
-        super().__init__(f"{operation}: unreadable answer (HTTP {status}): {reason}"
+        http = f" (HTTP {status})" if status else ""  # 0: not known (its body was unreadable)
+        super().__init__(f"{operation}: unreadable answer{http}: {reason}"
                          + (f": {excerpt!r}" if excerpt else ""))
         self.operation = operation
         self.status = status

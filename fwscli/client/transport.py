@@ -19,7 +19,7 @@ import requests
 from requests_auth_aws_sigv4 import AWSSigV4
 
 from .. import __version__
-from ..config import ConfigError, endpoint_problem
+from ..config import ConfigError, endpoint_problem, shown_value
 from .session import Credentials, Session
 
 log = logging.getLogger("fwscli.client")
@@ -38,7 +38,8 @@ class Transport:
     """Signs and sends form POSTs to one endpoint with one set of keys.
 
     `provisioned` is True when opening the embedded service just created a merchant and
-    wrote its keys to the credentials file (the CLI says so on stderr).
+    wrote its keys to the credentials file (the CLI says so on stderr); `database` is the
+    embedded service's database ("" over HTTP).
     """
 
     http: requests.Session
@@ -47,6 +48,7 @@ class Transport:
     region: str
     timeout: tuple[float, float]  # (connect, read) seconds
     provisioned: bool = False
+    database: str = ""
 
     def __post_init__(self) -> None:
         # AWSSigV4 keeps the request's date on itself while signing: one per thread.
@@ -129,7 +131,7 @@ def connect(session: Session) -> Transport:
         http = requests.Session()
         http.mount(EMBEDDED_URL, service.adapter)
         return Transport(http, EMBEDDED_URL, service.credentials, session.region, timeout,
-                         provisioned=service.provisioned)
+                         provisioned=service.provisioned, database=service.database)
     url = checked_endpoint(session.endpoint_url or "")
     if session.credentials is None:
         raise ConfigError(f"No credentials for profile {session.profile!r}: set access_key_id and "
@@ -141,7 +143,7 @@ def connect(session: Session) -> Transport:
 def checked_endpoint(url: str) -> str:
     problem = endpoint_problem(url) or _unsignable_path(url)
     if problem is not None:
-        raise ConfigError(f"endpoint_url {url!r} is invalid: {problem}.")
+        raise ConfigError(f"endpoint_url {shown_value('endpoint_url', url)!r} is invalid: {problem}.")
     return url
 
 

@@ -92,11 +92,15 @@ def test_get_set_and_profiles(embedded_fws):
     # What the transport refuses, `configure set` refuses too (config.value_problem).
     ("endpoint_url", "http://localhost:8080/?x=1", "query string"),
     ("endpoint_url", "http://:8080/", "host"),
+    ("endpoint_url", "http://me:pa55@localhost:8080/", "user name or password"),
     ("max_attempts", "1" * 5000, "max_attempts"),  # past int()'s 4,300 digits: no crash
     ("max_attempts", "101", "1 to 100"),
     ("read_timeout", "inf", "read_timeout"),
     ("region", "eu west 1", "region"),
     ("access_key_id", "AK ID", "access_key_id"),
+    # urlsplit drops line breaks: the value was written as the file's next lines.
+    ("endpoint_url", "http://127.0.0.1:9/\n[profile evil]\nregion = x", "line breaks"),
+    ("output", "json\x1b", "output"),
 ])
 def test_set_refuses_unusable_values(embedded_fws, name, value, culprit):
     result = embedded_fws("configure", "set", name, value)
@@ -124,12 +128,52 @@ def test_set_takes_retry_mode_in_any_case_as_it_is_read(embedded_fws):
     assert embedded_fws("items", "list").code == 0
 
 
+@pytest.mark.parametrize("value", ["1e10", "1e300"])
+def test_a_timeout_too_long_for_a_socket_is_a_config_error(embedded_fws, value):
+    """It passed the rule (a finite float) and overflowed in the socket: exit 255,
+    'unexpected failure: OverflowError: timestamp out of range for platform time_t'."""
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text(f"[default]\nread_timeout = {value}\n")
+    result = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9/",
+                                                "FWS_ACCESS_KEY_ID": "AK", "FWS_SECRET_ACCESS_KEY": "S"})
+    assert result.code == 253 and f"read_timeout = '{value}' (from {config}) is invalid: it must be a " \
+        "number of seconds above 0 and at most 86400" in result.err, result.err
+    assert embedded_fws("configure", "set", "connect_timeout", value).code == 252
+
+
+def test_timeouts_take_decimals():
+    from fwscli.config import value_problem
+
+    assert [value_problem("read_timeout", v) for v in ("0.5", "30", ".25", "86400", "2.")] == [None] * 5
+
+
 def test_unusable_values_in_the_config_file_are_named(embedded_fws):
     config = files(embedded_fws)[0]
     config.parent.mkdir(parents=True)
     config.write_text("[default]\nmax_attempts = ²\n", encoding="utf-8")
     result = embedded_fws("items", "list")
     assert result.code == 253 and "max_attempts" in result.err and str(config) in result.err
+
+
+def test_list_says_which_values_no_command_will_accept(embedded_fws):
+    """They were listed like any other, and every other command failed on them."""
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\nmax_attempts = abc\nread_timeout = 1e10\n")
+    result = embedded_fws.ok("configure", "list", "-o", "json", "--region", "eu west")
+    assert f"fws: max_attempts = 'abc' (from {config}) is invalid: it must be a whole number" in result.err
+    assert f"fws: read_timeout = '1e10' (from {config}) is invalid" in result.err
+    assert "fws: region = 'eu west' (from flag) is invalid" in result.err
+    assert "connect_timeout" not in result.err
+
+
+def test_an_unusable_output_in_the_file_is_named_with_its_file(embedded_fws):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\noutput = yaml\n")
+    result = embedded_fws("configure", "list")
+    assert result.code == 253 and "not 'yaml'" in result.err and f"(from {config})" in result.err
 
 
 @pytest.mark.parametrize("text, culprit", [
@@ -146,14 +190,183 @@ def test_a_config_file_that_is_not_ini_is_one_line_naming_the_line(embedded_fws,
     assert len(result.err.splitlines()) == 1, result.err
 
 
+@pytest.mark.parametrize("which, text, culprit", [
+    # A typo fws ignored: the commands went to the embedded service, not the endpoint.
+    ("config", "[default]\nregion = eu-west-1\nendpoint-url = http://127.0.0.1:9/\n",
+     "line 3: unknown setting endpoint-url = 'http://127.0.0.1:9/' in [default]: did you mean endpoint_url?"),
+    # The AWS CLI's names: the keys were ignored and a merchant provisioned beside them.
+    ("credentials", "[default]\naws_access_key_id = AKID\naws_secret_access_key = s3cret\n",
+     "line 2: unknown setting aws_access_key_id in [default]: did you mean access_key_id?"),
+    ("credentials", "[default]\nregion = eu-west-1\n", "line 2: region in [default] is not read from "
+     "this file: region belongs in"),
+])
+def test_an_unknown_setting_is_one_line_naming_file_line_and_key(embedded_fws, which, text, culprit):
+    path = dict(zip(("config", "credentials"), files(embedded_fws)))[which]
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    for command in (("items", "list"), ("configure", "list")):
+        result = embedded_fws(*command)
+        assert result.code == 253 and f"{path} {culprit}" in result.err, result.err
+        assert len(result.err.splitlines()) == 1 and "s3cret" not in result.err, result.err
+    assert not (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws").exists()  # nothing provisioned
+
+
+def test_a_default_section_in_capitals_is_no_profiles_defaults(embedded_fws):
+    """configparser lends [DEFAULT]'s keys to every section: a profile got its endpoint and
+    keys without saying so, while the default profile ignored them."""
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[DEFAULT]\nregion = eu-west-1\n\n[profile work]\noutput = json\n")
+    assert listing(embedded_fws, "--profile", "work")["region"]["Source"] == "default"
+    assert embedded_fws.ok("configure", "list-profiles", "-o", "json").json() == ["work"]
+
+
+def test_list_profiles_names_the_line_of_a_file_that_is_not_ini(embedded_fws):
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    config.write_text("[default]\nregion\n")
+    result = embedded_fws("configure", "list-profiles")
+    assert result.code == 253 and f"{config} is not a valid INI file: line 2" in result.err
+    assert len(result.err.splitlines()) == 1, result.err
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(embedded_fws):
+    """As Notepad saves UTF-8: the first header was '\ufeff[default]', 'not under a [section]
+    header' (253) for a file that looks right in every editor."""
+    config, credentials = files(embedded_fws)
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"\xef\xbb\xbf[default]\r\nregion = eu-west-1\r\n")
+    credentials.write_bytes(b"\xef\xbb\xbf[default]\naccess_key_id = AKIDEXAMPLE12345\n"
+                            b"secret_access_key = s\n")
+    values = listing(embedded_fws)
+    assert values["region"]["Value"] == "eu-west-1"
+    assert values["access_key_id"]["Value"] == "****************2345"
+    embedded_fws.ok("configure", "set", "output", "json")
+    assert listing(embedded_fws)["region"]["Value"] == "eu-west-1"
+
+
+def test_a_file_that_exists_but_cannot_be_read_is_named(embedded_fws, tmp_path):
+    """configparser skipped it silently: the commands went to the embedded service."""
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+    result = embedded_fws("items", "list", env={"FWS_CONFIG_FILE": str(directory)})
+    assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
+    config = files(embedded_fws)[0]
+    config.parent.mkdir(parents=True)
+    for bom in (b"", b"\xef\xbb\xbf"):
+        config.write_bytes(bom + b"[default]\nregion = eu-west-1\n# caf\xe9\n")
+        result = embedded_fws("items", "list")
+        assert result.code == 253 and f"{config} is not a valid INI file: line 3: byte b'\\xe9' is " \
+            "not UTF-8 text" in result.err, result.err
+
+
+def test_a_deleted_embedded_database_says_how_to_start_afresh(embedded_fws):
+    fws = embedded_fws
+    fws.ok("items", "list")
+    data = Path(fws.env["XDG_DATA_HOME"]) / "fws"
+    for path in data.iterdir():
+        path.unlink()
+    result = fws("items", "list")
+    assert result.code == 253 and "InvalidClientTokenId" in result.err, result.err
+    assert "clear the keys of profile 'default'" in result.err and len(result.err.splitlines()) == 1
+    fws.ok("configure", "set", "access_key_id", "")
+    fws.ok("configure", "set", "secret_access_key", "")
+    assert "created a merchant" in fws.ok("items", "list").err
+
+
+def test_commands_setting_profiles_at_once_lose_none(embedded_fws):
+    import subprocess
+
+    from .conftest import FWS
+
+    runs = [subprocess.Popen([FWS, "--profile", f"p{n}", "configure", "set", "region", f"r-{n}"],
+                             env=embedded_fws.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(8)]
+    assert [run.wait(timeout=120) for run in runs] == [0] * 8
+    assert embedded_fws.ok("configure", "list-profiles", "-o", "json").json() == [f"p{n}" for n in range(8)]
+
+
+def test_a_profile_name_with_a_line_break_is_refused_not_written(embedded_fws):
+    """Written as `[profile a` and `b]`: the file was no longer INI, and every command failed."""
+    result = embedded_fws("--profile", "a\nb", "configure", "set", "region", "eu-west-1")
+    assert result.code == 252 and "--profile: 'a\\nb' is invalid: it must not contain line " \
+        "breaks" in result.err, result.err
+    assert not files(embedded_fws)[0].exists()
+    embedded_fws.ok("configure", "list")
+
+
+def test_an_endpoint_with_a_password_is_refused_without_printing_it_later(embedded_fws):
+    result = embedded_fws("items", "list", "--endpoint-url", "http://me:pa55@127.0.0.1:9/",
+                          env={"FWS_ACCESS_KEY_ID": "AK", "FWS_SECRET_ACCESS_KEY": "S"})
+    assert result.code == 253 and "must not hold a user name or password" in result.err, result.err
+    assert "'http://me:****@127.0.0.1:9/'" in result.err and "pa55" not in result.err
+    result = embedded_fws("configure", "set", "endpoint_url", "http://me:pa55@127.0.0.1:9/")
+    assert result.code == 252 and "'http://me:****@127.0.0.1:9/'" in result.err and "pa55" not in result.err
+
+
+def test_an_endpoint_with_a_line_break_from_the_environment_is_named(embedded_fws):
+    result = embedded_fws("items", "list", env={"FWS_ENDPOINT_URL": "http://127.0.0.1:9/\n",
+                                                "FWS_ACCESS_KEY_ID": "AK", "FWS_SECRET_ACCESS_KEY": "S"})
+    assert result.code == 253 and "must not contain line breaks" in result.err, result.err
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"])
+def test_an_embedded_database_in_memory_is_refused_before_keys_are_saved(embedded_fws, url):
+    """Its merchant vanished with the command, but its keys stayed in the profile: every
+    later command, on the real database, failed InvalidClientTokenId."""
+    result = embedded_fws("items", "list", env={"FWS_DATABASE_URL": url})
+    assert result.code == 253 and f"The embedded database {url} is in memory" in result.err, result.err
+    assert not files(embedded_fws)[1].exists()
+    assert "created a merchant" in embedded_fws.ok("items", "list").err
+
+
+def test_a_blank_database_url_is_unset(embedded_fws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a file named "  " was made
+    embedded_fws.ok("items", "list", env={"FWS_DATABASE_URL": "  "})
+    assert (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws" / "fws.db").exists()
+
+
+def test_a_file_whose_lock_cannot_be_made_is_named_not_its_lock(embedded_fws, tmp_path):
+    (tmp_path / "a-file").touch()
+    config = tmp_path / "a-file" / "config"
+    result = embedded_fws("configure", "set", "region", "eu-west-1", env={"FWS_CONFIG_FILE": str(config)})
+    assert result.code == 253 and f"cannot write {config}: " in result.err, result.err
+
+
+def test_an_unreachable_endpoint_names_the_operation_in_json_errors(embedded_fws):
+    """Every other failure of a call carried its operation; this one had "Operation": null."""
+    import json
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = embedded_fws("items", "list", "--error-format", "json", env={
+        "FWS_ENDPOINT_URL": f"http://127.0.0.1:{port}/", "FWS_ACCESS_KEY_ID": "AK",
+        "FWS_SECRET_ACCESS_KEY": "S"})
+    error = json.loads(result.err)["Error"]
+    assert result.code == 255 and error["Code"] == "EndpointUnreachable"
+    assert error["Operation"] == "inbound.ListAllFulfillmentItems"
+
+
+def test_an_unreadable_answer_names_its_operation_in_json_errors():
+    from fwscli.cli.common import as_cli_error
+    from fwscli.client.errors import ResponseError
+
+    error = as_cli_error(ResponseError("inbound.GetServiceStatus", 502, "not FWS", b"<html>"))
+    assert (error.code, error.operation, error.exit_code) == ("ResponseError", "inbound.GetServiceStatus", 255)
+
+
 def test_a_file_that_cannot_be_written_is_named(embedded_fws, tmp_path):
     directory = tmp_path / "a-directory"
     directory.mkdir()
     result = embedded_fws("configure", "set", "region", "eu-west-1", env={"FWS_CONFIG_FILE": str(directory)})
-    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
-    # The embedded service's first use, which saves the keys it provisions there.
+    assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
+    # The embedded service's first use, which saves the keys it provisions there: refused
+    # before a merchant is made whose keys could not be kept.
     result = embedded_fws("items", "list", env={"FWS_SHARED_CREDENTIALS_FILE": str(directory)})
-    assert result.code == 253 and f"cannot write {directory}:" in result.err, result.err
+    assert result.code == 253 and f"cannot read {directory}:" in result.err, result.err
+    assert not (Path(embedded_fws.env["XDG_DATA_HOME"]) / "fws").exists()
 
 
 def test_interactive_keeps_what_enter_keeps(embedded_fws):

@@ -134,6 +134,111 @@ def test_unknown_host_is_unreachable():
         Client(session).call("inbound", "GetServiceStatus")
 
 
+class RawServer:
+    """A TCP server on a free port that answers each connection with `reply(conn)`."""
+
+    def __init__(self, reply):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.reply = reply
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                self.reply(conn)
+
+    def close(self):
+        self.sock.close()
+
+
+def _hang(conn):
+    threading.Event().wait(3)
+
+
+@pytest.mark.parametrize("reply, reason", [
+    (lambda conn: None, "the server closed the connection without answering"),
+    (lambda conn: conn.sendall(b"\x00\x01garbage\r\n\r\n"), "the answer is not HTTP"),
+    (_hang, "no answer within 0.2 s (read_timeout)"),
+])
+def test_unreachable_says_why_in_words(reply, reason):
+    """requests' text was urllib3's: "HTTPConnectionPool(host=..., port=...): Max retries
+    exceeded with url: / (Caused by NewConnectionError(...))", naming no setting."""
+    server = RawServer(reply)
+    try:
+        session = Session(endpoint_url=server.url, max_attempts=2, read_timeout=0.2,
+                          credentials=Credentials("AK", "S"))
+        with pytest.raises(EndpointUnreachable) as caught:
+            Client(session, sleep=lambda _: None).call("inbound", "GetServiceStatus")
+    finally:
+        server.close()
+    assert str(caught.value) == f"Could not reach {server.url} (tried 2 times): {reason}"
+
+
+def _content_length_100_then_close(conn):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<a>")
+
+
+def _bad_chunk(conn):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nbad")
+
+
+@pytest.mark.parametrize("reply", [_content_length_100_then_close, _bad_chunk])
+def test_an_answer_cut_short_says_so_in_words(reply):
+    """It was "('Connection broken: IncompleteRead(3 bytes read, 97 more expected)', ...)"."""
+    server = RawServer(reply)
+    try:
+        session = Session(endpoint_url=server.url, retry_mode="off", credentials=Credentials("AK", "S"))
+        with pytest.raises(EndpointUnreachable) as caught:
+            Client(session).call("inbound", "GetServiceStatus")
+    finally:
+        server.close()
+    assert caught.value.reason == "the connection broke in the middle of the answer"
+
+
+def test_a_body_its_content_encoding_does_not_describe_is_an_unreadable_answer():
+    """A proxy's gzip header on a plain body: 'unexpected failure: ContentDecodingError' (255
+    with a traceback under --debug), not one of the client's errors."""
+    server = RawServer(lambda conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 7\r\n\r\ngarbage"))
+    try:
+        session = Session(endpoint_url=server.url, credentials=Credentials("AK", "S"))
+        with pytest.raises(ResponseError) as caught:
+            Client(session, sleep=lambda _: None).call("inbound", "GetServiceStatus")
+    finally:
+        server.close()
+    assert str(caught.value) == ("inbound.GetServiceStatus: unreadable answer: its body is not "
+                                 "the gzip its Content-Encoding says")
+
+
+def test_refused_unknown_host_and_connect_timeout_say_why_in_words():
+    url = f"http://127.0.0.1:{closed_port()}/"
+    session = Session(endpoint_url=url, retry_mode="off", credentials=Credentials("AK", "S"))
+    with pytest.raises(EndpointUnreachable) as caught:
+        Client(session).call("inbound", "GetServiceStatus")
+    assert caught.value.reason == "connection refused (is the server running, on that port?)"
+
+    session = Session(endpoint_url="http://no-such-host.invalid/", retry_mode="off",
+                      credentials=Credentials("AK", "S"))
+    with pytest.raises(EndpointUnreachable) as caught:
+        Client(session).call("inbound", "GetServiceStatus")
+    assert caught.value.reason.startswith("cannot resolve the host name no-such-host.invalid (")
+
+    client = client_over(ok_app, retry_mode="off", connect_timeout=1.5)
+    fail_first(client, requests.ConnectTimeout("HTTPConnectionPool(...): Max retries exceeded"))
+    with pytest.raises(EndpointUnreachable) as caught:
+        client.call("inbound", "GetServiceStatus")
+    assert caught.value.reason == "no connection within 1.5 s (connect_timeout)"
+
+
 # --- the request on the wire ---------------------------------------------------------------
 
 def test_every_parameter_is_in_the_signed_form_body():
@@ -211,6 +316,22 @@ def test_throttling_answered_with_another_status_is_retried():
     assert app.calls == 2
 
 
+def test_429_from_a_proxy_is_throttling_retried_even_when_not_idempotent():
+    """nginx's limit_req in front of `fws server`: HTML, HTTP 429, Retry-After. It was an
+    unreadable answer at the first one."""
+    sleeps: list[float] = []
+    app = Flaky(2, status="429 Too Many Requests", body=b"<html>429 Too Many Requests</html>",
+                headers=[("Retry-After", "2")])
+    client = client_over(app, sleep=sleeps.append)
+    assert client.call("inbound", "GetServiceStatus") == {"Status": "fine"}
+    assert app.calls == 3 and sleeps == [2.0, 2.0]
+
+    app = Flaky(5, status="429 Too Many Requests", body=b"<html>429 Too Many Requests</html>")
+    with pytest.raises(ResponseError, match=r"HTTP 429"):
+        client_over(app, sleep=lambda _: None).call("operator", "AdvanceSimulationClock", {"Seconds": 60})
+    assert app.calls == 3  # refused before anything was done: safe to send again
+
+
 def test_gives_up_after_max_attempts_with_the_last_error():
     sleeps: list[float] = []
     app = Flaky(10)
@@ -235,8 +356,16 @@ def test_retry_mode_off_sends_once():
     assert app.calls == 1
 
 
-@pytest.mark.parametrize("header, expected", [("3", 3.0), ("0", 0.0), ("3600", 60.0),
-                                              ("nan", 0.5), ("garbage", 0.5)])
+@pytest.mark.parametrize("header, expected", [
+    ("3", 3.0), ("3600", 60.0), (" 2 ", 2.0), ("999999999999", 60.0),
+    ("Wed, 31 Dec 9999 23:59:59 GMT", 60.0),
+    # No wait at all: backed off from (0.5 s), or throttled clients came back at once.
+    ("0", 0.5), ("Sun, 06 Nov 1994 08:49:37 GMT", 0.5),
+    # Neither RFC 9110 form: backed off from (0.5 s), as if not sent. float() read the
+    # negative ones as "retry at once" and the infinite ones as a minute.
+    ("nan", 0.5), ("garbage", 0.5), ("-5", 0.5), ("-inf", 0.5), ("inf", 0.5), ("1e400", 0.5),
+    ("1.5", 0.5), ("1_0", 0.5), ("Wed, 21 Oct 99999 07:28:00 GMT", 0.5),
+])
 def test_retry_after_sets_the_wait(header, expected):
     sleeps: list[float] = []
     client_over(Flaky(1, headers=[("Retry-After", header)]), sleep=sleeps.append).call(

@@ -3,6 +3,7 @@ source, credentials, validation, and writing private files."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -41,6 +42,16 @@ def test_files_live_under_xdg_config_home(config_file, credentials_file):
 def test_without_xdg_config_home_files_live_in_dot_config(home, monkeypatch):
     monkeypatch.delenv("XDG_CONFIG_HOME")
     assert config.config_file() == home / ".config" / "fws" / "config"
+
+
+def test_a_relative_xdg_directory_is_ignored(home, tmp_path, monkeypatch):
+    """As the XDG spec says: read from the working directory, cron and a shell had
+    different profiles and databases."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "rel-config")
+    monkeypatch.setenv("XDG_DATA_HOME", "rel-data")
+    assert config.config_file() == home / ".config" / "fws" / "config"
+    assert config.default_database_url() == f"sqlite:///{home / '.local' / 'share' / 'fws' / 'fws.db'}"
 
 
 def test_environment_moves_both_files(tmp_path, monkeypatch):
@@ -189,6 +200,8 @@ def test_secret_is_not_in_the_session_repr(monkeypatch):
 @pytest.mark.parametrize("name, value", [
     ("max_attempts", "0"), ("max_attempts", "three"), ("retry_mode", "adaptive"),
     ("connect_timeout", "-1"), ("read_timeout", "soon"), ("read_timeout", "inf"),
+    ("read_timeout", "1e10"), ("connect_timeout", "86401"), ("read_timeout", "1_0"),
+    ("read_timeout", "١٠"), ("read_timeout", "0"), ("read_timeout", "nan"),
     ("max_attempts", "9" * 5000),  # past int()'s limit: a ConfigError, not a ValueError
     ("region", "us-east-1/x"),  # signed into the credential scope, which "/" delimits
 ])
@@ -231,7 +244,9 @@ def test_rewriting_a_readable_file_makes_it_private_and_keeps_other_profiles(cre
     assert mode(credentials_file) == 0o600
     assert resolve("other").credentials == ("AKOTHER", "o")
     assert resolve().credentials == ("AK", "S")
-    assert not [p for p in credentials_file.parent.iterdir() if p.name.startswith(".")]
+    # No temporary file left behind; the writers' lock stays, empty, as lock files do.
+    assert [p.name for p in credentials_file.parent.iterdir() if p.name.startswith(".")] == \
+        [".credentials.write-lock"]
 
 
 def test_a_symlinked_file_stays_a_symlink(tmp_path, credentials_file):
@@ -245,3 +260,81 @@ def test_a_symlinked_file_stays_a_symlink(tmp_path, credentials_file):
 def test_unknown_setting_is_refused():
     with pytest.raises(ConfigError, match="Unknown setting colour"):
         set_value("default", "colour", "blue")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[default]\nregion = eu-west-1\nmax-attempts = 5\n",
+     "line 3: unknown setting max-attempts = '5' in [default]: did you mean max_attempts?"),
+    ("[profile work]\n\n  \n[default]\nbogus = 1\n", "line 5: unknown setting bogus = '1'"),
+])
+def test_an_unknown_setting_of_the_profile_is_refused_with_its_line(config_file, text, message):
+    write(config_file, text)
+    with pytest.raises(ConfigError) as caught:
+        resolve()
+    assert f"{config_file} {message}" in str(caught.value)
+
+
+def test_an_unknown_setting_of_another_profile_is_not_this_ones_problem(config_file, credentials_file):
+    write(config_file, "[profile other]\nendpoint-url = http://x/\n[default]\nregion = eu-west-1\n")
+    write(credentials_file, "[other]\naws_secret_access_key = s3cret\n")
+    assert resolve().region == "eu-west-1"
+    with pytest.raises(ConfigError) as caught:
+        resolve("other")
+    assert "endpoint-url" in str(caught.value)
+    write(config_file, "")
+    with pytest.raises(ConfigError) as caught:
+        resolve("other")
+    assert "aws_secret_access_key in [other]" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
+def test_a_capital_default_section_lends_nothing_to_the_profiles(config_file, credentials_file):
+    write(config_file, "[DEFAULT]\nendpoint_url = http://x/\n[profile work]\nregion = eu-west-1\n")
+    write(credentials_file, "[DEFAULT]\naccess_key_id = AK\nsecret_access_key = S\n[work]\n")
+    settings = resolve("work")
+    assert settings.endpoint_url is None and settings.credentials is None
+
+
+def test_a_file_that_cannot_be_read_is_a_config_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("FWS_SHARED_CREDENTIALS_FILE", str(tmp_path))
+    with pytest.raises(ConfigError, match=f"cannot read {tmp_path}: Is a directory"):
+        resolve()
+
+
+def test_writers_at_once_lose_nothing(config_file, credentials_file):
+    """Each writer read the file, changed it and replaced it: two at once, and the first
+    one's change was gone (keys just provisioned, a profile just set)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def put(n: int) -> None:
+        set_values(f"p{n}", {"region": f"r-{n}", "access_key_id": f"AK{n}", "secret_access_key": f"S{n}"})
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, range(48)))
+    assert [resolve(f"p{n}").region for n in range(48)] == [f"r-{n}" for n in range(48)]
+    assert [resolve(f"p{n}").credentials for n in range(48)] == [(f"AK{n}", f"S{n}") for n in range(48)]
+    assert mode(config_file) == mode(credentials_file) == 0o600
+
+
+def test_writing_refuses_what_would_break_the_file(config_file):
+    with pytest.raises(ConfigError, match=re.escape("profile name 'a\\nb' is invalid")):
+        set_value("a\nb", "region", "eu-west-1")
+    assert config.value_problem("endpoint_url", "http://x/\n[default]") is not None
+    assert config.value_problem("region", "eu-west-1\r") is None  # surrounding space: stripped
+    assert not config_file.exists()
+
+
+def test_no_home_directory_is_a_config_error_naming_the_way_out(monkeypatch):
+    """A container run with a user id that has no passwd entry and no HOME: Path.home()
+    raised RuntimeError, 'unexpected failure' (255)."""
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    with pytest.raises(ConfigError, match="No home directory .*: set HOME, or XDG_CONFIG_HOME"):
+        resolve()
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/somewhere")
+    assert config.config_file() == Path("/somewhere/fws/config")
+    monkeypatch.delenv("XDG_DATA_HOME")
+    with pytest.raises(ConfigError, match="set HOME, or XDG_DATA_HOME"):
+        config.default_database_url()

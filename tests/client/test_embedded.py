@@ -119,6 +119,28 @@ def test_configured_keys_are_used_not_replaced(monkeypatch, home):
     assert not (home / "config" / "fws" / "credentials").exists()
 
 
+def test_keys_of_another_database_say_so_and_how_to_start_afresh(embedded, tmp_path, monkeypatch, home):
+    """The merchant deleted ~/.local/share/fws/fws.db to start again (or moved
+    FWS_DATABASE_URL): the profile keeps the keys fws wrote, which the new database does not
+    know, and the service's "does not exist in our records" alone sent them hunting a typo."""
+    key = embedded().transport.credentials.access_key_id
+    monkeypatch.setenv("FWS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    with embedded() as client, pytest.raises(ServiceError) as caught:
+        client.call("inbound", "GetServiceStatus")
+    error = caught.value
+    assert error.code == "InvalidClientTokenId" and error.is_auth_error and error.request_id
+    assert f"The embedded database sqlite:///{tmp_path / 'fresh.db'} does not know key {key}" \
+        in error.message
+    assert "clear the keys of profile 'default' (fws configure set access_key_id ''" in error.message
+
+
+def test_a_remote_no_such_key_is_the_services_message_alone(remote):
+    with remote(credentials=Credentials("AKFMNOSUCHKEY0000000", "x")) as client, \
+            pytest.raises(ServiceError) as caught:
+        client.call("inbound", "GetServiceStatus")
+    assert caught.value.code == "InvalidClientTokenId" and "embedded" not in caught.value.message
+
+
 def test_the_profile_region_is_the_service_region(embedded):
     client = embedded(region="eu-west-1")
     assert client.call("inbound", "GetServiceStatus")["Status"]
