@@ -20,14 +20,29 @@ DatabaseOption = typer.Option(None, "--database", envvar="FWS_DATABASE_URL",
 
 
 
+def _database_url(url: Optional[str]) -> str:
+    """--database, or the embedded file; exit 253 on one line, naming it (its password
+    masked), when it is not a URL at all: a port that is not a number was an unexpected
+    ValueError (255) with neither the option nor the value named."""
+    from ..config import default_database_url
+    from ..store.database import malformed, shown_url
+    from .common import CliError
+
+    url = url or default_database_url()
+    problem = malformed(url)
+    if problem is not None:
+        raise CliError(f"the database URL {shown_url(url)} (--database) is malformed: {problem}",
+                       EXIT_CONFIG, code="DatabaseError")
+    return url
+
+
 def _open(url: Optional[str], *, create: bool):
     """The database at `url` (default: the embedded file), or exit 253 when its schema is stale."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..config import default_database_url
     from ..store.migrations import SchemaOutOfDate, open_database
 
-    url = url or default_database_url()
+    url = _database_url(url)
     try:
         return open_database(url, create=create)
     except SchemaOutOfDate as error:
@@ -119,6 +134,8 @@ def start(
     from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
     from ..warehouse.tick import resume_stranded
 
+    if database:
+        _database_url(database)  # a malformed URL is named before any other check
     if database and in_memory(database):
         # The master's schema would stay in the master: each worker would open its own
         # empty database, fail its boot, and stop the server with a misleading message.
@@ -238,11 +255,10 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
     """Migrate the database schema to this version of fws."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..config import default_database_url
     from ..store.database import Database
     from ..store.migrations import SchemaOutOfDate, head_revision, upgrade as run_upgrade
 
-    url = database or default_database_url()
+    url = _database_url(database)
     try:
         run_upgrade(Database(url))
     except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there

@@ -151,6 +151,21 @@ def test_create_operator_keys_for_the_embedded_service(embedded_fws):
     assert embedded_fws.ok("ops", "merchants", "-o", "json", env=staff).json() == []
 
 
+@pytest.mark.parametrize("command", [["start", "--port", "0"], ["init"], ["upgrade"], ["create-merchant", "Shop"],
+                                     ["create-operator"]])
+def test_a_malformed_database_url_is_one_line_naming_it_without_its_password(embedded_fws, command):
+    # A port that is not a number (or an IPv6 host without its `]`) made SQLAlchemy raise a
+    # bare ValueError: "unexpected failure" (255), naming neither --database nor the URL.
+    for url, shown, port in (("postgresql://fws:s3cret@db.example:543x/fws", "postgresql://fws:***@db.example:543x/fws",
+                              "'543x'"),
+                             ("postgresql://fws@[::1/fws", "postgresql://fws@[::1/fws", "':1'")):
+        result = embedded_fws("server", *command, "--database", url)
+        assert result.code == 253, result.err
+        assert result.err == (f"fws: error: the database URL {shown} (--database) is malformed: "
+                              f"its port {port} is not a number\n"), result.err
+        assert "s3cret" not in result.err + result.out
+
+
 @pytest.mark.parametrize("command", [["start", "--port", "1"], ["init"], ["upgrade"], ["create-merchant", "Shop"]])
 def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_path, command):
     # Written by a newer fws: `fws server upgrade` cannot help, and must not be suggested.
