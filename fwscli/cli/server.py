@@ -130,6 +130,7 @@ def start(
 
     from ..config import value_problem
     from ..service.serve import AppSettings, serve
+    from .common import CliError
     from ..store.database import in_memory
     from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
     from ..warehouse.tick import resume_stranded
@@ -188,10 +189,10 @@ def start(
         if stopped.code in (0, None):
             raise
         # gunicorn's own status (1, 3: a worker could not boot) means nothing in DESIGN.md's
-        # table; its log above says what went wrong.
-        typer.echo(f"fws: the server stopped on an error (gunicorn exit status {stopped.code}); "
-                   f"see the log above", err=True)
-        raise typer.Exit(EXIT_OTHER) from None
+        # table; its log above says what went wrong. An error line like any other (a
+        # supervisor's log reader looks for `fws: error:`; --error-format json reads it).
+        raise CliError(f"the server stopped on an error (gunicorn exit status {stopped.code}); "
+                       f"see the log above", EXIT_OTHER, code="ServerError") from None
 
 
 def _network(path: Optional[str]):

@@ -726,20 +726,30 @@ def test_workers_that_cannot_boot_stop_the_server_instead_of_being_forked_again_
 
 
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
-def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, status, code):
-    from typer.testing import CliRunner
-
-    from fwscli.cli import server as server_cli
+@pytest.mark.parametrize("error_format", ["text", "json"])
+def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, capsys, status, code,
+                                                                 error_format):
+    from fwscli.cli.main import run
     from fwscli.service import serve
 
     def stopped(*args, **kwargs):  # gunicorn exits 3 when a worker cannot boot, 1 on its errors
         raise SystemExit(status)
 
     monkeypatch.setattr(serve, "serve", stopped)
-    result = CliRunner().invoke(server_cli.app, ["start", "--database", str(tmp_path / "fws.db"),
-                                                 "--port", str(free_port())])
-    assert result.exit_code == code, result.output
-    assert ("gunicorn exit status" in result.output) == bool(status)
+    with pytest.raises(SystemExit) as exited:
+        run(["--error-format", error_format, "server", "start", "--database", str(tmp_path / "fws.db"),
+             "--port", str(free_port())])
+    assert exited.value.code == code
+    [*_, last] = capsys.readouterr().err.splitlines()
+    if not status:
+        assert "gunicorn exit status" not in last
+    elif error_format == "text":
+        # An error line like every other (it lacked the `error:` of the others).
+        assert last == f"fws: error: the server stopped on an error (gunicorn exit status {status}); see the log above"
+    else:
+        error = json.loads(last)["Error"]
+        assert (error["Code"], error["ExitCode"]) == ("ServerError", 255)
+        assert f"gunicorn exit status {status}" in error["Message"]
 
 
 # --- how it stops -------------------------------------------------------------------------
