@@ -3,7 +3,9 @@ stops answering."""
 
 from __future__ import annotations
 
+import io
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,33 @@ def test_ping_answers_ok_without_keys(server):
     assert reply.headers["Cache-Control"] == "no-store"
 
 
+def _call(app, method: str, path: str) -> tuple[str, dict[str, str], bytes]:
+    answered = {}
+
+    def start_response(status, headers):
+        answered.update(status=status, headers=dict(headers))
+
+    body = b"".join(app({"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_PROTOCOL": "HTTP/1.1",
+                         "QUERY_STRING": "", "wsgi.input": io.BytesIO()}, start_response))
+    return answered["status"], answered["headers"], body
+
+
+def test_ping_answers_with_a_request_id_and_a_head_with_the_headers_alone(app):
+    # The access log showed `RequestId=-` for every check, and gunicorn warned at every
+    # HEAD check (a load balancer's usual) of the body the app sent and it dropped.
+    status, headers, body = _call(app, "GET", "/ping")
+    assert (status, body) == ("200 OK", b"OK") and uuid.UUID(headers["x-amzn-RequestId"])
+    status, head_headers, body = _call(app, "HEAD", "/ping")
+    assert (status, body) == ("200 OK", b"")
+    assert head_headers["Content-Length"] == "2"  # the GET's, as HTTP says a HEAD's is
+    assert head_headers["x-amzn-RequestId"] != headers["x-amzn-RequestId"]
+
+
+def test_a_head_request_to_the_query_api_gets_the_headers_alone(app):
+    status, headers, body = _call(app, "HEAD", "/")
+    assert status.startswith("400") and body == b"" and int(headers["Content-Length"]) > 0
+
+
 def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path, caplog):
     healthy = app.db
     # Nothing listens on port 1: every connection attempt fails at once.
@@ -36,6 +65,7 @@ def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path, caplo
     # "Background on this error" link on a second one.
     [warning] = [record for record in caplog.records if record.name == "fwscli.service.health"]
     assert "Connection refused" in warning.getMessage()
+    assert reply.headers["x-amzn-RequestId"] in warning.getMessage()  # which check it was
     assert len(warning.getMessage().splitlines()) == 1, warning.getMessage()
 
 

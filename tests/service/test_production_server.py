@@ -771,6 +771,22 @@ def test_a_stop_exits_0_and_ctrl_c_130(tmp_path, sent, code):
     assert ("fws: interrupted" in server.stderr) == (sent == signal.SIGINT)
 
 
+# --- the health check ---------------------------------------------------------------------
+
+def test_each_health_check_has_its_request_id_in_the_access_log_and_a_head_warns_of_nothing(production_server):
+    # /ping's lines showed `RequestId=-`, and each HEAD check (a load balancer's usual)
+    # logged gunicorn's "WSGI app sent body bytes on a no-body response" warning.
+    got = requests.get(production_server.url + "ping", timeout=10)
+    head = requests.head(production_server.url + "ping", timeout=10)
+    assert (got.status_code, got.text, head.status_code, head.content) == (200, "OK", 200, b"")
+    assert production_server.terminate() == 0
+    for reply, method in ((got, "GET"), (head, "HEAD")):
+        assert (f'"{method} /ping HTTP/1.1" 200 ' in production_server.access_log
+                and f"RequestId={reply.headers['x-amzn-RequestId']}" in production_server.access_log)
+    assert "RequestId=-" not in production_server.access_log
+    assert "no-body response" not in production_server.stderr
+
+
 # --- a body cut short ---------------------------------------------------------------------
 
 def test_a_body_shorter_than_its_content_length_is_refused_not_served(production_server):
