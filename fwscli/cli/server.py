@@ -221,25 +221,66 @@ def _listener(address: str):
     # gunicorn takes any number as a port; the bind check (and gunicorn) then overflowed.
     if isinstance(listener, tuple) and not 0 <= listener[1] <= 65535:
         raise typer.BadParameter(f"{address!r}: the port must be 0 to 65535", param_hint="--bind")
+    if listener == "":  # `unix:`: gunicorn tried to bind '' for five seconds
+        raise typer.BadParameter(f"{address!r}: give the socket's path, unix:PATH", param_hint="--bind")
     return listener
 
 
 def _check_free(address: str, listener) -> None:
-    """Exit 253 unless a TCP address is free to listen on, checked before gunicorn starts:
-    on a busy port it retried for five seconds, then exited 1."""
+    """Exit 253 unless `address` can be listened on, checked before gunicorn starts: on a
+    busy port, or a unix socket in a missing directory, it retried for five seconds, then
+    exited 1; a descriptor that is not open, or a unix path that is a file, was an
+    unexpected failure (255)."""
     import socket
 
     from .common import CliError
 
-    if not isinstance(listener, tuple):
-        return  # a unix socket or an inherited descriptor: gunicorn's to check
-    host, port = listener
     try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
-            probe.bind((host, port))
+        if isinstance(listener, int):
+            _check_descriptor(listener)
+        elif isinstance(listener, str):
+            _check_unix_path(listener)
+        else:
+            host, port = listener
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+                probe.bind((host, port))
     except OSError as error:
         raise CliError(f"cannot listen on {address}: {error.strerror or error}", EXIT_CONFIG) from None
+
+
+def _check_descriptor(fd: int) -> None:
+    import os
+    import stat
+
+    if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+        raise OSError(f"descriptor {fd} is not a socket")
+
+
+def _check_unix_path(path: str) -> None:
+    """A socket can be made at `path`. gunicorn removes a socket it finds there, even one
+    another server listens on, which then answered nobody: that one is refused."""
+    import os
+    import socket
+    import stat
+
+    if path.startswith("\0"):
+        return  # the abstract namespace: nothing on disk
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        with socket.socket(socket.AF_UNIX) as probe:  # the directory exists and is writable
+            probe.bind(path)
+        os.unlink(path)
+        return
+    if not stat.S_ISSOCK(mode):
+        raise OSError(f"{path} exists and is not a socket")
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+        except (ConnectionRefusedError, FileNotFoundError):
+            return  # left by a server that has stopped: gunicorn replaces it
+    raise OSError("another server is listening on this socket")
 
 
 @app.command()

@@ -517,6 +517,43 @@ def test_start_on_a_busy_port_says_so_with_a_documented_exit_code(tmp_path):
     assert "serving on" not in started.stderr
 
 
+@pytest.mark.parametrize("bind, code, reason", [
+    ("unix:{tmp}/no-such-directory/fws.sock", 253, "No such file or directory"),
+    ("unix:{tmp}/a-file", 253, "exists and is not a socket"),
+    ("fd://999", 253, "Bad file descriptor"),
+    ("unix:", 2, "give the socket's path"),
+])
+def test_start_on_an_address_it_cannot_listen_on_says_so_at_once(tmp_path, bind, code, reason):
+    # A unix socket in a missing directory (or at an empty path) was retried for five
+    # seconds, then "the server stopped on an error" (255); a path that is a file, or a
+    # descriptor that is not open, an unexpected failure (255) after "serving on".
+    (tmp_path / "a-file").write_text("")
+    bind = bind.format(tmp=tmp_path)
+    started = time.monotonic()
+    result = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), "--bind", bind],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == code, result.stderr
+    assert bind in result.stderr and reason in result.stderr, result.stderr
+    assert "serving on" not in result.stderr and "unexpected" not in result.stderr
+    assert time.monotonic() - started < 4, result.stderr  # not gunicorn's five retries
+    assert (tmp_path / "a-file").read_text() == ""
+
+
+def test_start_on_a_unix_socket_another_server_listens_on_leaves_it_alone(tmp_path):
+    # gunicorn removed the socket file and bound its own: the running server still listened,
+    # but no new connection could reach it any more.
+    path = tmp_path / "fws.sock"
+    with socket.socket(socket.AF_UNIX) as running:
+        running.bind(str(path))
+        running.listen()
+        result = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                                 "--bind", f"unix:{path}"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 253, result.stderr
+        assert f"cannot listen on unix:{path}: another server is listening" in result.stderr
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect(str(path))  # still the running one's
+
+
 def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
     started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
                               "--bind", "127.0.0.1:http"], capture_output=True, text=True, timeout=60)
