@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..store.database import Database
@@ -22,6 +22,7 @@ from ..store.schema import settings
 log = logging.getLogger(__name__)
 
 PATH = "/ping"
+TIMEOUT_MS = 2000  # a PostgreSQL that takes longer to answer the check does not answer
 
 
 def answer(db: Database, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -58,6 +59,12 @@ def _problem(db: Database, request_id: str) -> str | None:
         return f"its file was {lost}"
     try:
         with db.read() as conn:
+            if not db.is_sqlite:
+                # A lock on the table (an ALTER, a LOCK TABLE of someone's) held the check,
+                # and the worker thread serving it, for as long as it was held: each check
+                # of the load balancer took another thread. (SQLite's WAL readers wait for
+                # no writer.)
+                conn.execute(text(f"SET LOCAL statement_timeout = {TIMEOUT_MS}"))
             conn.execute(select(settings.c.name).limit(1)).first()
     except SQLAlchemyError as error:
         # On one line: a load balancer asks every few seconds, and the driver's text runs

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from fwscli.service import health
 from fwscli.store.database import Database
 from fwscli.store.migrations import create_schema
 from fwscli.wire.xml import read_error
@@ -67,6 +70,23 @@ def test_ping_answers_503_when_the_database_is_gone(app, server, tmp_path, caplo
     assert "Connection refused" in warning.getMessage()
     assert reply.headers["x-amzn-RequestId"] in warning.getMessage()  # which check it was
     assert len(warning.getMessage().splitlines()) == 1, warning.getMessage()
+
+
+def test_ping_answers_503_in_bounded_time_while_a_lock_holds_its_table(db, server, caplog):
+    # A lock someone holds on the table the check reads (an ALTER TABLE, a LOCK TABLE) held
+    # each check, and the worker thread answering it, for as long as the lock was held.
+    if db.is_sqlite:
+        pytest.skip("a table lock that holds readers: PostgreSQL (SQLite's WAL readers wait for no one)")
+    with db.engine.connect() as locker, locker.begin():
+        locker.execute(text("LOCK TABLE settings IN ACCESS EXCLUSIVE MODE"))
+        started = time.monotonic()
+        reply = requests.get(server.url + "ping", timeout=30)
+        took = time.monotonic() - started
+    assert (reply.status_code, reply.text) == (503, "database unavailable: it does not answer")
+    assert health.TIMEOUT_MS / 1000 <= took < health.TIMEOUT_MS / 1000 + 3, took
+    assert any("statement timeout" in record.getMessage() for record in caplog.records
+               if record.name == "fwscli.service.health")
+    assert requests.get(server.url + "ping", timeout=30).status_code == 200  # SET LOCAL: gone with the check
 
 
 def _sqlite_file(db: Database) -> Path:
