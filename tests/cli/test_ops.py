@@ -111,6 +111,7 @@ def test_merchants_keys_and_the_clock(ops, server, tmp_path):
     (["ops", "advance-clock", "99999999999d"], 252, "DURATION"),  # past the API's xs:int seconds
     (["ops", "create-key"], 2, "--operator"),
     (["ops", "stock", "MUG", "--merchant", "999"], 254, "MerchantId"),
+    (["ops", "keys", "--merchant", "999"], 254, "no merchant has this id"),  # was [] (exit 0)
 ])
 def test_bad_input_is_refused_with_its_exit_code(ops, args, code, culprit):
     result = ops(*args)
