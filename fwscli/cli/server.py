@@ -157,7 +157,7 @@ def start(
     region_problem = value_problem("region", region)  # the rule clients' regions follow
     if region_problem is not None:
         raise typer.BadParameter(region_problem, param_hint="--region")
-    addresses = list(bind) if bind else [f"{host}:{port}"]
+    addresses = list(bind) if bind else [_host_port(host, port)]
     listeners = [_listener(address) for address in addresses]
     network = _network(network_file)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -208,6 +208,19 @@ def _network(path: Optional[str]):
         return FulfillmentNetwork.from_file(path)
     except NetworkFileError as error:
         raise CliError(f"the fulfillment network file {error}", EXIT_CONFIG, code="ConfigError") from None
+
+
+def _host_port(host: str, port: int) -> str:
+    """--host and --port as one address: an IPv6 host in brackets (`::1:8080` was refused
+    naming --bind, which nobody had given). An empty --host (an unset variable) is refused:
+    gunicorn listened on every interface."""
+    host = host.strip()
+    if not host:
+        raise typer.BadParameter("give an address to listen on, e.g. 127.0.0.1, or 0.0.0.0 for "
+                                 "every interface", param_hint="--host")
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
 
 
 def _listener(address: str):

@@ -554,6 +554,49 @@ def test_start_on_a_unix_socket_another_server_listens_on_leaves_it_alone(tmp_pa
             client.connect(str(path))  # still the running one's
 
 
+def test_start_on_an_ipv6_host_listens_there(tmp_path):
+    # `--host ::1` was refused as "Invalid value for --bind: '::1:8080'", an option not given.
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    port = free_port()
+    process = subprocess.Popen([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                                "--host", "::1", "--port", str(port), "--workers", "1", "--threads", "1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.stderr.read()
+            try:
+                if requests.get(f"http://[::1]:{port}/ping", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    assert f"serving on [::1]:{port} " in process.stderr.read()
+
+
+@pytest.mark.parametrize("host", ["", " "])
+def test_start_on_an_empty_host_is_a_usage_error_not_every_interface(tmp_path, host):
+    # An unset variable (`--host "$HOST"`) made gunicorn listen on 0.0.0.0: the service,
+    # local only by default, open to the network without anyone asking.
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), "--host", host,
+                              "--port", str(free_port())], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert "--host" in started.stderr and "serving on" not in started.stderr
+
+
 def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
     started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
                               "--bind", "127.0.0.1:http"], capture_output=True, text=True, timeout=60)
