@@ -40,13 +40,15 @@ def _open(url: Optional[str], *, create: bool):
     """The database at `url` (default: the embedded file), or exit 253 when its schema is stale."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..store.migrations import SchemaOutOfDate, open_database
+    from ..store.migrations import MigrationFailed, SchemaOutOfDate, open_database
 
     url = _database_url(url)
     try:
         return open_database(url, create=create)
     except SchemaOutOfDate as error:
         raise _stale(error) from None
+    except MigrationFailed as error:
+        raise _unmigratable(url, error) from None
     except (OSError, SQLAlchemyError, ImportError) as error:  # ImportError: the URL's driver
         raise _unopenable(url, error) from None
 
@@ -57,6 +59,15 @@ def _stale(error: Exception):
     from .common import CliError
 
     return CliError(f"{error}.", EXIT_CONFIG, code="SchemaOutOfDate")
+
+
+def _unmigratable(url: str, error: Exception):
+    """A database whose schema fws cannot make its own (one of another application's):
+    the --database setting to check (253), on one line."""
+    from ..store.database import shown_url
+    from .common import CliError
+
+    return CliError(f"the database {shown_url(url)} cannot be used: {error}", EXIT_CONFIG, code="DatabaseError")
 
 
 def _unopenable(url: str, error: Exception):
@@ -311,13 +322,15 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..store.database import Database
-    from ..store.migrations import SchemaOutOfDate, head_revision, upgrade as run_upgrade
+    from ..store.migrations import MigrationFailed, SchemaOutOfDate, head_revision, upgrade as run_upgrade
 
     url = _database_url(database)
     try:
         run_upgrade(Database(url))
     except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there
         raise _stale(error) from None
+    except MigrationFailed as error:
+        raise _unmigratable(url, error) from None
     except (OSError, SQLAlchemyError, ImportError) as error:
         raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)

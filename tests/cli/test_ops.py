@@ -185,6 +185,24 @@ def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_
     assert (error["Code"], error["ExitCode"]) == ("SchemaOutOfDate", 253) and "9999" in error["Message"]
 
 
+@pytest.mark.parametrize("command", [["start", "--port", "0"], ["init"], ["upgrade"], ["create-operator"]])
+def test_a_database_of_another_application_is_refused_and_left_alone(embedded_fws, tmp_path, command):
+    # fws created its tables beside the other application's, or failed half-way on a
+    # name both use ("cannot be opened: table settings already exists").
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE settings (name TEXT)")
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    result = embedded_fws("server", *command, "--database", str(path))
+    assert result.code == 253, result.err
+    assert result.err == (f"fws: error: the database {path} cannot be used: it holds 2 tables (customers, "
+                          f"settings) but no fws schema revision: it is not an fws database; give a new, "
+                          f"empty one\n"), result.err
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall() == [
+            ("customers",), ("settings",)]
+
+
 @pytest.mark.parametrize("name", ["x" * 201, ""])
 def test_create_merchant_checks_the_name_as_the_operator_service_does(embedded_fws, tmp_path, name):
     # A name the service refuses (CreateMerchant: 1 to 200 characters) was stored on SQLite
