@@ -155,7 +155,8 @@ def start(
                                  "processes (each would get its own, empty one): give a file "
                                  "or a PostgreSQL URL", param_hint="--database")
     if warehouse_mode not in WAREHOUSE_MODES:
-        raise typer.BadParameter(f"must be one of {', '.join(WAREHOUSE_MODES)}",
+        # Named: it may come from FWS_WAREHOUSE_MODE, out of the operator's sight.
+        raise typer.BadParameter(f"{warehouse_mode!r}: must be one of {', '.join(WAREHOUSE_MODES)}",
                                  param_hint="--warehouse-mode")
     try:
         delays = Delays.parse(warehouse_delays) if warehouse_delays else None

@@ -597,6 +597,16 @@ def test_start_on_an_empty_host_is_a_usage_error_not_every_interface(tmp_path, h
     assert "--host" in started.stderr and "serving on" not in started.stderr
 
 
+def test_an_unknown_warehouse_mode_is_a_usage_error_naming_it(tmp_path):
+    # The message gave the choices, not the value, which may come from the environment.
+    env = {**os.environ, "FWS_WAREHOUSE_MODE": "simulated"}
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), "--port", "0"],
+                             capture_output=True, text=True, timeout=60, env=env)
+    assert started.returncode == 2, started.stderr
+    assert "--warehouse-mode: 'simulated': must be one of manual, auto" in started.stderr, started.stderr
+    assert not (tmp_path / "fws.db").exists()
+
+
 def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
     started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
                               "--bind", "127.0.0.1:http"], capture_output=True, text=True, timeout=60)
