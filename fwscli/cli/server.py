@@ -141,10 +141,10 @@ def start(
 
     from ..config import value_problem
     from ..service.serve import AppSettings, serve
-    from .common import CliError
     from ..store.database import in_memory
     from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
     from ..warehouse.tick import resume_stranded
+    from .common import CliError
 
     if database:
         _database_url(database)  # a malformed URL is named before any other check
@@ -177,8 +177,9 @@ def start(
     # Created or checked here, once, so a stale schema stops the start with its message
     # instead of failing every worker; the workers open their own engines after the fork.
     db = _open(database, create=True)
-    for address, listener in zip(addresses, listeners):  # before anything is changed
-        _check_free(address, listener)
+    if not _inherits_listeners():
+        for address, listener in zip(addresses, listeners):  # before anything is changed
+            _check_free(address, listener)
     # A database a manual-mode server ran may hold orders and shipments left to operators.
     woken = resume_stranded(db, datetime.now(timezone.utc), Simulation(warehouse_mode, delays or Delays()))
     if woken:
@@ -251,6 +252,18 @@ def _listener(address: str):
     return listener
 
 
+def _inherits_listeners() -> bool:
+    """Whether gunicorn will serve on sockets it is handed rather than bind the addresses:
+    by its old master, which re-runs this command on SIGUSR2 (a binary upgrade:
+    GUNICORN_FD), or by systemd's socket activation (LISTEN_FDS for this process). Their
+    addresses are busy, with those very sockets: checked, the start was refused (253)."""
+    import os
+
+    if os.environ.get("GUNICORN_PID") and os.environ.get("GUNICORN_FD"):
+        return True
+    return bool(os.environ.get("LISTEN_FDS")) and os.environ.get("LISTEN_PID") == str(os.getpid())
+
+
 def _check_free(address: str, listener) -> None:
     """Exit 253 unless `address` can be listened on, checked before gunicorn starts: on a
     busy port, or a unix socket in a missing directory, it retried for five seconds, then
@@ -301,10 +314,13 @@ def _check_unix_path(path: str) -> None:
     if not stat.S_ISSOCK(mode):
         raise OSError(f"{path} exists and is not a socket")
     with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(2)  # a listener whose backlog is full holds a connect
         try:
             probe.connect(path)
         except (ConnectionRefusedError, FileNotFoundError):
             return  # left by a server that has stopped: gunicorn replaces it
+        except socket.timeout:
+            pass  # a listener there, too busy to take us
     raise OSError("another server is listening on this socket")
 
 

@@ -877,6 +877,28 @@ def test_each_health_check_has_its_request_id_in_the_access_log_and_a_head_warns
     assert "no-body response" not in production_server.stderr
 
 
+@pytest.mark.slow
+def test_a_binary_upgrade_by_sigusr2_starts_a_new_master_on_the_same_sockets(tmp_path):
+    # gunicorn's new master re-runs `fws server start` with the listening sockets handed
+    # over (GUNICORN_FD); the check that the addresses are free refused it: "cannot listen
+    # on …: Address already in use" (253), and no upgrade could happen.
+    server = ServerProcess(str(tmp_path / "fws.db"), tmp_path, workers=1, threads=1).start()
+    try:
+        os.kill(server.process.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 45
+        while server.stderr.count("Listening at:") < 2 and "cannot listen" not in server.stderr:
+            assert time.monotonic() < deadline, server.stderr[-2000:]
+            time.sleep(0.1)
+        assert "cannot listen" not in server.stderr, server.stderr[-2000:]
+        while len(server.booted_workers()) < 2:  # the new master's worker
+            assert time.monotonic() < deadline, server.stderr[-2000:]
+            time.sleep(0.1)
+        assert server.terminate() == 0  # the old master goes; the new one serves on
+        assert requests.get(server.url + "ping", timeout=10).status_code == 200
+    finally:
+        server.kill()
+
+
 # --- a body cut short ---------------------------------------------------------------------
 
 def test_a_body_shorter_than_its_content_length_is_refused_not_served(production_server):
