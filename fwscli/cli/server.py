@@ -20,18 +20,35 @@ DatabaseOption = typer.Option(None, "--database", envvar="FWS_DATABASE_URL",
 
 
 
+def _database_url(url: Optional[str]) -> str:
+    """--database, or the embedded file; exit 253 on one line, naming it (its password
+    masked), when it is not a URL at all: a port that is not a number was an unexpected
+    ValueError (255) with neither the option nor the value named."""
+    from ..config import default_database_url
+    from ..store.database import malformed, shown_url
+    from .common import CliError
+
+    url = url or default_database_url()
+    problem = malformed(url)
+    if problem is not None:
+        raise CliError(f"the database URL {shown_url(url)} (--database) is malformed: {problem}",
+                       EXIT_CONFIG, code="DatabaseError")
+    return url
+
+
 def _open(url: Optional[str], *, create: bool):
     """The database at `url` (default: the embedded file), or exit 253 when its schema is stale."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..config import default_database_url
-    from ..store.migrations import SchemaOutOfDate, open_database
+    from ..store.migrations import MigrationFailed, SchemaOutOfDate, open_database
 
-    url = url or default_database_url()
+    url = _database_url(url)
     try:
         return open_database(url, create=create)
     except SchemaOutOfDate as error:
         raise _stale(error) from None
+    except MigrationFailed as error:
+        raise _unmigratable(url, error) from None
     except (OSError, SQLAlchemyError, ImportError) as error:  # ImportError: the URL's driver
         raise _unopenable(url, error) from None
 
@@ -42,6 +59,15 @@ def _stale(error: Exception):
     from .common import CliError
 
     return CliError(f"{error}.", EXIT_CONFIG, code="SchemaOutOfDate")
+
+
+def _unmigratable(url: str, error: Exception):
+    """A database whose schema fws cannot make its own (one of another application's):
+    the --database setting to check (253), on one line."""
+    from ..store.database import shown_url
+    from .common import CliError
+
+    return CliError(f"the database {shown_url(url)} cannot be used: {error}", EXIT_CONFIG, code="DatabaseError")
 
 
 def _unopenable(url: str, error: Exception):
@@ -118,7 +144,10 @@ def start(
     from ..store.database import in_memory
     from ..warehouse.simulation import WAREHOUSE_MODES, Delays, Simulation
     from ..warehouse.tick import resume_stranded
+    from .common import CliError
 
+    if database:
+        _database_url(database)  # a malformed URL is named before any other check
     if database and in_memory(database):
         # The master's schema would stay in the master: each worker would open its own
         # empty database, fail its boot, and stop the server with a misleading message.
@@ -126,7 +155,8 @@ def start(
                                  "processes (each would get its own, empty one): give a file "
                                  "or a PostgreSQL URL", param_hint="--database")
     if warehouse_mode not in WAREHOUSE_MODES:
-        raise typer.BadParameter(f"must be one of {', '.join(WAREHOUSE_MODES)}",
+        # Named: it may come from FWS_WAREHOUSE_MODE, out of the operator's sight.
+        raise typer.BadParameter(f"{warehouse_mode!r}: must be one of {', '.join(WAREHOUSE_MODES)}",
                                  param_hint="--warehouse-mode")
     try:
         delays = Delays.parse(warehouse_delays) if warehouse_delays else None
@@ -139,7 +169,7 @@ def start(
     region_problem = value_problem("region", region)  # the rule clients' regions follow
     if region_problem is not None:
         raise typer.BadParameter(region_problem, param_hint="--region")
-    addresses = list(bind) if bind else [f"{host}:{port}"]
+    addresses = list(bind) if bind else [_host_port(host, port)]
     listeners = [_listener(address) for address in addresses]
     network = _network(network_file)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -147,8 +177,9 @@ def start(
     # Created or checked here, once, so a stale schema stops the start with its message
     # instead of failing every worker; the workers open their own engines after the fork.
     db = _open(database, create=True)
-    for address, listener in zip(addresses, listeners):  # before anything is changed
-        _check_free(address, listener)
+    if not _inherits_listeners():
+        for address, listener in zip(addresses, listeners):  # before anything is changed
+            _check_free(address, listener)
     # A database a manual-mode server ran may hold orders and shipments left to operators.
     woken = resume_stranded(db, datetime.now(timezone.utc), Simulation(warehouse_mode, delays or Delays()))
     if woken:
@@ -171,10 +202,10 @@ def start(
         if stopped.code in (0, None):
             raise
         # gunicorn's own status (1, 3: a worker could not boot) means nothing in DESIGN.md's
-        # table; its log above says what went wrong.
-        typer.echo(f"fws: the server stopped on an error (gunicorn exit status {stopped.code}); "
-                   f"see the log above", err=True)
-        raise typer.Exit(EXIT_OTHER) from None
+        # table; its log above says what went wrong. An error line like any other (a
+        # supervisor's log reader looks for `fws: error:`; --error-format json reads it).
+        raise CliError(f"the server stopped on an error (gunicorn exit status {stopped.code}); "
+                       f"see the log above", EXIT_OTHER, code="ServerError") from None
 
 
 def _network(path: Optional[str]):
@@ -192,6 +223,19 @@ def _network(path: Optional[str]):
         raise CliError(f"the fulfillment network file {error}", EXIT_CONFIG, code="ConfigError") from None
 
 
+def _host_port(host: str, port: int) -> str:
+    """--host and --port as one address: an IPv6 host in brackets (`::1:8080` was refused
+    naming --bind, which nobody had given). An empty --host (an unset variable) is refused:
+    gunicorn listened on every interface."""
+    host = host.strip()
+    if not host:
+        raise typer.BadParameter("give an address to listen on, e.g. 127.0.0.1, or 0.0.0.0 for "
+                                 "every interface", param_hint="--host")
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
 def _listener(address: str):
     """A --bind address as gunicorn reads it, or a usage error (exit 2)."""
     from gunicorn.util import parse_address
@@ -203,25 +247,81 @@ def _listener(address: str):
     # gunicorn takes any number as a port; the bind check (and gunicorn) then overflowed.
     if isinstance(listener, tuple) and not 0 <= listener[1] <= 65535:
         raise typer.BadParameter(f"{address!r}: the port must be 0 to 65535", param_hint="--bind")
+    if listener == "":  # `unix:`: gunicorn tried to bind '' for five seconds
+        raise typer.BadParameter(f"{address!r}: give the socket's path, unix:PATH", param_hint="--bind")
     return listener
 
 
+def _inherits_listeners() -> bool:
+    """Whether gunicorn will serve on sockets it is handed rather than bind the addresses:
+    by its old master, which re-runs this command on SIGUSR2 (a binary upgrade:
+    GUNICORN_FD), or by systemd's socket activation (LISTEN_FDS for this process). Their
+    addresses are busy, with those very sockets: checked, the start was refused (253)."""
+    import os
+
+    if os.environ.get("GUNICORN_PID") and os.environ.get("GUNICORN_FD"):
+        return True
+    return bool(os.environ.get("LISTEN_FDS")) and os.environ.get("LISTEN_PID") == str(os.getpid())
+
+
 def _check_free(address: str, listener) -> None:
-    """Exit 253 unless a TCP address is free to listen on, checked before gunicorn starts:
-    on a busy port it retried for five seconds, then exited 1."""
+    """Exit 253 unless `address` can be listened on, checked before gunicorn starts: on a
+    busy port, or a unix socket in a missing directory, it retried for five seconds, then
+    exited 1; a descriptor that is not open, or a unix path that is a file, was an
+    unexpected failure (255)."""
     import socket
 
     from .common import CliError
 
-    if not isinstance(listener, tuple):
-        return  # a unix socket or an inherited descriptor: gunicorn's to check
-    host, port = listener
     try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
-            probe.bind((host, port))
+        if isinstance(listener, int):
+            _check_descriptor(listener)
+        elif isinstance(listener, str):
+            _check_unix_path(listener)
+        else:
+            host, port = listener
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+                probe.bind((host, port))
     except OSError as error:
         raise CliError(f"cannot listen on {address}: {error.strerror or error}", EXIT_CONFIG) from None
+
+
+def _check_descriptor(fd: int) -> None:
+    import os
+    import stat
+
+    if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+        raise OSError(f"descriptor {fd} is not a socket")
+
+
+def _check_unix_path(path: str) -> None:
+    """A socket can be made at `path`. gunicorn removes a socket it finds there, even one
+    another server listens on, which then answered nobody: that one is refused."""
+    import os
+    import socket
+    import stat
+
+    if path.startswith("\0"):
+        return  # the abstract namespace: nothing on disk
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        with socket.socket(socket.AF_UNIX) as probe:  # the directory exists and is writable
+            probe.bind(path)
+        os.unlink(path)
+        return
+    if not stat.S_ISSOCK(mode):
+        raise OSError(f"{path} exists and is not a socket")
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(2)  # a listener whose backlog is full holds a connect
+        try:
+            probe.connect(path)
+        except (ConnectionRefusedError, FileNotFoundError):
+            return  # left by a server that has stopped: gunicorn replaces it
+        except socket.timeout:
+            pass  # a listener there, too busy to take us
+    raise OSError("another server is listening on this socket")
 
 
 @app.command()
@@ -238,15 +338,16 @@ def upgrade(database: Optional[str] = DatabaseOption) -> None:
     """Migrate the database schema to this version of fws."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..config import default_database_url
     from ..store.database import Database
-    from ..store.migrations import SchemaOutOfDate, head_revision, upgrade as run_upgrade
+    from ..store.migrations import MigrationFailed, SchemaOutOfDate, head_revision, upgrade as run_upgrade
 
-    url = database or default_database_url()
+    url = _database_url(database)
     try:
         run_upgrade(Database(url))
     except SchemaOutOfDate as error:  # written by a newer fws: no migration of ours goes there
         raise _stale(error) from None
+    except MigrationFailed as error:
+        raise _unmigratable(url, error) from None
     except (OSError, SQLAlchemyError, ImportError) as error:
         raise _unopenable(url, error) from None
     typer.echo(f"fws: database upgraded to schema revision {head_revision()}", err=True)

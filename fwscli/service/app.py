@@ -84,7 +84,7 @@ class FwsApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == health.PATH:
-            return health.answer(self.db, start_response)
+            return health.answer(self.db, environ, start_response)
         # werkzeug's view of the request is built only for what a Query form does not say
         # itself (~5% of a GetFulfillmentOrder): another binding, or no Version to route by.
         # Nor is werkzeug loaded before then (~13 ms of every embedded `fws` command).
@@ -315,7 +315,8 @@ def _reply(environ: dict, start_response: Callable, status: int, payload: bytes,
         # HTTP/1.0 clients (the PHP libraries) read until the server closes.
         headers.append(("Connection", "close"))
     start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-    return [payload]
+    # A HEAD gets the headers alone (as SOAP's answers do): gunicorn warned of every body it dropped.
+    return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else payload]
 
 
 def _single(params: list[tuple[str, str]], name: str) -> str | None:

@@ -165,7 +165,7 @@ class WorkerApp:
         if self.app is not None:
             return self.app(environ, start_response)
         if environ.get("PATH_INFO") == health.PATH:
-            return health.answer_problem("it does not answer", start_response)
+            return health.answer_problem("it does not answer", environ, start_response)
         return answer_error(environ, start_response, database_unavailable(math.ceil(self.RETRY_SECONDS)))
 
 

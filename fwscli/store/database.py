@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import select
 import sqlite3
 import threading
@@ -196,8 +197,26 @@ def shown_url(url: str) -> str:
     """The URL as messages show it: with its password, if any, masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:  # not a URL (a bare path): nothing to mask
-        return url
+    except (exc.ArgumentError, ValueError):  # not a URL, or a malformed one (port `abc`)
+        return _USER_PASSWORD.sub(r"\1***@", url)
+
+
+# The password of a URL that SQLAlchemy cannot parse (scheme://user:PASSWORD@…), up to the
+# last @: better too much masked than a password with an @ of its own shown.
+_USER_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@]*:).*@")
+
+
+def malformed(url: str) -> str | None:
+    """Why `url` (a --database value) is not a database URL SQLAlchemy can read, on one
+    line, or None. make_url raised a bare ValueError for a port that is not a number
+    (`postgresql://host:5432x/db`, an IPv6 host without its `]`)."""
+    try:
+        make_url(normalise_url(url))
+    except exc.ArgumentError as error:
+        return str(error)
+    except ValueError as error:  # int()'s: "invalid literal for int() with base 10: 'abc'"
+        return f"its port {str(error).rpartition(': ')[2]} is not a number"
+    return None
 
 
 def cannot_open(url: str, error: Exception) -> str:
@@ -392,8 +411,8 @@ def in_memory(url: str) -> bool:
     that opens it gets a new, empty one."""
     try:
         parsed = make_url(normalise_url(url))
-    except exc.ArgumentError:
-        return False  # not a URL at all: opening it says why
+    except (exc.ArgumentError, ValueError):
+        return False  # not a URL at all, or a malformed one: opening it says why
     database = parsed.database or ""
     return parsed.get_backend_name() == "sqlite" and (
         database in ("", ":memory:") or database.startswith("file::memory:")

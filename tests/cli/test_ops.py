@@ -111,6 +111,7 @@ def test_merchants_keys_and_the_clock(ops, server, tmp_path):
     (["ops", "advance-clock", "99999999999d"], 252, "DURATION"),  # past the API's xs:int seconds
     (["ops", "create-key"], 2, "--operator"),
     (["ops", "stock", "MUG", "--merchant", "999"], 254, "MerchantId"),
+    (["ops", "keys", "--merchant", "999"], 254, "no merchant has this id"),  # was [] (exit 0)
 ])
 def test_bad_input_is_refused_with_its_exit_code(ops, args, code, culprit):
     result = ops(*args)
@@ -151,6 +152,21 @@ def test_create_operator_keys_for_the_embedded_service(embedded_fws):
     assert embedded_fws.ok("ops", "merchants", "-o", "json", env=staff).json() == []
 
 
+@pytest.mark.parametrize("command", [["start", "--port", "0"], ["init"], ["upgrade"], ["create-merchant", "Shop"],
+                                     ["create-operator"]])
+def test_a_malformed_database_url_is_one_line_naming_it_without_its_password(embedded_fws, command):
+    # A port that is not a number (or an IPv6 host without its `]`) made SQLAlchemy raise a
+    # bare ValueError: "unexpected failure" (255), naming neither --database nor the URL.
+    for url, shown, port in (("postgresql://fws:s3cret@db.example:543x/fws", "postgresql://fws:***@db.example:543x/fws",
+                              "'543x'"),
+                             ("postgresql://fws@[::1/fws", "postgresql://fws@[::1/fws", "':1'")):
+        result = embedded_fws("server", *command, "--database", url)
+        assert result.code == 253, result.err
+        assert result.err == (f"fws: error: the database URL {shown} (--database) is malformed: "
+                              f"its port {port} is not a number\n"), result.err
+        assert "s3cret" not in result.err + result.out
+
+
 @pytest.mark.parametrize("command", [["start", "--port", "1"], ["init"], ["upgrade"], ["create-merchant", "Shop"]])
 def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_path, command):
     # Written by a newer fws: `fws server upgrade` cannot help, and must not be suggested.
@@ -167,6 +183,24 @@ def test_a_database_of_a_newer_fws_is_refused_with_what_to_do(embedded_fws, tmp_
     as_json = embedded_fws("--error-format", "json", "server", *command, "--database", str(path))
     error = json.loads(as_json.err)["Error"]
     assert (error["Code"], error["ExitCode"]) == ("SchemaOutOfDate", 253) and "9999" in error["Message"]
+
+
+@pytest.mark.parametrize("command", [["start", "--port", "0"], ["init"], ["upgrade"], ["create-operator"]])
+def test_a_database_of_another_application_is_refused_and_left_alone(embedded_fws, tmp_path, command):
+    # fws created its tables beside the other application's, or failed half-way on a
+    # name both use ("cannot be opened: table settings already exists").
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE settings (name TEXT)")
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    result = embedded_fws("server", *command, "--database", str(path))
+    assert result.code == 253, result.err
+    assert result.err == (f"fws: error: the database {path} cannot be used: it holds 2 tables (customers, "
+                          f"settings) but no fws schema revision: it is not an fws database; give a new, "
+                          f"empty one\n"), result.err
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall() == [
+            ("customers",), ("settings",)]
 
 
 @pytest.mark.parametrize("name", ["x" * 201, ""])

@@ -132,6 +132,9 @@ def test_merchants_see_nothing_of_what_operators_did_for_another_merchant(
 def test_an_unknown_merchant_is_named(ops):
     error = refused(ops, "GetInventoryBalances", MerchantId=999, MerchantSKU="SKU-1")
     assert error.code == "InvalidParameterValue" and "MerchantId" in error.message
+    # ListAccessKeys answered an empty list, as for a merchant without keys.
+    error = refused(ops, "ListAccessKeys", MerchantId=999)
+    assert error.code == "InvalidParameterValue" and error.message.endswith("Reason: no merchant has this id.")
 
 
 # --- accounts --------------------------------------------------------------------------

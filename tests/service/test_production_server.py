@@ -517,6 +517,96 @@ def test_start_on_a_busy_port_says_so_with_a_documented_exit_code(tmp_path):
     assert "serving on" not in started.stderr
 
 
+@pytest.mark.parametrize("bind, code, reason", [
+    ("unix:{tmp}/no-such-directory/fws.sock", 253, "No such file or directory"),
+    ("unix:{tmp}/a-file", 253, "exists and is not a socket"),
+    ("fd://999", 253, "Bad file descriptor"),
+    ("unix:", 2, "give the socket's path"),
+])
+def test_start_on_an_address_it_cannot_listen_on_says_so_at_once(tmp_path, bind, code, reason):
+    # A unix socket in a missing directory (or at an empty path) was retried for five
+    # seconds, then "the server stopped on an error" (255); a path that is a file, or a
+    # descriptor that is not open, an unexpected failure (255) after "serving on".
+    (tmp_path / "a-file").write_text("")
+    bind = bind.format(tmp=tmp_path)
+    started = time.monotonic()
+    result = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), "--bind", bind],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == code, result.stderr
+    assert bind in result.stderr and reason in result.stderr, result.stderr
+    assert "serving on" not in result.stderr and "unexpected" not in result.stderr
+    assert time.monotonic() - started < 4, result.stderr  # not gunicorn's five retries
+    assert (tmp_path / "a-file").read_text() == ""
+
+
+def test_start_on_a_unix_socket_another_server_listens_on_leaves_it_alone(tmp_path):
+    # gunicorn removed the socket file and bound its own: the running server still listened,
+    # but no new connection could reach it any more.
+    path = tmp_path / "fws.sock"
+    with socket.socket(socket.AF_UNIX) as running:
+        running.bind(str(path))
+        running.listen()
+        result = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                                 "--bind", f"unix:{path}"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 253, result.stderr
+        assert f"cannot listen on unix:{path}: another server is listening" in result.stderr
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect(str(path))  # still the running one's
+
+
+def test_start_on_an_ipv6_host_listens_there(tmp_path):
+    # `--host ::1` was refused as "Invalid value for --bind: '::1:8080'", an option not given.
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    port = free_port()
+    process = subprocess.Popen([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
+                                "--host", "::1", "--port", str(port), "--workers", "1", "--threads", "1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.stderr.read()
+            try:
+                if requests.get(f"http://[::1]:{port}/ping", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    assert f"serving on [::1]:{port} " in process.stderr.read()
+
+
+@pytest.mark.parametrize("host", ["", " "])
+def test_start_on_an_empty_host_is_a_usage_error_not_every_interface(tmp_path, host):
+    # An unset variable (`--host "$HOST"`) made gunicorn listen on 0.0.0.0: the service,
+    # local only by default, open to the network without anyone asking.
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), "--host", host,
+                              "--port", str(free_port())], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2, started.stderr
+    assert "--host" in started.stderr and "serving on" not in started.stderr
+
+
+def test_an_unknown_warehouse_mode_is_a_usage_error_naming_it(tmp_path):
+    # The message gave the choices, not the value, which may come from the environment.
+    env = {**os.environ, "FWS_WAREHOUSE_MODE": "simulated"}
+    started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"), "--port", "0"],
+                             capture_output=True, text=True, timeout=60, env=env)
+    assert started.returncode == 2, started.stderr
+    assert "--warehouse-mode: 'simulated': must be one of manual, auto" in started.stderr, started.stderr
+    assert not (tmp_path / "fws.db").exists()
+
+
 def test_start_with_a_malformed_bind_address_is_a_usage_error(tmp_path):
     started = subprocess.run([FWS, "server", "start", "--database", str(tmp_path / "fws.db"),
                               "--bind", "127.0.0.1:http"], capture_output=True, text=True, timeout=60)
@@ -726,20 +816,30 @@ def test_workers_that_cannot_boot_stop_the_server_instead_of_being_forked_again_
 
 
 @pytest.mark.parametrize("status, code", [(3, 255), (1, 255), (0, 0)])
-def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, status, code):
-    from typer.testing import CliRunner
-
-    from fwscli.cli import server as server_cli
+@pytest.mark.parametrize("error_format", ["text", "json"])
+def test_gunicorns_own_exit_status_is_mapped_to_a_documented_one(tmp_path, monkeypatch, capsys, status, code,
+                                                                 error_format):
+    from fwscli.cli.main import run
     from fwscli.service import serve
 
     def stopped(*args, **kwargs):  # gunicorn exits 3 when a worker cannot boot, 1 on its errors
         raise SystemExit(status)
 
     monkeypatch.setattr(serve, "serve", stopped)
-    result = CliRunner().invoke(server_cli.app, ["start", "--database", str(tmp_path / "fws.db"),
-                                                 "--port", str(free_port())])
-    assert result.exit_code == code, result.output
-    assert ("gunicorn exit status" in result.output) == bool(status)
+    with pytest.raises(SystemExit) as exited:
+        run(["--error-format", error_format, "server", "start", "--database", str(tmp_path / "fws.db"),
+             "--port", str(free_port())])
+    assert exited.value.code == code
+    [*_, last] = capsys.readouterr().err.splitlines()
+    if not status:
+        assert "gunicorn exit status" not in last
+    elif error_format == "text":
+        # An error line like every other (it lacked the `error:` of the others).
+        assert last == f"fws: error: the server stopped on an error (gunicorn exit status {status}); see the log above"
+    else:
+        error = json.loads(last)["Error"]
+        assert (error["Code"], error["ExitCode"]) == ("ServerError", 255)
+        assert f"gunicorn exit status {status}" in error["Message"]
 
 
 # --- how it stops -------------------------------------------------------------------------
@@ -759,6 +859,44 @@ def test_a_stop_exits_0_and_ctrl_c_130(tmp_path, sent, code):
     finally:
         server.kill()
     assert ("fws: interrupted" in server.stderr) == (sent == signal.SIGINT)
+
+
+# --- the health check ---------------------------------------------------------------------
+
+def test_each_health_check_has_its_request_id_in_the_access_log_and_a_head_warns_of_nothing(production_server):
+    # /ping's lines showed `RequestId=-`, and each HEAD check (a load balancer's usual)
+    # logged gunicorn's "WSGI app sent body bytes on a no-body response" warning.
+    got = requests.get(production_server.url + "ping", timeout=10)
+    head = requests.head(production_server.url + "ping", timeout=10)
+    assert (got.status_code, got.text, head.status_code, head.content) == (200, "OK", 200, b"")
+    assert production_server.terminate() == 0
+    for reply, method in ((got, "GET"), (head, "HEAD")):
+        assert (f'"{method} /ping HTTP/1.1" 200 ' in production_server.access_log
+                and f"RequestId={reply.headers['x-amzn-RequestId']}" in production_server.access_log)
+    assert "RequestId=-" not in production_server.access_log
+    assert "no-body response" not in production_server.stderr
+
+
+@pytest.mark.slow
+def test_a_binary_upgrade_by_sigusr2_starts_a_new_master_on_the_same_sockets(tmp_path):
+    # gunicorn's new master re-runs `fws server start` with the listening sockets handed
+    # over (GUNICORN_FD); the check that the addresses are free refused it: "cannot listen
+    # on …: Address already in use" (253), and no upgrade could happen.
+    server = ServerProcess(str(tmp_path / "fws.db"), tmp_path, workers=1, threads=1).start()
+    try:
+        os.kill(server.process.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 45
+        while server.stderr.count("Listening at:") < 2 and "cannot listen" not in server.stderr:
+            assert time.monotonic() < deadline, server.stderr[-2000:]
+            time.sleep(0.1)
+        assert "cannot listen" not in server.stderr, server.stderr[-2000:]
+        while len(server.booted_workers()) < 2:  # the new master's worker
+            assert time.monotonic() < deadline, server.stderr[-2000:]
+            time.sleep(0.1)
+        assert server.terminate() == 0  # the old master goes; the new one serves on
+        assert requests.get(server.url + "ping", timeout=10).status_code == 200
+    finally:
+        server.kill()
 
 
 # --- a body cut short ---------------------------------------------------------------------

@@ -254,3 +254,14 @@ def test_connecting_to_a_postgresql_server_that_never_answers_gives_up_after_5_s
                 pass
         db.dispose()
     assert 4 < time.monotonic() - started < 10
+
+
+def test_a_malformed_url_is_named_with_its_password_masked():
+    from fwscli.store.database import malformed, shown_url
+
+    assert malformed("postgresql://u:pw@h:5432/d") is None and malformed("/srv/fws.db") is None
+    assert malformed("postgresql://u:pw@h:54x/d") == "its port '54x' is not a number"
+    assert "Could not parse" in malformed("://x")
+    # SQLAlchemy cannot parse it to mask it: the password is masked all the same.
+    assert shown_url("postgresql://u:p@ss:w/rd@h:54x/d") == "postgresql://u:***@h:54x/d"
+    assert shown_url("postgresql://h:54x/d") == "postgresql://h:54x/d"

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from fwscli.store.database import Database
 from fwscli.store.migrations import (
-    HEAD_REVISION, current_revision, drop_schema, known_revisions, open_database, script_head,
-    token_secret, upgrade,
+    HEAD_REVISION, NotAnFwsDatabase, current_revision, drop_schema, known_revisions, open_database,
+    script_head, token_secret, upgrade,
 )
 from fwscli.store.schema import inbound_shipment_items, metadata
 from fwscli.warehouse import accounts
@@ -104,6 +104,25 @@ def test_processes_opening_a_new_database_at_once_all_get_it_whole(fresh_urls):
             opener.join(120)
         assert [opener.exitcode for opener in openers] == [0] * 5
         assert [failures.get() for _ in range(failures.qsize())] == []
+
+
+@pytest.mark.parametrize("tables", [["users"], ["settings", "users"]])
+def test_a_database_of_another_application_is_left_alone(fresh_urls, tables):
+    # fws created its tables beside another application's (a mistyped --database) or, on a
+    # table name both use, failed half-way: "relation settings already exists".
+    [url] = fresh_urls(1)
+    other = Database(url)
+    try:
+        with other.engine.begin() as conn:
+            for table in tables:
+                conn.execute(text(f"CREATE TABLE {table} (id INTEGER)"))
+        with pytest.raises(NotAnFwsDatabase, match=f"holds {len(tables)} tables \\({', '.join(tables)}\\)"):
+            open_database(url, create=True)
+        with pytest.raises(NotAnFwsDatabase):
+            upgrade(other)
+        assert sorted(inspect(other.engine).get_table_names()) == tables
+    finally:
+        other.dispose()
 
 
 # --- 0005: the order date keeps the merchant's UTC offset -----------------------------------

@@ -84,8 +84,13 @@ def create_access_key(ctx: Context, request: dict) -> Result:
 
 
 def list_access_keys(ctx: Context, request: dict) -> Result:
+    merchant_id = request.get("MerchantId")
     with ctx.db.read() as conn:
-        keys = accounts.list_keys(conn, request.get("MerchantId"))
+        if merchant_id is not None:
+            # As every operation for a merchant: a mistyped id listed no keys, as if its
+            # merchant had none, where the others say that no merchant has it.
+            accounts.require_merchant(conn, merchant_id)
+        keys = accounts.list_keys(conn, merchant_id)
     return {"AccessKeyInfo": [{"AccessKeyId": key.access_key_id, "Role": key.role,
                                "MerchantId": key.merchant_id, "CreatedDateTime": key.created_at,
                                "RevokedDateTime": key.revoked_at} for key in keys]}

@@ -77,8 +77,23 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with _migrating(db) as conn:
         if db.schema:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
+        _refuse_foreign(conn, db.schema)
         command.upgrade(_config(db, conn), revision)
         _ensure_token_secret(conn)
+
+
+def _refuse_foreign(conn: Connection, schema: str | None) -> None:
+    """NotAnFwsDatabase when the database holds tables but no revision of ours: another
+    application's (a mistyped --database), where fws created its tables beside that
+    application's, or failed half-way on a name both use ("relation settings already
+    exists", as "cannot be opened"). Checked inside the migration's lock: a revision
+    another process has just written is ours."""
+    inspector = inspect(conn)
+    if inspector.has_table("alembic_version", schema=schema):
+        return
+    tables = inspector.get_table_names(schema=schema)
+    if tables:
+        raise NotAnFwsDatabase(tables)
 
 
 # Any fixed number: PostgreSQL's advisory locks are named by one (per database).
@@ -107,6 +122,16 @@ create_schema = upgrade
 class MigrationFailed(Exception):
     """Alembic could not bring the schema to HEAD_REVISION (e.g. the database was written by
     a newer fws, at a revision this one does not know)."""
+
+
+class NotAnFwsDatabase(MigrationFailed):
+    """The database holds tables but no fws schema revision: not fws's to change."""
+
+    def __init__(self, tables: list[str]):
+        shown = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
+        super().__init__(f"it holds {len(tables)} tables ({shown}) but no fws schema revision: "
+                         f"it is not an fws database; give a new, empty one")
+        self.tables = tables
 
 
 class SchemaOutOfDate(Exception):
