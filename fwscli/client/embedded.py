@@ -159,26 +159,28 @@ def start_embedded(session: Session) -> EmbeddedService:
 
     from ..config import default_database_url
     from ..service.app import FwsApp
+    from ..store.database import cannot_open, in_memory, malformed, shown_url
     from ..store.migrations import MigrationFailed, SchemaOutOfDate, SchemaTooNew, open_database
 
-    from ..store.database import in_memory
-
     url = default_database_url()
+    shown = shown_url(url)  # messages never show FWS_DATABASE_URL's password
+    problem = malformed(url)
+    if problem is not None:  # a port that is not a number was an "unexpected failure"
+        raise ConfigError(f"The embedded database {shown} (FWS_DATABASE_URL) is not a "
+                          f"database URL: {problem}.")
     if in_memory(url):
         # Gone when the command ends, and with it the merchant whose keys the first use
         # saved: every later command, on the real database, was InvalidClientTokenId.
-        raise ConfigError(f"The embedded database {url} is in memory: nothing in it outlives "
+        raise ConfigError(f"The embedded database {shown} is in memory: nothing in it outlives "
                           f"the command. Set FWS_DATABASE_URL to a file, or unset it.")
     try:
         db = open_database(url, migrate=True)  # the user's own file: keep it current
     except (SchemaTooNew, MigrationFailed) as error:  # e.g. written by a newer fws
-        raise ConfigError(f"The embedded database {url} cannot be opened by this fws: {error}.") from None
+        raise ConfigError(f"The embedded database {shown} cannot be opened by this fws: {error}.") from None
     except SchemaOutOfDate as error:
-        raise ConfigError(f"The embedded database {url}: {error}.") from None
+        raise ConfigError(f"The embedded database {shown}: {error}.") from None
     # No directory for the file, no server, a bad URL, or one of a driver not installed.
     except (OSError, SQLAlchemyError, ImportError) as error:
-        from ..store.database import cannot_open
-
         raise ConfigError(f"The embedded database {cannot_open(url, error)}.") from None
     credentials, provisioned = session.credentials, False
     if credentials is None:
@@ -188,10 +190,7 @@ def start_embedded(session: Session) -> EmbeddedService:
     # attempt, above the one-line error: a handler that drops it (--debug shows it).
     logging.getLogger("fwscli").addHandler(_SILENT)
     app = FwsApp(db, region=session.region)
-    from ..store.database import shown_url
-
-    return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned,
-                           shown_url(url))
+    return EmbeddedService(WSGIAdapter(app, on_close=db.dispose), credentials, provisioned, shown)
 
 
 def _provision(db, profile: str) -> tuple[Credentials, bool]:

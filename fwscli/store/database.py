@@ -196,7 +196,9 @@ def normalise_url(url: str) -> str:
 def shown_url(url: str) -> str:
     """The URL as messages show it: with its password, if any, masked."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        # Rendered only to mask a password: rendering escapes a path's ":" (`%3Amemory%3A`).
+        return url if parsed.password is None else parsed.render_as_string(hide_password=True)
     except (exc.ArgumentError, ValueError):  # not a URL, or a malformed one (port `abc`)
         return _USER_PASSWORD.sub(r"\1***@", url)
 

@@ -320,6 +320,16 @@ def test_an_embedded_database_in_memory_is_refused_before_keys_are_saved(embedde
     assert "created a merchant" in embedded_fws.ok("items", "list").err
 
 
+def test_a_malformed_embedded_database_url_is_a_config_error_without_its_password(embedded_fws):
+    """A port that is not a number was an "unexpected failure: ValueError" (255)."""
+    result = embedded_fws("items", "list", env={"FWS_DATABASE_URL": "postgresql://ada:s3cret@db:5x/fws"})
+    assert result.code == 253, result.err
+    (line,) = result.err.splitlines()
+    assert "FWS_DATABASE_URL" in line and "its port '5x' is not a number" in line, line
+    assert "s3cret" not in line and "ada:***@db:5x" in line, line
+    assert not files(embedded_fws)[1].exists()  # no keys saved for a database never opened
+
+
 def test_a_blank_database_url_is_unset(embedded_fws, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # where a file named "  " was made
     embedded_fws.ok("items", "list", env={"FWS_DATABASE_URL": "  "})
