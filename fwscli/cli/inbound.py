@@ -88,7 +88,8 @@ def plan(
 ) -> None:
     """Preview, then create every planned shipment with its planned id, FC and items.
 
-    Everything is checked (and previewed) before the first shipment is created."""
+    Everything is checked (and previewed) before the first shipment is created; when a
+    create fails, those already created are cancelled, so the plan can be run again."""
     g = common.globals_of(ctx)
     request = preview_request(items, ship_from.address(), label_prep, cli_input_json)
     planned = g.call("inbound", "GetInboundShipmentPreview", request)["ShipmentPreview"]
@@ -107,18 +108,46 @@ def plan(
     if dry_run:
         g.show([common.dry_run_request(g, "inbound", "PutInboundShipment", put) for put in puts])
         return
+    create_all(g, puts)
+    g.show_rows(readable_items(g, [{**shipment, "ShipmentName": put["ShipmentName"]}
+                                   for shipment, put in zip(planned, puts)]), PLAN_COLUMNS)
+
+
+def create_all(g: common.Globals, puts: list[dict[str, Any]]) -> None:
+    """Create the planned shipments, all or none. Running `plan` again previews again, and
+    a new preview has new shipment ids: shipments left from a run that failed midway would
+    be planned, and created, twice. So when a create fails, those already created are
+    cancelled (a Working shipment holds no supply; a Cancelled one is inert) and the
+    message says so, or names those that could not be cancelled."""
     created: list[str] = []
     try:
         for put in puts:
             g.call("inbound", "PutInboundShipment", put)
             created.append(put["ShipmentId"])
-    finally:
-        if len(created) < len(puts):
-            # Put is create-or-replace: running the same creates again is harmless.
-            common.note(f"created {len(created)} of {len(puts)} planned shipments"
-                        + (f" ({', '.join(created)})" if created else ""))
-    g.show_rows(readable_items(g, [{**shipment, "ShipmentName": put["ShipmentName"]}
-                                   for shipment, put in zip(planned, puts)]), PLAN_COLUMNS)
+    except KeyboardInterrupt:
+        if created:  # no more requests after Ctrl-C: say what is left
+            common.note(f"created {len(created)} of {len(puts)} planned shipments: cancel "
+                        f"{', '.join(created)} (fws inbound cancel) before planning again")
+        raise
+    except Exception as error:
+        failure = common.as_cli_error(error)
+        if failure is None or not created:
+            raise
+        left = []
+        for shipment_id in created:
+            try:
+                g.call("inbound", "SetInboundShipmentStatus",
+                       {"ShipmentId": shipment_id, "ShipmentStatus": "Cancelled"})
+            except Exception:
+                left.append(shipment_id)
+        failed = puts[len(created)]["ShipmentId"]
+        undone = (f"cancelled the {len(created) - len(left)} created before it, so the plan "
+                  f"can be run again" if not left else
+                  f"could not cancel {', '.join(left)}: cancel them (fws inbound cancel) "
+                  f"before planning again")
+        failure.message = (f"planned shipment {failed} ({len(created) + 1} of {len(puts)}) was not "
+                           f"created: {failure.message}; {undone}")
+        raise failure from None
 
 
 # --- creating and editing ----------------------------------------------------------------

@@ -232,3 +232,55 @@ def test_a_resumed_list_does_not_skip_rows_after_one_left_it(fws, api):
     token = first.err.split("--starting-token ")[1].split()[0]
     rest = fws.ok("inbound", "list", "--status", "Working", "--starting-token", token, "-o", "json").json()
     assert [row["ShipmentId"] for row in rest] == ["W2", "W3"]
+
+
+def test_a_plan_that_fails_midway_leaves_no_working_shipment_and_runs_again(tmp_path, app, merchant,
+                                                                            address_file):
+    """The second planned create fails: `plan` used to leave the first shipment Working, and
+    running the plan again (a new preview, new ids) created it a second time. Now the
+    created one is cancelled, the message says which failed and why, and a re-run makes
+    exactly one Working shipment per planned one."""
+    from urllib.parse import parse_qsl
+
+    from fwscli.api import INBOUND
+    from fwscli.api.errors import InvalidParameterValue
+    from fwscli.wire.xml import write_error
+
+    from ..http import LiveServer
+    from .conftest import _remote
+
+    puts: list[str] = []
+
+    def failing_second_put(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        form = dict(parse_qsl(body.decode()))
+        if form.get("Action") == "PutInboundShipment":
+            puts.append(form["ShipmentId"])
+            if len(puts) == 2:
+                start_response("400 Bad Request", [("Content-Type", "text/xml")])
+                return [write_error(INBOUND, InvalidParameterValue("ShipmentId", form["ShipmentId"],
+                                                                   "injected failure"), "RID-1")]
+        return app(environ, start_response)
+
+    with LiveServer(failing_second_put) as server:
+        fws = _remote(tmp_path, server, merchant)
+        skus = ["SKU-1"]
+        fws.ok("items", "register", "SKU-1", "-o", "off")
+        items = lambda: [arg for sku in skus for arg in ("--item", f"{sku}=2")]  # noqa: E731
+        while len(fws.ok("inbound", "preview", "--from", f"@{address_file}", *items(), "-o", "json").json()) < 2:
+            skus.append(f"SKU-{len(skus) + 1}")  # until the items split between two FCs
+            fws.ok("items", "register", skus[-1], "-o", "off")
+
+        failed = fws("inbound", "plan", "--from", f"@{address_file}", *items(), "-o", "json")
+        assert failed.code == 254 and failed.out == ""
+        assert f"planned shipment {puts[1]} (2 of 2) was not created" in failed.err, failed.err
+        assert "injected failure" in failed.err and "cancelled the 1 created before it" in failed.err
+        assert len(failed.err.strip().splitlines()) == 1
+        listed = fws.ok("inbound", "list", "-o", "json").json()
+        assert [(s["ShipmentId"], s["ShipmentStatus"]) for s in listed] == [(puts[0], "Cancelled")]
+
+        planned = fws.ok("inbound", "plan", "--from", f"@{address_file}", *items(), "-o", "json").json()
+        working = fws.ok("inbound", "list", "--status", "Working", "-o", "json").json()
+        assert sorted(s["ShipmentId"] for s in working) == sorted(p["ShipmentId"] for p in planned)
+        assert len(planned) == 2
