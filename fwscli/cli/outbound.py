@@ -221,8 +221,8 @@ def wait(
     between polls. An order that ends in another final status stops the wait at once.
     """
     g = common.globals_of(ctx)
-    if status not in ORDER_STATUSES:
-        raise common.bad_parameter("--for", status, "expected one of " + ", ".join(ORDER_STATUSES))
+    # Any case, as `fws inbound list --status` takes it: `--for complete` is no typo.
+    status = common.canonical_choice("--for", status, ORDER_STATUSES)
     check_order_id("GetFulfillmentOrder", order_id)
     order, current = follow_order(g, order_id, lambda s: is_final(s) or reached(s, status),
                                   timeout=timeout, interval=interval)

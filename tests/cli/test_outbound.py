@@ -141,6 +141,10 @@ def test_wait_exit_codes(fws, address_file):
     ended = fws("outbound", "wait", "W-1", "--for", "Complete", "--timeout", "5")
     assert ended.code == 3 and "ended Cancelled, not Complete" in ended.err
     assert fws("outbound", "wait", "W-1", "--for", "Cancelled", "-o", "off").code == 0
+    # Statuses in any case, as `fws inbound list --status` takes them (was 252).
+    assert fws("outbound", "wait", "W-1", "--for", "cancelled", "-o", "off").code == 0
+    lower = fws("outbound", "wait", "W-1", "--for", "complete", "--timeout", "5")
+    assert lower.code == 3 and "ended Cancelled, not Complete" in lower.err, lower.err
 
     bad = fws("outbound", "wait", "W-1", "--for", "Done")
     assert bad.code == 252 and "--for" in bad.err
