@@ -125,29 +125,49 @@ def create_all(g: common.Globals, puts: list[dict[str, Any]]) -> None:
             g.call("inbound", "PutInboundShipment", put)
             created.append(put["ShipmentId"])
     except KeyboardInterrupt:
-        if created:  # no more requests after Ctrl-C: say what is left
-            common.note(f"created {len(created)} of {len(puts)} planned shipments: cancel "
-                        f"{', '.join(created)} (fws inbound cancel) before planning again")
+        # No more requests after Ctrl-C: say what to cancel (the one in flight may exist).
+        in_flight = puts[len(created)]["ShipmentId"]
+        common.note(f"interrupted while creating planned shipment {len(created) + 1} of {len(puts)}: "
+                    f"cancel {', '.join(created + [in_flight])} (fws inbound cancel; "
+                    f"{in_flight} may not exist) before planning again")
         raise
     except Exception as error:
         failure = common.as_cli_error(error)
-        if failure is None or not created:
+        failed = puts[len(created)]["ShipmentId"]
+        # A timeout or a 5xx may have created it all the same.
+        maybe = [failed] if may_have_been_done(error) else []
+        if failure is None or not created + maybe:
             raise
-        left = []
-        for shipment_id in created:
+        cancelled, left = [], []
+        for shipment_id in created + maybe:
             try:
                 g.call("inbound", "SetInboundShipmentStatus",
                        {"ShipmentId": shipment_id, "ShipmentStatus": "Cancelled"})
-            except Exception:
-                left.append(shipment_id)
-        failed = puts[len(created)]["ShipmentId"]
-        undone = (f"cancelled the {len(created) - len(left)} created before it, so the plan "
-                  f"can be run again" if not left else
-                  f"could not cancel {', '.join(left)}: cancel them (fws inbound cancel) "
-                  f"before planning again")
-        failure.message = (f"planned shipment {failed} ({len(created) + 1} of {len(puts)}) was not "
-                           f"created: {failure.message}; {undone}")
+                cancelled.append(shipment_id)
+            except Exception as cancelling:
+                if shipment_id not in maybe or not is_not_found(cancelling):
+                    left.append(shipment_id)
+        undone = (f"could not cancel {', '.join(left)}: cancel them (fws inbound cancel) before "
+                  f"planning again" if left else
+                  (f"cancelled {', '.join(cancelled)}" if cancelled else "none was created")
+                  + ", so the plan can be run again")
+        failure.message = (f"creating planned shipment {failed} ({len(created) + 1} of {len(puts)}) "
+                           f"failed: {failure.message}; {undone}")
         raise failure from None
+
+
+def may_have_been_done(error: BaseException) -> bool:
+    """Whether a request that failed may have been carried out all the same."""
+    from ..client.errors import EndpointUnreachable, ServiceError
+
+    return (isinstance(error, EndpointUnreachable) and error.maybe_sent) or \
+        (isinstance(error, ServiceError) and error.status >= 500)
+
+
+def is_not_found(error: BaseException) -> bool:
+    from ..client.errors import ServiceError
+
+    return isinstance(error, ServiceError) and "not found" in error.message
 
 
 # --- creating and editing ----------------------------------------------------------------

@@ -234,16 +234,17 @@ def test_a_resumed_list_does_not_skip_rows_after_one_left_it(fws, api):
     assert [row["ShipmentId"] for row in rest] == ["W2", "W3"]
 
 
+@pytest.mark.parametrize("done_anyway", [False, True], ids=["refused", "done-then-500"])
 def test_a_plan_that_fails_midway_leaves_no_working_shipment_and_runs_again(tmp_path, app, merchant,
-                                                                            address_file):
+                                                                            address_file, done_anyway):
     """The second planned create fails: `plan` used to leave the first shipment Working, and
-    running the plan again (a new preview, new ids) created it a second time. Now the
-    created one is cancelled, the message says which failed and why, and a re-run makes
-    exactly one Working shipment per planned one."""
+    running the plan again (a new preview, new ids) created it a second time. Now what was
+    created is cancelled (the failed one too when a 500 may hide its success), the message
+    says which failed and why, and a re-run makes exactly one Working shipment per planned one."""
     from urllib.parse import parse_qsl
 
     from fwscli.api import INBOUND
-    from fwscli.api.errors import InvalidParameterValue
+    from fwscli.api.errors import InternalError, InvalidParameterValue
     from fwscli.wire.xml import write_error
 
     from ..http import LiveServer
@@ -256,8 +257,13 @@ def test_a_plan_that_fails_midway_leaves_no_working_shipment_and_runs_again(tmp_
         environ["wsgi.input"] = io.BytesIO(body)
         form = dict(parse_qsl(body.decode()))
         if form.get("Action") == "PutInboundShipment":
-            puts.append(form["ShipmentId"])
-            if len(puts) == 2:
+            if form["ShipmentId"] not in puts:
+                puts.append(form["ShipmentId"])
+            if len(puts) == 2 and form["ShipmentId"] == puts[1]:
+                if done_anyway:
+                    b"".join(app(environ, lambda *args: None))
+                    start_response("500 Internal Server Error", [("Content-Type", "text/xml")])
+                    return [write_error(INBOUND, InternalError("injected failure"), "RID-1")]
                 start_response("400 Bad Request", [("Content-Type", "text/xml")])
                 return [write_error(INBOUND, InvalidParameterValue("ShipmentId", form["ShipmentId"],
                                                                    "injected failure"), "RID-1")]
@@ -274,11 +280,12 @@ def test_a_plan_that_fails_midway_leaves_no_working_shipment_and_runs_again(tmp_
 
         failed = fws("inbound", "plan", "--from", f"@{address_file}", *items(), "-o", "json")
         assert failed.code == 254 and failed.out == ""
-        assert f"planned shipment {puts[1]} (2 of 2) was not created" in failed.err, failed.err
-        assert "injected failure" in failed.err and "cancelled the 1 created before it" in failed.err
-        assert len(failed.err.strip().splitlines()) == 1
+        assert f"creating planned shipment {puts[1]} (2 of 2) failed" in failed.err, failed.err
+        assert "injected failure" in failed.err and len(failed.err.strip().splitlines()) == 1
+        gone = puts if done_anyway else puts[:1]
+        assert f"cancelled {', '.join(gone)}, so the plan can be run again" in failed.err, failed.err
         listed = fws.ok("inbound", "list", "-o", "json").json()
-        assert [(s["ShipmentId"], s["ShipmentStatus"]) for s in listed] == [(puts[0], "Cancelled")]
+        assert [(s["ShipmentId"], s["ShipmentStatus"]) for s in listed] == [(id, "Cancelled") for id in gone]
 
         planned = fws.ok("inbound", "plan", "--from", f"@{address_file}", *items(), "-o", "json").json()
         working = fws.ok("inbound", "list", "--status", "Working", "-o", "json").json()
