@@ -217,7 +217,8 @@ def update(
     """Change a Working shipment's header (PutInboundShipmentData); its items stay.
 
     What is not given is kept: the current header is read first (with --cli-input-json the
-    file is the whole request instead)."""
+    file is the whole request instead). --from replaces the ship-from address whole;
+    --from-* flags alone change those members of it."""
     g = common.globals_of(ctx)
     changes = {"ShipmentName": name, "DestinationFulfillmentCenter": fc,
                "LabelPrepPreference": label_prep}
@@ -232,8 +233,12 @@ def update(
             raise common.CliError("nothing to update: give --name, --fc, --from… or --label-prep",
                                   common.EXIT_USAGE, code="UsageError")
         current = header_of(get_shipment(g, shipment_id))
+        # --from is a whole address (with --from-* on top): a member it lacks is absent, not
+        # the old address's (a Line2 kept from the old address would be nobody's). Alone,
+        # --from-* flags change those members of the current address.
         request = {**current, **present(changes),
-                   "ShipFromAddress": {**current["ShipFromAddress"], **(address or {})}}
+                   "ShipFromAddress": address if ship_from.source else
+                   {**current["ShipFromAddress"], **(address or {})}}
     checked = checked_request("PutInboundShipmentData", request)
     if common.send(g, "inbound", "PutInboundShipmentData", checked, dry_run=dry_run) is not None:
         show_shipment(g, checked["ShipmentId"])

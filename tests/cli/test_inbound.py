@@ -291,3 +291,26 @@ def test_a_plan_that_fails_midway_leaves_no_working_shipment_and_runs_again(tmp_
         working = fws.ok("inbound", "list", "--status", "Working", "-o", "json").json()
         assert sorted(s["ShipmentId"] for s in working) == sorted(p["ShipmentId"] for p in planned)
         assert len(planned) == 2
+
+
+def test_update_from_a_whole_address_keeps_nothing_of_the_old_one(fws, api, tmp_path):
+    """`update --from @new.json` merged the new address over the old one: a member the new
+    address lacks (AddressLine2) stayed from the old, an address nobody has. --from is a
+    whole address; --from-* flags alone still change single members."""
+    register(api, ["A"])
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**ADDRESS, "AddressLine2": "Suite 9"}))
+    new = {"Name": "Bo Depot", "AddressLine1": "5 Elm St", "City": "Tacoma",
+           "StateOrProvinceCode": "WA", "CountryCode": "US", "PostalCode": "98402"}
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    fws.ok("inbound", "create", "S-1", "--name", "n", "--fc", "PHL1", "--from", f"@{old}",
+           "--item", "A=1", "-o", "off")
+
+    moved = fws.ok("inbound", "update", "S-1", "--from", f"@{tmp_path / 'new.json'}", "-o", "json").json()
+    assert moved["ShipFromAddress"] == new
+    flags = fws.ok("inbound", "update", "S-1", "--from-city", "Spokane", "--from-postal-code", "99201",
+                   "-o", "json").json()
+    assert flags["ShipFromAddress"] == {**new, "City": "Spokane", "PostalCode": "99201"}
+    partial = fws("inbound", "update", "S-1", "--from", '{"City": "Olympia"}')
+    assert partial.code == 252 and "ShipFromAddress.Name" in partial.err and partial.out == ""
+    assert fws.ok("inbound", "get", "S-1", "-o", "json").json()["ShipFromAddress"]["City"] == "Spokane"
