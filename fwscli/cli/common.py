@@ -398,9 +398,16 @@ def refused(service: str, action: str, error: "ApiError", hints: Mapping[str, st
                     operation=f"{service}.{action}")
 
 
+class Whole(dict):
+    """A structure given whole on the command line (`--to @address.json`): it replaces the
+    --cli-input-json file's rather than filling it in (a Line2 kept from the file's address
+    would make an address nobody has)."""
+
+
 def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:
     """`--cli-input-json FILE|-`: a whole request; flags given on the command line win. A
-    structure given in part by flags (`--to-city`) fills in the file's rather than replacing it."""
+    structure given in part by flags (`--to-city`) fills in the file's rather than replacing
+    it; one given Whole replaces it."""
     if not cli_input_json:
         return request
     loaded = load_json_argument(cli_input_json if cli_input_json == "-" else "@" + cli_input_json.lstrip("@"),
@@ -410,7 +417,7 @@ def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dic
                        EXIT_BAD_PARAMETER)
     given = {key: value for key, value in request.items() if value not in (None, [], {})}
     for key, value in given.items():
-        if isinstance(value, dict) and isinstance(loaded.get(key), dict):
+        if isinstance(value, dict) and not isinstance(value, Whole) and isinstance(loaded.get(key), dict):
             given[key] = {**loaded[key], **value}
     return {**loaded, **given}
 

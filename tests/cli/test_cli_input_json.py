@@ -79,3 +79,30 @@ def test_address_flags_fill_in_the_files_destination(embedded_fws, tmp_path):
     parameters = result.json()["Parameters"]
     assert parameters["DestinationAddress.City"] == "Tacoma"
     assert parameters["DestinationAddress.Name"] == "J" and parameters["DestinationAddress.PostalCode"] == "98101"
+
+
+@pytest.mark.parametrize("command, flag, line2, rest", [
+    (["outbound", "create"], "--to", "Line2", {"MerchantFulfillmentOrderId": "O-1", "ShippingSpeedCategory": "Standard",
+                                               "Item": [{"MerchantSKU": "A", "Quantity": 1,
+                                                         "MerchantFulfillmentOrderItemId": "1"}]}),
+    (["inbound", "create", "S-1"], "--from", "AddressLine2",
+     {"ShipmentName": "n", "DestinationFulfillmentCenter": "PHL1",
+      "MerchantSKUQuantityItem": [{"MerchantSKU": "A", "Quantity": 1}]}),
+])
+def test_a_whole_address_flag_replaces_the_files_address(embedded_fws, tmp_path, command, flag, line2, rest):
+    """`--to @new.json` with --cli-input-json was merged into the file's address: a Line2
+    the new address lacks stayed from the file's. A whole address replaces it; single
+    --to-* flags still fill it in (test above)."""
+    line1 = "Line1" if flag == "--to" else "AddressLine1"
+    member = "DestinationAddress" if flag == "--to" else "ShipFromAddress"
+    new = {"Name": "Bo", line1: "5 Elm St", "City": "Tacoma", "StateOrProvinceCode": "WA",
+           "CountryCode": "US", "PostalCode": "98402"}
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({**rest, member: {**new, "Name": "J", line2: "Apt 9"}}))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    result = embedded_fws(*command, "--cli-input-json", str(request), flag, f"@{tmp_path / 'new.json'}",
+                          "--dry-run", "-o", "json")
+    assert result.code == 0, result.err
+    address = {key.split(".", 1)[1]: value for key, value in result.json()["Parameters"].items()
+               if key.startswith(member + ".")}
+    assert address == new
