@@ -435,10 +435,26 @@ def dry_run_request(g: Globals, service: str, action: str, request: dict[str, An
     model = SERVICES_BY_NAME[service]
     operation = model.operation(action)
     return {
-        "Endpoint": g.settings().endpoint_url or "embedded",
+        "Endpoint": redacted_url(g.settings().endpoint_url) or "embedded",
         "Service": service, "Version": model.version, "Action": operation.name,
         "Parameters": dict(encode_request(operation, request)),
     }
+
+
+def redacted_url(url: str | None) -> str | None:
+    """An endpoint URL fit to print: a password in it (`https://user:pw@host/`, for a proxy
+    in front of the service) and a query string's values shown as REDACTED."""
+    if not url:
+        return url
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:REDACTED@{netloc.rpartition('@')[2]}"
+    query = urlencode([(key, "REDACTED") for key, _ in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="") if parts.query else ""
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def send(g: Globals, service: str, action: str, request: dict[str, Any], *, dry_run: bool) -> dict[str, Any] | None:

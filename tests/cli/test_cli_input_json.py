@@ -106,3 +106,14 @@ def test_a_whole_address_flag_replaces_the_files_address(embedded_fws, tmp_path,
     address = {key.split(".", 1)[1]: value for key, value in result.json()["Parameters"].items()
                if key.startswith(member + ".")}
     assert address == new
+
+
+@pytest.mark.parametrize("command", [["outbound", "cancel", "O-1"], ["inbound", "ship", "S-1"]])
+def test_dry_run_shows_no_secret_of_the_endpoint_url(embedded_fws, command):
+    """--dry-run printed the endpoint URL as configured: a password in it (a proxy's) or a
+    token in its query string went to stdout. Nothing is sent, nothing needs keys."""
+    result = embedded_fws("--endpoint-url", "http://bob:hunter2@127.0.0.1:9/fws?token=abc", *command,
+                          "--dry-run", "-o", "json")
+    assert result.code == 0, result.err
+    assert result.json()["Endpoint"] == "http://bob:REDACTED@127.0.0.1:9/fws?token=REDACTED"
+    assert "hunter2" not in result.out + result.err and "abc" not in result.out + result.err
