@@ -266,7 +266,8 @@ def read_text_argument(value: str, what: str) -> str:
                            f"to one option only, and a file to the other", EXIT_BAD_PARAMETER)
         _stdin_read_by.append(what)
     try:
-        return sys.stdin.read() if path is None else path.read_text(encoding="utf-8-sig")
+        # A BOM is skipped on stdin as in a file (PowerShell's pipes write one).
+        return sys.stdin.read().removeprefix("\ufeff") if path is None else path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise CliError(f"{what}: cannot read {path}: {error.strerror}", EXIT_BAD_PARAMETER) from None
     except UnicodeDecodeError as error:
@@ -279,6 +280,9 @@ def load_json_argument(value: str, what: str) -> Any:
     import json
 
     text = read_text_argument(value, what) if value == "-" or value.startswith("@") else value
+    if not text.strip():
+        source = "stdin" if value == "-" else value.removeprefix("@") if value.startswith("@") else "the value"
+        raise CliError(f"{what}: {source} is empty (expected JSON)", EXIT_BAD_PARAMETER)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
