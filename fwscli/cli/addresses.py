@@ -102,8 +102,9 @@ class AddressFlags:
     values: dict[str, Optional[str]]  # member -> the value of its flag, None when not given
 
     def address(self) -> dict[str, str] | None:
-        """The JSON's address with the flags given on top of it; None when neither was given."""
-        address = self.options.load(self.source) if self.source else {}
+        """The JSON's address with the flags given on top of it; None when neither was given.
+        With the JSON it is common.Whole: it replaces a --cli-input-json file's address."""
+        address = common.Whole(self.options.load(self.source)) if self.source else {}
         address.update({member: value for member, value in self.values.items() if value is not None})
         return address or None
 

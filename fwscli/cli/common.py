@@ -279,7 +279,8 @@ def read_text_argument(value: str, what: str) -> str:
                            f"to one option only, and a file to the other", EXIT_BAD_PARAMETER)
         _stdin_read_by.append(what)
     try:
-        return sys.stdin.read() if path is None else path.read_text(encoding="utf-8-sig")
+        # A BOM is skipped on stdin as in a file (PowerShell's pipes write one).
+        return sys.stdin.read().removeprefix("\ufeff") if path is None else path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise CliError(f"{what}: cannot read {path}: {error.strerror}", EXIT_BAD_PARAMETER) from None
     except UnicodeDecodeError as error:
@@ -292,6 +293,9 @@ def load_json_argument(value: str, what: str) -> Any:
     import json
 
     text = read_text_argument(value, what) if value == "-" or value.startswith("@") else value
+    if not text.strip():
+        source = "stdin" if value == "-" else value.removeprefix("@") if value.startswith("@") else "the value"
+        raise CliError(f"{what}: {source} is empty (expected JSON)", EXIT_BAD_PARAMETER)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -411,9 +415,16 @@ def refused(service: str, action: str, error: "ApiError", hints: Mapping[str, st
                     operation=f"{service}.{action}")
 
 
+class Whole(dict):
+    """A structure given whole on the command line (`--to @address.json`): it replaces the
+    --cli-input-json file's rather than filling it in (a Line2 kept from the file's address
+    would make an address nobody has)."""
+
+
 def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dict[str, Any]:
     """`--cli-input-json FILE|-`: a whole request; flags given on the command line win. A
-    structure given in part by flags (`--to-city`) fills in the file's rather than replacing it."""
+    structure given in part by flags (`--to-city`) fills in the file's rather than replacing
+    it; one given Whole replaces it."""
     if not cli_input_json:
         return request
     loaded = load_json_argument(cli_input_json if cli_input_json == "-" else "@" + cli_input_json.lstrip("@"),
@@ -423,7 +434,7 @@ def merge_input_json(request: dict[str, Any], cli_input_json: str | None) -> dic
                        EXIT_BAD_PARAMETER)
     given = {key: value for key, value in request.items() if value not in (None, [], {})}
     for key, value in given.items():
-        if isinstance(value, dict) and isinstance(loaded.get(key), dict):
+        if isinstance(value, dict) and not isinstance(value, Whole) and isinstance(loaded.get(key), dict):
             given[key] = {**loaded[key], **value}
     return {**loaded, **given}
 
@@ -441,10 +452,26 @@ def dry_run_request(g: Globals, service: str, action: str, request: dict[str, An
     model = SERVICES_BY_NAME[service]
     operation = model.operation(action)
     return {
-        "Endpoint": g.settings().endpoint_url or "embedded",
+        "Endpoint": redacted_url(g.settings().endpoint_url) or "embedded",
         "Service": service, "Version": model.version, "Action": operation.name,
         "Parameters": dict(encode_request(operation, request)),
     }
+
+
+def redacted_url(url: str | None) -> str | None:
+    """An endpoint URL fit to print: a password in it (`https://user:pw@host/`, for a proxy
+    in front of the service) and a query string's values shown as REDACTED."""
+    if not url:
+        return url
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:REDACTED@{netloc.rpartition('@')[2]}"
+    query = urlencode([(key, "REDACTED") for key, _ in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="") if parts.query else ""
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def send(g: Globals, service: str, action: str, request: dict[str, Any], *, dry_run: bool) -> dict[str, Any] | None:

@@ -88,7 +88,8 @@ def plan(
 ) -> None:
     """Preview, then create every planned shipment with its planned id, FC and items.
 
-    Everything is checked (and previewed) before the first shipment is created."""
+    Everything is checked (and previewed) before the first shipment is created; when a
+    create fails, those already created are cancelled, so the plan can be run again."""
     g = common.globals_of(ctx)
     request = preview_request(items, ship_from.address(), label_prep, cli_input_json)
     planned = g.call("inbound", "GetInboundShipmentPreview", request)["ShipmentPreview"]
@@ -107,18 +108,66 @@ def plan(
     if dry_run:
         g.show([common.dry_run_request(g, "inbound", "PutInboundShipment", put) for put in puts])
         return
+    create_all(g, puts)
+    g.show_rows(readable_items(g, [{**shipment, "ShipmentName": put["ShipmentName"]}
+                                   for shipment, put in zip(planned, puts)]), PLAN_COLUMNS)
+
+
+def create_all(g: common.Globals, puts: list[dict[str, Any]]) -> None:
+    """Create the planned shipments, all or none. Running `plan` again previews again, and
+    a new preview has new shipment ids: shipments left from a run that failed midway would
+    be planned, and created, twice. So when a create fails, those already created are
+    cancelled (a Working shipment holds no supply; a Cancelled one is inert) and the
+    message says so, or names those that could not be cancelled."""
     created: list[str] = []
     try:
         for put in puts:
             g.call("inbound", "PutInboundShipment", put)
             created.append(put["ShipmentId"])
-    finally:
-        if len(created) < len(puts):
-            # Put is create-or-replace: running the same creates again is harmless.
-            common.note(f"created {len(created)} of {len(puts)} planned shipments"
-                        + (f" ({', '.join(created)})" if created else ""))
-    g.show_rows(readable_items(g, [{**shipment, "ShipmentName": put["ShipmentName"]}
-                                   for shipment, put in zip(planned, puts)]), PLAN_COLUMNS)
+    except KeyboardInterrupt:
+        # No more requests after Ctrl-C: say what to cancel (the one in flight may exist).
+        in_flight = puts[len(created)]["ShipmentId"]
+        common.note(f"interrupted while creating planned shipment {len(created) + 1} of {len(puts)}: "
+                    f"cancel {', '.join(created + [in_flight])} (fws inbound cancel; "
+                    f"{in_flight} may not exist) before planning again")
+        raise
+    except Exception as error:
+        failure = common.as_cli_error(error)
+        failed = puts[len(created)]["ShipmentId"]
+        # A timeout or a 5xx may have created it all the same.
+        maybe = [failed] if may_have_been_done(error) else []
+        if failure is None or not created + maybe:
+            raise
+        cancelled, left = [], []
+        for shipment_id in created + maybe:
+            try:
+                g.call("inbound", "SetInboundShipmentStatus",
+                       {"ShipmentId": shipment_id, "ShipmentStatus": "Cancelled"})
+                cancelled.append(shipment_id)
+            except Exception as cancelling:
+                if shipment_id not in maybe or not is_not_found(cancelling):
+                    left.append(shipment_id)
+        undone = (f"could not cancel {', '.join(left)}: cancel them (fws inbound cancel) before "
+                  f"planning again" if left else
+                  (f"cancelled {', '.join(cancelled)}" if cancelled else "none was created")
+                  + ", so the plan can be run again")
+        failure.message = (f"creating planned shipment {failed} ({len(created) + 1} of {len(puts)}) "
+                           f"failed: {failure.message}; {undone}")
+        raise failure from None
+
+
+def may_have_been_done(error: BaseException) -> bool:
+    """Whether a request that failed may have been carried out all the same."""
+    from ..client.errors import EndpointUnreachable, ServiceError
+
+    return (isinstance(error, EndpointUnreachable) and error.maybe_sent) or \
+        (isinstance(error, ServiceError) and error.status >= 500)
+
+
+def is_not_found(error: BaseException) -> bool:
+    from ..client.errors import ServiceError
+
+    return isinstance(error, ServiceError) and "not found" in error.message
 
 
 # --- creating and editing ----------------------------------------------------------------
@@ -168,7 +217,8 @@ def update(
     """Change a Working shipment's header (PutInboundShipmentData); its items stay.
 
     What is not given is kept: the current header is read first (with --cli-input-json the
-    file is the whole request instead)."""
+    file is the whole request instead). --from replaces the ship-from address whole;
+    --from-* flags alone change those members of it."""
     g = common.globals_of(ctx)
     changes = {"ShipmentName": name, "DestinationFulfillmentCenter": fc,
                "LabelPrepPreference": label_prep}
@@ -183,8 +233,12 @@ def update(
             raise common.CliError("nothing to update: give --name, --fc, --from… or --label-prep",
                                   common.EXIT_USAGE, code="UsageError")
         current = header_of(get_shipment(g, shipment_id))
+        # --from is a whole address (with --from-* on top): a member it lacks is absent, not
+        # the old address's (a Line2 kept from the old address would be nobody's). Alone,
+        # --from-* flags change those members of the current address.
         request = {**current, **present(changes),
-                   "ShipFromAddress": {**current["ShipFromAddress"], **(address or {})}}
+                   "ShipFromAddress": address if ship_from.source else
+                   {**current["ShipFromAddress"], **(address or {})}}
     checked = checked_request("PutInboundShipmentData", request)
     if common.send(g, "inbound", "PutInboundShipmentData", checked, dry_run=dry_run) is not None:
         show_shipment(g, checked["ShipmentId"])

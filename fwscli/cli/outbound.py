@@ -143,13 +143,16 @@ def create(
     request = common.merge_input_json({key: value for key, value in request.items()
                                        if value not in (None, [])}, cli_input_json)
     # Defaults only after the merge, so they never override the input file.
+    dated = request.get("DisplayableOrderDateTime") is not None
     request.setdefault("DisplayableOrderId", request.get("MerchantFulfillmentOrderId"))
     request.setdefault("DisplayableOrderDateTime", datetime.now(timezone.utc).replace(microsecond=0))
     request.setdefault("DisplayableOrderComment", DEFAULT_COMMENT)
     checked = checked_request("CreateFulfillmentOrder", request, "DestinationAddress", CREATE_HINTS)
     check_order_rules(checked)
-    if common.send(g, "outbound", "CreateFulfillmentOrder", checked, dry_run=dry_run) is None:
+    if dry_run:
+        common.send(g, "outbound", "CreateFulfillmentOrder", checked, dry_run=True)
         return
+    create_order(g, checked, dated=dated)
     order_id = checked["MerchantFulfillmentOrderId"]
     common.note(f"order {order_id} accepted")
     g.show(get_order(g, order_id)["FulfillmentOrder"], ORDER_COLUMNS)
@@ -218,8 +221,8 @@ def wait(
     between polls. An order that ends in another final status stops the wait at once.
     """
     g = common.globals_of(ctx)
-    if status not in ORDER_STATUSES:
-        raise common.bad_parameter("--for", status, "expected one of " + ", ".join(ORDER_STATUSES))
+    # Any case, as `fws inbound list --status` takes it: `--for complete` is no typo.
+    status = common.canonical_choice("--for", status, ORDER_STATUSES)
     check_order_id("GetFulfillmentOrder", order_id)
     order, current = follow_order(g, order_id, lambda s: is_final(s) or reached(s, status),
                                   timeout=timeout, interval=interval)
@@ -282,6 +285,79 @@ def check_order_id(action: str, order_id: str) -> dict[str, Any]:
     """The request of an operation that names one order, checked by the model (exit 252)."""
     return common.validate_request("outbound", action, {"MerchantFulfillmentOrderId": order_id},
                                    {"MerchantFulfillmentOrderId": "ORDER_ID"})
+
+
+def create_order(g: common.Globals, request: dict[str, Any], *, dated: bool) -> None:
+    """CreateFulfillmentOrder. The service takes the very same order again and refuses the
+    id for any other; without --date the order date is now, so re-running the same command
+    (after a timeout, say) would be "another" order. Then the order already there is read
+    and, when it is this one, the request is sent again with its date, for the service to
+    confirm; when it is not, the refusal says what differs."""
+    from ..client.errors import ServiceError
+
+    try:
+        g.call("outbound", "CreateFulfillmentOrder", request)
+        return
+    except ServiceError as error:
+        if not is_id_clash(error):
+            raise
+        clash = error
+    order_id = request["MerchantFulfillmentOrderId"]
+    existing = get_order(g, order_id)
+    differences = order_differences(request, existing)
+    stored = common.parse_datetime(existing["FulfillmentOrder"]["DisplayableOrderDateTime"],
+                                   "DisplayableOrderDateTime", keep_offset=True)
+    if dated and stored != request["DisplayableOrderDateTime"]:
+        differences.append(f"the order date is {existing['FulfillmentOrder']['DisplayableOrderDateTime']}, "
+                           f"not {request['DisplayableOrderDateTime'].isoformat()}")
+    if not dated and not differences:
+        try:
+            g.call("outbound", "CreateFulfillmentOrder", {**request, "DisplayableOrderDateTime": stored})
+            return
+        except ServiceError as error:
+            if not is_id_clash(error):
+                raise
+            clash = error
+    raise common.CliError(
+        f"ORDER_ID {order_id!r} is already used by a different order"
+        + (f" ({'; '.join(differences)})" if differences else "")
+        + f": repeat that order exactly, or give another ORDER_ID (RequestId {clash.request_id})",
+        common.EXIT_SERVICE, code=clash.code, operation=clash.operation, request_id=clash.request_id)
+
+
+def is_id_clash(error) -> bool:
+    """The service's refusal of an order id that holds another order (warehouse/orders.py)."""
+    return error.code == "InvalidParameterValue" and "already used by a different order" in error.message
+
+
+def order_differences(request: dict[str, Any], existing: dict[str, Any]) -> list[str]:
+    """What of a CreateFulfillmentOrder request the stored order has otherwise, as
+    `Member: stored, not requested`; the order date is left to the caller."""
+    order = existing["FulfillmentOrder"]
+    found = []
+    for member in ("DisplayableOrderId", "DisplayableOrderComment", "ShippingSpeedCategory",
+                   "FulfillmentPolicy", "FulfillmentMethod"):
+        if member in request and request[member] is not None and request[member] != order.get(member):
+            found.append(f"{member} is {order.get(member)!r}, not {request[member]!r}")
+    address = request.get("DestinationAddress") or {}
+    stored_address = order.get("DestinationAddress") or {}
+    for member in sorted(set(address) | set(stored_address)):
+        if (address.get(member) or None) != (stored_address.get(member) or None):
+            found.append(f"DestinationAddress.{member} is {stored_address.get(member)!r}, "
+                         f"not {address.get(member)!r}")
+    if sorted(request.get("NotificationEmailList") or []) != sorted(order.get("NotificationEmailList") or []):
+        found.append("NotificationEmailList differs")
+
+    def lines(items) -> list[tuple[str, str, int]]:
+        return sorted((str(item["MerchantFulfillmentOrderItemId"]), item["MerchantSKU"], int(item["Quantity"]))
+                      for item in items)
+
+    stored_lines, requested = lines(existing["FulfillmentOrderItem"]), lines(request["Item"])
+    if stored_lines != requested:
+        show = " ".join
+        found.append(f"items are {show(f'{sku}={qty}' for _, sku, qty in stored_lines)}, "
+                     f"not {show(f'{sku}={qty}' for _, sku, qty in requested)}")
+    return found
 
 
 def get_order(g: common.Globals, order_id: str) -> dict[str, Any]:

@@ -232,3 +232,85 @@ def test_a_resumed_list_does_not_skip_rows_after_one_left_it(fws, api):
     token = first.err.split("--starting-token ")[1].split()[0]
     rest = fws.ok("inbound", "list", "--status", "Working", "--starting-token", token, "-o", "json").json()
     assert [row["ShipmentId"] for row in rest] == ["W2", "W3"]
+
+
+@pytest.mark.parametrize("done_anyway", [False, True], ids=["refused", "done-then-500"])
+def test_a_plan_that_fails_midway_leaves_no_working_shipment_and_runs_again(tmp_path, app, merchant,
+                                                                            address_file, done_anyway):
+    """The second planned create fails: `plan` used to leave the first shipment Working, and
+    running the plan again (a new preview, new ids) created it a second time. Now what was
+    created is cancelled (the failed one too when a 500 may hide its success), the message
+    says which failed and why, and a re-run makes exactly one Working shipment per planned one."""
+    from urllib.parse import parse_qsl
+
+    from fwscli.api import INBOUND
+    from fwscli.api.errors import InternalError, InvalidParameterValue
+    from fwscli.wire.xml import write_error
+
+    from ..http import LiveServer
+    from .conftest import _remote
+
+    puts: list[str] = []
+
+    def failing_second_put(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        form = dict(parse_qsl(body.decode()))
+        if form.get("Action") == "PutInboundShipment":
+            if form["ShipmentId"] not in puts:
+                puts.append(form["ShipmentId"])
+            if len(puts) == 2 and form["ShipmentId"] == puts[1]:
+                if done_anyway:
+                    b"".join(app(environ, lambda *args: None))
+                    start_response("500 Internal Server Error", [("Content-Type", "text/xml")])
+                    return [write_error(INBOUND, InternalError("injected failure"), "RID-1")]
+                start_response("400 Bad Request", [("Content-Type", "text/xml")])
+                return [write_error(INBOUND, InvalidParameterValue("ShipmentId", form["ShipmentId"],
+                                                                   "injected failure"), "RID-1")]
+        return app(environ, start_response)
+
+    with LiveServer(failing_second_put) as server:
+        fws = _remote(tmp_path, server, merchant)
+        skus = ["SKU-1"]
+        fws.ok("items", "register", "SKU-1", "-o", "off")
+        items = lambda: [arg for sku in skus for arg in ("--item", f"{sku}=2")]  # noqa: E731
+        while len(fws.ok("inbound", "preview", "--from", f"@{address_file}", *items(), "-o", "json").json()) < 2:
+            skus.append(f"SKU-{len(skus) + 1}")  # until the items split between two FCs
+            fws.ok("items", "register", skus[-1], "-o", "off")
+
+        failed = fws("inbound", "plan", "--from", f"@{address_file}", *items(), "-o", "json")
+        assert failed.code == 254 and failed.out == ""
+        assert f"creating planned shipment {puts[1]} (2 of 2) failed" in failed.err, failed.err
+        assert "injected failure" in failed.err and len(failed.err.strip().splitlines()) == 1
+        gone = puts if done_anyway else puts[:1]
+        assert f"cancelled {', '.join(gone)}, so the plan can be run again" in failed.err, failed.err
+        listed = fws.ok("inbound", "list", "-o", "json").json()
+        assert [(s["ShipmentId"], s["ShipmentStatus"]) for s in listed] == [(id, "Cancelled") for id in gone]
+
+        planned = fws.ok("inbound", "plan", "--from", f"@{address_file}", *items(), "-o", "json").json()
+        working = fws.ok("inbound", "list", "--status", "Working", "-o", "json").json()
+        assert sorted(s["ShipmentId"] for s in working) == sorted(p["ShipmentId"] for p in planned)
+        assert len(planned) == 2
+
+
+def test_update_from_a_whole_address_keeps_nothing_of_the_old_one(fws, api, tmp_path):
+    """`update --from @new.json` merged the new address over the old one: a member the new
+    address lacks (AddressLine2) stayed from the old, an address nobody has. --from is a
+    whole address; --from-* flags alone still change single members."""
+    register(api, ["A"])
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**ADDRESS, "AddressLine2": "Suite 9"}))
+    new = {"Name": "Bo Depot", "AddressLine1": "5 Elm St", "City": "Tacoma",
+           "StateOrProvinceCode": "WA", "CountryCode": "US", "PostalCode": "98402"}
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    fws.ok("inbound", "create", "S-1", "--name", "n", "--fc", "PHL1", "--from", f"@{old}",
+           "--item", "A=1", "-o", "off")
+
+    moved = fws.ok("inbound", "update", "S-1", "--from", f"@{tmp_path / 'new.json'}", "-o", "json").json()
+    assert moved["ShipFromAddress"] == new
+    flags = fws.ok("inbound", "update", "S-1", "--from-city", "Spokane", "--from-postal-code", "99201",
+                   "-o", "json").json()
+    assert flags["ShipFromAddress"] == {**new, "City": "Spokane", "PostalCode": "99201"}
+    partial = fws("inbound", "update", "S-1", "--from", '{"City": "Olympia"}')
+    assert partial.code == 252 and "ShipFromAddress.Name" in partial.err and partial.out == ""
+    assert fws.ok("inbound", "get", "S-1", "-o", "json").json()["ShipFromAddress"]["City"] == "Spokane"

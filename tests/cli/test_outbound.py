@@ -141,6 +141,10 @@ def test_wait_exit_codes(fws, address_file):
     ended = fws("outbound", "wait", "W-1", "--for", "Complete", "--timeout", "5")
     assert ended.code == 3 and "ended Cancelled, not Complete" in ended.err
     assert fws("outbound", "wait", "W-1", "--for", "Cancelled", "-o", "off").code == 0
+    # Statuses in any case, as `fws inbound list --status` takes them (was 252).
+    assert fws("outbound", "wait", "W-1", "--for", "cancelled", "-o", "off").code == 0
+    lower = fws("outbound", "wait", "W-1", "--for", "complete", "--timeout", "5")
+    assert lower.code == 3 and "ended Cancelled, not Complete" in lower.err, lower.err
 
     bad = fws("outbound", "wait", "W-1", "--for", "Done")
     assert bad.code == 252 and "--for" in bad.err
@@ -438,3 +442,26 @@ def test_wait_help_lists_exactly_the_statuses_it_accepts(embedded_fws):
     assert listed.replace(" or ", ", ").split(", ") == list(ORDER_STATUSES)
     refused = embedded_fws("outbound", "wait", "W-1", "--for", "Shipped")
     assert refused.code == 252 and "expected one of " + ", ".join(ORDER_STATUSES) in refused.err
+
+
+def test_the_same_create_run_again_without_a_date_is_harmless(fws, address_file):
+    """Without --date the order date is "now": re-running the very same command (after a
+    timeout, say) was refused as "a different order". It is the same order; another order
+    under the id is refused with what differs."""
+    fws.ok("items", "register", "MUG", "-o", "off")
+    create = ["outbound", "create", "AGAIN-1", "--to", address_file, "--item", "MUG=2", "--speed", "Standard"]
+    first = fws.ok(*create, "-o", "json").json()
+    again = fws(*create, "-o", "json")
+    assert again.code == 0, again.err
+    assert again.json()["DisplayableOrderDateTime"] == first["DisplayableOrderDateTime"]
+
+    other = fws(*create[:-4], "--item", "MUG=3", "--speed", "Priority")
+    assert other.code == 254 and other.out == ""
+    assert "'AGAIN-1' is already used by a different order" in other.err
+    assert "ShippingSpeedCategory is 'Standard', not 'Priority'" in other.err
+    assert "items are MUG=2, not MUG=3" in other.err
+    assert len(other.err.strip().splitlines()) == 1
+    dated = fws(*create, "--date", DATE)
+    assert dated.code == 254 and f"not {DATE[:-1]}+00:00" in dated.err, dated.err
+    order = fws.ok("outbound", "get", "AGAIN-1", "-o", "json").json()["FulfillmentOrderItem"]
+    assert [(item["MerchantSKU"], item["Quantity"]) for item in order] == [("MUG", 2)]
