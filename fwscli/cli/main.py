@@ -60,7 +60,7 @@ class TopLevel:
             from . import imports
             for name, function in self.imports:
                 loaded.app.command(name)(getattr(imports, function))
-        app.add_typer(loaded.app, name=self.module)
+        app.add_typer(loaded.app, name=self.module, cls=Group)
 
 
 # In the order `fws --help` lists them. Each is imported, and its Click commands built, only
@@ -90,7 +90,21 @@ class ReaderGone(Exception):
     """stdout's reader (head, less) went away: not a failure of fws."""
 
 
-class LazyGroup(TyperGroup):
+class Group(TyperGroup):
+    """A command group that suggests the commands close to a mistyped one once: Click's
+    NoSuchCommand (Click 8.2 and later) names them itself, and Typer then added them again
+    ("Did you mean 'list'? Did you mean 'list'?")."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return click.Group.resolve_command(self, ctx, args)
+        except click.UsageError as error:
+            if isinstance(error, getattr(click.exceptions, "NoSuchCommand", ())):
+                raise
+            return super().resolve_command(ctx, args)  # an older Click: Typer's suggestions
+
+
+class LazyGroup(Group):
     """The `fws` group: builds a top-level command the first time it is looked up."""
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -433,3 +433,15 @@ def test_a_listing_refused_before_its_first_row_leaves_stdout_empty(embedded_fws
                                          ("tsv", "MerchantSKU\tFNSKU\tASIN\tCondition\tActive\n")])
 def test_an_empty_listing_still_has_its_header(embedded_fws, fmt, header):
     assert embedded_fws.ok("items", "list", "-o", fmt).out == header
+
+
+@pytest.mark.parametrize("args, suggestion", [(["itemz", "list"], "'items'"),
+                                              (["items", "lisst"], "'list'"),
+                                              (["outbound", "lst"], "'list'")])
+def test_a_mistyped_command_is_suggested_once(embedded_fws, args, suggestion):
+    """Click names the close commands itself, and Typer added them again: "No such command
+    'lisst'. Did you mean 'list'? Did you mean 'list'?"."""
+    text = embedded_fws(*args)
+    error = json.loads(embedded_fws("--error-format", "json", *args).err)["Error"]
+    assert text.code == 2 and text.err.count(suggestion) == 1, text.err
+    assert error["Code"] == "UsageError" and error["Message"].count(suggestion) == 1, error
