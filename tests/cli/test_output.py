@@ -302,6 +302,20 @@ def test_query_list_of_scalars():
     assert render("tsv", ORDERS, query=pairs) == "ORDER-1001\tfalse\nORDER-1002\ttrue\n"
 
 
+def test_a_query_results_columns_are_every_rows_fields():
+    """A --query result is held whole, so a field that only a later row has (an address's
+    AddressLine2) gets a column: the first row's fields alone left its cells unwritten."""
+    rows = [{"Name": "A", "Line1": "1 St"}, {"Name": "B", "Line1": "2 St", "Line2": "Suite 9"},
+            {"Name": "C", "Line1": "3 St"}]
+    assert render("csv", rows, query="[*]") == "Name,Line1,Line2\nA,1 St,\nB,2 St,Suite 9\nC,3 St,\n"
+    assert render("tsv", rows, query="[].{n: Name, a: @}").splitlines()[0].split("\t") == \
+        ["n", "a.Name", "a.Line1", "a.Line2"]
+    assert render("table", rows, query="@").splitlines()[0].split() == ["Name", "Line1", "Line2"]
+    assert "Suite 9" in render("table", rows, query="@")
+    # Without a query, rows stream: the first row's fields are the header.
+    assert render("csv", rows) == "Name,Line1\nA,1 St\nB,2 St\nC,3 St\n"
+
+
 def test_query_scalar_is_json_but_raw_in_text_formats():
     query = "[0].FulfillmentOrderStatus"
     assert render("json", ORDERS, query=query) == '"Complete"\n'
@@ -445,3 +459,20 @@ def test_a_mistyped_command_is_suggested_once(embedded_fws, args, suggestion):
     error = json.loads(embedded_fws("--error-format", "json", *args).err)["Error"]
     assert text.code == 2 and text.err.count(suggestion) == 1, text.err
     assert error["Code"] == "UsageError" and error["Message"].count(suggestion) == 1, error
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "table"])
+def test_a_field_only_a_later_row_has_is_not_lost_from_a_query(embedded_fws, monkeypatch, fmt):
+    """`fws inbound list -o csv --query '[].ShipFromAddress'`: the second address has an
+    AddressLine2, which had no column because the header came from the first row alone."""
+    from .seed import ADDRESS, direct_client, put_shipment
+
+    with direct_client(embedded_fws, monkeypatch) as api:
+        api.call("inbound", "GetFulfillmentIdentifierForMSKU", {"MerchantSKU": ["MUG"]})
+        put_shipment(api, "FBA1", {"MUG": 1})
+        api.call("inbound", "PutInboundShipment", {
+            "ShipmentId": "FBA2", "ShipmentName": "two lines", "DestinationFulfillmentCenter": "PHL1",
+            "ShipFromAddress": {**ADDRESS, "AddressLine2": "Suite 9"},
+            "MerchantSKUQuantityItem": [{"MerchantSKU": "MUG", "Quantity": 1}]})
+    out = embedded_fws.ok("inbound", "list", "-o", fmt, "--query", "[].ShipFromAddress").out
+    assert "AddressLine2" in out.splitlines()[0] and "Suite 9" in out, out
