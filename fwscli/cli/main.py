@@ -191,6 +191,10 @@ def main(
         raise typer.BadParameter(f"must be one of {', '.join(COLOR_CHOICES)}", param_hint="--color")
     if error_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--error-format")
+    if ctx.get_parameter_source("error_format") is click.core.ParameterSource.DEFAULT:
+        # FWS_ERROR_FORMAT, as run() reads it for the final error: an import's row errors
+        # must come in the same format as the error line that ends it.
+        error_format = common.error_format_from([])
     ctx.obj = Globals(profile=profile, endpoint_url=endpoint_url, region=region, output=output,
                       query=query, color=color, debug=debug, error_format=error_format)
     common.configure_debug(debug)

@@ -476,3 +476,18 @@ def test_a_field_only_a_later_row_has_is_not_lost_from_a_query(embedded_fws, mon
             "MerchantSKUQuantityItem": [{"MerchantSKU": "MUG", "Quantity": 1}]})
     out = embedded_fws.ok("inbound", "list", "-o", fmt, "--query", "[].ShipFromAddress").out
     assert "AddressLine2" in out.splitlines()[0] and "Suite 9" in out, out
+
+
+def test_fws_error_format_json_makes_every_error_line_json(embedded_fws, tmp_path):
+    """FWS_ERROR_FORMAT=json, like --error-format json: an import's row errors are JSON as
+    well as its final error (they were text, the last line JSON: no one parser for both)."""
+    bad = tmp_path / "items.csv"
+    bad.write_text("MerchantSKU,ASIN,Condition\n,B00X,NewItem\n")
+    result = embedded_fws("items", "import", str(bad), env={"FWS_ERROR_FORMAT": "json"})
+    lines = [json.loads(line) for line in result.err.splitlines()]
+    assert result.code == 252 and len(lines) == 2, result.err
+    assert lines[0]["Line"] == 2 and lines[0]["Column"] == "MerchantSKU"
+    assert lines[1]["Error"]["ExitCode"] == 252
+    # The flag still wins over the environment.
+    text = embedded_fws("--error-format", "text", "items", "import", str(bad), env={"FWS_ERROR_FORMAT": "json"})
+    assert text.err.startswith(f"{bad}:2: MerchantSKU") and "fws: error:" in text.err, text.err
