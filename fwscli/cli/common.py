@@ -503,7 +503,8 @@ def as_cli_error(error: BaseException) -> CliError | None:
     if isinstance(error, EndpointUnreachable):
         return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
     if isinstance(error, StartingTokenError):  # other paging errors are the service's
-        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
+        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken",
+                        operation=error.operation, request_id=error.request_id)
     if isinstance(error, ClientError):
         return CliError(str(error), EXIT_OTHER, code=type(error).__name__)
     return None

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .client import find_operation
-from .errors import PaginationError, StartingTokenError
+from .errors import PaginationError, ServiceError, StartingTokenError
 
 if TYPE_CHECKING:
     from .client import Client
@@ -89,6 +89,10 @@ def decode_token(token: str, list_operation: str) -> Position:
     return Position(next_token, skip, seen)
 
 
+def _shown(token: str, limit: int = 40) -> str:
+    return repr(token) if len(token) <= limit else repr(token[:limit]) + "…"
+
+
 def _b64encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
@@ -125,6 +129,7 @@ class Paginator:
             # the wire's int32: so the same ceiling here, for the same pages.
             self.request[operation.page_size.member] = min(page_size, operation.page_size.maximum)
         self.max_items = max_items
+        self.starting_token = starting_token
         self.start = decode_token(starting_token, operation.name) if starting_token else Position(None)
         self.resume_token: str | None = None
 
@@ -138,8 +143,9 @@ class Paginator:
         token, to_skip, remaining = self.start.next_token, self.start.skip, self.max_items
         seen = set(self.start.seen)  # rows an earlier walk gave, not met again yet
         used: set[str] = set()
+        # The page a starting token names is fetched apart: a refusal there is the token's.
+        page = self._fetch(None, used) if token is None else self._fetch_start(token, used)
         while True:
-            page = self._fetch(token, used)
             rows = page.get(key) or []
             first = min(to_skip, len(rows))
             to_skip -= first
@@ -168,6 +174,7 @@ class Paginator:
             if after is None or remaining == 0:
                 return
             token = next_token
+            page = self._fetch(token, used)
 
     def _unseen(self, rows: list, first: int, remaining: int | None,
                 seen: set[bytes]) -> tuple[list, int]:
@@ -190,6 +197,20 @@ class Paginator:
         key = self.operation.result_key
         for page in self:
             yield from page[key]
+
+    def _fetch_start(self, token: str, used: set[str]) -> dict[str, Any]:
+        """The page a starting token names. The ByNextToken operation takes nothing else, so
+        its refusal of the token (malformed, expired, another list's) is the starting
+        token's: a bad parameter, not a failure of the service."""
+        try:
+            return self._fetch(token, used)
+        except ServiceError as error:
+            if error.code != "InvalidParameterValue":
+                raise
+            raise StartingTokenError(f"The starting token {_shown(self.starting_token or token)} was "
+                                     f"refused by {error.operation}: {error.message} (RequestId "
+                                     f"{error.request_id})", operation=error.operation,
+                                     request_id=error.request_id) from None
 
     def _fetch(self, token: str | None, used: set[str]) -> dict[str, Any]:
         if token is None:

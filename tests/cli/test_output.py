@@ -491,3 +491,14 @@ def test_fws_error_format_json_makes_every_error_line_json(embedded_fws, tmp_pat
     # The flag still wins over the environment.
     text = embedded_fws("--error-format", "text", "items", "import", str(bad), env={"FWS_ERROR_FORMAT": "json"})
     assert text.err.startswith(f"{bad}:2: MerchantSKU") and "fws: error:" in text.err, text.err
+
+
+@pytest.mark.parametrize("token", ["garbage", "eyJvIjoiTGlzdEluYm91bmRTaGlwbWVudHMifQ.x"])
+def test_a_starting_token_the_service_refuses_is_a_bad_parameter(embedded_fws, token):
+    """A token that is not fws's own goes to the service as a NextToken; its refusal is the
+    --starting-token's (exit 252, InvalidStartingToken), not a service failure (254)."""
+    embedded_fws.ok("items", "register", "MUG", "-o", "off")
+    result = embedded_fws("--error-format", "json", "items", "list", "--starting-token", token)
+    error = json.loads(result.err)["Error"]
+    assert (result.code, error["Code"], error["ExitCode"]) == (252, "InvalidStartingToken", 252), result.err
+    assert token[:20] in error["Message"] and error["RequestId"] and result.out == ""

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from fwscli.client.errors import PaginationError
+from fwscli.client.errors import PaginationError, ServiceError, StartingTokenError
 from fwscli.client.paginator import Position, decode_token, encode_token, paginate
 
 SKUS = [f"SKU-{n:02d}" for n in range(25)]
@@ -188,6 +188,40 @@ def test_token_of_another_list_is_refused():
     token = encode_token("ListAllFulfillmentOrders", Position("X", 1))
     with pytest.raises(PaginationError, match="continues ListAllFulfillmentOrders, not ListAllFulfillmentItems"):
         paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", starting_token=token)
+
+
+class Refusing(Scripted):
+    """Refuses the NextToken of its `refused` call (0: the first), as the service refuses
+    a malformed, expired or another list's token."""
+
+    def __init__(self, pages, refused: int):
+        super().__init__(pages)
+        self.refused = refused
+
+    def call(self, service, action, request=None):
+        if len(self.requests) == self.refused:
+            self.requests.append((action, dict(request or {})))
+            raise ServiceError(f"{service}.{action}", "InvalidParameterValue",
+                               "Value X for parameter NextToken is invalid.", "rid-1", 400, True)
+        return super().call(service, action, request)
+
+
+@pytest.mark.parametrize("starting_token", ["garbage", encode_token("ListAllFulfillmentItems", Position("X", 1))])
+def test_a_starting_token_the_service_refuses_is_a_bad_starting_token(starting_token):
+    """The ByNextToken call takes the token alone: its refusal is the caller's token's
+    (exit 252 in the CLI), not a failure of the service (254), and says which call refused."""
+    with pytest.raises(StartingTokenError, match="refused by inbound.ListAllFulfillmentItemsByNextToken") as caught:
+        list(paginate(Refusing([], 0), "inbound", "ListAllFulfillmentItems", starting_token=starting_token))
+    assert starting_token[:20] in str(caught.value)
+    assert (caught.value.operation, caught.value.request_id) == ("inbound.ListAllFulfillmentItemsByNextToken", "rid-1")
+
+
+def test_a_later_page_refused_is_the_services_error_not_the_starting_tokens():
+    for starting_token in (None, "T0"):
+        fake = Refusing([(["A"], True, "T1")], 1)
+        with pytest.raises(ServiceError) as caught:
+            list(paginate(fake, "inbound", "ListAllFulfillmentItems", starting_token=starting_token))
+        assert not isinstance(caught.value, PaginationError)
 
 
 @pytest.mark.parametrize("payload", [b"not json", b'{"op": "ListAllFulfillmentItems"}',
