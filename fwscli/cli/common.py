@@ -71,6 +71,7 @@ class CliError(Exception):
         self.code = code or CODES_BY_EXIT.get(exit_code, "Error")
         self.operation = operation
         self.request_id = request_id
+        self.starting_token: str | None = None  # where a listing that failed part way goes on
 
 
 def bad_parameter(option: str, value: object, reason: str) -> CliError:
@@ -224,6 +225,7 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
               max_items: int | None, starting_token: str | None, page_size: int | None,
               no_paginate: bool, transform=None, columns=None) -> None:
     """Stream the rows of a list operation to the output as the pages arrive."""
+    from ..client.errors import ClientError
     from ..client.paginator import paginate
 
     pages = paginate(g.client(), service, action, request, page_size=page_size,
@@ -231,11 +233,19 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
     key = pages.operation.result_key
 
     def rows() -> Iterator[dict[str, Any]]:
-        for page in pages:
-            for row in page[key]:
-                yield transform(row) if transform else row
-            if no_paginate:
-                return
+        try:
+            for page in pages:
+                for row in page[key]:
+                    yield transform(row) if transform else row
+                if no_paginate:
+                    return
+        except ClientError as error:
+            # A later page failed (the service, the network): every row of the pages before
+            # is written, so the error says where to go on from. Not under --query, which
+            # writes nothing until the last page.
+            if pages.resume_token and g.query is None:
+                error.resume_token = pages.resume_token  # type: ignore[attr-defined]
+            raise
 
     g.show_rows(rows(), columns)
     if pages.resume_token and (max_items is not None or no_paginate):
@@ -478,13 +488,25 @@ def report(error: CliError, error_format: str) -> None:
         payload = {"Error": {"Code": error.code, "Message": error.message,
                              "Operation": error.operation, "RequestId": error.request_id,
                              "ExitCode": error.exit_code}}
+        if error.starting_token:
+            payload["Error"]["StartingToken"] = error.starting_token
         typer.echo(json.dumps(payload), err=True)
     else:
         typer.echo(f"fws: error: {error.message}", err=True)
 
 
 def as_cli_error(error: BaseException) -> CliError | None:
-    """The CliError for a failure of the client layers, None for anything unexpected."""
+    """The CliError for a failure of the client layers, None for anything unexpected. A
+    listing that failed part way says where to go on from (list_rows)."""
+    mapped = _mapped(error)
+    token = getattr(error, "resume_token", None)
+    if mapped is not None and token:
+        mapped.message += f"; the rows before it are written, the rest follow with --starting-token {token}"
+        mapped.starting_token = token
+    return mapped
+
+
+def _mapped(error: BaseException) -> CliError | None:
     from ..client.errors import ClientError, EndpointUnreachable, ServiceError, StartingTokenError
     from ..config import ConfigError
     from .output import QueryError

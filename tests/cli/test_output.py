@@ -502,3 +502,47 @@ def test_a_starting_token_the_service_refuses_is_a_bad_parameter(embedded_fws, t
     error = json.loads(result.err)["Error"]
     assert (result.code, error["Code"], error["ExitCode"]) == (252, "InvalidStartingToken", 252), result.err
     assert token[:20] in error["Message"] and error["RequestId"] and result.out == ""
+
+
+def test_a_listing_that_fails_part_way_says_where_to_go_on(embedded_fws):
+    """The second page is refused (its token expired): the first page's rows are written,
+    and the error gives the --starting-token that continues after them, as --max-items
+    does; it said nothing of where the listing stopped."""
+    from urllib.parse import parse_qsl
+
+    from fwscli.api import INBOUND
+    from fwscli.api.errors import InvalidParameterValue
+    from fwscli.wire.xml import write_error, write_response
+
+    from ..http import LiveServer
+
+    refused: list[str] = []
+
+    def app(environ, start_response):
+        form = dict(parse_qsl(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])).decode()))
+        operation = INBOUND.operation(form["Action"])
+        if form.get("NextToken") == "T1" and not refused:
+            refused.append("T1")
+            start_response("400 Bad Request", [("Content-Type", "text/xml")])
+            return [write_error(INBOUND, InvalidParameterValue("NextToken", "T1", "the token has expired"), "rid-2")]
+        skus, has_next = (["C"], False) if form.get("NextToken") == "T1" else (["A", "B"], True)
+        result = {"NextToken": "T1" if has_next else "", "HasNext": has_next, "FulfillmentItem": [
+            {"ASIN": "", "Condition": "NewItem", "MerchantSKU": sku, "FulfillmentNetworkSKU": f"X00000000{sku}",
+             "IsActive": True} for sku in skus]}
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [write_response(INBOUND, operation, result, "rid-1")]
+
+    env = {"FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"}
+    with LiveServer(app) as live:
+        env["FWS_ENDPOINT_URL"] = live.url
+        failed = embedded_fws("--error-format", "json", "items", "list", "-o", "ndjson", env=env)
+        error = json.loads(failed.err)["Error"]
+        assert failed.code == 254 and error["Code"] == "InvalidParameterValue", failed.err
+        assert [json.loads(line)["MerchantSKU"] for line in failed.out.splitlines()] == ["A", "B"]
+        assert error["StartingToken"] and f"--starting-token {error['StartingToken']}" in error["Message"]
+        rest = embedded_fws.ok("items", "list", "-o", "ndjson", "--starting-token", error["StartingToken"], env=env)
+        assert [json.loads(line)["MerchantSKU"] for line in rest.out.splitlines()] == ["C"]
+        # Under --query nothing was written, so there is nowhere to go on from.
+        refused.clear()
+        queried = embedded_fws("items", "list", "--query", "[].MerchantSKU", env=env)
+        assert queried.code == 254 and queried.out == "" and "--starting-token" not in queried.err
