@@ -180,7 +180,7 @@ class Globals:
             return make_renderer(self.output_format(), sys.stdout, columns=columns,
                                  query=self.query, color=use_color(self.color, sys.stdout))
         except QueryError as error:
-            raise CliError(f"--query: {error}", EXIT_BAD_PARAMETER, code="InvalidQuery") from None
+            raise CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidQuery") from None  # names --query
         except ValueError as error:
             raise CliError(str(error), EXIT_BAD_PARAMETER) from None
 

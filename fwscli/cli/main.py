@@ -191,6 +191,10 @@ def main(
         raise typer.BadParameter(f"must be one of {', '.join(COLOR_CHOICES)}", param_hint="--color")
     if error_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--error-format")
+    if query is not None:
+        from .output import Query  # jmespath is imported only when --query is given
+
+        Query(query)  # a bad expression fails here, before anything is sent (exit 252)
     if ctx.get_parameter_source("error_format") is click.core.ParameterSource.DEFAULT:
         # FWS_ERROR_FORMAT, as run() reads it for the final error: an import's row errors
         # must come in the same format as the error line that ends it.

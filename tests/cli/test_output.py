@@ -348,6 +348,33 @@ def test_query_that_fails_on_the_result():
         render("json", obj=ORDERS[0], query="abs(FulfillmentOrderStatus)")
 
 
+def test_a_query_type_error_names_jmespath_types():
+    """sum() of objects: jmespath names an array's element by its Python type ("received
+    dict"); the person wrote JMESPath, whose name for it is object."""
+    with pytest.raises(QueryError, match=r"expected array-number, received object$"):
+        render("json", ORDERS, query="sum(@)")
+    with pytest.raises(QueryError, match=r"received string$"):
+        render("json", ORDERS, query="sum([].FulfillmentOrderStatus)")
+
+
+def test_a_bad_query_is_one_error_naming_it_once(embedded_fws):
+    """The CLI wrapped the renderer's message in another "--query:" prefix: "fws: error:
+    --query: invalid --query expression: …"."""
+    result = embedded_fws("items", "list", "--query", "[[")
+    assert result.code == 252 and result.err.count("--query") == 1, result.err
+    assert result.err.startswith("fws: error: invalid --query expression:") and '"[["' in result.err
+
+
+@pytest.mark.parametrize("fmt", ["json", "off"])
+def test_a_bad_query_is_refused_before_anything_is_sent(embedded_fws, fmt):
+    """Exit 252 says nothing was sent; but the expression was compiled only when the answer
+    came to be shown, so `fws items register SKU --query '[['` registered SKU first (and
+    `fws outbound create … --query …` created the order)."""
+    result = embedded_fws("items", "register", "MUG", "--query", "[[", "-o", fmt)
+    assert result.code == 252 and "invalid --query expression" in result.err, result.err
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
 # --- format and colour choice ---------------------------------------------------------
 
 def test_default_format():
