@@ -135,6 +135,7 @@ class Globals:
 
     def client(self) -> "Client":
         if self._client is None:
+            self.output_format()  # the profile's output is checked before anything is sent
             with _collector_paused():
                 self._client, session = self._start_client()
             if session.credentials is None and not session.embedded:

@@ -573,3 +573,16 @@ def test_a_listing_that_fails_part_way_says_where_to_go_on(embedded_fws):
         refused.clear()
         queried = embedded_fws("items", "list", "--query", "[].MerchantSKU", env=env)
         assert queried.code == 254 and queried.out == "" and "--starting-token" not in queried.err
+
+
+def test_a_bad_output_in_the_profile_is_refused_before_anything_is_sent(embedded_fws):
+    """The profile's `output` was checked only when the answer came to be shown: `fws items
+    register MUG` registered MUG, then exited 253."""
+    from pathlib import Path
+
+    config = Path(embedded_fws.env["XDG_CONFIG_HOME"]) / "fws" / "config"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[default]\noutput = xml\n")
+    result = embedded_fws("items", "register", "MUG")
+    assert result.code == 253 and "'xml'" in result.err, result.err
+    assert embedded_fws.ok("items", "list", "-o", "json").json() == []
