@@ -238,11 +238,16 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as error:  # every failure ends as one line and a documented code
         mapped = common.as_cli_error(error)
         if mapped is None:
-            if "--debug" in args:
-                raise
-            mapped = common.CliError(f"unexpected failure: {type(error).__name__}: {error} "
-                                     f"(run with --debug for details)", common.EXIT_OTHER,
-                                     code="InternalError")
+            # With --debug the traceback too, but the same error line and exit code: a bare
+            # re-raise exited 1 ("some rows failed") with no JSON error for --error-format.
+            debug = "--debug" in args
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            mapped = common.CliError(f"unexpected failure: {type(error).__name__}: {error}"
+                                     + ("" if debug else " (run with --debug for details)"),
+                                     common.EXIT_OTHER, code="InternalError")
         common.report(mapped, error_format)
         sys.exit(mapped.exit_code)
     if result == common.EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code itself

@@ -586,3 +586,18 @@ def test_a_bad_output_in_the_profile_is_refused_before_anything_is_sent(embedded
     result = embedded_fws("items", "register", "MUG")
     assert result.code == 253 and "'xml'" in result.err, result.err
     assert embedded_fws.ok("items", "list", "-o", "json").json() == []
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"]])
+def test_an_unexpected_failure_exits_255_with_or_without_debug(embedded_fws, debug):
+    """With --debug an unexpected failure was re-raised bare: Python's traceback and exit 1
+    ("some rows of a batch failed"), and no JSON error for --error-format json. Now the
+    traceback (with --debug) and then the same error line and exit 255 either way. The
+    failure here: stdout closed, so there is no stream to write the listing to."""
+    done = subprocess.run([FWS, *debug, "--error-format", "json", "items", "list", "-o", "json"],
+                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60,
+                          env=embedded_fws.env, preexec_fn=lambda: os.close(1))
+    error = json.loads(done.stderr.splitlines()[-1])["Error"]
+    assert (done.returncode, error["Code"], error["ExitCode"]) == (255, "InternalError", 255), done.stderr
+    assert ("Traceback" in done.stderr) == bool(debug)
+    assert ("run with --debug" in error["Message"]) != bool(debug)
