@@ -601,3 +601,29 @@ def test_an_unexpected_failure_exits_255_with_or_without_debug(embedded_fws, deb
     assert (done.returncode, error["Code"], error["ExitCode"]) == (255, "InternalError", 255), done.stderr
     assert ("Traceback" in done.stderr) == bool(debug)
     assert ("run with --debug" in error["Message"]) != bool(debug)
+
+
+def test_a_starting_token_is_refused_for_another_listing(embedded_fws, monkeypatch):
+    """`fws inbound items FBA2 --starting-token` given the token of FBA1's items dropped
+    FBA2's first items (the rows FBA1's walk had given, known by SKU); `fws inbound list
+    --status Closed` given a Working listing's token listed Working shipments."""
+    from .seed import direct_client, put_shipment
+
+    with direct_client(embedded_fws, monkeypatch) as api:
+        api.call("inbound", "GetFulfillmentIdentifierForMSKU", {"MerchantSKU": ["A", "B", "C"]})
+        put_shipment(api, "FBA1", {"A": 1, "B": 1, "C": 1})
+        put_shipment(api, "FBA2", {"A": 2, "B": 2, "C": 2})
+    first = embedded_fws.ok("inbound", "items", "FBA1", "--max-items", "2", "-o", "off")
+    token = first.err.split("--starting-token ")[1].split()[0]
+    other = embedded_fws("--error-format", "json", "inbound", "items", "FBA2", "--starting-token", token)
+    error = json.loads(other.err)["Error"]
+    assert (other.code, error["Code"]) == (252, "InvalidStartingToken") and "other filters" in error["Message"]
+    assert other.out == ""
+    rest = embedded_fws.ok("inbound", "items", "FBA1", "--starting-token", token, "--page-size", "1", "-o", "json")
+    assert [row["MerchantSKU"] for row in rest.json()] == ["C"]
+
+    working = embedded_fws.ok("inbound", "list", "--status", "Working", "--page-size", "1", "--max-items", "1",
+                              "-o", "off")
+    token = working.err.split("--starting-token ")[1].split()[0]
+    closed = embedded_fws("inbound", "list", "--status", "Closed", "--starting-token", token, "-o", "json")
+    assert closed.code == 252 and closed.out == "", closed.err

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from fwscli.client.errors import PaginationError, ServiceError, StartingTokenError
-from fwscli.client.paginator import Position, decode_token, encode_token, paginate
+from fwscli.client.paginator import Position, decode_token, encode_token, paginate, request_key
 
 SKUS = [f"SKU-{n:02d}" for n in range(25)]
 
@@ -222,6 +222,29 @@ def test_a_later_page_refused_is_the_services_error_not_the_starting_tokens():
         with pytest.raises(ServiceError) as caught:
             list(paginate(fake, "inbound", "ListAllFulfillmentItems", starting_token=starting_token))
         assert not isinstance(caught.value, PaginationError)
+
+
+def test_a_token_is_refused_for_a_listing_with_other_filters():
+    """A token names a place in one listing: given with other filters, the service's NextToken
+    would go on with the first listing's rows (it keeps its own filters), and a cut inside a
+    page would drop rows of the new listing that match those the first one gave."""
+    active = {"IncludeInactive": False}
+    pager = paginate(Scripted([(["A", "B"], True, "T1")]), "inbound", "ListAllFulfillmentItems", active,
+                     max_items=1)
+    assert skus(pager.rows()) == ["A"]
+    with pytest.raises(StartingTokenError, match="other filters"):
+        paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", {"IncludeInactive": True},
+                 starting_token=pager.resume_token)
+    # The page size may change.
+    resumed = paginate(Scripted([(["A", "B"], False, "")]), "inbound", "ListAllFulfillmentItems", active,
+                       page_size=7, starting_token=pager.resume_token)
+    assert skus(resumed.rows()) == ["B"]
+    # The same filters in another order are the same; unset members are no filter.
+    assert request_key({"ShipmentStatus": ["Working", "Closed"]}, "MaxCount") == \
+        request_key({"ShipmentStatus": ["Closed", "Working"], "MaxCount": 3, "CreatedAfter": None}, "MaxCount")
+    # A token printed before tokens named their filters is taken for any.
+    old = encode_token("ListAllFulfillmentItems", Position(None, 1))
+    paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", {"IncludeInactive": True}, starting_token=old)
 
 
 @pytest.mark.parametrize("payload", [b"not json", b'{"op": "ListAllFulfillmentItems"}',
