@@ -466,7 +466,9 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             rest += argv[index:]
             break
         name = arg.split("=", 1)[0]
-        if name in GLOBAL_OPTIONS:
+        if arg.startswith("-o") and _attached_format(arg[2:]):  # `-ojson`, as Click reads it
+            front.append(arg)
+        elif name in GLOBAL_OPTIONS:
             takes_value = GLOBAL_OPTIONS[name] and "=" not in arg
             if takes_value and index + 1 == len(argv):
                 # Last, without its value: alone, so that Click says so, rather than taking
@@ -480,6 +482,14 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             rest.append(arg)
         index += 1
     return front + rest
+
+
+def _attached_format(value: str) -> bool:
+    """Whether `-o<value>` is -o with its value attached: only a format name counts, so that
+    another option's value that starts with -o (`--comment -ok`) stays where it is."""
+    from .output import FORMATS
+
+    return value in FORMATS
 
 
 def report(error: CliError, error_format: str) -> None:
