@@ -476,6 +476,16 @@ def test_an_empty_listing_still_has_its_header(embedded_fws, fmt, header):
     assert embedded_fws.ok("items", "list", "-o", fmt).out == header
 
 
+def test_an_empty_table_is_its_header(embedded_fws):
+    """A table of no rows printed nothing at all, which at a terminal looks like a command
+    that has not finished; csv and tsv already write their header."""
+    lines = embedded_fws.ok("items", "list", "-o", "table").out.splitlines()
+    assert lines[0].split() == ["MerchantSKU", "FNSKU", "ASIN", "Condition", "Active"] and len(lines) == 2
+    columns = [Column("Order", "SellerFulfillmentOrderId")]
+    assert render("table", [], columns=columns).split() == ["Order", "─" * 5]
+    assert render("table", []) == ""  # no columns to show: nothing
+
+
 @pytest.mark.parametrize("args, suggestion", [(["itemz", "list"], "'items'"),
                                               (["items", "lisst"], "'list'"),
                                               (["outbound", "lst"], "'list'")])

@@ -46,6 +46,12 @@ class TableRenderer(Renderer):
                 page = []
         if page:
             self._draw(page)
+        elif self._paths is None and self.columns:
+            # An empty listing is its header alone, as in csv: at a terminal, nothing at all
+            # looked like a command that had not finished (or had failed). Only once the rows
+            # are all read: a listing refused before its first row draws nothing.
+            self._use(self.columns)
+            self._draw([])
         return count
 
     def _whole_rows(self, rows: list[dict]) -> None:
