@@ -218,7 +218,7 @@ def run(argv: list[str] | None = None) -> None:
         result = app(args=args, prog_name="fws", standalone_mode=False)
     except click.UsageError as error:
         if error_format == "json":
-            common.report(common.CliError(error.format_message(), common.EXIT_USAGE, code="UsageError"), "json")
+            common.report(common.CliError(_usage_message(error), common.EXIT_USAGE, code="UsageError"), "json")
         else:
             error.show()
         sys.exit(common.EXIT_USAGE)
@@ -253,6 +253,15 @@ def run(argv: list[str] | None = None) -> None:
     if result == common.EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code itself
         _interrupted(error_format)
     sys.exit(result if isinstance(result, int) else common.EXIT_OK)
+
+
+def _usage_message(error: click.UsageError) -> str:
+    """A usage error's message for --error-format json. A group given no command (`fws
+    items`) fails with its whole help as the message (Click 8.2+): for a script, one line
+    that says what is missing and where the help is."""
+    if isinstance(error, getattr(click.exceptions, "NoArgsIsHelpError", ())) and error.ctx is not None:
+        return f"missing a command: see `{error.ctx.command_path} --help`"
+    return error.format_message()
 
 
 def _interrupted(error_format: str) -> None:

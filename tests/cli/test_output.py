@@ -637,3 +637,13 @@ def test_a_starting_token_is_refused_for_another_listing(embedded_fws, monkeypat
     token = working.err.split("--starting-token ")[1].split()[0]
     closed = embedded_fws("inbound", "list", "--status", "Closed", "--starting-token", token, "-o", "json")
     assert closed.code == 252 and closed.out == "", closed.err
+
+
+def test_a_group_without_its_command_is_one_json_error_line(embedded_fws):
+    """`fws items` with --error-format json: Click fails with the group's whole help as the
+    message, so the JSON error carried a dozen lines of help."""
+    result = embedded_fws("--error-format", "json", "items")
+    error = json.loads(result.err)["Error"]
+    assert (result.code, error["Code"]) == (2, "UsageError")
+    assert "\n" not in error["Message"] and "fws items --help" in error["Message"], error
+    assert "Usage: fws items" in embedded_fws("items").err  # as text: the help, as before
