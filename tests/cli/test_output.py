@@ -189,6 +189,19 @@ def test_table_object_is_field_and_value_and_data_is_not_markup():
     assert lines[2].split() == ["DestinationAddress.Name", "Ada", "[b]Lovelace[/b]"]
 
 
+def test_table_rows_read_before_a_failure_are_drawn():
+    """A table draws a page at a time: rows read before the row source failed were lost."""
+    def failing():
+        yield from ORDERS
+        raise RuntimeError("the next page was refused")
+
+    stream = io.StringIO()
+    renderer = make_renderer("table", stream, columns=[Column("Order", "SellerFulfillmentOrderId")])
+    with pytest.raises(RuntimeError):
+        renderer.write_rows(failing())
+    assert stream.getvalue().split()[2:] == ["ORDER-1001", "ORDER-1002"]
+
+
 def test_table_colour_only_when_on():
     assert "\x1b[" in render("table", ORDERS, color=True)
 
@@ -541,10 +554,18 @@ def test_a_starting_token_the_service_refuses_is_a_bad_parameter(embedded_fws, t
     assert token[:20] in error["Message"] and error["RequestId"] and result.out == ""
 
 
-def test_a_listing_that_fails_part_way_says_where_to_go_on(embedded_fws):
-    """The second page is refused (its token expired): the first page's rows are written,
-    and the error gives the --starting-token that continues after them, as --max-items
-    does; it said nothing of where the listing stopped."""
+def skus_shown(fmt: str, out: str) -> list[str]:
+    if fmt == "ndjson":
+        return [json.loads(line)["MerchantSKU"] for line in out.splitlines()]
+    return [line.split()[0] for line in out.splitlines()[2:]]  # under the table's header and rule
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "table"])
+def test_a_listing_that_fails_part_way_says_where_to_go_on(embedded_fws, fmt):
+    """The second page is refused (its token expired): the first page's rows are written
+    (a table drew nothing of a page it had not finished), and the error gives the
+    --starting-token that continues after them, as --max-items does; it said nothing of
+    where the listing stopped."""
     from urllib.parse import parse_qsl
 
     from fwscli.api import INBOUND
@@ -572,13 +593,13 @@ def test_a_listing_that_fails_part_way_says_where_to_go_on(embedded_fws):
     env = {"FWS_ACCESS_KEY_ID": "AKID", "FWS_SECRET_ACCESS_KEY": "s"}
     with LiveServer(app) as live:
         env["FWS_ENDPOINT_URL"] = live.url
-        failed = embedded_fws("--error-format", "json", "items", "list", "-o", "ndjson", env=env)
+        failed = embedded_fws("--error-format", "json", "items", "list", "-o", fmt, env=env)
         error = json.loads(failed.err)["Error"]
         assert failed.code == 254 and error["Code"] == "InvalidParameterValue", failed.err
-        assert [json.loads(line)["MerchantSKU"] for line in failed.out.splitlines()] == ["A", "B"]
+        assert skus_shown(fmt, failed.out) == ["A", "B"]
         assert error["StartingToken"] and f"--starting-token {error['StartingToken']}" in error["Message"]
-        rest = embedded_fws.ok("items", "list", "-o", "ndjson", "--starting-token", error["StartingToken"], env=env)
-        assert [json.loads(line)["MerchantSKU"] for line in rest.out.splitlines()] == ["C"]
+        rest = embedded_fws.ok("items", "list", "-o", fmt, "--starting-token", error["StartingToken"], env=env)
+        assert skus_shown(fmt, rest.out) == ["C"]
         # Under --query nothing was written, so there is nowhere to go on from.
         refused.clear()
         queried = embedded_fws("items", "list", "--query", "[].MerchantSKU", env=env)

@@ -36,7 +36,19 @@ class TableRenderer(Renderer):
     def _rows(self, rows: Iterable[dict]) -> int:
         count = 0
         page: list[list[str]] = []
-        for row in rows:
+        source = iter(rows)
+        while True:
+            try:
+                row = next(source)
+            except StopIteration:
+                break
+            except Exception:
+                # The listing failed part way (a later page refused): the rows read so far
+                # are shown before the error, as the other formats have written them, and
+                # as the error's --starting-token counts them.
+                if page:
+                    self._draw(page)
+                raise
             if self._paths is None:
                 self._use(self.columns or (self._all_columns or columns_of(row))[:MAX_COLUMNS])
             page.append(row_cells(row, self._paths))
