@@ -207,8 +207,9 @@ def globals_of(ctx: typer.Context) -> Globals:
 
 
 def note(message: str) -> None:
-    """A message for the person, never for a pipe reading stdout."""
-    typer.echo(f"fws: {message}", err=True)
+    """A message for the person, never for a pipe reading stdout. Lost if stderr's reader
+    has gone, rather than ending the command (see to_stderr)."""
+    to_stderr(lambda: typer.echo(f"fws: {message}", err=True))
 
 
 # --- paging ---------------------------------------------------------------------------------
@@ -501,9 +502,23 @@ def report(error: CliError, error_format: str) -> None:
                              "ExitCode": error.exit_code}}
         if error.starting_token:
             payload["Error"]["StartingToken"] = error.starting_token
-        typer.echo(json.dumps(payload), err=True)
+        to_stderr(lambda: typer.echo(json.dumps(payload), err=True))
     else:
-        typer.echo(f"fws: error: {error.message}", err=True)
+        to_stderr(lambda: typer.echo(f"fws: error: {error.message}", err=True))
+
+
+def to_stderr(write) -> None:
+    """Runs `write`, which writes a message or the error on stderr. If stderr's reader has
+    gone (`2>&1 | true`), the message is lost but the command goes on, and the exit code
+    still says how it went: the BrokenPipeError ended fws with exit status 1 ("some rows
+    failed") while it reported an error, and with 0 before it had done anything when it
+    wrote a note (the first command's "created a merchant")."""
+    try:
+        write()
+    except BrokenPipeError:
+        from ..pipes import discard_writes
+
+        discard_writes(sys.stderr)
 
 
 def as_cli_error(error: BaseException) -> CliError | None:

@@ -220,13 +220,13 @@ def run(argv: list[str] | None = None) -> None:
         if error_format == "json":
             common.report(common.CliError(_usage_message(error), common.EXIT_USAGE, code="UsageError"), "json")
         else:
-            error.show()
+            common.to_stderr(error.show)
         sys.exit(common.EXIT_USAGE)
     except click.ClickException as error:
         if error_format == "json":
             common.report(common.CliError(error.format_message(), error.exit_code), "json")
         else:
-            error.show()
+            common.to_stderr(error.show)
         sys.exit(error.exit_code)
     except (KeyboardInterrupt, click.Abort):
         _interrupted(error_format)
@@ -268,5 +268,5 @@ def _interrupted(error_format: str) -> None:
     if error_format == "json":
         common.report(common.CliError("interrupted", common.EXIT_INTERRUPTED), "json")
     else:
-        typer.echo("fws: interrupted", err=True)
+        common.to_stderr(lambda: typer.echo("fws: interrupted", err=True))
     sys.exit(common.EXIT_INTERRUPTED)

@@ -668,3 +668,34 @@ def test_a_group_without_its_command_is_one_json_error_line(embedded_fws):
     assert (result.code, error["Code"]) == (2, "UsageError")
     assert "\n" not in error["Message"] and "fws items --help" in error["Message"], error
     assert "Usage: fws items" in embedded_fws("items").err  # as text: the help, as before
+
+
+@pytest.mark.parametrize("args, code", [(["outbound", "get", "NOPE"], 254), (["itemz"], 2),
+                                        (["--error-format", "json", "outbound", "get", "NOPE"], 254)])
+def test_an_error_whose_reader_has_gone_keeps_its_exit_code(embedded_fws, args, code):
+    """`fws outbound get NOPE 2>&1 | true`: writing the error line into the closed pipe
+    raised BrokenPipeError and fws ended with 1 ("some rows failed") instead of the error's
+    code, which a `set -o pipefail` script reads."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the error is written
+    try:
+        done = subprocess.run([FWS, *args], stdout=write_end, stderr=write_end, stdin=subprocess.DEVNULL,
+                              env=embedded_fws.env, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == code
+
+
+def test_a_note_whose_reader_has_gone_does_not_stop_the_command(embedded_fws):
+    """The first command notes on stderr that it created a merchant: with stderr's reader
+    gone, that note's BrokenPipeError ended the command, exit 0, before it had registered
+    anything."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([FWS, "items", "register", "MUG", "-o", "off"], stdout=subprocess.DEVNULL,
+                              stderr=write_end, stdin=subprocess.DEVNULL, env=embedded_fws.env, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    assert [row["MerchantSKU"] for row in embedded_fws.ok("items", "list", "-o", "json").json()] == ["MUG"]
