@@ -93,16 +93,16 @@ class Client:
             try:
                 response = self.transport.send(params)
             except requests.exceptions.SSLError as error:
-                raise EndpointUnreachable(self.transport.url, attempt, network_reason(error),
+                raise EndpointUnreachable(self.transport.url, attempt, str(error),
                                           maybe_sent=maybe_sent) from error
             except _NETWORK_ERRORS as error:
                 maybe_sent = maybe_sent or not _not_connected(error)
                 if not (idempotent or _not_connected(error)):
                     raise EndpointUnreachable(
                         self.transport.url, attempt,
-                        f"{network_reason(error)} (not sent again: {label} may have been done)") from error
+                        f"{error} (not sent again: {label} may have been done)") from error
                 if attempt == attempts:
-                    raise EndpointUnreachable(self.transport.url, attempts, network_reason(error),
+                    raise EndpointUnreachable(self.transport.url, attempts, str(error),
                                               maybe_sent=maybe_sent) from error
                 self._wait(label, attempt, attempts, type(error).__name__, self._backoff(attempt))
                 continue
@@ -132,26 +132,6 @@ def find_operation(service: str, action: str) -> tuple[Service, Operation]:
     if operation is None:
         raise ValueError(f"The {service} service has no operation {action!r}.")
     return model, operation
-
-
-def network_reason(error: BaseException) -> str:
-    """Why a request got no answer, as the system said it ("Connection refused", "Name or
-    service not known", "timed out"): str() of requests' error is urllib3's nest of reprs
-    ("HTTPConnectionPool(host=…): Max retries exceeded with url: / (Caused by …)"), on every
-    unreachable endpoint's error line. The system's error is at the end of the chain of
-    causes; failing that, requests' text as it is."""
-    if isinstance(error, requests.ConnectTimeout):
-        return "connecting timed out"
-    if isinstance(error, requests.ReadTimeout):  # the system's words are just "timed out"
-        return "no answer in time (read timed out)"
-    cause: BaseException | None = error
-    while cause is not None:
-        if not isinstance(cause, requests.RequestException) and isinstance(cause, OSError):
-            text = cause.strerror or str(cause)
-            if text:
-                return text
-        cause = cause.__cause__ or cause.__context__
-    return str(error)
 
 
 def _retryable(response: requests.Response, idempotent: bool) -> bool:
