@@ -524,7 +524,11 @@ def to_stderr(write) -> None:
 def as_cli_error(error: BaseException) -> CliError | None:
     """The CliError for a failure of the client layers, None for anything unexpected. A
     listing that failed part way says where to go on from (list_rows)."""
+    from ..client.errors import StartingTokenError
+
     mapped = _mapped(error)
+    if mapped is not None and isinstance(error, StartingTokenError) and error.operation:
+        mapped.operation, mapped.request_id = error.operation, error.request_id  # the service refused it
     token = getattr(error, "resume_token", None)
     if mapped is not None and token:
         mapped.message += f"; the rows before it are written, the rest follow with --starting-token {token}"
@@ -551,8 +555,7 @@ def _mapped(error: BaseException) -> CliError | None:
     if isinstance(error, EndpointUnreachable):
         return CliError(str(error), EXIT_OTHER, code="EndpointUnreachable")
     if isinstance(error, StartingTokenError):  # other paging errors are the service's
-        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken",
-                        operation=error.operation, request_id=error.request_id)
+        return CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidStartingToken")
     if isinstance(error, ClientError):
         return CliError(str(error), EXIT_OTHER, code=type(error).__name__)
     return None
