@@ -71,6 +71,7 @@ class CliError(Exception):
         self.code = code or CODES_BY_EXIT.get(exit_code, "Error")
         self.operation = operation
         self.request_id = request_id
+        self.starting_token: str | None = None  # where a listing that failed part way goes on
 
 
 def bad_parameter(option: str, value: object, reason: str) -> CliError:
@@ -134,6 +135,7 @@ class Globals:
 
     def client(self) -> "Client":
         if self._client is None:
+            self.output_format()  # the profile's output is checked before anything is sent
             with _collector_paused():
                 self._client, session = self._start_client()
             if session.credentials is None and not session.embedded:
@@ -181,7 +183,7 @@ class Globals:
             return make_renderer(self.output_format(), sys.stdout, columns=columns,
                                  query=self.query, color=use_color(self.color, sys.stdout))
         except QueryError as error:
-            raise CliError(f"--query: {error}", EXIT_BAD_PARAMETER, code="InvalidQuery") from None
+            raise CliError(str(error), EXIT_BAD_PARAMETER, code="InvalidQuery") from None  # names --query
         except ValueError as error:
             raise CliError(str(error), EXIT_BAD_PARAMETER) from None
 
@@ -207,8 +209,9 @@ def globals_of(ctx: typer.Context) -> Globals:
 
 
 def note(message: str) -> None:
-    """A message for the person, never for a pipe reading stdout."""
-    typer.echo(f"fws: {message}", err=True)
+    """A message for the person, never for a pipe reading stdout. Lost if stderr's reader
+    has gone, rather than ending the command (see to_stderr)."""
+    to_stderr(lambda: typer.echo(f"fws: {message}", err=True))
 
 
 NAMED_AT_MOST = 10  # values a one-line message names; more are counted
@@ -237,6 +240,7 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
               max_items: int | None, starting_token: str | None, page_size: int | None,
               no_paginate: bool, transform=None, columns=None) -> None:
     """Stream the rows of a list operation to the output as the pages arrive."""
+    from ..client.errors import ClientError
     from ..client.paginator import paginate
 
     pages = paginate(g.client(), service, action, request, page_size=page_size,
@@ -244,11 +248,19 @@ def list_rows(g: Globals, service: str, action: str, request: dict[str, Any], *,
     key = pages.operation.result_key
 
     def rows() -> Iterator[dict[str, Any]]:
-        for page in pages:
-            for row in page[key]:
-                yield transform(row) if transform else row
-            if no_paginate:
-                return
+        try:
+            for page in pages:
+                for row in page[key]:
+                    yield transform(row) if transform else row
+                if no_paginate:
+                    return
+        except ClientError as error:
+            # A later page failed (the service, the network): every row of the pages before
+            # is written, so the error says where to go on from. Not under --query, which
+            # writes nothing until the last page.
+            if pages.resume_token and g.query is None:
+                error.resume_token = pages.resume_token  # type: ignore[attr-defined]
+            raise
 
     g.show_rows(rows(), columns)
     if pages.resume_token and (max_items is not None or no_paginate):
@@ -495,7 +507,9 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             rest += argv[index:]
             break
         name = arg.split("=", 1)[0]
-        if name in GLOBAL_OPTIONS:
+        if arg.startswith("-o") and _attached_format(arg[2:]):  # `-ojson`, as Click reads it
+            front.append(arg)
+        elif name in GLOBAL_OPTIONS:
             takes_value = GLOBAL_OPTIONS[name] and "=" not in arg
             if takes_value and index + 1 == len(argv):
                 # Last, without its value: alone, so that Click says so, rather than taking
@@ -511,6 +525,14 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+def _attached_format(value: str) -> bool:
+    """Whether `-o<value>` is -o with its value attached: only a format name counts, so that
+    another option's value that starts with -o (`--comment -ok`) stays where it is."""
+    from .output import FORMATS
+
+    return value in FORMATS
+
+
 def report(error: CliError, error_format: str) -> None:
     if error_format == "json":
         import json
@@ -518,13 +540,43 @@ def report(error: CliError, error_format: str) -> None:
         payload = {"Error": {"Code": error.code, "Message": error.message,
                              "Operation": error.operation, "RequestId": error.request_id,
                              "ExitCode": error.exit_code}}
-        typer.echo(json.dumps(payload), err=True)
+        if error.starting_token:
+            payload["Error"]["StartingToken"] = error.starting_token
+        to_stderr(lambda: typer.echo(json.dumps(payload), err=True))
     else:
-        typer.echo(f"fws: error: {error.message}", err=True)
+        to_stderr(lambda: typer.echo(f"fws: error: {error.message}", err=True))
+
+
+def to_stderr(write) -> None:
+    """Runs `write`, which writes a message or the error on stderr. If stderr's reader has
+    gone (`2>&1 | true`), the message is lost but the command goes on, and the exit code
+    still says how it went: the BrokenPipeError ended fws with exit status 1 ("some rows
+    failed") while it reported an error, and with 0 before it had done anything when it
+    wrote a note (the first command's "created a merchant")."""
+    try:
+        write()
+    except BrokenPipeError:
+        from ..pipes import discard_writes
+
+        discard_writes(sys.stderr)
 
 
 def as_cli_error(error: BaseException) -> CliError | None:
-    """The CliError for a failure of the client layers, None for anything unexpected."""
+    """The CliError for a failure of the client layers, None for anything unexpected. A
+    listing that failed part way says where to go on from (list_rows)."""
+    from ..client.errors import StartingTokenError
+
+    mapped = _mapped(error)
+    if mapped is not None and isinstance(error, StartingTokenError) and error.operation:
+        mapped.operation, mapped.request_id = error.operation, error.request_id  # the service refused it
+    token = getattr(error, "resume_token", None)
+    if mapped is not None and token:
+        mapped.message += f"; the rows before it are written, the rest follow with --starting-token {token}"
+        mapped.starting_token = token
+    return mapped
+
+
+def _mapped(error: BaseException) -> CliError | None:
     from ..client.errors import ClientError, EndpointUnreachable, ServiceError, StartingTokenError
     from ..config import ConfigError
     from .output import QueryError

@@ -60,7 +60,7 @@ class TopLevel:
             from . import imports
             for name, function in self.imports:
                 loaded.app.command(name)(getattr(imports, function))
-        app.add_typer(loaded.app, name=self.module)
+        app.add_typer(loaded.app, name=self.module, cls=Group)
 
 
 # In the order `fws --help` lists them. Each is imported, and its Click commands built, only
@@ -90,7 +90,21 @@ class ReaderGone(Exception):
     """stdout's reader (head, less) went away: not a failure of fws."""
 
 
-class LazyGroup(TyperGroup):
+class Group(TyperGroup):
+    """A command group that suggests the commands close to a mistyped one once: Click's
+    NoSuchCommand (Click 8.2 and later) names them itself, and Typer then added them again
+    ("Did you mean 'list'? Did you mean 'list'?")."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return click.Group.resolve_command(self, ctx, args)
+        except click.UsageError as error:
+            if isinstance(error, getattr(click.exceptions, "NoSuchCommand", ())):
+                raise
+            return super().resolve_command(ctx, args)  # an older Click: Typer's suggestions
+
+
+class LazyGroup(Group):
     """The `fws` group: builds a top-level command the first time it is looked up."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -177,6 +191,14 @@ def main(
         raise typer.BadParameter(f"must be one of {', '.join(COLOR_CHOICES)}", param_hint="--color")
     if error_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--error-format")
+    if query is not None:
+        from .output import Query  # jmespath is imported only when --query is given
+
+        Query(query)  # a bad expression fails here, before anything is sent (exit 252)
+    if ctx.get_parameter_source("error_format") is click.core.ParameterSource.DEFAULT:
+        # FWS_ERROR_FORMAT, as run() reads it for the final error: an import's row errors
+        # must come in the same format as the error line that ends it.
+        error_format = common.error_format_from([])
     ctx.obj = Globals(profile=profile, endpoint_url=endpoint_url, region=region, output=output,
                       query=query, color=color, debug=debug, error_format=error_format)
     common.configure_debug(debug)
@@ -196,15 +218,15 @@ def run(argv: list[str] | None = None) -> None:
         result = app(args=args, prog_name="fws", standalone_mode=False)
     except click.UsageError as error:
         if error_format == "json":
-            common.report(common.CliError(error.format_message(), common.EXIT_USAGE, code="UsageError"), "json")
+            common.report(common.CliError(_usage_message(error), common.EXIT_USAGE, code="UsageError"), "json")
         else:
-            error.show()
+            common.to_stderr(error.show)
         sys.exit(common.EXIT_USAGE)
     except click.ClickException as error:
         if error_format == "json":
             common.report(common.CliError(error.format_message(), error.exit_code), "json")
         else:
-            error.show()
+            common.to_stderr(error.show)
         sys.exit(error.exit_code)
     except (KeyboardInterrupt, click.Abort):
         _interrupted(error_format)
@@ -216,11 +238,16 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as error:  # every failure ends as one line and a documented code
         mapped = common.as_cli_error(error)
         if mapped is None:
-            if "--debug" in args:
-                raise
-            mapped = common.CliError(f"unexpected failure: {type(error).__name__}: {error} "
-                                     f"(run with --debug for details)", common.EXIT_OTHER,
-                                     code="InternalError")
+            # With --debug the traceback too, but the same error line and exit code: a bare
+            # re-raise exited 1 ("some rows failed") with no JSON error for --error-format.
+            debug = "--debug" in args
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            mapped = common.CliError(f"unexpected failure: {type(error).__name__}: {error}"
+                                     + ("" if debug else " (run with --debug for details)"),
+                                     common.EXIT_OTHER, code="InternalError")
         common.report(mapped, error_format)
         sys.exit(mapped.exit_code)
     if result == common.EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code itself
@@ -228,9 +255,18 @@ def run(argv: list[str] | None = None) -> None:
     sys.exit(result if isinstance(result, int) else common.EXIT_OK)
 
 
+def _usage_message(error: click.UsageError) -> str:
+    """A usage error's message for --error-format json. A group given no command (`fws
+    items`) fails with its whole help as the message (Click 8.2+): for a script, one line
+    that says what is missing and where the help is."""
+    if isinstance(error, getattr(click.exceptions, "NoArgsIsHelpError", ())) and error.ctx is not None:
+        return f"missing a command: see `{error.ctx.command_path} --help`"
+    return error.format_message()
+
+
 def _interrupted(error_format: str) -> None:
     if error_format == "json":
         common.report(common.CliError("interrupted", common.EXIT_INTERRUPTED), "json")
     else:
-        typer.echo("fws: interrupted", err=True)
+        common.to_stderr(lambda: typer.echo("fws: interrupted", err=True))
     sys.exit(common.EXIT_INTERRUPTED)

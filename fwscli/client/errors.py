@@ -81,5 +81,11 @@ class PaginationError(ClientError):
 
 
 class StartingTokenError(PaginationError):
-    """The caller's starting token is damaged or continues another list (a bad parameter,
-    where the other paging errors are the service's)."""
+    """The caller's starting token is damaged or continues another list, or the service
+    refused it (a bad parameter, where the other paging errors are the service's).
+    `operation` and `request_id` are the refusing call's, when the service refused it."""
+
+    def __init__(self, message: str, *, operation: str | None = None, request_id: str | None = None):
+        super().__init__(message)
+        self.operation = operation
+        self.request_id = request_id

@@ -8,7 +8,7 @@ however long the list.
 after the last row yielded, even when the cut falls inside a page. Its format:
 
     fws1.<base64url, unpadded, of {"op": LIST_OPERATION, "next": NEXT_TOKEN|null, "skip": N,
-                                   "seen": DIGESTS}>
+                                   "seen": DIGESTS, "req": REQUEST}>
 
 meaning "fetch the page that NEXT_TOKEN names (null: the list operation's first page,
 called with the same request), drop its first N rows, and drop the rows given already
@@ -19,7 +19,12 @@ meanwhile (a shipment no longer Working) does not make the walk drop the one tha
 into its place. N is what tokens without DIGESTS said; it may exceed a page (when a resumed
 walk uses another page size), and the rows are skipped across pages. A starting token
 without the `fws1.` prefix is taken as a service NextToken as is (e.g. one copied from a
-single page's output), skipping nothing.
+single page's output), skipping nothing. REQUEST (base64url of six bytes of BLAKE2b) is the
+listing's request, its filters: a token is refused for a request with other filters (another
+--status, another shipment), which would otherwise be given the first listing's rows (the
+service's NextToken keeps its own filters) or lose rows of its own that an earlier walk gave
+of another list. The page size is left out (it may change), and so are moments: `--since 7d`
+is another moment each time it is run.
 """
 
 from __future__ import annotations
@@ -32,10 +37,11 @@ import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .client import find_operation
-from .errors import PaginationError, StartingTokenError
+from .errors import PaginationError, ServiceError, StartingTokenError
 
 if TYPE_CHECKING:
     from .client import Client
@@ -61,15 +67,31 @@ def row_digest(row: Mapping[str, Any], key: tuple[str, ...]) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=DIGEST_SIZE).digest()
 
 
-def encode_token(list_operation: str, position: Position) -> str:
+def request_key(request: Mapping[str, Any], page_size_member: str | None) -> str:
+    """What a token is bound to (REQUEST above): the request's filters, whatever their order
+    (and a list's: `--status A --status B` is `--status B --status A`), without the page
+    size, the moments, and the members left unset."""
+    filters = {name: sorted(value, key=str) if isinstance(value, (list, tuple)) else value
+               for name, value in request.items()
+               if name != page_size_member and value not in (None, [], ()) and not isinstance(value, date)}
+    text = json.dumps(filters, sort_keys=True, default=str, separators=(",", ":"))
+    return _b64encode(hashlib.blake2b(text.encode("utf-8"), digest_size=DIGEST_SIZE).digest())
+
+
+def encode_token(list_operation: str, position: Position, request: str | None = None) -> str:
     data: dict[str, Any] = {"op": list_operation, "next": position.next_token, "skip": position.skip}
     if position.seen:
         data["seen"] = _b64encode(b"".join(sorted(position.seen)))
+    if request is not None:
+        data["req"] = request
     raw = json.dumps(data, separators=(",", ":")).encode("utf-8")
     return TOKEN_PREFIX + _b64encode(raw)
 
 
-def decode_token(token: str, list_operation: str) -> Position:
+def decode_token(token: str, list_operation: str, request: str | None = None) -> Position:
+    """The position a token names; refused when it continues another list, or the same
+    list with other filters than `request` (a request_key). Tokens without REQUEST (printed
+    before it was added) are taken for any filters."""
     if not token.startswith(TOKEN_PREFIX):
         return Position(token, 0)
     damaged = StartingTokenError(f"The starting token {token!r} is damaged: pass it exactly as "
@@ -78,15 +100,24 @@ def decode_token(token: str, list_operation: str) -> Position:
         data = json.loads(_b64decode(token[len(TOKEN_PREFIX):]))
         operation, next_token, skip = data["op"], data["next"], data["skip"]
         digests = _b64decode(data.get("seen", ""))
+        given_request = data.get("req")
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
         raise damaged from None
     if operation != list_operation:
         raise StartingTokenError(f"The starting token continues {operation}, not {list_operation}.")
     if (not (next_token is None or isinstance(next_token, str)) or not isinstance(skip, int) or skip < 0
-            or len(digests) % DIGEST_SIZE):
+            or len(digests) % DIGEST_SIZE or not (given_request is None or isinstance(given_request, str))):
         raise damaged
+    if given_request is not None and request is not None and given_request != request:
+        raise StartingTokenError(f"The starting token continues {operation} with other filters "
+                                 f"(another status, shipment or such): give the options of the "
+                                 f"command that printed it; only the paging ones may change.")
     seen = frozenset(digests[at:at + DIGEST_SIZE] for at in range(0, len(digests), DIGEST_SIZE))
     return Position(next_token, skip, seen)
+
+
+def _shown(token: str, limit: int = 40) -> str:
+    return repr(token) if len(token) <= limit else repr(token[:limit]) + "…"
 
 
 def _b64encode(raw: bytes) -> str:
@@ -125,7 +156,10 @@ class Paginator:
             # the wire's int32: so the same ceiling here, for the same pages.
             self.request[operation.page_size.member] = min(page_size, operation.page_size.maximum)
         self.max_items = max_items
-        self.start = decode_token(starting_token, operation.name) if starting_token else Position(None)
+        self.starting_token = starting_token
+        self.request_key = request_key(self.request, operation.page_size.member)
+        self.start = (decode_token(starting_token, operation.name, self.request_key) if starting_token
+                      else Position(None))
         self.resume_token: str | None = None
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -138,8 +172,9 @@ class Paginator:
         token, to_skip, remaining = self.start.next_token, self.start.skip, self.max_items
         seen = set(self.start.seen)  # rows an earlier walk gave, not met again yet
         used: set[str] = set()
+        # The page a starting token names is fetched apart: a refusal there is the token's.
+        page = self._fetch(None, used) if token is None else self._fetch_start(token, used)
         while True:
-            page = self._fetch(token, used)
             rows = page.get(key) or []
             first = min(to_skip, len(rows))
             to_skip -= first
@@ -161,13 +196,15 @@ class Paginator:
                 after = Position(next_token, to_skip, frozenset(seen))
             else:
                 after = None
-            self.resume_token = None if after is None else encode_token(self.operation.name, after)
+            self.resume_token = None if after is None else encode_token(self.operation.name, after,
+                                                                        self.request_key)
             if remaining is not None:
                 remaining -= len(kept)
             yield {**page, key: kept}
             if after is None or remaining == 0:
                 return
             token = next_token
+            page = self._fetch(token, used)
 
     def _unseen(self, rows: list, first: int, remaining: int | None,
                 seen: set[bytes]) -> tuple[list, int]:
@@ -190,6 +227,20 @@ class Paginator:
         key = self.operation.result_key
         for page in self:
             yield from page[key]
+
+    def _fetch_start(self, token: str, used: set[str]) -> dict[str, Any]:
+        """The page a starting token names. The ByNextToken operation takes nothing else, so
+        its refusal of the token (malformed, expired, another list's) is the starting
+        token's: a bad parameter, not a failure of the service."""
+        try:
+            return self._fetch(token, used)
+        except ServiceError as error:
+            if error.code != "InvalidParameterValue":
+                raise
+            raise StartingTokenError(f"The starting token {_shown(self.starting_token or token)} was "
+                                     f"refused by {error.operation}: {error.message} (RequestId "
+                                     f"{error.request_id})", operation=error.operation,
+                                     request_id=error.request_id) from None
 
     def _fetch(self, token: str | None, used: set[str]) -> dict[str, Any]:
         if token is None:

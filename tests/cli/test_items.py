@@ -122,6 +122,19 @@ def test_global_options_stand_anywhere():
         ["--output=csv", "items", "get", "--", "-o"]
 
 
+def test_a_short_output_option_with_its_value_attached_stands_anywhere(embedded_fws):
+    """`fws items list -ojson` is `-o json`, as Click reads it in front of the command; after
+    it, it was left where it was and Click said "No such option '-o'" (exit 2)."""
+    assert hoist_global_options(["items", "list", "-ocsv", "--max-items", "1"]) == \
+        ["-ocsv", "items", "list", "--max-items", "1"]
+    # Another option's value that starts with -o is not a format: it stays with its option.
+    assert hoist_global_options(["outbound", "create", "X", "--comment", "-ok"]) == \
+        ["outbound", "create", "X", "--comment", "-ok"]
+    embedded_fws.ok("items", "register", "MUG", "-o", "off")
+    assert embedded_fws.ok("items", "list", "-ocsv").out == "MerchantSKU,FNSKU,ASIN,Condition,Active\n" + \
+        embedded_fws.ok("items", "list", "-o", "csv").out.split("\n", 1)[1]
+
+
 @pytest.mark.parametrize("args, code, culprit", [
     (["items", "register", "=B0001"], 252, "=B0001"),
     (["items", "get"], 2, "one kind"),

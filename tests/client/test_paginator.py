@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from fwscli.client.errors import PaginationError
-from fwscli.client.paginator import Position, decode_token, encode_token, paginate
+from fwscli.client.errors import PaginationError, ServiceError, StartingTokenError
+from fwscli.client.paginator import Position, decode_token, encode_token, paginate, request_key
 
 SKUS = [f"SKU-{n:02d}" for n in range(25)]
 
@@ -188,6 +188,63 @@ def test_token_of_another_list_is_refused():
     token = encode_token("ListAllFulfillmentOrders", Position("X", 1))
     with pytest.raises(PaginationError, match="continues ListAllFulfillmentOrders, not ListAllFulfillmentItems"):
         paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", starting_token=token)
+
+
+class Refusing(Scripted):
+    """Refuses the NextToken of its `refused` call (0: the first), as the service refuses
+    a malformed, expired or another list's token."""
+
+    def __init__(self, pages, refused: int):
+        super().__init__(pages)
+        self.refused = refused
+
+    def call(self, service, action, request=None):
+        if len(self.requests) == self.refused:
+            self.requests.append((action, dict(request or {})))
+            raise ServiceError(f"{service}.{action}", "InvalidParameterValue",
+                               "Value X for parameter NextToken is invalid.", "rid-1", 400, True)
+        return super().call(service, action, request)
+
+
+@pytest.mark.parametrize("starting_token", ["garbage", encode_token("ListAllFulfillmentItems", Position("X", 1))])
+def test_a_starting_token_the_service_refuses_is_a_bad_starting_token(starting_token):
+    """The ByNextToken call takes the token alone: its refusal is the caller's token's
+    (exit 252 in the CLI), not a failure of the service (254), and says which call refused."""
+    with pytest.raises(StartingTokenError, match="refused by inbound.ListAllFulfillmentItemsByNextToken") as caught:
+        list(paginate(Refusing([], 0), "inbound", "ListAllFulfillmentItems", starting_token=starting_token))
+    assert starting_token[:20] in str(caught.value)
+    assert (caught.value.operation, caught.value.request_id) == ("inbound.ListAllFulfillmentItemsByNextToken", "rid-1")
+
+
+def test_a_later_page_refused_is_the_services_error_not_the_starting_tokens():
+    for starting_token in (None, "T0"):
+        fake = Refusing([(["A"], True, "T1")], 1)
+        with pytest.raises(ServiceError) as caught:
+            list(paginate(fake, "inbound", "ListAllFulfillmentItems", starting_token=starting_token))
+        assert not isinstance(caught.value, PaginationError)
+
+
+def test_a_token_is_refused_for_a_listing_with_other_filters():
+    """A token names a place in one listing: given with other filters, the service's NextToken
+    would go on with the first listing's rows (it keeps its own filters), and a cut inside a
+    page would drop rows of the new listing that match those the first one gave."""
+    active = {"IncludeInactive": False}
+    pager = paginate(Scripted([(["A", "B"], True, "T1")]), "inbound", "ListAllFulfillmentItems", active,
+                     max_items=1)
+    assert skus(pager.rows()) == ["A"]
+    with pytest.raises(StartingTokenError, match="other filters"):
+        paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", {"IncludeInactive": True},
+                 starting_token=pager.resume_token)
+    # The page size may change.
+    resumed = paginate(Scripted([(["A", "B"], False, "")]), "inbound", "ListAllFulfillmentItems", active,
+                       page_size=7, starting_token=pager.resume_token)
+    assert skus(resumed.rows()) == ["B"]
+    # The same filters in another order are the same; unset members are no filter.
+    assert request_key({"ShipmentStatus": ["Working", "Closed"]}, "MaxCount") == \
+        request_key({"ShipmentStatus": ["Closed", "Working"], "MaxCount": 3, "CreatedAfter": None}, "MaxCount")
+    # A token printed before tokens named their filters is taken for any.
+    old = encode_token("ListAllFulfillmentItems", Position(None, 1))
+    paginate(Scripted([]), "inbound", "ListAllFulfillmentItems", {"IncludeInactive": True}, starting_token=old)
 
 
 @pytest.mark.parametrize("payload", [b"not json", b'{"op": "ListAllFulfillmentItems"}',

@@ -71,6 +71,8 @@ class Renderer(ABC):
         result = self._query.search(value)
         if self.columns and not _fields_of(result, queried):
             self.columns = None
+        if self.columns is None and _is_rows(result):
+            self._whole_rows(result)
         self._render(result)
 
     def _render(self, value: Any) -> None:
@@ -101,6 +103,14 @@ class Renderer(ABC):
 
     def _end_rows(self) -> None:
         """Ends a list written by `_rows` (for formats that have an end)."""
+
+    def _whole_rows(self, rows: list[dict]) -> None:
+        """Told, before they are written, the rows of a --query result: the whole list, for
+        formats whose columns otherwise come from the first row alone."""
+
+
+def _is_rows(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def _fields_of(result: Any, queried: list) -> bool:

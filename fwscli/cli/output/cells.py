@@ -22,6 +22,22 @@ def columns_of(row: dict) -> list[Column]:
     return [Column(key, key) for key in flat_keys(row)]
 
 
+def columns_of_all(rows: Sequence[dict]) -> list[Column]:
+    """One column per flattened key of any of `rows`: the first row's in its order, and a
+    key only a later row has just after the key it follows in that row (an AddressLine2
+    next to its AddressLine1), so that no field of any row is left without a column."""
+    keys: list[str] = []
+    known: set[str] = set()
+    for row in rows:
+        previous = None
+        for key in flat_keys(row):
+            if key not in known:
+                keys.insert(0 if previous is None else keys.index(previous) + 1, key)
+                known.add(key)
+            previous = key
+    return [Column(key, key) for key in keys]
+
+
 def flat_keys(row: dict, prefix: str = "") -> list[str]:
     keys: list[str] = []
     for key, value in row.items():

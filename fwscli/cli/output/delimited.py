@@ -1,7 +1,8 @@
 """`--output csv` and `--output tsv`: one line per row, for spreadsheets and `cut`/`awk`.
 
-The header is fixed before the first row is written: by `columns` if given, else by the
-first row's flattened keys in its order. A key that first appears in a later row is dropped
+The header is fixed before the first row is written: by `columns` if given; else, for a
+--query result (held whole), by the flattened keys of all its rows; else by the first row's
+flattened keys in its order. A key that first appears in a later streamed row is dropped
 (its cell has no column), and a missing one is an empty cell, so every line matches the
 header. Nested values follow `cells` (dotted columns, `;`-joined lists, JSON for lists of
 structures). A list that is not rows (from --query) is written one item per line, with no
@@ -14,7 +15,7 @@ import csv
 from typing import Iterable, Sequence, TextIO
 
 from .base import Column, Renderer
-from .cells import columns_of, row_cells, split_paths, value_cells
+from .cells import columns_of, columns_of_all, row_cells, split_paths, value_cells
 from .query import Query
 
 
@@ -44,6 +45,9 @@ class CsvRenderer(Renderer):
     def _values(self, values: list) -> None:
         for value in values:
             self._write(value_cells(value))
+
+    def _whole_rows(self, rows: list[dict]) -> None:
+        self.columns = columns_of_all(rows)
 
     def _object(self, obj: dict) -> None:
         self._rows([obj])

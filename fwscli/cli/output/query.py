@@ -28,13 +28,16 @@ class Query:
 
     def search(self, value: Any) -> Any:
         from jmespath.exceptions import JMESPathError, JMESPathTypeError
+        from jmespath.functions import TYPES_MAP
 
         try:
             return self._compiled.search(_plain_numbers(value))
         except JMESPathTypeError as error:  # its text holds the whole value: a listing, maybe
+            # jmespath names an array's element by its Python type ("dict"): JMESPath's name.
+            received = TYPES_MAP.get(error.actual_type, error.actual_type)
             raise QueryError(f"--query {self.expression!r} failed: in function {error.function_name}"
                              f"(), expected {' or '.join(error.expected_types)}, received "
-                             f"{error.actual_type}") from None
+                             f"{received}") from None
         except JMESPathError as error:
             raise QueryError(f"--query {self.expression!r} failed: {error}") from None
 

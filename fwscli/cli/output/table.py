@@ -3,9 +3,9 @@
 A rich table measures every row before it draws, so it cannot stream. Rows are drawn as one
 table per PAGE_ROWS rows, each with its header, and whatever is left at the end of each
 `write_rows` call; memory stays bounded by a page. Without `columns`, the columns are the
-first row's flattened keys, at most MAX_COLUMNS of them: a table is an overview, and
-`-o json` or `-o csv` shows every field. Long values fold onto more lines rather than being
-cut, so an ID can still be copied whole.
+first row's flattened keys (a --query result's: all its rows'), at most MAX_COLUMNS of
+them: a table is an overview, and `-o json` or `-o csv` shows every field. Long values fold
+onto more lines rather than being cut, so an ID can still be copied whole.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich import box
 from rich.table import Table
 
 from .base import Column, Renderer
-from .cells import columns_of, row_cells, split_paths, value_cells
+from .cells import columns_of, columns_of_all, row_cells, split_paths, value_cells
 from .query import Query
 from .terminal import console_for
 
@@ -31,13 +31,26 @@ class TableRenderer(Renderer):
         self._console = console_for(stream, color)
         self._headers: list[str] = []
         self._paths: list[list[str]] | None = None  # set by the first row drawn
+        self._all_columns: list[Column] | None = None  # a --query result's, of all its rows
 
     def _rows(self, rows: Iterable[dict]) -> int:
         count = 0
         page: list[list[str]] = []
-        for row in rows:
+        source = iter(rows)
+        while True:
+            try:
+                row = next(source)
+            except StopIteration:
+                break
+            except Exception:
+                # The listing failed part way (a later page refused): the rows read so far
+                # are shown before the error, as the other formats have written them, and
+                # as the error's --starting-token counts them.
+                if page:
+                    self._draw(page)
+                raise
             if self._paths is None:
-                self._use(self.columns or columns_of(row)[:MAX_COLUMNS])
+                self._use(self.columns or (self._all_columns or columns_of(row))[:MAX_COLUMNS])
             page.append(row_cells(row, self._paths))
             count += 1
             if len(page) == PAGE_ROWS:
@@ -45,7 +58,16 @@ class TableRenderer(Renderer):
                 page = []
         if page:
             self._draw(page)
+        elif self._paths is None and self.columns:
+            # An empty listing is its header alone, as in csv: at a terminal, nothing at all
+            # looked like a command that had not finished (or had failed). Only once the rows
+            # are all read: a listing refused before its first row draws nothing.
+            self._use(self.columns)
+            self._draw([])
         return count
+
+    def _whole_rows(self, rows: list[dict]) -> None:
+        self._all_columns = columns_of_all(rows)
 
     def _values(self, values: list) -> None:
         lines = [value_cells(value) for value in values]
