@@ -4,8 +4,10 @@ A record is what one CSV row or one JSON line holds, split into the unit's own v
 the values of its lines (an order's items), keyed by column (`layout.py`). The bytes are
 hashed as they are read: the hash names the file in the journal, whatever its name.
 
-Text is UTF-8 by default, with or without a byte-order mark; `encoding` reads others
-(merchants' spreadsheets write cp1252 and cp932).
+Text is UTF-8 by default, with or without a byte-order mark, or UTF-16 when it starts with
+UTF-16's mark (Excel's "Unicode text"); `encoding` reads others (merchants' spreadsheets
+write cp1252 and cp932). CSV cells are separated by commas, or by the semicolons or tabs
+the header line is separated by (Excel writes `;` where the decimal mark is a comma).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +31,11 @@ FORMATS = ("csv", "jsonl")
 _JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 _CSV_SUFFIXES = {".csv", ".txt"}
 FILE_COLUMN = "-"  # the column of a problem that is about the whole line or file
+DELIMITERS = (",", ";", "\t")  # the first is the default
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Bytes that are not text in the encoding are read as these (surrogateescape), so the line
+# and cell they are in can be named, wherever in the file they are.
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 class SourceError(Exception):
@@ -70,15 +79,21 @@ class Source:
             raise SourceError(f"cannot read {path}: {error.strerror}") from None
         self._hashing = _Hashing(raw)
         self._buffer = io.BufferedReader(self._hashing)
-        self.encoding = _text_encoding(encoding)
-        self.format = fmt or _format_of(path, self._buffer)
+        self.encoding = _text_encoding(encoding, self._buffer)
+        self.format = fmt or _format_of(path, self._buffer, self.encoding)
         if self.format not in FORMATS:
             raise SourceError(f"unknown format {self.format!r}: one of {', '.join(FORMATS)}")
         # newline="": the csv module reads the line ends itself (quoted cells may hold them).
         try:
-            self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="")
+            self.text = io.TextIOWrapper(self._buffer, encoding=self.encoding, newline="",
+                                         errors="surrogateescape")
         except LookupError as error:  # a codec, but not of text in bytes: 'hex', 'rot13'
             raise SourceError(f"unknown encoding {encoding!r}: {str(error).split(';')[0]}") from None
+
+    @property
+    def encoding_name(self) -> str:
+        """The encoding as a person names it (the BOM-skipping codec is UTF-8's)."""
+        return "utf-8" if self.encoding == "utf-8-sig" else self.encoding
 
     def digest(self) -> str:
         """The SHA-256 of every byte read so far (the whole input, once it is read)."""
@@ -89,7 +104,9 @@ class Source:
             self._hashing.raw.close()
 
 
-def _text_encoding(encoding: str | None) -> str:
+def _text_encoding(encoding: str | None, buffer: io.BufferedReader) -> str:
+    if encoding is None and buffer.peek(2)[:2] in _UTF16_MARKS:
+        return "utf-16"  # Excel's "Unicode text": its mark says so, and it is never UTF-8
     try:
         name = codecs.lookup(encoding or "utf-8").name
     except LookupError:
@@ -98,15 +115,26 @@ def _text_encoding(encoding: str | None) -> str:
     return "utf-8-sig" if name == "utf-8" else name
 
 
-def _format_of(path: str, buffer: io.BufferedReader) -> str:
+def _format_of(path: str, buffer: io.BufferedReader, encoding: str) -> str:
     suffix = Path(path).suffix.lower() if path != "-" else ""
     if suffix in _JSON_SUFFIXES:
         return "jsonl"
     if suffix in _CSV_SUFFIXES:
         return "csv"
     # stdin or an unknown extension: a JSON line starts with "{", a CSV header never does.
-    start = buffer.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return "jsonl" if start.startswith(b"{") else "csv"
+    try:
+        start = buffer.peek(64)[:64].decode(encoding, "ignore")
+    except LookupError:  # not a text codec: said when the text is opened
+        return "csv"
+    start = start.lstrip("\ufeff \t\r\n")
+    # Nothing at all (a nightly export with nothing in it) is no JSON line: nothing to import.
+    return "jsonl" if not start or start.startswith("{") else "csv"
+
+
+def _delimiter(header: str) -> str:
+    """What separates the cells: of commas, semicolons and tabs, the one the header line
+    has most of (column names hold none of them)."""
+    return max(DELIMITERS, key=header.count)
 
 
 class CsvReader:
@@ -122,7 +150,6 @@ class CsvReader:
         self.source = source
         self.layout = layout
         self.problems: list[Problem] = []
-        self._reader = csv.reader(source.text, strict=True)
         self._columns: list[str] = []
         self.absent: frozenset[str] = frozenset()
         header = self._read_header()
@@ -131,10 +158,23 @@ class CsvReader:
 
     def _read_header(self) -> list[str] | None:
         try:
-            return next(self._reader, None)
+            first = self.source.text.readline()
+            # The header line alone says what separates the cells: it is read again as CSV.
+            self._reader = csv.reader(itertools.chain([first], self.source.text),
+                                      delimiter=_delimiter(first), strict=True)
+            header = next(self._reader, None) if first else None
         except (UnicodeError, csv.Error) as error:  # UnicodeError: also UTF-16 without a BOM
             self.problems.append(_unreadable(1, error, self.source))
             return None
+        if header is None:
+            self.problems.append(Problem(1, FILE_COLUMN, None, "the file is empty: its first "
+                                                               "line must name the columns"))
+            return None
+        undecoded = _undecoded(1, header, [FILE_COLUMN] * len(header), self.source)
+        if undecoded is not None:
+            self.problems.append(undecoded)
+            return None
+        return header
 
     def _header_columns(self, header: list[str]) -> list[str]:
         columns, seen = [], {}
@@ -172,6 +212,10 @@ class CsvReader:
             if row is None:
                 return
             line, last = last + 1, self._reader.line_num
+            undecoded = _undecoded(line, row, columns, self.source)
+            if undecoded is not None:  # the file is in another encoding: one line says so
+                self.problems.append(undecoded)
+                return
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are not rows
             record = Record(line, {}, [{}] if layout.line is not None else [], False)
@@ -202,6 +246,10 @@ class JsonLinesReader:
         number = 0
         try:
             for number, text in enumerate(self.source.text, start=1):
+                undecoded = _undecoded(number, [text], [FILE_COLUMN], self.source)
+                if undecoded is not None:  # the file is in another encoding: one line says so
+                    self.problems.append(undecoded)
+                    return
                 if text.strip():
                     yield self._record(number, text)
         except UnicodeError as error:
@@ -268,9 +316,22 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
 
 
+def _undecoded(line: int, cells: list[str], columns: list[str], source: Source) -> Problem | None:
+    """The first cell holding bytes that are not text in the file's encoding, as a problem
+    naming its line, its column and the byte."""
+    for cell, column in itertools.zip_longest(cells, columns[:len(cells)], fillvalue=FILE_COLUMN):
+        found = None if cell.isascii() else _UNDECODED.search(cell)
+        if found is not None:
+            byte = ord(found.group()) - 0xDC00
+            return Problem(line, column or FILE_COLUMN, _excerpt(_UNDECODED.sub("\ufffd", cell)),
+                           f"byte 0x{byte:02X} is not {source.encoding_name} text "
+                           f"(use --encoding, e.g. cp1252 or cp932)")
+    return None
+
+
 def _unreadable(line: int, error: Exception, source: Source) -> Problem:
     if isinstance(error, UnicodeError):
-        return Problem(line, FILE_COLUMN, None, f"the text is not {source.encoding} "
+        return Problem(line, FILE_COLUMN, None, f"the text is not {source.encoding_name} "
                                                 f"(use --encoding, e.g. cp1252 or cp932)")
     return Problem(line, FILE_COLUMN, None, f"not readable as CSV: {error}")
 

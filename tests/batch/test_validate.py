@@ -3,6 +3,7 @@ they are, every problem with its line and column, and the requests the valid uni
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -173,3 +174,68 @@ def test_a_file_of_skus_alone_registers_them_by_sku(tmp_path):
     assert problems == []
     assert [(b.action, b.request) for b in batches] == [("GetFulfillmentIdentifierForMSKU",
                                                           {"MerchantSKU": ["A", "B"]})]
+
+
+@pytest.mark.parametrize("delimiter, line_end", [(";", "\r\n"), ("\t", "\n"), (",", "\r")])
+def test_semicolon_and_tab_separated_files_as_spreadsheets_write_them(tmp_path, delimiter, line_end):
+    """European Excel separates cells with `;` (its decimal mark is a comma), "Unicode text"
+    with tabs; the header line says which. A `;` list inside a cell is quoted, as Excel does."""
+    header = HEADER.replace(",", delimiter) + delimiter + "NotificationEmailList"
+    cells = row("A", "1").split(",") + ['"a@example.com;b@example.com"']
+    text = header + line_end + delimiter.join(cells) + line_end
+    problems, _, [batch], _, tally = check(tmp_path, text)
+    assert problems == [] and tally.rows == 1
+    assert batch.request["NotificationEmailList"] == ["a@example.com", "b@example.com"]
+    assert batch.request["Item"] == [{"MerchantFulfillmentOrderItemId": "1", "MerchantSKU": "SKU",
+                                      "Quantity": 1}]
+
+
+def test_utf16_with_its_mark_is_read_without_encoding(tmp_path):
+    """Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated, CRLF."""
+    text = HEADER.replace(",", "\t") + "\r\n" + row("A", "1").replace(",", "\t").replace("Jane", "Zoë") + "\r\n"
+    path = tmp_path / "in.txt"
+    path.write_bytes(text.encode("utf-16"))
+    source = Source(str(path))
+    kind = kinds.orders()
+    staging = Staging(str(tmp_path))
+    found = []
+    validate(CsvReader(source, kind.layout), kind, staging, lambda *args: found.append(args))
+    assert found == []
+    [batch] = kind.batches(staging.units())
+    assert batch.request["DestinationAddress"]["Name"] == "Zoë"
+    staging.close()
+
+
+def test_bytes_of_another_encoding_are_named_by_their_line_cell_and_byte(tmp_path):
+    """However far into the file (past the first block read), on the line they are on."""
+    rows = [row(f"A{n}", "1") for n in range(400)] + [row("B", "1").replace("Jane", "Zoë")]
+    path = tmp_path / "in.csv"
+    path.write_bytes((HEADER + "\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    source = Source(str(path))
+    kind = kinds.orders()
+    staging = Staging(str(tmp_path))
+    reader = CsvReader(source, kind.layout)
+    tally = validate(reader, kind, staging, lambda *args: None)
+    staging.close()
+    assert tally.file_problems == 1
+    [problem] = reader.problems
+    assert (problem.line, problem.column, problem.value) == (402, "DestinationAddress.Name", "Zo\ufffd")
+    assert problem.reason.startswith("byte 0xEB is not utf-8 text (use --encoding")
+
+
+def test_bytes_of_another_encoding_in_json_lines_are_named_by_their_line(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"MerchantSKU": "A"}\n{"MerchantSKU": "Zo\xeb"}\n')
+    source = Source(str(path))
+    reader = JsonLinesReader(source, kinds.items().layout, None)
+    assert len(list(reader)) == 1
+    [problem] = reader.problems
+    assert (problem.line, problem.column) == (2, "-") and "byte 0xEB is not utf-8" in problem.reason
+
+
+def test_an_empty_csv_file_is_refused_and_an_empty_stdin_is_nothing_to_import(tmp_path, monkeypatch):
+    problems, units, _, _, tally = check(tmp_path, "", kinds.items())
+    assert problems == [(1, "-", "the file is empty: its first line must name the columns")]
+    assert tally.file_problems == 1
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert Source("-").format == "jsonl"

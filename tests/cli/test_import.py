@@ -488,3 +488,37 @@ def test_a_refused_import_says_whether_rows_or_the_file_itself_were_the_reason(e
     assert refused.code == 252, refused.err
     not_sent = {line["Error"] for line in read_results(results) if line["Outcome"] == "not-sent"}
     assert not_sent == {"not sent: the import was refused for the file's problems"}
+
+
+def test_spreadsheet_dialects_import_as_written(embedded_fws, tmp_path):
+    """European Excel's CSV (UTF-8 with BOM, `;`, CRLF) and its "Unicode text" (UTF-16 with
+    its mark, tabs), without --encoding; a cp1252 file read as UTF-8 is named where it breaks."""
+    rows = [["MerchantSKU", "ASIN", "Condition"], ["SKU-1", "B000000001", "NewItem"],
+            ["SKU-2", "B000000002", "UsedGood"]]
+    semicolons = tmp_path / "excel.csv"
+    semicolons.write_bytes("\r\n".join(";".join(r) for r in rows).encode("utf-8-sig") + b"\r\n")
+    tabs = tmp_path / "unicode.txt"
+    tabs.write_bytes("\r\n".join("\t".join(r) for r in rows).replace("SKU-", "SKÜ-").encode("utf-16"))
+    for path in (semicolons, tabs):
+        result = embedded_fws("items", "import", str(path), "--results", "-")
+        assert result.code == 0, result.err
+        assert [r["Outcome"] for r in csv.DictReader(io.StringIO(result.out))] == ["ok", "ok"]
+    listed = embedded_fws.ok("items", "list", "-o", "json").json()
+    assert {"SKU-1", "SKU-2", "SKÜ-1", "SKÜ-2"} <= {item["MerchantSKU"] for item in listed}
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("MerchantSKU\nSKU-3\nSKU-Müller\n".encode("cp1252"))
+    result = embedded_fws("items", "import", str(latin))
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{latin}:3: MerchantSKU: 'SKU-M\ufffdller': byte 0xFC is not "
+                                         f"utf-8 text (use --encoding, e.g. cp1252 or cp932)"], result.err
+
+
+def test_an_empty_csv_file_is_refused(embedded_fws, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(b"")
+    result = embedded_fws("outbound", "import", str(path))
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{path}:1: -: the file is empty: its first line must name "
+                                         f"the columns"], result.err
+    assert embedded_fws("outbound", "import", "-", input="").code == 0  # a nightly export of nothing
