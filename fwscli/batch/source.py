@@ -183,7 +183,7 @@ class CsvReader:
             if not name:  # a trailing comma, often: say which, as an empty name cannot
                 self.problems.append(Problem(1, FILE_COLUMN, None, f"column {position} has no name"))
             elif column is None:
-                self.problems.append(Problem(1, name, None, "unknown column"))
+                self.problems.append(Problem(1, name, None, self.layout.unknown(name)))
             elif column and column in seen:
                 self.problems.append(Problem(1, name, None, f"the column is given twice "
                                                             f"(also as {seen[column]})"))
@@ -294,8 +294,9 @@ class JsonLinesReader:
                 label = name if index is None else numbered(name, index)
                 # A structure's name with a value that is not an object is no typo.
                 structure = any(known.startswith(name + ".") for known in self.layout.names)
-                record.problems.append(Problem(record.line, label, None, "expected a JSON object"
-                                               if structure else "unknown member"))
+                reason = "expected a JSON object" if structure else \
+                    self.layout.unknown(name).replace("column", "member")
+                record.problems.append(Problem(record.line, label, None, reason))
             elif column and value is not None:
                 out[column] = [_scalar(item) for item in value] if isinstance(value, list) \
                     else _scalar(value)

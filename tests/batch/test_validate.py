@@ -239,3 +239,12 @@ def test_an_empty_csv_file_is_refused_and_an_empty_stdin_is_nothing_to_import(tm
     assert tally.file_problems == 1
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     assert Source("-").format == "jsonl"
+
+
+def test_an_unknown_column_names_the_column_it_may_mean(tmp_path):
+    problems, *_ = check(tmp_path, "merchant_sku,Asin,Colour\nA,B000000001,red\n", kinds.items())
+    assert problems[:3] == [(1, "merchant_sku", "unknown column (did you mean MerchantSKU?)"),
+                            (1, "Asin", "unknown column (did you mean ASIN?)"),
+                            (1, "Colour", "unknown column")]
+    problems, *_ = check(tmp_path, '{"merchantSku": "A"}\n', kinds.items(), name="in.jsonl")
+    assert problems[0] == (1, "merchantSku", "unknown member (did you mean MerchantSKU?)")
