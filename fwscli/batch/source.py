@@ -49,6 +49,8 @@ class Record:
     lines: list[dict[str, Value]]  # one per line of the unit: a CSV row has one
     whole: bool  # a JSON line is a whole unit; CSV rows of one unit may be many
     problems: list[Problem] = field(default_factory=list)
+    # Bytes that are not text in the encoding: a problem of the file, never skipped.
+    unreadable: bool = False
 
 
 class _Hashing(io.RawIOBase):
@@ -213,12 +215,16 @@ class CsvReader:
                 return
             line, last = last + 1, self._reader.line_num
             undecoded = _undecoded(line, row, columns, self.source)
-            if undecoded is not None:  # the file is in another encoding: one line says so
-                self.problems.append(undecoded)
-                return
+            if undecoded is not None:
+                # Named here, once per row; its cells go on with U+FFFD for the bytes, so the
+                # row keeps its unit and every later row is still read and checked.
+                row = [_UNDECODED.sub("\ufffd", cell) for cell in row]
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are not rows
             record = Record(line, {}, [{}] if layout.line is not None else [], False)
+            if undecoded is not None:
+                record.problems.append(undecoded)
+                record.unreadable = True
             if len(row) != len(columns):
                 record.problems.append(Problem(line, FILE_COLUMN, None,
                                                f"the row has {len(row)} cells; the header has {len(columns)}"))
@@ -247,10 +253,12 @@ class JsonLinesReader:
         try:
             for number, text in enumerate(self.source.text, start=1):
                 undecoded = _undecoded(number, [text], [FILE_COLUMN], self.source)
-                if undecoded is not None:  # the file is in another encoding: one line says so
-                    self.problems.append(undecoded)
-                    return
-                if text.strip():
+                if undecoded is not None:  # as in a CSV row
+                    record = self._record(number, _UNDECODED.sub("\ufffd", text))
+                    record.problems.insert(0, undecoded)
+                    record.unreadable = True
+                    yield record
+                elif text.strip():
                     yield self._record(number, text)
         except UnicodeError as error:
             self.problems.append(_unreadable(number + 1, error, self.source))

@@ -31,7 +31,7 @@ class Reader(Protocol):
 class Tally:
     rows: int = 0           # records read: CSV rows or JSON lines
     invalid_rows: int = 0
-    file_problems: int = 0  # problems with the file itself: nothing may be sent
+    file_problems: int = 0  # problems with the file itself (its header, its encoding): nothing may be sent
 
 
 def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
@@ -46,6 +46,7 @@ def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
     check = _Checker(kind, staging, reader.absent, keep_values)
     for record in reader:
         tally.rows += 1
+        tally.file_problems += record.unreadable
         key, problems = check(record)
         if problems:
             tally.invalid_rows += 1

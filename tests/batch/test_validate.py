@@ -207,30 +207,43 @@ def test_utf16_with_its_mark_is_read_without_encoding(tmp_path):
 
 
 def test_bytes_of_another_encoding_are_named_by_their_line_cell_and_byte(tmp_path):
-    """However far into the file (past the first block read), on the line they are on."""
-    rows = [row(f"A{n}", "1") for n in range(400)] + [row("B", "1").replace("Jane", "Zoë")]
+    """However far into the file (past the first block read), on the line they are on; and
+    the rows after them are still read and checked: every row gets its line."""
+    rows = [row(f"A{n}", "1") for n in range(400)] + [row("B", "1").replace("Jane", "Zoë"),
+                                                       row("C", "1", quantity="0"),
+                                                       row("D", "1", city="Malmö")]
     path = tmp_path / "in.csv"
     path.write_bytes((HEADER + "\n" + "\n".join(rows) + "\n").encode("cp1252"))
     source = Source(str(path))
     kind = kinds.orders()
     staging = Staging(str(tmp_path))
+    found = []
     reader = CsvReader(source, kind.layout)
-    tally = validate(reader, kind, staging, lambda *args: None)
+    tally = validate(reader, kind, staging, lambda line, key, problems: found.extend(
+        (key, p.line, p.column, p.value, p.reason) for p in problems))
     staging.close()
-    assert tally.file_problems == 1
-    [problem] = reader.problems
-    assert (problem.line, problem.column, problem.value) == (402, "DestinationAddress.Name", "Zo\ufffd")
-    assert problem.reason.startswith("byte 0xEB is not utf-8 text (use --encoding")
+    assert (tally.rows, tally.invalid_rows, tally.file_problems) == (403, 3, 2)
+    assert [problem[:4] for problem in found] == [
+        ("B", 402, "DestinationAddress.Name", "Zo\ufffd"),
+        ("C", 403, "Item.Quantity", "0"),
+        ("D", 404, "DestinationAddress.City", "Malm\ufffd")]
+    assert found[0][4].startswith("byte 0xEB is not utf-8 text (use --encoding")
+    assert found[2][4].startswith("byte 0xF6 is not utf-8 text")
 
 
 def test_bytes_of_another_encoding_in_json_lines_are_named_by_their_line(tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_bytes(b'{"MerchantSKU": "A"}\n{"MerchantSKU": "Zo\xeb"}\n')
+    path.write_bytes(b'{"MerchantSKU": "A"}\n{"MerchantSKU": "Zo\xeb"}\n{"MerchantSKU": "C"}\n')
     source = Source(str(path))
-    reader = JsonLinesReader(source, kinds.items().layout, None)
-    assert len(list(reader)) == 1
-    [problem] = reader.problems
-    assert (problem.line, problem.column) == (2, "-") and "byte 0xEB is not utf-8" in problem.reason
+    kind = kinds.items()
+    staging = Staging(str(tmp_path))
+    found = []
+    tally = validate(JsonLinesReader(source, kind.layout, None), kind, staging,
+                     lambda line, key, problems: found.extend((key, p.line, p.column) for p in problems))
+    assert (tally.rows, tally.file_problems) == (3, 1)
+    assert found == [("Zo\ufffd", 2, "-")]
+    assert [unit.key for unit in staging.units()] == ["A", "C"]
+    staging.close()
 
 
 def test_an_empty_csv_file_is_refused_and_an_empty_stdin_is_nothing_to_import(tmp_path, monkeypatch):

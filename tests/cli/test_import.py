@@ -507,11 +507,16 @@ def test_spreadsheet_dialects_import_as_written(embedded_fws, tmp_path):
     assert {"SKU-1", "SKU-2", "SKÜ-1", "SKÜ-2"} <= {item["MerchantSKU"] for item in listed}
 
     latin = tmp_path / "latin.csv"
-    latin.write_bytes("MerchantSKU\nSKU-3\nSKU-Müller\n".encode("cp1252"))
-    result = embedded_fws("items", "import", str(latin))
-    assert result.code == 252
-    assert problem_lines(result.err) == [f"{latin}:3: MerchantSKU: 'SKU-M\ufffdller': byte 0xFC is not "
-                                         f"utf-8 text (use --encoding, e.g. cp1252 or cp932)"], result.err
+    latin.write_bytes("MerchantSKU\nSKU-3\nSKU-Müller\nSKU-4\nSKU-Zoë\n".encode("cp1252"))
+    result = embedded_fws("items", "import", str(latin), "--skip-invalid", "--results", "-")
+    assert result.code == 252  # the file's problem: never skipped
+    assert problem_lines(result.err) == [
+        f"{latin}:3: MerchantSKU: 'SKU-M\ufffdller': byte 0xFC is not utf-8 text (use --encoding, e.g. "
+        f"cp1252 or cp932)",
+        f"{latin}:5: MerchantSKU: 'SKU-Zo\ufffd': byte 0xEB is not utf-8 text (use --encoding, e.g. "
+        f"cp1252 or cp932)"], result.err
+    assert sorted((r["Row"], r["Outcome"]) for r in csv.DictReader(io.StringIO(result.out))) == [
+        ("2", "not-sent"), ("3", "invalid"), ("4", "not-sent"), ("5", "invalid")]
 
 
 def test_an_empty_csv_file_is_refused(embedded_fws, tmp_path):
