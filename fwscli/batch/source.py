@@ -208,9 +208,15 @@ class CsvReader:
         while True:
             try:
                 row = next(self._reader, None)
-            except (UnicodeError, csv.Error) as error:  # UnicodeError: also UTF-16 without a BOM
+            except UnicodeError as error:  # UTF-16 without a BOM: nothing after it is text
                 self.problems.append(_unreadable(last + 1, error, self.source))
                 return
+            except csv.Error as error:
+                # One malformed row (a stray quote): the reader goes on at the next line, so
+                # the rows after it are still checked and each has its results line.
+                self.problems.append(_unreadable(last + 1, error, self.source))
+                last = self._reader.line_num
+                continue
             if row is None:
                 return
             line, last = last + 1, self._reader.line_num
@@ -342,7 +348,18 @@ def _unreadable(line: int, error: Exception, source: Source) -> Problem:
     if isinstance(error, UnicodeError):
         return Problem(line, FILE_COLUMN, None, f"the text is not {source.encoding_name} "
                                                 f"(use --encoding, e.g. cp1252 or cp932)")
-    return Problem(line, FILE_COLUMN, None, f"not readable as CSV: {error}")
+    return Problem(line, FILE_COLUMN, None, f"not readable as CSV: {_csv_reason(str(error))}")
+
+
+def _csv_reason(message: str) -> str:
+    """The csv module's complaint in the terms of a spreadsheet's cells."""
+    if message == "unexpected end of data":
+        return "a quoted cell of this row is never closed (its closing \" is missing)"
+    if "expected after '\"'" in message:
+        return "text follows a quoted cell's closing \" (a \" inside a quoted cell is written \"\")"
+    if message.startswith("field larger than field limit"):
+        return f"a cell is longer than {csv.field_size_limit()} characters"
+    return message
 
 
 def _excerpt(text: str, limit: int = 60) -> str:

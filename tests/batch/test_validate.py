@@ -261,3 +261,18 @@ def test_an_unknown_column_names_the_column_it_may_mean(tmp_path):
                             (1, "Colour", "unknown column")]
     problems, *_ = check(tmp_path, '{"merchantSku": "A"}\n', kinds.items(), name="in.jsonl")
     assert problems[0] == (1, "merchantSku", "unknown member (did you mean MerchantSKU?)")
+
+
+def test_a_malformed_row_is_named_and_the_rows_after_it_are_still_checked(tmp_path):
+    text = (HEADER + "\n" + row("A", "1") + "\n" + row("B", "1").replace("Jane", '"Jane" Doe') + "\n"
+            + row("C", "1", quantity="0") + "\n" + row("D", "1").replace("1 Main St", '"1 Main\nSt') + "\n"
+            + row("E", "1") + "\n")
+    problems, units, _, _, tally = check(tmp_path, text)
+    assert problems == [
+        (3, "-", "not readable as CSV: text follows a quoted cell's closing \" (a \" inside a quoted "
+                 "cell is written \"\")"),
+        (4, "Item.Quantity", "it must be at least 1"),
+        (5, "-", "not readable as CSV: a quoted cell of this row is never closed (its closing \" is "
+                 "missing)")]
+    assert (tally.rows, tally.invalid_rows, tally.file_problems) == (4, 3, 2)
+    assert [unit.key for unit in units] == ["A"]

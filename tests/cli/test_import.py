@@ -527,3 +527,18 @@ def test_an_empty_csv_file_is_refused(embedded_fws, tmp_path):
     assert problem_lines(result.err) == [f"{path}:1: -: the file is empty: its first line must name "
                                          f"the columns"], result.err
     assert embedded_fws("outbound", "import", "-", input="").code == 0  # a nightly export of nothing
+
+
+def test_a_row_with_a_stray_quote_is_named_and_every_row_has_its_results_line(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text('MerchantSKU,ASIN,Condition\nSKU-1,B000000001,NewItem\n"SKU-2"x,B000000002,NewItem\n'
+                    'SKU-3,B000000003,Mint\nSKU-4,B000000004,NewItem\n')
+    result = embedded_fws("items", "import", str(path), "--skip-invalid", "--results", "-")
+    assert result.code == 252, result.err  # the file's problem: never skipped
+    problems = problem_lines(result.err)
+    assert problems[0] == (f"{path}:3: -: not readable as CSV: text follows a quoted cell's closing \" "
+                           f"(a \" inside a quoted cell is written \"\")"), result.err
+    assert len(problems) == 2 and problems[1].startswith(f"{path}:4: Condition: 'Mint':"), result.err
+    assert sorted((r["Row"], r["Outcome"]) for r in csv.DictReader(io.StringIO(result.out))) == [
+        ("2", "not-sent"), ("3", "invalid"), ("4", "invalid"), ("5", "not-sent")]
+    assert "4 rows" in result.err
