@@ -31,6 +31,8 @@ FORMATS = ("csv", "jsonl")
 _JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 _CSV_SUFFIXES = {".csv", ".txt"}
 FILE_COLUMN = "-"  # the column of a problem that is about the whole line or file
+_JSON_ARRAY = ("a JSON array: the file must be JSON lines, one object per line "
+               "(jq -c '.[]' writes an array's objects so)")
 DELIMITERS = (",", ";", "\t")  # the first is the default
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Bytes that are not text in the encoding are read as these (surrogateescape), so the line
@@ -51,6 +53,7 @@ class Record:
     problems: list[Problem] = field(default_factory=list)
     # Bytes that are not text in the encoding: a problem of the file, never skipped.
     unreadable: bool = False
+    unparsed: bool = False  # not a record at all (not a JSON object): nothing else to check
 
 
 class _Hashing(io.RawIOBase):
@@ -255,7 +258,7 @@ class JsonLinesReader:
         self.absent: frozenset[str] = frozenset()
 
     def __iter__(self) -> Iterator[Record]:
-        number = 0
+        number, started = 0, False
         try:
             for number, text in enumerate(self.source.text, start=1):
                 undecoded = _undecoded(number, [text], [FILE_COLUMN], self.source)
@@ -265,6 +268,10 @@ class JsonLinesReader:
                     record.unreadable = True
                     yield record
                 elif text.strip():
+                    if text.lstrip().startswith("[") and not started:
+                        self.problems.append(Problem(number, FILE_COLUMN, _excerpt(text), _JSON_ARRAY))
+                        return
+                    started = True
                     yield self._record(number, text)
         except UnicodeError as error:
             self.problems.append(_unreadable(number + 1, error, self.source))
@@ -272,13 +279,16 @@ class JsonLinesReader:
     def _record(self, number: int, text: str) -> Record:
         record = Record(number, {}, [], True)
         try:
-            obj = json.loads(text, parse_float=Decimal)
+            # Without its line end: an object left open is then said to end at its last column.
+            obj = json.loads(text.rstrip("\r\n"), parse_float=Decimal)
         except json.JSONDecodeError as error:
             record.problems.append(Problem(number, FILE_COLUMN, _excerpt(text),
                                            f"not valid JSON ({error.msg} at column {error.colno})"))
+            record.unparsed = True
             return record
         if not isinstance(obj, dict):
             record.problems.append(Problem(number, FILE_COLUMN, _excerpt(text), "not a JSON object"))
+            record.unparsed = True
             return record
         lines = obj.pop(self.lines_member, None) if self.lines_member else None
         self._flatten(obj, "", record.unit, record)

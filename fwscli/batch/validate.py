@@ -79,6 +79,8 @@ class _Checker:
     def __call__(self, record: Record) -> tuple[str | None, list[Problem]]:
         kind, staging, line = self.kind, self.staging, record.line
         problems = list(record.problems)
+        if record.unparsed:  # no members to check: "a value is required" would be noise
+            return None, problems
         key, key_problem = kind.key_of(record.unit, line)
         key_reported = key_problem is not None and kind.key not in self.absent
         if key_reported:

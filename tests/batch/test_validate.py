@@ -276,3 +276,20 @@ def test_a_malformed_row_is_named_and_the_rows_after_it_are_still_checked(tmp_pa
                  "missing)")]
     assert (tally.rows, tally.invalid_rows, tally.file_problems) == (4, 3, 2)
     assert [unit.key for unit in units] == ["A"]
+
+
+def test_a_line_that_is_not_a_json_object_is_one_problem_where_it_breaks(tmp_path):
+    text = '{"MerchantSKU": "A"}\n{"MerchantSKU": "B"\r\n[1]\n{"MerchantSKU": "C"}\n'
+    problems, units, _, _, tally = check(tmp_path, text, kinds.items(), name="in.jsonl")
+    assert problems == [(2, "-", "not valid JSON (Expecting ',' delimiter at column 20)"),
+                        (3, "-", "not a JSON object")]
+    assert [unit.key for unit in units] == ["A", "C"] and tally.invalid_rows == 2
+
+
+@pytest.mark.parametrize("text, line", [('[\n  {"MerchantSKU": "A"},\n  {"MerchantSKU": "B"}\n]\n', 1),
+                                        ('\n[{"MerchantSKU": "A"}, {"MerchantSKU": "B"}]', 2)])
+def test_a_json_array_is_said_to_be_one(tmp_path, text, line):
+    problems, units, _, _, tally = check(tmp_path, text, kinds.items(), name="items.json")
+    assert [(at, column) for at, column, _ in problems] == [(line, "-")]
+    assert problems[0][2].startswith("a JSON array: the file must be JSON lines, one object per line")
+    assert units == [] and tally.file_problems == 1

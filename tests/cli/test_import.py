@@ -542,3 +542,12 @@ def test_a_row_with_a_stray_quote_is_named_and_every_row_has_its_results_line(em
     assert sorted((r["Row"], r["Outcome"]) for r in csv.DictReader(io.StringIO(result.out))) == [
         ("2", "not-sent"), ("3", "invalid"), ("4", "invalid"), ("5", "not-sent")]
     assert "4 rows" in result.err
+
+
+def test_a_json_array_file_is_one_problem_not_one_per_line(embedded_fws, tmp_path):
+    path = tmp_path / "items.json"
+    path.write_text('[\n  {"MerchantSKU": "SKU-1"},\n  {"MerchantSKU": "SKU-2"}\n]\n')
+    result = embedded_fws("items", "import", str(path))
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{path}:1: -: '[': a JSON array: the file must be JSON lines, "
+                                         f"one object per line (jq -c '.[]' writes an array's objects so)"]
