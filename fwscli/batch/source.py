@@ -160,6 +160,7 @@ class CsvReader:
         header = self._read_header()
         if header is not None:
             self._columns = self._header_columns(header)
+            self._header = _header_cells(header)
 
     def _read_header(self) -> list[str] | None:
         try:
@@ -231,6 +232,12 @@ class CsvReader:
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are not rows
             record = Record(line, {}, [{}] if layout.line is not None else [], False)
+            if _header_cells(row) == self._header:  # not a row of values: said once, alone
+                record.problems.append(Problem(line, FILE_COLUMN, None, "the header line again "
+                                                                        "(two files joined into one?)"))
+                record.unparsed = True
+                yield record
+                continue
             if undecoded is not None:
                 record.problems.append(undecoded)
                 record.unreadable = True
@@ -339,6 +346,11 @@ def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+def _header_cells(row: list[str]) -> list[str]:
+    """A header's names as compared: a second export's header keeps its byte-order mark."""
+    return [cell.strip().lstrip("\ufeff") for cell in row]
 
 
 def _undecoded(line: int, cells: list[str], columns: list[str], source: Source) -> Problem | None:

@@ -293,3 +293,11 @@ def test_a_json_array_is_said_to_be_one(tmp_path, text, line):
     assert [(at, column) for at, column, _ in problems] == [(line, "-")]
     assert problems[0][2].startswith("a JSON array: the file must be JSON lines, one object per line")
     assert units == [] and tally.file_problems == 1
+
+
+def test_a_second_header_line_is_one_problem_and_the_rows_after_it_are_read(tmp_path):
+    """Two exports joined with cat: the second's header (with its byte-order mark) is no order."""
+    text = HEADER + "\n" + row("A", "1") + "\n\ufeff" + HEADER.replace(",", " ,") + "\n" + row("B", "1") + "\n"
+    problems, units, _, _, tally = check(tmp_path, text)
+    assert problems == [(3, "-", "the header line again (two files joined into one?)")]
+    assert [unit.key for unit in units] == ["A", "B"] and tally.invalid_rows == 1

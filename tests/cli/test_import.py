@@ -551,3 +551,14 @@ def test_a_json_array_file_is_one_problem_not_one_per_line(embedded_fws, tmp_pat
     assert result.code == 252
     assert problem_lines(result.err) == [f"{path}:1: -: '[': a JSON array: the file must be JSON lines, "
                                          f"one object per line (jq -c '.[]' writes an array's objects so)"]
+
+
+def test_two_exports_joined_import_with_the_second_header_one_invalid_row(embedded_fws, tmp_path):
+    items = (SAMPLES / "items.csv").read_bytes()
+    path = tmp_path / "joined.csv"
+    path.write_bytes(items + b"\xef\xbb\xbf" + items.replace(b"SKU-", b"SKU-2-"))
+    result = embedded_fws("items", "import", str(path), "--skip-invalid")
+    assert result.code == 1, result.err
+    assert problem_lines(result.err) == [f"{path}:6: -: the header line again (two files joined into one?)"]
+    listed = {item["MerchantSKU"] for item in embedded_fws.ok("items", "list", "-o", "json").json()}
+    assert {"SKU-RED-MUG", "SKU-2-RED-MUG", "SKU-GIFT-CARD", "SKU-2-GIFT-CARD"} <= listed
