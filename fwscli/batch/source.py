@@ -184,7 +184,7 @@ class CsvReader:
 
     def _header_columns(self, header: list[str]) -> list[str]:
         columns, seen = [], {}
-        for position, name in enumerate((cell.strip() for cell in header), start=1):
+        for position, name in enumerate(_header_cells(header), start=1):
             column = self.layout.column(name)
             if not name:  # a trailing comma, often: say which, as an empty name cannot
                 self.problems.append(Problem(1, FILE_COLUMN, None, f"column {position} has no name"))
@@ -349,7 +349,8 @@ def _scalar(value: Any) -> str:
 
 
 def _header_cells(row: list[str]) -> list[str]:
-    """A header's names as compared: a second export's header keeps its byte-order mark."""
+    """A header's names, without the byte-order mark that an encoding named without one
+    (utf-16le, cp1252 of a UTF-8 file's copy) or a second export joined on keeps."""
     return [cell.strip().lstrip("\ufeff") for cell in row]
 
 

@@ -301,3 +301,16 @@ def test_a_second_header_line_is_one_problem_and_the_rows_after_it_are_read(tmp_
     problems, units, _, _, tally = check(tmp_path, text)
     assert problems == [(3, "-", "the header line again (two files joined into one?)")]
     assert [unit.key for unit in units] == ["A", "B"] and tally.invalid_rows == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16le", "utf-16be"])
+def test_a_byte_order_mark_kept_by_the_encoding_named_is_no_part_of_the_first_column(tmp_path, encoding):
+    """--encoding utf-16le on Excel's "Unicode text": the codec leaves its mark in the text."""
+    path = tmp_path / "items.txt"
+    path.write_bytes("\ufeffMerchantSKU\tASIN\tCondition\r\nA\tB000000001\tNewItem\r\n".encode(encoding))
+    source = Source(str(path), encoding)
+    kind = kinds.items()
+    reader = CsvReader(source, kind.layout)
+    assert reader.problems == []
+    assert [record.unit for record in reader] == [{"MerchantSKU": "A", "ASIN": "B000000001",
+                                                   "Condition": "NewItem"}]
