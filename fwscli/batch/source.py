@@ -381,7 +381,9 @@ def _csv_reason(message: str) -> str:
     if "expected after '\"'" in message:
         return "text follows a quoted cell's closing \" (a \" inside a quoted cell is written \"\")"
     if message.startswith("field larger than field limit"):
-        return f"a cell is longer than {csv.field_size_limit()} characters"
+        # No member is nearly that long: most often a quote opened and never closed.
+        return (f"a cell is longer than {csv.field_size_limit()} characters (is a quoted cell "
+                f"that starts on this line never closed?)")
     return message
 
 

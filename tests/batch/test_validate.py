@@ -314,3 +314,12 @@ def test_a_byte_order_mark_kept_by_the_encoding_named_is_no_part_of_the_first_co
     assert reader.problems == []
     assert [record.unit for record in reader] == [{"MerchantSKU": "A", "ASIN": "B000000001",
                                                    "Condition": "NewItem"}]
+
+
+def test_a_quote_never_closed_in_a_large_file_is_named_on_its_line(tmp_path):
+    rows = [f"SKU-{n},B{n:09d},NewItem" for n in range(8000)]
+    text = "MerchantSKU,ASIN,Condition\n" + '"SKU-X,B000000001,NewItem\n' + "\n".join(rows) + "\n"
+    problems, units, *_ = check(tmp_path, text, kinds.items())
+    assert problems[0] == (2, "-", "not readable as CSV: a cell is longer than 131072 characters (is a "
+                                   "quoted cell that starts on this line never closed?)")
+    assert len(problems) == 1 and units  # the rows after the swallowed ones are read
