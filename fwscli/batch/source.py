@@ -176,6 +176,10 @@ class CsvReader:
             self.problems.append(Problem(1, FILE_COLUMN, None, "the file is empty: its first "
                                                                "line must name the columns"))
             return None
+        if not any(cell.strip() for cell in header):  # else every column is "missing"
+            self.problems.append(Problem(1, FILE_COLUMN, None, "the first line is blank: it "
+                                                               "must name the columns"))
+            return None
         undecoded = _undecoded(1, header, [FILE_COLUMN] * len(header), self.source)
         if undecoded is not None:
             self.problems.append(undecoded)

@@ -323,3 +323,9 @@ def test_a_quote_never_closed_in_a_large_file_is_named_on_its_line(tmp_path):
     assert problems[0] == (2, "-", "not readable as CSV: a cell is longer than 131072 characters (is a "
                                    "quoted cell that starts on this line never closed?)")
     assert len(problems) == 1 and units  # the rows after the swallowed ones are read
+
+
+@pytest.mark.parametrize("first", ["\n", ",,\r\n", " \n"])
+def test_a_blank_first_line_is_said_to_be_one(tmp_path, first):
+    problems, *_ = check(tmp_path, first + "MerchantSKU\nA\n", kinds.items())
+    assert problems == [(1, "-", "the first line is blank: it must name the columns")]
