@@ -187,7 +187,8 @@ class CsvReader:
         return header
 
     def _header_columns(self, header: list[str]) -> list[str]:
-        columns, seen = [], {}
+        columns: list[str] = []
+        seen: dict[str, tuple[str, int]] = {}  # column: its name in the header, its position
         for position, name in enumerate(_header_cells(header), start=1):
             column = self.layout.column(name)
             if not name:  # a trailing comma, often: say which, as an empty name cannot
@@ -195,11 +196,12 @@ class CsvReader:
             elif column is None:
                 self.problems.append(Problem(1, name, None, self.layout.unknown(name)))
             elif column and column in seen:
-                self.problems.append(Problem(1, name, None, f"the column is given twice "
-                                                            f"(also as {seen[column]})"))
+                first, at = seen[column]
+                also = f"also column {at}" if first == name else f"also as {first}, column {at}"
+                self.problems.append(Problem(1, name, None, f"the column is given twice ({also})"))
                 column = ""
             elif column:
-                seen[column] = name
+                seen[column] = (name, position)
             columns.append(column or "")
         self.absent = frozenset(column for column in self.layout.required if column not in seen)
         self.problems += [Problem(1, column, None, "a required column is missing")

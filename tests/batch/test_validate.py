@@ -117,7 +117,7 @@ def test_json_lines_name_items_by_number_and_a_repeated_order_is_ambiguous(tmp_p
 def test_plain_and_prefixed_item_columns_are_one_column(tmp_path):
     text = HEADER.replace("MerchantSKU", "Item.MerchantSKU") + ",Item.Quantity\n" + row("A", "1") + ",1\n"
     problems, *_ = check(tmp_path, text)
-    assert problems == [(1, "Item.Quantity", "the column is given twice (also as Quantity)")]
+    assert problems == [(1, "Item.Quantity", "the column is given twice (also as Quantity, column 14)")]
 
 
 def test_items_with_or_without_an_asin_as_the_listing_writes_them(tmp_path):
@@ -329,3 +329,8 @@ def test_a_quote_never_closed_in_a_large_file_is_named_on_its_line(tmp_path):
 def test_a_blank_first_line_is_said_to_be_one(tmp_path, first):
     problems, *_ = check(tmp_path, first + "MerchantSKU\nA\n", kinds.items())
     assert problems == [(1, "-", "the first line is blank: it must name the columns")]
+
+
+def test_a_column_given_twice_under_one_name_says_where_the_other_is(tmp_path):
+    problems, *_ = check(tmp_path, "MerchantSKU,ASIN,MerchantSKU\nA,,A\n", kinds.items())
+    assert problems == [(1, "MerchantSKU", "the column is given twice (also column 1)")]

@@ -243,7 +243,7 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert result.code == 252
     problems = problem_lines(result.err)
     assert f"{path}:1: Colour: unknown column" in problems
-    assert any("Quantity: the column is given twice (also as Item.Quantity)" in p for p in problems)
+    assert any("Quantity: the column is given twice (also as Item.Quantity, column 3)" in p for p in problems)
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
