@@ -84,6 +84,10 @@ class Source:
             raise SourceError(f"cannot read {path}: {error.strerror}") from None
         self._hashing = _Hashing(raw)
         self._buffer = io.BufferedReader(self._hashing)
+        kind = _not_text(self._buffer.peek(8)[:8])
+        if kind is not None:
+            self.close()
+            raise SourceError(kind)
         self.encoding = _text_encoding(encoding, self._buffer)
         self.format = fmt or _format_of(path, self._buffer, self.encoding)
         if self.format not in FORMATS:
@@ -107,6 +111,22 @@ class Source:
     def close(self) -> None:
         if self._hashing.raw is not sys.stdin.buffer:
             self._hashing.raw.close()
+
+
+# Files that are not text at all, by their first bytes: said as such rather than as text in
+# another encoding (a merchant passing the workbook instead of its CSV export).
+_MAGIC = (
+    (b"PK\x03\x04", "a spreadsheet workbook or zip archive (.xlsx, .ods, .zip), not text: save "
+                     "the sheet as CSV (UTF-8) and import that"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls), not text: save the sheet as CSV "
+                           "(UTF-8) and import that"),
+    (b"\x1f\x8b", "gzip-compressed: decompress it (gunzip -c FILE | fws ... import -)"),
+    (b"%PDF", "a PDF document, not text"),
+)
+
+
+def _not_text(start: bytes) -> str | None:
+    return next((what for magic, what in _MAGIC if start.startswith(magic)), None)
 
 
 def _text_encoding(encoding: str | None, buffer: io.BufferedReader) -> str:

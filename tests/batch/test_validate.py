@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
 from fwscli.batch import kinds
-from fwscli.batch.source import CsvReader, JsonLinesReader, Source
+from fwscli.batch.source import CsvReader, JsonLinesReader, Source, SourceError
 from fwscli.batch.staging import Staging
 from fwscli.batch.validate import validate
 
@@ -334,3 +335,16 @@ def test_a_blank_first_line_is_said_to_be_one(tmp_path, first):
 def test_a_column_given_twice_under_one_name_says_where_the_other_is(tmp_path):
     problems, *_ = check(tmp_path, "MerchantSKU,ASIN,MerchantSKU\nA,,A\n", kinds.items())
     assert problems == [(1, "MerchantSKU", "the column is given twice (also column 1)")]
+
+
+@pytest.mark.parametrize("start, said", [
+    (b"PK\x03\x04\x14\x00\x06\x00", "a spreadsheet workbook or zip archive (.xlsx, .ods, .zip), not text"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls), not text"),
+    (b"\x1f\x8b\x08\x00", "gzip-compressed: decompress it"),
+])
+def test_a_file_that_is_not_text_is_said_to_be_what_it_is(tmp_path, start, said):
+    """Not 'byte 0x8B is not utf-8 text (use --encoding ...)': no encoding reads a workbook."""
+    path = tmp_path / "orders.csv"
+    path.write_bytes(start + bytes(range(256)))
+    with pytest.raises(SourceError, match=re.escape(said)):
+        Source(str(path))

@@ -562,3 +562,15 @@ def test_two_exports_joined_import_with_the_second_header_one_invalid_row(embedd
     assert problem_lines(result.err) == [f"{path}:6: -: the header line again (two files joined into one?)"]
     listed = {item["MerchantSKU"] for item in embedded_fws.ok("items", "list", "-o", "json").json()}
     assert {"SKU-RED-MUG", "SKU-2-RED-MUG", "SKU-GIFT-CARD", "SKU-2-GIFT-CARD"} <= listed
+
+
+def test_a_workbook_given_for_its_csv_is_named_as_one(embedded_fws, tmp_path):
+    import zipfile
+
+    path = tmp_path / "orders.xlsx"
+    with zipfile.ZipFile(path, "w") as workbook:
+        workbook.writestr("xl/workbook.xml", "<workbook/>")
+    result = embedded_fws("outbound", "import", str(path), "--results", str(tmp_path / "results.csv"))
+    assert result.code == 252
+    assert result.err == (f"fws: error: {path}: a spreadsheet workbook or zip archive (.xlsx, .ods, "
+                          f".zip), not text: save the sheet as CSV (UTF-8) and import that\n")
