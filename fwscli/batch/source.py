@@ -258,7 +258,8 @@ class CsvReader:
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are not rows
             record = Record(line, {}, [{}] if layout.line is not None else [], False)
-            if _header_cells(row) == self._header:  # not a row of values: said once, alone
+            if row[0].strip().lstrip("\ufeff") == self._header[0] and _header_cells(row) == self._header:
+                # Not a row of values: said once, alone.
                 record.problems.append(Problem(line, FILE_COLUMN, None, "the header line again "
                                                                         "(two files joined into one?)"))
                 record.unparsed = True
