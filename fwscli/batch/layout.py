@@ -168,6 +168,13 @@ class Layout:
             return found
         return "" if name in self.ignored else None
 
+    def unknown(self, name: str) -> str:
+        """Why a name is no column, with the column it may mean: a spreadsheet's header
+        (`merchant sku`) differs from a member's name in case, spaces or underscores."""
+        folded = _folded(name)
+        near = sorted(known for known in (*self.names, *self.ignored) if _folded(known) == folded)
+        return f"unknown column (did you mean {' or '.join(near)}?)" if near else "unknown column"
+
     def is_line_column(self, column: str) -> bool:
         return self.line is not None and column in self.line.columns
 
@@ -177,6 +184,10 @@ class Layout:
         if self.line is not None:
             columns += [leaf.column for leaf in self.line.leaves]
         return columns
+
+
+def _folded(name: str) -> str:
+    return "".join(name.replace("_", " ").split()).casefold()
 
 
 def column_names(members: Sequence[Member], prefix: str = "") -> frozenset[str]:

@@ -31,7 +31,7 @@ class Reader(Protocol):
 class Tally:
     rows: int = 0           # records read: CSV rows or JSON lines
     invalid_rows: int = 0
-    file_problems: int = 0  # problems with the file itself: nothing may be sent
+    file_problems: int = 0  # problems with the file itself (its header, its encoding): nothing may be sent
 
 
 def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
@@ -45,16 +45,26 @@ def validate(reader: Reader, kind: Kind, staging: Staging, report: Report, *,
     checked = len(reader.problems)
     check = _Checker(kind, staging, reader.absent, keep_values)
     for record in reader:
+        checked = _unreadable_rows(reader, checked, report, tally)  # in the order of the file
         tally.rows += 1
+        tally.file_problems += record.unreadable
         key, problems = check(record)
         if problems:
             tally.invalid_rows += 1
             report(record.line, key, problems)
-    late = reader.problems[checked:]  # text that could not be decoded or parsed
-    if late:
-        report(late[0].line, None, late)
-        tally.file_problems += len(late)
+    _unreadable_rows(reader, checked, report, tally)
     return tally
+
+
+def _unreadable_rows(reader: Reader, checked: int, report: Report, tally: Tally) -> int:
+    """Report the rows the reader could not decode or parse since the first `checked` of
+    its problems, each on its own line; how many it has now."""
+    for problem in reader.problems[checked:]:
+        report(problem.line, None, [problem])
+        tally.file_problems += 1
+        tally.rows += 1
+        tally.invalid_rows += 1
+    return len(reader.problems)
 
 
 class _Checker:
@@ -69,6 +79,8 @@ class _Checker:
     def __call__(self, record: Record) -> tuple[str | None, list[Problem]]:
         kind, staging, line = self.kind, self.staging, record.line
         problems = list(record.problems)
+        if record.unparsed:  # no members to check: "a value is required" would be noise
+            return None, problems
         key, key_problem = kind.key_of(record.unit, line)
         key_reported = key_problem is not None and kind.key not in self.absent
         if key_reported:

@@ -243,7 +243,7 @@ def test_file_problems_are_refused_even_with_skip_invalid(registered, tmp_path):
     assert result.code == 252
     problems = problem_lines(result.err)
     assert f"{path}:1: Colour: unknown column" in problems
-    assert any("Quantity: the column is given twice (also as Item.Quantity)" in p for p in problems)
+    assert any("Quantity: the column is given twice (also as Item.Quantity, column 3)" in p for p in problems)
     assert any("DestinationAddress.Name: a required column is missing" in p for p in problems)
 
 
@@ -488,3 +488,89 @@ def test_a_refused_import_says_whether_rows_or_the_file_itself_were_the_reason(e
     assert refused.code == 252, refused.err
     not_sent = {line["Error"] for line in read_results(results) if line["Outcome"] == "not-sent"}
     assert not_sent == {"not sent: the import was refused for the file's problems"}
+
+
+def test_spreadsheet_dialects_import_as_written(embedded_fws, tmp_path):
+    """European Excel's CSV (UTF-8 with BOM, `;`, CRLF) and its "Unicode text" (UTF-16 with
+    its mark, tabs), without --encoding; a cp1252 file read as UTF-8 is named where it breaks."""
+    rows = [["MerchantSKU", "ASIN", "Condition"], ["SKU-1", "B000000001", "NewItem"],
+            ["SKU-2", "B000000002", "UsedGood"]]
+    semicolons = tmp_path / "excel.csv"
+    semicolons.write_bytes("\r\n".join(";".join(r) for r in rows).encode("utf-8-sig") + b"\r\n")
+    tabs = tmp_path / "unicode.txt"
+    tabs.write_bytes("\r\n".join("\t".join(r) for r in rows).replace("SKU-", "SKÜ-").encode("utf-16"))
+    for path in (semicolons, tabs):
+        result = embedded_fws("items", "import", str(path), "--results", "-")
+        assert result.code == 0, result.err
+        assert [r["Outcome"] for r in csv.DictReader(io.StringIO(result.out))] == ["ok", "ok"]
+    listed = embedded_fws.ok("items", "list", "-o", "json").json()
+    assert {"SKU-1", "SKU-2", "SKÜ-1", "SKÜ-2"} <= {item["MerchantSKU"] for item in listed}
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("MerchantSKU\nSKU-3\nSKU-Müller\nSKU-4\nSKU-Zoë\n".encode("cp1252"))
+    result = embedded_fws("items", "import", str(latin), "--skip-invalid", "--results", "-")
+    assert result.code == 252  # the file's problem: never skipped
+    assert problem_lines(result.err) == [
+        f"{latin}:3: MerchantSKU: 'SKU-M\ufffdller': byte 0xFC is not utf-8 text (use --encoding, e.g. "
+        f"cp1252 or cp932)",
+        f"{latin}:5: MerchantSKU: 'SKU-Zo\ufffd': byte 0xEB is not utf-8 text (use --encoding, e.g. "
+        f"cp1252 or cp932)"], result.err
+    assert sorted((r["Row"], r["Outcome"]) for r in csv.DictReader(io.StringIO(result.out))) == [
+        ("2", "not-sent"), ("3", "invalid"), ("4", "not-sent"), ("5", "invalid")]
+
+
+def test_an_empty_csv_file_is_refused(embedded_fws, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(b"")
+    result = embedded_fws("outbound", "import", str(path))
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{path}:1: -: the file is empty: its first line must name "
+                                         f"the columns"], result.err
+    assert embedded_fws("outbound", "import", "-", input="").code == 0  # a nightly export of nothing
+
+
+def test_a_row_with_a_stray_quote_is_named_and_every_row_has_its_results_line(embedded_fws, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text('MerchantSKU,ASIN,Condition\nSKU-1,B000000001,NewItem\n"SKU-2"x,B000000002,NewItem\n'
+                    'SKU-3,B000000003,Mint\nSKU-4,B000000004,NewItem\n')
+    result = embedded_fws("items", "import", str(path), "--skip-invalid", "--results", "-")
+    assert result.code == 252, result.err  # the file's problem: never skipped
+    problems = problem_lines(result.err)
+    assert problems[0] == (f"{path}:3: -: not readable as CSV: text follows a quoted cell's closing \" "
+                           f"(a \" inside a quoted cell is written \"\")"), result.err
+    assert len(problems) == 2 and problems[1].startswith(f"{path}:4: Condition: 'Mint':"), result.err
+    assert sorted((r["Row"], r["Outcome"]) for r in csv.DictReader(io.StringIO(result.out))) == [
+        ("2", "not-sent"), ("3", "invalid"), ("4", "invalid"), ("5", "not-sent")]
+    assert "4 rows" in result.err
+
+
+def test_a_json_array_file_is_one_problem_not_one_per_line(embedded_fws, tmp_path):
+    path = tmp_path / "items.json"
+    path.write_text('[\n  {"MerchantSKU": "SKU-1"},\n  {"MerchantSKU": "SKU-2"}\n]\n')
+    result = embedded_fws("items", "import", str(path))
+    assert result.code == 252
+    assert problem_lines(result.err) == [f"{path}:1: -: '[': a JSON array: the file must be JSON lines, "
+                                         f"one object per line (jq -c '.[]' writes an array's objects so)"]
+
+
+def test_two_exports_joined_import_with_the_second_header_one_invalid_row(embedded_fws, tmp_path):
+    items = (SAMPLES / "items.csv").read_bytes()
+    path = tmp_path / "joined.csv"
+    path.write_bytes(items + b"\xef\xbb\xbf" + items.replace(b"SKU-", b"SKU-2-"))
+    result = embedded_fws("items", "import", str(path), "--skip-invalid")
+    assert result.code == 1, result.err
+    assert problem_lines(result.err) == [f"{path}:6: -: the header line again (two files joined into one?)"]
+    listed = {item["MerchantSKU"] for item in embedded_fws.ok("items", "list", "-o", "json").json()}
+    assert {"SKU-RED-MUG", "SKU-2-RED-MUG", "SKU-GIFT-CARD", "SKU-2-GIFT-CARD"} <= listed
+
+
+def test_a_workbook_given_for_its_csv_is_named_as_one(embedded_fws, tmp_path):
+    import zipfile
+
+    path = tmp_path / "orders.xlsx"
+    with zipfile.ZipFile(path, "w") as workbook:
+        workbook.writestr("xl/workbook.xml", "<workbook/>")
+    result = embedded_fws("outbound", "import", str(path), "--results", str(tmp_path / "results.csv"))
+    assert result.code == 252
+    assert result.err == (f"fws: error: {path}: a spreadsheet workbook or zip archive (.xlsx, .ods, "
+                          f".zip), not text: save the sheet as CSV (UTF-8) and import that\n")
