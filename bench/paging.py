@@ -8,13 +8,22 @@ rows/s and the child's peak RSS for each size and page size.
 
 Targets: >= 20k rows/s; peak RSS at 100k <= 1.2 x peak RSS at 10k (memory stays flat).
 
+`--instructions` counts instead, under `valgrind --tool=callgrind` (hash randomisation off):
+the listing over N and then 3N seeded orders (the first of the sizes, default 1000, and the
+first page size), printing the instructions per order (the difference / 2N: start-up cancels
+out), and the whole of a one-row listing (start-up: imports, the first signed request). The
+same figures whatever else the machine does, to compare two trees (run each tree's script
+with PYTHONPATH set to it).
+
     .venv/bin/python bench/paging.py [--runs 3] [--sizes 10000 100000] [--page-sizes 100 1000]
+    .venv/bin/python bench/paging.py --instructions [--sizes 1000] [--page-sizes 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -84,25 +93,61 @@ def stream(env: dict[str, str], page_size: int, max_items: int | None = None) ->
     return rows, seconds, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
+def listing(page_size: int, max_items: int | None = None) -> list[str]:
+    argv = [sys.executable, FWS, "outbound", "list", "-o", "ndjson", "--page-size", str(page_size)]
+    return argv if max_items is None else [*argv, "--max-items", str(max_items)]
+
+
+def instructions(argv: list[str], env: dict[str, str]) -> int:
+    """The instructions one run of `argv` executes, start to exit, counted by callgrind."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                         env={**env, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    if out.returncode != 0 or found is None:
+        raise SystemExit(f"valgrind run of {' '.join(argv)} failed:\n{out.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def count_instructions(env: dict[str, str], database_url: str, size: int, page_size: int) -> None:
+    # Once without valgrind first: the run that compiles the bytecode would count that too.
+    subprocess.run(listing(page_size, max_items=1), env=env, check=True, stdout=subprocess.DEVNULL)
+    fixed = instructions(listing(page_size, max_items=1), env)
+    print(f"start-up (a one-row listing, page {page_size}): {fixed:>16,} instructions", flush=True)
+    seed_orders(database_url, 0, size)
+    small = instructions(listing(page_size), env)
+    seed_orders(database_url, size, 3 * size)
+    large = instructions(listing(page_size), env)
+    print(f"per order ({size} and {3 * size} orders, page {page_size}): "
+          f"{(large - small) // (2 * size):>8,} instructions")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+",
+                        help="orders to stream (default 10000 100000; 1000 with --instructions)")
     parser.add_argument("--page-sizes", type=int, nargs="+", default=[100, 1000],
                         help="100 is the service's default page, 1000 its largest")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under valgrind instead of timing (slow)")
     options = parser.parse_args()
+    sizes = options.sizes or ([1000] if options.instructions else [10_000, 100_000])
     with tempfile.TemporaryDirectory() as home:
         env = isolated_env(Path(home))
         database_url = f"sqlite:///{Path(home) / 'data' / 'fws' / 'fws.db'}"
         # The real first use: creates the database and provisions the merchant.
         subprocess.run([FWS, "status", "-o", "off"], env=env, check=True)
+        if options.instructions:
+            count_instructions(env, database_url, sizes[0], options.page_sizes[0])
+            return
         # What every listing pays before its first row: start-up, imports, the first request.
         fixed = statistics.median(stream(env, 1, max_items=1)[2] for _ in range(options.runs))
         print(f"start-up (CPU of a one-row listing): {fixed * 1000:.0f} ms")
         print(f"{'orders':>8}{'page':>6}{'rows/s':>10}{'seconds':>9}{'rows/CPU s':>12}"
               f"{'us/row*':>9}{'peak RSS MB':>13}   ({options.runs} runs: medians; RSS the largest)")
         seeded, peak = 0, {}
-        for size in sorted(options.sizes):
+        for size in sorted(sizes):
             seed_orders(database_url, seeded, size)
             seeded = size
             for page_size in options.page_sizes:
@@ -117,7 +162,7 @@ def main() -> None:
                 print(f"{size:>8}{page_size:>6}{rate:>10.0f}{seconds:>9.2f}{cpu_rate:>12.0f}"
                       f"{per_row:>9.1f}{peak[size, page_size]:>13.1f}   "
                       f"{'ok' if rate >= 20_000 else 'MISSED'} (>= 20k rows/s)")
-        smallest, largest = min(options.sizes), max(options.sizes)
+        smallest, largest = min(sizes), max(sizes)
         for page_size in options.page_sizes:
             ratio = peak[largest, page_size] / peak[smallest, page_size]
             print(f"page {page_size}: RSS at {largest} / RSS at {smallest} = {ratio:.2f}"

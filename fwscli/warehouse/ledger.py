@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Callable, Iterable
 
 from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert, select, update
@@ -177,10 +178,12 @@ def _apply_statement(effect: _Effect):
 
 
 # Built once per kind: a movement runs in every reservation, shipment and receipt, where
-# building its statements cost more than running them.
-_APPLY = {kind: Prepared(_apply_statement(effect)) for kind, effect in EFFECTS.items()}
-_RECORD = Prepared(insert(inventory_movements))
-_BALANCE_ROW = Prepared(select(_b.in_stock, _b.inbound, _b.reserved).where(*_row_where()))
+# building its statements cost more than running them. Built at the first movement of the
+# kind, not at import: a command that only reads (`fws outbound list`, 23 M instructions of
+# imports in this module) imports the ledger through the order states and moves nothing.
+_APPLY = {kind: Prepared(partial(_apply_statement, effect)) for kind, effect in EFFECTS.items()}
+_RECORD = Prepared(lambda: insert(inventory_movements))
+_BALANCE_ROW = Prepared(lambda: select(_b.in_stock, _b.inbound, _b.reserved).where(*_row_where()))
 
 
 def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,
@@ -252,11 +255,11 @@ _LOCK_ITEMS = (select(_b.id)
                .where(_b.merchant_id == bindparam("merchant_id"),
                       _b.item_id.in_(bindparam("item_ids", expanding=True)))
                .order_by(_b.item_id, _b.id).with_for_update())
-_LOCK_AVAILABLE = Prepared(
+_LOCK_AVAILABLE = Prepared(lambda: (
     select(_b.fulfillment_center_id, _AVAILABLE.label("available"))
     .where(_b.merchant_id == bindparam("merchant_id"), _b.item_id == bindparam("item_id"),
            _b.disposition == bindparam("disposition"))
-    .order_by(_b.id).with_for_update())
+    .order_by(_b.id).with_for_update()))
 
 
 def reserve_from(conn: Connection, available: dict[str, int], *, merchant_id: int, item_id: int,
@@ -324,7 +327,7 @@ def _reserve_at_fullest():
             .returning(_b.fulfillment_center_id))
 
 
-_RESERVE_AT_FULLEST = Prepared(_reserve_at_fullest())
+_RESERVE_AT_FULLEST = Prepared(_reserve_at_fullest)
 
 
 def reserve_available(conn: Connection, *, merchant_id: int, item_id: int, quantity: int,
@@ -354,7 +357,7 @@ def document_reservations(conn: Connection, *, merchant_id: int, document_type: 
 
 
 _m = inventory_movements.c
-_DOCUMENT_RESERVATIONS = Prepared(
+_DOCUMENT_RESERVATIONS = Prepared(lambda: (
     select(_m.item_id, _m.fulfillment_center_id, _m.disposition,
            func.sum(case((_m.kind == "reserved", _m.quantity),
                          (_m.kind.in_(("released", "shipped")), -_m.quantity),
@@ -362,7 +365,7 @@ _DOCUMENT_RESERVATIONS = Prepared(
     .where(_m.merchant_id == bindparam("merchant_id"), _m.document_type == bindparam("document_type"),
            _m.document_id == bindparam("document_id"))
     .group_by(_m.item_id, _m.fulfillment_center_id, _m.disposition)
-)
+))
 
 
 def release_document(conn: Connection, *, merchant_id: int, document_type: str,

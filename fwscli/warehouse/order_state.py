@@ -193,19 +193,20 @@ def _next_look(at: datetime, simulation: Simulation, quiet_until: datetime | Non
     return at + interval * -((at - quiet_until) // interval)  # looks are `interval` apart
 
 
-# Statements of every lifecycle step, built once (building them cost more than running them).
-_LOCK_ORDER = Prepared(select(fulfillment_orders)
-                      .where(_orders.merchant_id == bindparam("merchant_id"),
-                             _orders.merchant_order_id == bindparam("order_id"))
-                      .with_for_update())
-_UNITS_IN_SHIPMENTS = Prepared(
+# Statements of every lifecycle step, built once (building them cost more than running them),
+# at first use: a listing imports this module (through the tick) and runs none of them.
+_LOCK_ORDER = Prepared(lambda: select(fulfillment_orders)
+                       .where(_orders.merchant_id == bindparam("merchant_id"),
+                              _orders.merchant_order_id == bindparam("order_id"))
+                       .with_for_update())
+_UNITS_IN_SHIPMENTS = Prepared(lambda:
     select(_shipment_items.order_item_pk, _shipments.status, func.sum(_shipment_items.quantity))
     .join(fulfillment_shipments, _shipments.id == _shipment_items.shipment_pk)
     .where(_shipments.order_pk == bindparam("order_pk"), _shipments.status.in_((PENDING, SHIPPED)))
     .group_by(_shipment_items.order_item_pk, _shipments.status)
 )
-_LINES = Prepared(select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
-                  .order_by(_lines.id))
+_LINES = Prepared(lambda: select(fulfillment_order_items).where(_lines.order_pk == bindparam("order_pk"))
+                          .order_by(_lines.id))
 
 
 def _latest(column):
@@ -216,7 +217,7 @@ def _latest(column):
             .scalar_subquery())
 
 
-_ESTIMATE_FROM_SHIPMENTS = Prepared(
+_ESTIMATE_FROM_SHIPMENTS = Prepared(lambda:
     update(fulfillment_order_items)
     .where(_lines.order_pk == bindparam("order"),
            exists().where(_shipment_items.order_item_pk == _lines.id))
@@ -225,4 +226,4 @@ _ESTIMATE_FROM_SHIPMENTS = Prepared(
 )
 
 # The SET clause is whichever of status, due_at and status_updated_at the call passes.
-_SETTLE = Prepared(update(fulfillment_orders).where(_orders.id == bindparam("order_pk")))
+_SETTLE = Prepared(lambda: update(fulfillment_orders).where(_orders.id == bindparam("order_pk")))

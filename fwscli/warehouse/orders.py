@@ -377,10 +377,11 @@ def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
     }, bound=True)
 
 
-# CreateFulfillmentOrder's statements, built once.
-_FINGERPRINT = Prepared(select(_orders.request_fingerprint, _orders.displayable_order_utc_offset).where(
+# CreateFulfillmentOrder's statements, built once, at first use (as GetFulfillmentOrder's
+# below): a listing imports this module and runs none of them.
+_FINGERPRINT = Prepared(lambda: select(_orders.request_fingerprint, _orders.displayable_order_utc_offset).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
-_INSERT_ORDER = Prepared(insert(fulfillment_orders).returning(_orders.id))
+_INSERT_ORDER = Prepared(lambda: insert(fulfillment_orders).returning(_orders.id))
 _LINE_COLUMNS = [column for column in fulfillment_order_items.c if column.key != "id"]
 
 
@@ -476,7 +477,7 @@ def _detail(conn: Connection, order_id: str, rows: list) -> OrderDetail:
 # those in progress) is read in two statements, not three.
 # The order and its items come in one statement, a row per item (the order's columns
 # repeated: an order has a few items), the item columns prefixed `line_`.
-_ORDER_WITH_ITEMS = Prepared(
+_ORDER_WITH_ITEMS = Prepared(lambda:
     select(
         fulfillment_orders,
         exists().where(fulfillment_shipments.c.order_pk == _orders.id).label("has_shipments"),
@@ -489,10 +490,10 @@ _ORDER_WITH_ITEMS = Prepared(
     .where(_orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id"))
     .order_by(_lines.id)
 )
-_SHIPMENTS = Prepared(select(fulfillment_shipments)
-                      .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))
-                      .order_by(fulfillment_shipments.c.id))
-_SHIPMENT_ITEMS = Prepared(
+_SHIPMENTS = Prepared(lambda: select(fulfillment_shipments)
+                              .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))
+                              .order_by(fulfillment_shipments.c.id))
+_SHIPMENT_ITEMS = Prepared(lambda:
     select(fulfillment_shipment_items.c.shipment_pk, fulfillment_shipment_items.c.quantity,
            fulfillment_shipment_items.c.package_number, _lines.merchant_order_item_id,
            fulfillment_items.c.merchant_sku)
@@ -501,7 +502,7 @@ _SHIPMENT_ITEMS = Prepared(
     .where(_lines.order_pk == bindparam("order_pk"))
     .order_by(fulfillment_shipment_items.c.id)
 )
-_PACKAGES = Prepared(
+_PACKAGES = Prepared(lambda:
     select(fulfillment_shipment_packages)
     .join(fulfillment_shipments, fulfillment_shipments.c.id == fulfillment_shipment_packages.c.shipment_pk)
     .where(fulfillment_shipments.c.order_pk == bindparam("order_pk"))

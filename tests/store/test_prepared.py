@@ -141,3 +141,20 @@ def test_the_statement_is_rewritten_once_on_first_use(db, merchant_id):
     assert statement.statement is statement.statement
     with db.read() as conn:
         assert statement.execute(conn).all() == []
+
+
+def test_a_statement_given_as_its_builder_is_built_at_first_use_once(db, merchant_id):
+    built = []
+
+    def build():
+        built.append(1)
+        return insert(fulfillment_orders).returning(_o.id)
+
+    insert_order = Prepared(build)
+    assert built == []  # importing a module that declares it builds nothing
+    with db.write() as conn:
+        for order_id in ("A", "B"):
+            insert_order.execute(conn, {**ORDER, "merchant_id": merchant_id, "merchant_order_id": order_id})
+    assert built == [1]
+    with db.read() as conn:  # an INSERT's columns are the parameters given, as for a statement
+        assert [row.merchant_order_id for row in conn.execute(select(_o.merchant_order_id))] == ["A", "B"]
