@@ -262,3 +262,38 @@ def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(
             assert conn.execute(select(fulfillment_orders.c.status)).scalar_one() == "Complete"
             assert conn.execute(select(inbound_shipments.c.status)).scalar_one() == "Closed"
         assert_ledger_balanced(old)
+
+
+# --- 0008: what changed before the upgrade is listed as changed then ----------------------
+
+def test_changes_written_before_0008_are_listed_from_their_own_time(db, tmp_path):
+    from datetime import timedelta
+
+    from fwscli.store.schema import fulfillment_orders, inventory_balances
+    from fwscli.warehouse import orders, supply
+
+    from ..service.samples import DESTINATION
+    from ..warehouse.helpers import register_item
+
+    with database_at(db, tmp_path, "0007") as old:
+        with old.write() as conn:
+            merchant = accounts.create_merchant(conn, "Old Merchant", NOW)
+        item_id, _ = register_item(old, merchant.merchant_id, "SKU-1")
+        with old.write() as conn:  # as fws wrote them then: no visible_at
+            conn.execute(insert(fulfillment_orders).values(
+                merchant_id=merchant.merchant_id, merchant_order_id="OLD-1", displayable_order_id="OLD-1",
+                displayable_order_datetime=NOW, displayable_order_comment="Thanks", shipping_speed="Standard",
+                destination_address=DESTINATION, fulfillment_policy="FillOrKill", fulfillment_method="Consumer",
+                notification_emails=[], status="Cancelled", request_fingerprint="0" * 64, received_at=NOW,
+                status_updated_at=NOW))
+            conn.execute(insert(inventory_balances).values(
+                merchant_id=merchant.merchant_id, item_id=item_id, fulfillment_center_id="PHL1",
+                disposition="Sellable", in_stock=4, inbound=0, reserved=0, updated_at=NOW))
+        upgrade(old)
+        ctx = Context(db=old, caller=Caller(merchant.access_key_id, "merchant", merchant.merchant_id),
+                      now=NOW + timedelta(hours=1), network=FulfillmentNetwork.default(),
+                      tokens=TokenCodec(b"secret"), request_id=str(uuid.uuid4()))
+        assert [o.merchant_order_id for o in orders.list_orders(ctx, start=NOW).rows] == ["OLD-1"]
+        assert orders.list_orders(ctx, start=NOW + timedelta(seconds=1)).rows == []
+        assert [s.merchant_sku for s in supply.list_updated_supply(ctx, start=NOW).rows] == ["SKU-1"]
+        assert supply.list_updated_supply(ctx, start=NOW + timedelta(seconds=1)).rows == []
