@@ -483,9 +483,10 @@ def _detail(conn: Connection, order_id: str, rows: list) -> OrderDetail:
 # those in progress) is read in two statements, not three.
 # The order and its items come in one statement, a row per item (the order's columns
 # repeated: an order has a few items), the item columns prefixed `line_`.
+# visible_at is the listings' alone: not read (nor converted) here.
 _ORDER_WITH_ITEMS = Prepared(
     select(
-        fulfillment_orders,
+        *(column for column in fulfillment_orders.c if column.key != "visible_at"),
         exists().where(fulfillment_shipments.c.order_pk == _orders.id).label("has_shipments"),
         *(column.label(f"line_{column.key}") for column in fulfillment_order_items.c),
         fulfillment_items.c.merchant_sku.label("line_merchant_sku"), fulfillment_items.c.fnsku.label("line_fnsku"),
