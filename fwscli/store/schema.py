@@ -186,6 +186,8 @@ inbound_shipments = Table(
     _ts("status_updated_at", nullable=False),
     # When the warehouse simulation next moves this shipment on by itself (NULL: never).
     _ts("due_at", nullable=True),
+    # created_at as pollers see it (as fulfillment_orders.visible_at): what CreatedAfter filters.
+    _ts("visible_at", nullable=True),
     UniqueConstraint("merchant_id", "shipment_id"),
     Index("ix_inbound_shipments_due_at", "due_at"),
     Index("ix_inbound_shipments_merchant_id_id", "merchant_id", "id"),

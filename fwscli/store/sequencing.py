@@ -6,13 +6,17 @@ seen only once its transaction commits, and transactions commit in any order: a 
 commits after a list already went past a higher id would be behind that cursor for good.
 
 Pollers ask for what changed since their last answer (ListAllFulfillmentOrders,
-ListUpdatedInventorySupply: QueryStartDateTime). A change carries a time that is taken
+ListUpdatedInventorySupply: QueryStartDateTime; ListInboundShipments: CreatedAfter, for new
+shipments). A change carries a time that is taken
 before it commits — the request's, or the due time of a step a tick applies late — so a
 listing at 10:00.020 may not see a change stamped 10:00.000 that commits at 10:00.050, and
 the next poll, from 10:00.020, passes it by. So each such change also carries a
-`visible_at` (docs/lifecycle.md, "Polling"): its own time, or the time of the latest
-listing of the merchant if later (`merchants.listed_at`, written by every listing). A
-change is then either seen by a listing or stamped no earlier than it.
+`visible_at` (docs/lifecycle.md, "Polling for changes"): its own time, or the time of the
+latest listing of the merchant if later (`merchants.listed_at`, written by every such
+listing). A change is then either seen by a listing or stamped no earlier than it, however
+many processes write, whatever their clocks and however late a step is applied. (A lookback
+on QueryStartDateTime cannot bound a step applied days late after a clock advance; taking
+the status's own time after the lock would change StatusUpdatedDateTime of late steps.)
 
 The merchant's row works as a readers-writer lock, held until each transaction ends:
 * a create, and any change of what listings filter by time (an order's status, a balance),
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, case, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from .prepared import Prepared
 from .schema import merchants
@@ -86,6 +90,6 @@ def stamp(at, merchant_id):
     """`visible_at` of a change at `at` (a bind parameter) to a row of `merchant_id` (a
     column or a parameter): the later of `at` and the merchant's `listed_at`, read by the
     writing statement itself (no statement more), after `begin_change`."""
-    listed = (select(merchants.c.listed_at).where(merchants.c.id == merchant_id)
-              .scalar_subquery())
-    return case((listed > at, listed), else_=at)
+    later = (select(merchants.c.listed_at)
+             .where(merchants.c.id == merchant_id, merchants.c.listed_at > at).scalar_subquery())
+    return func.coalesce(later, at)  # one lookup of the merchant's row

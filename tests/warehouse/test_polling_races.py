@@ -11,12 +11,12 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 
-from fwscli.warehouse import ledger, orders, planning, stock, supply, tick
+from fwscli.warehouse import inbound, ledger, orders, planning, stock, supply, tick
 from fwscli.warehouse.simulation import Delays, Simulation
 
 from ..conftest import NOW
 from .helpers import add_stock, register_item
-from .test_keyset_races import ADDRESS
+from .test_keyset_races import ADDRESS, create_shipment
 
 PAUSED_LISTING_WAIT = 0.5  # seconds a listing may take while it does not wait for a writer
 
@@ -202,3 +202,51 @@ def test_an_order_is_listed_from_when_its_status_changed_when_no_listing_came_be
     assert poll_orders(make_context(merchant, NOW + timedelta(seconds=30)), NOW + timedelta(seconds=10)) == \
         {"A": "Cancelled"}
     assert poll_orders(make_context(merchant, NOW + timedelta(seconds=30)), NOW + timedelta(seconds=11)) == {}
+
+
+def poll_shipments(ctx, created_after) -> set[str]:
+    """ListInboundShipments of the shipments created after `created_after`."""
+    return {row.shipment_id for row in inbound.list_shipments(
+        ctx, statuses=[], created_before=None, created_after=created_after, after_id=None, limit=100)}
+
+
+def test_an_inbound_shipment_created_after_a_listing_reaches_the_next_poll(db, merchant, make_context,
+                                                                         monkeypatch):
+    ran, release = held_after(monkeypatch, inbound, "_upsert_header")
+    first = race(lambda: create_shipment(make_context(merchant, NOW + timedelta(seconds=10)), "FBA-A"),
+                 lambda: {"seen": poll_shipments(make_context(merchant, NOW + timedelta(seconds=20)), NOW)},
+                 ran, release)
+    second = poll_shipments(make_context(merchant, NOW + timedelta(seconds=30)), NOW + timedelta(seconds=20))
+    assert first["seen"] | second == {"FBA-A"}, (first, second)
+
+
+def test_an_inbound_shipment_that_waited_for_a_listing_is_stamped_no_earlier_than_it(
+        db, merchant, make_context, monkeypatch):
+    listing, release = threading.Event(), threading.Event()
+    real_settle = inbound.settle_changes
+
+    def held(*args):
+        real_settle(*args)
+        listing.set()  # inside the listing's transaction, before its query
+        release.wait(10)
+
+    monkeypatch.setattr(inbound, "settle_changes", held)
+    first: set = set()
+    lister = threading.Thread(target=lambda: first.update(
+        poll_shipments(make_context(merchant, NOW + timedelta(seconds=20)), NOW)))
+    lister.start()
+    assert listing.wait(10)
+    monkeypatch.setattr(inbound, "settle_changes", real_settle)
+    writer = threading.Thread(target=lambda: create_shipment(make_context(merchant, NOW + timedelta(seconds=10)),
+                                                             "FBA-A"))
+    writer.start()
+    writer.join(PAUSED_LISTING_WAIT)  # done unless it waits for the listing
+    release.set()
+    for thread in (lister, writer):
+        thread.join(10)
+        assert not thread.is_alive()
+    second = poll_shipments(make_context(merchant, NOW + timedelta(seconds=30)), NOW + timedelta(seconds=20))
+    assert first | second == {"FBA-A"}, (first, second)
+    (shipment,) = inbound.list_shipments(make_context(merchant, NOW + timedelta(seconds=30)), statuses=[],
+                                         created_before=None, created_after=None, after_id=None, limit=1)
+    assert shipment.created_at == NOW + timedelta(seconds=10)  # CreateDate: still when it was created
