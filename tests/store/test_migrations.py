@@ -269,10 +269,10 @@ def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(
 def test_changes_written_before_0008_are_listed_from_their_own_time(db, tmp_path):
     from datetime import timedelta
 
-    from fwscli.store.schema import fulfillment_orders, inventory_balances
-    from fwscli.warehouse import orders, supply
+    from fwscli.store.schema import fulfillment_orders, inbound_shipments, inventory_balances
+    from fwscli.warehouse import inbound, orders, supply
 
-    from ..service.samples import DESTINATION
+    from ..service.samples import DESTINATION, SHIP_FROM
     from ..warehouse.helpers import register_item
 
     with database_at(db, tmp_path, "0007") as old:
@@ -289,6 +289,10 @@ def test_changes_written_before_0008_are_listed_from_their_own_time(db, tmp_path
             conn.execute(insert(inventory_balances).values(
                 merchant_id=merchant.merchant_id, item_id=item_id, fulfillment_center_id="PHL1",
                 disposition="Sellable", in_stock=4, inbound=0, reserved=0, updated_at=NOW))
+            conn.execute(insert(inbound_shipments).values(
+                merchant_id=merchant.merchant_id, shipment_id="FBA-OLD", shipment_name="Old", status="Working",
+                destination_fc="PHL1", ship_from_address=SHIP_FROM, created_at=NOW, updated_at=NOW,
+                status_updated_at=NOW))
         upgrade(old)
         ctx = Context(db=old, caller=Caller(merchant.access_key_id, "merchant", merchant.merchant_id),
                       now=NOW + timedelta(hours=1), network=FulfillmentNetwork.default(),
@@ -297,3 +301,10 @@ def test_changes_written_before_0008_are_listed_from_their_own_time(db, tmp_path
         assert orders.list_orders(ctx, start=NOW + timedelta(seconds=1)).rows == []
         assert [s.merchant_sku for s in supply.list_updated_supply(ctx, start=NOW).rows] == ["SKU-1"]
         assert supply.list_updated_supply(ctx, start=NOW + timedelta(seconds=1)).rows == []
+
+        def created_after(moment):
+            return [s.shipment_id for s in inbound.list_shipments(
+                ctx, statuses=[], created_before=None, created_after=moment, after_id=None, limit=10)]
+
+        assert created_after(NOW - timedelta(seconds=1)) == ["FBA-OLD"]
+        assert created_after(NOW) == []
