@@ -137,8 +137,8 @@ merchants = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
     _ts("created_at", nullable=False),
-    # The latest time a listing of what changed since a time (orders, supply) answered at:
-    # changes written after it are stamped no earlier (store/sequencing.py).
+    # The latest time a listing of what changed since a time (orders, supply, new inbound
+    # shipments) answered at: changes written after it are stamped no earlier (sequencing.py).
     _ts("listed_at", nullable=True),
 )
 

@@ -7,9 +7,8 @@ commits after a list already went past a higher id would be behind that cursor f
 
 Pollers ask for what changed since their last answer (ListAllFulfillmentOrders,
 ListUpdatedInventorySupply: QueryStartDateTime; ListInboundShipments: CreatedAfter, for new
-shipments). A change carries a time that is taken
-before it commits — the request's, or the due time of a step a tick applies late — so a
-listing at 10:00.020 may not see a change stamped 10:00.000 that commits at 10:00.050, and
+shipments). A change carries a time that is taken before it commits — the request's, or
+the due time of a step a tick applies late — so a listing at 10:00.020 may not see a change stamped 10:00.000 that commits at 10:00.050, and
 the next poll, from 10:00.020, passes it by. So each such change also carries a
 `visible_at` (docs/lifecycle.md, "Polling for changes"): its own time, or the time of the
 latest listing of the merchant if later (`merchants.listed_at`, written by every such

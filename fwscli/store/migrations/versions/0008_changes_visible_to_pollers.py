@@ -3,8 +3,8 @@
 A status change, a balance change or a new inbound shipment is stamped with its time
 before it commits; a listing that ran in between neither saw it nor listed it later
 (store/sequencing.py). Orders, balances and inbound shipments get `visible_at`, what those
-listings filter by, and merchants `listed_at`, the time of their latest such listing. Rows written before keep their own time: every one has
-committed. The columns are added in place (ALTER TABLE ADD COLUMN on SQLite too); the
+listings filter by, and merchants `listed_at`, the time of their latest such listing. Rows
+written before keep their own time: every one has committed. The columns are added in place (ALTER TABLE ADD COLUMN on SQLite too); the
 orders' index on status_updated_at, which only that listing used, moves to visible_at.
 
 Revision ID: 0008
