@@ -25,7 +25,7 @@ from fwscli.warehouse.paging import TokenCodec
 
 from ..conftest import NOW, TEST_DATABASE_URL
 from ..production import database_at, served_url
-from ..warehouse.test_inbound import call, lines, put, register
+from ..warehouse.test_inbound import call, lines, register
 
 
 def test_head_constant_is_the_newest_revision_file():
@@ -175,6 +175,25 @@ def test_orders_written_before_0005_read_back_and_repeat_after_the_upgrade(datab
 
 # --- 0006: SQLite never gives a deleted inbound line's id again ---------------------------
 
+def _shipment_at_0004(db: Database, merchant_id: int, quantities: dict[str, int]) -> None:
+    """FBA000001 with a line per SKU, written as at 0004 (today's code writes columns that
+    later revisions added)."""
+    from fwscli.store.schema import fulfillment_items, inbound_shipments
+
+    from ..service.samples import SHIP_FROM
+
+    with db.write() as conn:
+        items = dict(conn.execute(select(fulfillment_items.c.merchant_sku, fulfillment_items.c.id)
+                                  .where(fulfillment_items.c.merchant_id == merchant_id)).all())
+        shipment_pk = conn.execute(insert(inbound_shipments).values(
+            merchant_id=merchant_id, shipment_id="FBA000001", shipment_name="Shipment 1", status="Working",
+            destination_fc="PHL1", ship_from_address=SHIP_FROM, created_at=NOW, updated_at=NOW,
+            status_updated_at=NOW).returning(inbound_shipments.c.id)).scalar_one()
+        for sku, quantity in quantities.items():
+            conn.execute(insert(inbound_shipment_items).values(
+                shipment_pk=shipment_pk, item_id=items[sku], quantity_shipped=quantity, quantity_received=0))
+
+
 def _lines(db: Database) -> list[tuple]:
     lines = inbound_shipment_items.c
     with db.read() as conn:
@@ -191,7 +210,7 @@ def test_0006_keeps_inbound_lines_and_never_gives_their_ids_again(database_at_00
                   now=NOW, network=FulfillmentNetwork.default(), tokens=TokenCodec(b"secret"),
                   request_id=str(uuid.uuid4()))
     register(ctx, "SKU-A", "SKU-B", "SKU-C", "SKU-D")
-    put(ctx, items=lines(SKU_A=1, SKU_B=2, SKU_C=3))
+    _shipment_at_0004(old, merchant.merchant_id, {"SKU-A": 1, "SKU-B": 2, "SKU-C": 3})
     before = _lines(old)
     upgrade(old)
     assert current_revision(old) == HEAD_REVISION
