@@ -189,10 +189,14 @@ def _compile(statement: Executable, dialect: Dialect, column_keys: list[str]) ->
 
 def _bind_processors(statement: Executable, dialect: Dialect) -> dict[str, Processor]:
     """Each bind parameter's processor by name; an INSERT's or UPDATE's by column name (as
-    compiled with no column keys: every column of the table)."""
-    compiled = statement.compile(dialect=dialect)
+    compiled with no column keys: every column of the table; with values() set, as compiled
+    with every column's key too, the parameters of those values besides)."""
+    compilations = [statement.compile(dialect=dialect)]
+    table = getattr(statement, "table", None)
+    if getattr(statement, "_values", None):  # an INSERT or UPDATE with values() of its own
+        compilations.append(statement.compile(dialect=dialect, column_keys=[column.key for column in table.c]))
     return {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-            for name, bind in compiled.binds.items()}
+            for compiled in compilations for name, bind in compiled.binds.items()}
 
 
 def _fixed_list(element) -> Any:

@@ -137,6 +137,9 @@ merchants = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
     _ts("created_at", nullable=False),
+    # The latest time a listing of what changed since a time (orders, supply, new inbound
+    # shipments) answered at: changes written after it are stamped no earlier (sequencing.py).
+    _ts("listed_at", nullable=True),
 )
 
 access_keys = Table(
@@ -183,6 +186,8 @@ inbound_shipments = Table(
     _ts("status_updated_at", nullable=False),
     # When the warehouse simulation next moves this shipment on by itself (NULL: never).
     _ts("due_at", nullable=True),
+    # created_at as pollers see it (as fulfillment_orders.visible_at): what CreatedAfter filters.
+    _ts("visible_at", nullable=True),
     UniqueConstraint("merchant_id", "shipment_id"),
     Index("ix_inbound_shipments_due_at", "due_at"),
     Index("ix_inbound_shipments_merchant_id_id", "merchant_id", "id"),
@@ -228,8 +233,11 @@ fulfillment_orders = Table(
     _ts("status_updated_at", nullable=False),
     # When the warehouse next moves this order on by itself (NULL: waits for an operator).
     _ts("due_at", nullable=True),
+    # The status change as pollers see it: status_updated_at, or the time of a listing that
+    # could not see the change if later (store/sequencing.py); what listings filter by.
+    _ts("visible_at", nullable=True),
     UniqueConstraint("merchant_id", "merchant_order_id"),
-    Index("ix_fulfillment_orders_merchant_updated", "merchant_id", "status_updated_at"),
+    Index("ix_fulfillment_orders_merchant_visible", "merchant_id", "visible_at"),
     Index("ix_fulfillment_orders_due_at", "due_at"),
     Index("ix_fulfillment_orders_merchant_id_id", "merchant_id", "id"),
 )
@@ -318,6 +326,8 @@ inventory_balances = Table(
     Column("inbound", Integer, nullable=False, default=0),
     Column("reserved", Integer, nullable=False, default=0),
     _ts("updated_at", nullable=False),
+    # updated_at as pollers see it (as fulfillment_orders.visible_at): what listings filter by.
+    _ts("visible_at", nullable=True),
     UniqueConstraint("item_id", "fulfillment_center_id", "disposition"),
     Index("ix_inventory_balances_merchant_updated", "merchant_id", "updated_at"),
     CheckConstraint("in_stock >= 0", name="in_stock"),

@@ -19,7 +19,10 @@ Decisions where the spec is silent:
   postal code of at least 5 digits; spec §6.1).
 * PutInboundShipment replaces the items by updating lines in place and deleting the rest,
   so an unchanged line keeps its place in a ListInboundShipmentItems being paged.
-* CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time.
+* CreatedBefore / CreatedAfter are strict bounds on the shipment's creation time; for
+  CreatedAfter, a shipment whose create committed after an earlier listing that did not see
+  it counts as created at that listing's time (`visible_at`, store/sequencing.py), so a
+  poller asking for the shipments created since its last poll misses none.
 * A shipment with no items cannot become Shipped: nothing would leave the merchant, and
   the warehouse would close it having received nothing.
 * Marking a shipment Shipped again once it has left (Shipped up to Closed) succeeds and
@@ -36,14 +39,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..api.addresses import ship_from_problems
 from ..api.errors import InvalidParameterValue
 from ..api.quantities import sku_total_problem
-from ..store.schema import fulfillment_items, inbound_shipment_items, inbound_shipments
-from ..store.sequencing import begin_create, settle_creates
+from ..store.schema import UtcDateTime, fulfillment_items, inbound_shipment_items, inbound_shipments
+from ..store.sequencing import begin_create, settle_changes, settle_creates, stamp
 from . import ledger, tick
 from .catalog import Item, items_by_sku, sku_of
 from .context import Context
@@ -174,12 +177,22 @@ def list_shipments(ctx: Context, *, statuses: list[str], created_before: datetim
     if created_before is not None:
         query = query.where(inbound_shipments.c.created_at < created_before)
     if created_after is not None:
-        query = query.where(inbound_shipments.c.created_at > created_after)
+        shipments = inbound_shipments.c
+        # Created after it, or made visible at or after it by a listing at that time which
+        # could not see the create (see the docstring).
+        query = query.where(or_(shipments.created_at > created_after,
+                                and_(shipments.visible_at > shipments.created_at,
+                                     shipments.visible_at >= created_after)))
     if after_id is not None:
         query = query.where(inbound_shipments.c.id > after_id)
     tick.apply_backlog(ctx)  # statuses of now, not of some steps ago
-    with ctx.db.read() as conn:
-        settle_creates(conn, ctx.merchant_id)  # no shipment still being created behind the cursor
+    if created_after is None:
+        with ctx.db.read() as conn:
+            settle_creates(conn, ctx.merchant_id)  # no shipment still being created behind the cursor
+            return [_shipment(ctx, row) for row in conn.execute(query)]
+    # Polled for what was created since a time: a write, as orders' listing (sequencing).
+    with ctx.db.write() as conn:
+        settle_changes(conn, ctx.merchant_id, ctx.now)
         return [_shipment(ctx, row) for row in conn.execute(query)]
 
 
@@ -285,6 +298,8 @@ def _upsert_header(conn: Connection, ctx: Context, header: dict) -> int:
                 return conn.execute(insert(inbound_shipments).values(
                     merchant_id=ctx.merchant_id, shipment_id=shipment_id, status=WORKING,
                     created_at=ctx.now, status_updated_at=ctx.now, **values,
+                    visible_at=stamp(bindparam("visible_from", ctx.now, type_=UtcDateTime()),
+                                     ctx.merchant_id),
                 ).returning(inbound_shipments.c.id)).scalar_one()
         except IntegrityError:
             # A racing Put created it first: replace its header like any existing one.

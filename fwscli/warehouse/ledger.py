@@ -29,7 +29,8 @@ from sqlalchemy import Connection, ColumnElement, bindparam, case, func, insert,
 
 from ..api.shapes import INT_RANGE
 from ..store.prepared import Prepared
-from ..store.schema import inventory_balances, inventory_movements
+from ..store.schema import UtcDateTime, inventory_balances, inventory_movements
+from ..store.sequencing import begin_change, stamp
 
 _b = inventory_balances.c
 # A balance is reported as an xs:int (InStockSupplyQuantity, InStockQuantity...) and stored
@@ -128,6 +129,7 @@ def record_movement(conn: Connection, *, merchant_id: int, item_id: int,
         grown = next(column for column, sign in effect.signs.items() if sign > 0)
         raise BalanceLimit(kind, item_id, fulfillment_center_id, quantity, grown)
 
+    begin_change(conn, merchant_id)  # before a balance is stamped for pollers: see sequencing
     # Guarded kinds need stock that already exists: no row means nothing to take from, and
     # creating an empty one would only mark the SKU as "updated".
     if effect.guard is None:
@@ -164,6 +166,12 @@ def _row_where() -> list:
             _b.disposition == bindparam("b_disposition"), _b.merchant_id == bindparam("b_merchant_id")]
 
 
+# A balance changed at :now is visible to pollers from then, or from the merchant's last
+# listing if later (store/sequencing.py).
+_NOW = bindparam("now", type_=UtcDateTime())
+_VISIBLE = stamp(_NOW, _b.merchant_id)
+
+
 def _apply_statement(effect: _Effect):
     """The guarded UPDATE of one balance row for a movement of this kind."""
     quantity = bindparam("quantity", type_=inventory_balances.c.in_stock.type)
@@ -174,7 +182,7 @@ def _apply_statement(effect: _Effect):
     changes = {column: getattr(_b, column) + quantity if sign > 0 else getattr(_b, column) - quantity
                for column, sign in effect.signs.items()}
     return (update(inventory_balances).where(*where)
-            .values(**changes, updated_at=bindparam("now", type_=_b.updated_at.type)))
+            .values(**changes, updated_at=_NOW, visible_at=_VISIBLE))
 
 
 # Built once per kind: a movement runs in every reservation, shipment and receipt, where
@@ -199,7 +207,9 @@ def _ensure_balance_row(conn: Connection, merchant_id: int, item_id: int,
         dialect_insert(inventory_balances)
         .values(merchant_id=merchant_id, item_id=item_id,
                 fulfillment_center_id=fulfillment_center_id, disposition=disposition,
-                in_stock=0, inbound=0, reserved=0, updated_at=now)
+                in_stock=0, inbound=0, reserved=0, updated_at=now,
+                visible_at=stamp(bindparam("visible_from", now, type_=UtcDateTime()),
+                                 bindparam("stamp_merchant_id", merchant_id)))
         .on_conflict_do_nothing(index_elements=["item_id", "fulfillment_center_id", "disposition"])
     )
 
@@ -297,6 +307,7 @@ def reserve_at_one_center(conn: Connection, *, merchant_id: int, item_id: int, q
     rows must be locked already (`lock_items`) where the database has row locks."""
     if quantity <= 0:
         raise ValueError(f"a movement quantity must be positive, not {quantity}")
+    begin_change(conn, merchant_id)  # before a balance is stamped for pollers: see sequencing
     center = _RESERVE_AT_FULLEST.execute(conn, {
         "b_merchant_id": merchant_id, "b_item_id": item_id, "b_disposition": disposition,
         "quantity": quantity, "now": now,
@@ -323,7 +334,7 @@ def _reserve_at_fullest():
                             fullest.c.fulfillment_center_id)
                   .limit(1).scalar_subquery())
     return (update(inventory_balances).where(_b.id == fullest_id, EFFECTS["reserved"].guard(quantity))
-            .values(reserved=_b.reserved + quantity, updated_at=bindparam("now", type_=_b.updated_at.type))
+            .values(reserved=_b.reserved + quantity, updated_at=_NOW, visible_at=_VISIBLE)
             .returning(_b.fulfillment_center_id))
 
 

@@ -23,8 +23,9 @@ from sqlalchemy import Connection, bindparam, exists, func, select, update
 from ..api.errors import InvalidParameterValue
 from ..store.prepared import Prepared
 from ..store.schema import (
-    fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items, fulfillment_shipments,
+    UtcDateTime, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items, fulfillment_shipments,
 )
+from ..store.sequencing import begin_change, stamp
 from . import ledger
 from .simulation import Simulation
 
@@ -155,7 +156,12 @@ def settle(conn: Connection, order, at: datetime, simulation: Simulation, *,
     `quiet_until`: as in `state_of`."""
     values = state_of(conn, order, at, simulation, order_lines=order_lines, held_units=held_units,
                       quiet_until=quiet_until)
-    _SETTLE.execute(conn, {"order_pk": order.id, **values})
+    if "status_updated_at" in values:
+        # A new status: stamped for pollers too, under the merchant's lock (sequencing.py).
+        begin_change(conn, order.merchant_id)
+        _SETTLE_STATUS.execute(conn, {"order_pk": order.id, "visible_from": at, **values})
+    else:
+        _SETTLE.execute(conn, {"order_pk": order.id, **values})
     return values["status"]
 
 
@@ -225,5 +231,8 @@ _ESTIMATE_FROM_SHIPMENTS = Prepared(lambda:
             estimated_arrival_at=_latest(_shipments.estimated_arrival_at))
 )
 
-# The SET clause is whichever of status, due_at and status_updated_at the call passes.
+# The SET clause is whichever of status, due_at and status_updated_at the call passes; a
+# new status is visible to pollers from `visible_from` or the merchant's last listing.
 _SETTLE = Prepared(lambda: update(fulfillment_orders).where(_orders.id == bindparam("order_pk")))
+_SETTLE_STATUS = Prepared(lambda: update(fulfillment_orders).where(_orders.id == bindparam("order_pk")).values(
+    visible_at=stamp(bindparam("visible_from", type_=UtcDateTime()), _orders.merchant_id)))

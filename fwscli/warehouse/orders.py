@@ -28,7 +28,10 @@ Decisions where the spec is silent:
   CancelledQuantity = Quantity − shipped − UnfulfillableQuantity.
 * Reservations for an order are ledger movements with document ORDER_DOCUMENT and the
   MerchantFulfillmentOrderId.
-* ListAllFulfillmentOrders answers once every warehouse step due by now has been applied.
+* ListAllFulfillmentOrders answers once every warehouse step due by now has been applied. An
+  order whose status change committed after an earlier listing that did not see it counts
+  as changed at that listing's time (`visible_at`, store/sequencing.py): a poller from then
+  misses none. StatusUpdatedDateTime stays when the status changed.
 """
 
 from __future__ import annotations
@@ -50,11 +53,11 @@ from ..api.errors import InvalidParameterValue
 from ..api.outbound import OUTBOUND
 from ..api.quantities import sku_total_problem
 from ..store.schema import (
-    fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
+    UtcDateTime, fulfillment_items, fulfillment_order_items, fulfillment_orders, fulfillment_shipment_items,
     fulfillment_shipment_packages, fulfillment_shipments,
 )
 from ..store.prepared import Prepared
-from ..store.sequencing import begin_create, settle_creates
+from ..store.sequencing import begin_create, settle_changes, stamp
 from . import ledger, paging, planning, tick
 from .context import Context
 from .order_state import (
@@ -367,6 +370,8 @@ def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
         unfulfillable = reservation.unfulfillable
     dialect = conn.dialect
     state["status_updated_at"] = ctx.now
+    state["visible_from"] = ctx.now  # under begin_create's lock: see sequencing
+    state["stamp_merchant_id"] = ctx.merchant_id
     order_pk = _INSERT_ORDER.execute(conn, {**rows.order_row, **_INSERT_ORDER.bind(dialect, state)},
                                      bound=True).scalar_one()
     insert_lines = _insert_lines(len(rows.lines))
@@ -381,7 +386,9 @@ def _insert(conn: Connection, ctx: Context, rows: _Rows) -> None:
 # below): a listing imports this module and runs none of them.
 _FINGERPRINT = Prepared(lambda: select(_orders.request_fingerprint, _orders.displayable_order_utc_offset).where(
     _orders.merchant_id == bindparam("merchant_id"), _orders.merchant_order_id == bindparam("order_id")))
-_INSERT_ORDER = Prepared(lambda: insert(fulfillment_orders).returning(_orders.id))
+_INSERT_ORDER = Prepared(lambda: insert(fulfillment_orders).values(
+    visible_at=stamp(bindparam("visible_from", type_=UtcDateTime()), bindparam("stamp_merchant_id")),
+).returning(_orders.id))
 _LINE_COLUMNS = [column for column in fulfillment_order_items.c if column.key != "id"]
 
 
@@ -477,9 +484,10 @@ def _detail(conn: Connection, order_id: str, rows: list) -> OrderDetail:
 # those in progress) is read in two statements, not three.
 # The order and its items come in one statement, a row per item (the order's columns
 # repeated: an order has a few items), the item columns prefixed `line_`.
+# visible_at is the listings' alone: not read (nor converted) here.
 _ORDER_WITH_ITEMS = Prepared(lambda:
     select(
-        fulfillment_orders,
+        *(column for column in fulfillment_orders.c if column.key != "visible_at"),
         exists().where(fulfillment_shipments.c.order_pk == _orders.id).label("has_shipments"),
         *(column.label(f"line_{column.key}") for column in fulfillment_order_items.c),
         fulfillment_items.c.merchant_sku.label("line_merchant_sku"), fulfillment_items.c.fnsku.label("line_fnsku"),
@@ -603,8 +611,11 @@ def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
               "start": datetime.fromisoformat(filters["start"])}
     methods = filters["methods"]
     params.update((f"method_{n}", method) for n, method in enumerate(methods))
-    with ctx.db.read() as conn:
-        settle_creates(conn, ctx.merchant_id)  # no order still being created behind the cursor
+    # A write: it waits for the merchant's writers in flight and makes the next ones stamp
+    # their changes no earlier than now, so the next poll, from now, misses none of them;
+    # and no order still being created falls behind the cursor (store/sequencing.py).
+    with ctx.db.write() as conn:
+        settle_changes(conn, ctx.merchant_id, ctx.now)
         rows = _listing(len(methods)).execute(conn, params).all()
     page = paging.finish_page(ctx, LIST_OPERATION, filters, size, rows)
     return paging.Page([_listed_order(row) for row in page.rows], page.next_token, page.has_next)
@@ -617,8 +628,10 @@ _ORDER_FIELDS = Order._fields
 _LIST = (
     select(_orders.id, *(_orders[name] for name in _ORDER_FIELDS), _orders.displayable_order_utc_offset)
     .where(_orders.merchant_id == bindparam("merchant_id"), _orders.id > bindparam("after"),
+           # visible_at, not status_updated_at: a change that committed after the last poll
+           # is listed although its status changed before that poll (store/sequencing.py).
            or_(_orders.status.in_(IN_PROGRESS_STATUSES),
-               _orders.status_updated_at >= bindparam("start")))
+               _orders.visible_at >= bindparam("start")))
     .order_by(_orders.id)
     .limit(bindparam("limit"))
 )

@@ -13,7 +13,9 @@ Decisions where the spec is silent:
   (pickable `Immediately`) and `Inbound` (`Unknown` both ways).
 * A SKU the merchant never registered is answered with zeros and no FNSKU, ASIN or Condition.
 * ListUpdatedInventorySupply lists the SKUs whose balance at any fulfillment center changed
-  at or after QueryStartDateTime, by item id (a keyset cursor). It and GetInventorySupply
+  at or after QueryStartDateTime, by item id (a keyset cursor); a change that committed
+  after an earlier listing that did not see it counts as changed at that listing's time
+  (store/sequencing.py), so a poller misses none. It and GetInventorySupply
   answer once every warehouse step due by now has been applied.
 """
 
@@ -27,7 +29,7 @@ from sqlalchemy import exists, select
 
 from ..api.inventory import INVENTORY
 from ..store.schema import fulfillment_items, inventory_balances
-from ..store.sequencing import settle_creates
+from ..store.sequencing import settle_changes
 from . import ledger, paging, tick
 from .context import Context
 from .paging import Page
@@ -97,14 +99,18 @@ def list_updated_supply_next(ctx: Context, token: str) -> Page:
 def _page(ctx: Context, filters: dict[str, Any], size: int, after: int) -> Page:
     """Rows of a page are `SkuSupply`s."""
     balances = inventory_balances.c
+    # visible_at, not updated_at: a change that committed after the last poll is listed
+    # although it was made before that poll (store/sequencing.py).
     changed = exists().where(balances.item_id == _items.id,
-                             balances.updated_at >= datetime.fromisoformat(filters["start"]))
+                             balances.visible_at >= datetime.fromisoformat(filters["start"]))
     query = (_select_items(ctx.merchant_id)
              .where(_items.id > after, changed)
              .order_by(_items.id)
              .limit(size + 1))
-    with ctx.db.read() as conn:
-        settle_creates(conn, ctx.merchant_id)  # no item still being created behind the cursor
+    # A write, as orders' listing: it waits for the merchant's writers in flight and makes
+    # the next ones stamp their changes no earlier than now (store/sequencing.py).
+    with ctx.db.write() as conn:
+        settle_changes(conn, ctx.merchant_id, ctx.now)
         page = paging.finish_page(ctx, LIST_OPERATION, filters, size, conn.execute(query).all())
         totals = ledger.balances(conn, ctx.merchant_id, [row.id for row in page.rows])
     supplies = [_supply(row, totals[row.id], filters["detailed"]) for row in page.rows]

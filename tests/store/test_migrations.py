@@ -25,7 +25,7 @@ from fwscli.warehouse.paging import TokenCodec
 
 from ..conftest import NOW, TEST_DATABASE_URL
 from ..production import database_at, served_url
-from ..warehouse.test_inbound import call, lines, put, register
+from ..warehouse.test_inbound import call, lines, register
 
 
 def test_head_constant_is_the_newest_revision_file():
@@ -194,6 +194,25 @@ def test_orders_written_before_0005_read_back_and_repeat_after_the_upgrade(datab
 
 # --- 0006: SQLite never gives a deleted inbound line's id again ---------------------------
 
+def _shipment_at_0004(db: Database, merchant_id: int, quantities: dict[str, int]) -> None:
+    """FBA000001 with a line per SKU, written as at 0004 (today's code writes columns that
+    later revisions added)."""
+    from fwscli.store.schema import fulfillment_items, inbound_shipments
+
+    from ..service.samples import SHIP_FROM
+
+    with db.write() as conn:
+        items = dict(conn.execute(select(fulfillment_items.c.merchant_sku, fulfillment_items.c.id)
+                                  .where(fulfillment_items.c.merchant_id == merchant_id)).all())
+        shipment_pk = conn.execute(insert(inbound_shipments).values(
+            merchant_id=merchant_id, shipment_id="FBA000001", shipment_name="Shipment 1", status="Working",
+            destination_fc="PHL1", ship_from_address=SHIP_FROM, created_at=NOW, updated_at=NOW,
+            status_updated_at=NOW).returning(inbound_shipments.c.id)).scalar_one()
+        for sku, quantity in quantities.items():
+            conn.execute(insert(inbound_shipment_items).values(
+                shipment_pk=shipment_pk, item_id=items[sku], quantity_shipped=quantity, quantity_received=0))
+
+
 def _lines(db: Database) -> list[tuple]:
     lines = inbound_shipment_items.c
     with db.read() as conn:
@@ -210,7 +229,7 @@ def test_0006_keeps_inbound_lines_and_never_gives_their_ids_again(database_at_00
                   now=NOW, network=FulfillmentNetwork.default(), tokens=TokenCodec(b"secret"),
                   request_id=str(uuid.uuid4()))
     register(ctx, "SKU-A", "SKU-B", "SKU-C", "SKU-D")
-    put(ctx, items=lines(SKU_A=1, SKU_B=2, SKU_C=3))
+    _shipment_at_0004(old, merchant.merchant_id, {"SKU-A": 1, "SKU-B": 2, "SKU-C": 3})
     before = _lines(old)
     upgrade(old)
     assert current_revision(old) == HEAD_REVISION
@@ -281,3 +300,49 @@ def test_orders_and_shipments_in_progress_before_0003_move_on_after_the_upgrade(
             assert conn.execute(select(fulfillment_orders.c.status)).scalar_one() == "Complete"
             assert conn.execute(select(inbound_shipments.c.status)).scalar_one() == "Closed"
         assert_ledger_balanced(old)
+
+
+# --- 0008: what changed before the upgrade is listed as changed then ----------------------
+
+def test_changes_written_before_0008_are_listed_from_their_own_time(db, tmp_path):
+    from datetime import timedelta
+
+    from fwscli.store.schema import fulfillment_orders, inbound_shipments, inventory_balances
+    from fwscli.warehouse import inbound, orders, supply
+
+    from ..service.samples import DESTINATION, SHIP_FROM
+    from ..warehouse.helpers import register_item
+
+    with database_at(db, tmp_path, "0007") as old:
+        with old.write() as conn:
+            merchant = accounts.create_merchant(conn, "Old Merchant", NOW)
+        item_id, _ = register_item(old, merchant.merchant_id, "SKU-1")
+        with old.write() as conn:  # as fws wrote them then: no visible_at
+            conn.execute(insert(fulfillment_orders).values(
+                merchant_id=merchant.merchant_id, merchant_order_id="OLD-1", displayable_order_id="OLD-1",
+                displayable_order_datetime=NOW, displayable_order_comment="Thanks", shipping_speed="Standard",
+                destination_address=DESTINATION, fulfillment_policy="FillOrKill", fulfillment_method="Consumer",
+                notification_emails=[], status="Cancelled", request_fingerprint="0" * 64, received_at=NOW,
+                status_updated_at=NOW))
+            conn.execute(insert(inventory_balances).values(
+                merchant_id=merchant.merchant_id, item_id=item_id, fulfillment_center_id="PHL1",
+                disposition="Sellable", in_stock=4, inbound=0, reserved=0, updated_at=NOW))
+            conn.execute(insert(inbound_shipments).values(
+                merchant_id=merchant.merchant_id, shipment_id="FBA-OLD", shipment_name="Old", status="Working",
+                destination_fc="PHL1", ship_from_address=SHIP_FROM, created_at=NOW, updated_at=NOW,
+                status_updated_at=NOW))
+        upgrade(old)
+        ctx = Context(db=old, caller=Caller(merchant.access_key_id, "merchant", merchant.merchant_id),
+                      now=NOW + timedelta(hours=1), network=FulfillmentNetwork.default(),
+                      tokens=TokenCodec(b"secret"), request_id=str(uuid.uuid4()))
+        assert [o.merchant_order_id for o in orders.list_orders(ctx, start=NOW).rows] == ["OLD-1"]
+        assert orders.list_orders(ctx, start=NOW + timedelta(seconds=1)).rows == []
+        assert [s.merchant_sku for s in supply.list_updated_supply(ctx, start=NOW).rows] == ["SKU-1"]
+        assert supply.list_updated_supply(ctx, start=NOW + timedelta(seconds=1)).rows == []
+
+        def created_after(moment):
+            return [s.shipment_id for s in inbound.list_shipments(
+                ctx, statuses=[], created_before=None, created_after=moment, after_id=None, limit=10)]
+
+        assert created_after(NOW - timedelta(seconds=1)) == ["FBA-OLD"]
+        assert created_after(NOW) == []

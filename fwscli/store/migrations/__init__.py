@@ -21,7 +21,7 @@ from ..schema import settings
 
 HERE = Path(__file__).resolve().parent
 TOKEN_SECRET = "token_secret"
-HEAD_REVISION = "0007"  # the newest file in versions/ (tests/store checks it)
+HEAD_REVISION = "0008"  # the newest file in versions/ (tests/store checks it)
 
 
 def _config(db: Database, connection):
