@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+from startup import instructions  # one callgrind counter for the benches
 
 FWS = str(Path(sys.executable).with_name("fws"))
 INSERT_BATCH = 10_000
@@ -96,17 +97,6 @@ def stream(env: dict[str, str], page_size: int, max_items: int | None = None) ->
 def listing(page_size: int, max_items: int | None = None) -> list[str]:
     argv = [sys.executable, FWS, "outbound", "list", "-o", "ndjson", "--page-size", str(page_size)]
     return argv if max_items is None else [*argv, "--max-items", str(max_items)]
-
-
-def instructions(argv: list[str], env: dict[str, str]) -> int:
-    """The instructions one run of `argv` executes, start to exit, counted by callgrind."""
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
-                         env={**env, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
-    found = re.search(r"Collected : (\d+)", out.stderr)
-    if out.returncode != 0 or found is None:
-        raise SystemExit(f"valgrind run of {' '.join(argv)} failed:\n{out.stderr[-2000:]}")
-    return int(found.group(1))
 
 
 def count_instructions(env: dict[str, str], database_url: str, size: int, page_size: int) -> None:

@@ -159,15 +159,19 @@ def test_encodings(tmp_path, encoding):
     text = HEADER + "\n" + row("A", "1").replace("Jane", "Zoë Müller") + "\n"
     path = tmp_path / "in.csv"
     path.write_bytes(text.encode(encoding))
-    source = Source(str(path), encoding if encoding != "utf-8-sig" else None)
+    assert _one_order_name(tmp_path, Source(str(path), encoding if encoding != "utf-8-sig" else None)) == "Zoë Müller"
+
+
+def _one_order_name(tmp_path, source: Source) -> str:
+    """The recipient's name of the one order `source` holds, checked without a problem."""
     kind = kinds.orders()
     staging = Staging(str(tmp_path))
     found = []
     validate(CsvReader(source, kind.layout), kind, staging, lambda *args: found.append(args))
     assert found == []
     [batch] = kind.batches(staging.units())
-    assert batch.request["DestinationAddress"]["Name"] == "Zoë Müller"
     staging.close()
+    return batch.request["DestinationAddress"]["Name"]
 
 
 def test_a_file_of_skus_alone_registers_them_by_sku(tmp_path):
@@ -196,15 +200,7 @@ def test_utf16_with_its_mark_is_read_without_encoding(tmp_path):
     text = HEADER.replace(",", "\t") + "\r\n" + row("A", "1").replace(",", "\t").replace("Jane", "Zoë") + "\r\n"
     path = tmp_path / "in.txt"
     path.write_bytes(text.encode("utf-16"))
-    source = Source(str(path))
-    kind = kinds.orders()
-    staging = Staging(str(tmp_path))
-    found = []
-    validate(CsvReader(source, kind.layout), kind, staging, lambda *args: found.append(args))
-    assert found == []
-    [batch] = kind.batches(staging.units())
-    assert batch.request["DestinationAddress"]["Name"] == "Zoë"
-    staging.close()
+    assert _one_order_name(tmp_path, Source(str(path))) == "Zoë"
 
 
 def test_bytes_of_another_encoding_are_named_by_their_line_cell_and_byte(tmp_path):

@@ -31,24 +31,23 @@ def create_order(ctx, name: str, policy: str = "FillOrKill") -> None:
 
 def poll_orders(ctx, start) -> dict[str, str]:
     """Every page of a ListAllFulfillmentOrders from `start`: order id -> status."""
-    seen: dict[str, str] = {}
-    page = orders.list_orders(ctx, start=start, page_size=1)
-    while True:
-        seen.update((order.merchant_order_id, order.status) for order in page.rows)
-        if not page.has_next:
-            return seen
-        page = orders.list_orders_next(ctx, page.next_token)
+    return _walk(orders.list_orders(ctx, start=start, page_size=1), orders.list_orders_next, ctx,
+                 lambda order: (order.merchant_order_id, order.status))
 
 
 def poll_supply(ctx, start) -> dict[str, int]:
     """Every page of a ListUpdatedInventorySupply from `start`: SKU -> in stock."""
-    seen: dict[str, int] = {}
-    page = supply.list_updated_supply(ctx, start=start, page_size=1)
+    return _walk(supply.list_updated_supply(ctx, start=start, page_size=1), supply.list_updated_supply_next,
+                 ctx, lambda row: (row.merchant_sku, row.in_stock))
+
+
+def _walk(page, next_page, ctx, pair) -> dict:
+    seen: dict = {}
     while True:
-        seen.update((row.merchant_sku, row.in_stock) for row in page.rows)
+        seen.update(pair(row) for row in page.rows)
         if not page.has_next:
             return seen
-        page = supply.list_updated_supply_next(ctx, page.next_token)
+        page = next_page(ctx, page.next_token)
 
 
 def held_after(monkeypatch, module, name: str):
