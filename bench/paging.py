@@ -66,7 +66,8 @@ def seed_orders(database_url: str, first: int, last: int) -> None:
                  "shipping_speed": "Standard", "destination_address": ADDRESS,
                  "fulfillment_policy": "FillOrKill", "fulfillment_method": "Consumer",
                  "notification_emails": [], "status": "Complete",
-                 "request_fingerprint": f"{n:064d}", "received_at": now, "status_updated_at": now}
+                 "request_fingerprint": f"{n:064d}", "received_at": now, "status_updated_at": now,
+                 "visible_at": now}  # what listings filter by (store/sequencing.py)
                 for n in range(start, min(start + INSERT_BATCH, last))
             ])
     db.dispose()
