@@ -97,6 +97,26 @@ def race(write, listing, ran: threading.Event, release: threading.Event) -> dict
     return answer
 
 
+def race_behind_listing(listing, write, paused: threading.Event, release: threading.Event,
+                        unpause) -> dict:
+    """Run `listing` until it is paused inside its transaction, `unpause()` (so the next
+    listing runs plainly), then `write` (a write that waits for the listing goes on once it
+    is released); the paused listing's answer."""
+    answer: dict = {}
+    lister = threading.Thread(target=lambda: answer.update(listing()), name="lister")
+    lister.start()
+    assert paused.wait(10), "the listing never reached its pause"
+    unpause()
+    writer = threading.Thread(target=write, name="behind")
+    writer.start()
+    writer.join(PAUSED_LISTING_WAIT)  # done unless it waits for the listing
+    release.set()
+    for thread in (lister, writer):
+        thread.join(10)
+        assert not thread.is_alive()
+    return answer
+
+
 def test_an_order_change_committed_after_a_listing_reaches_the_next_poll(db, merchant, make_context,
                                                                          monkeypatch):
     register_item(db, merchant.merchant_id, "SKU-1")
@@ -151,20 +171,10 @@ def test_a_change_that_waited_for_a_listing_is_stamped_no_earlier_than_it(db, me
             return self.prepared.execute(conn, params)
 
     monkeypatch.setattr(orders, "_listing", lambda count: Held(real_listing(count)))
-    first: dict = {}
-    lister = threading.Thread(target=lambda: first.update(
-        poll_orders(make_context(merchant, NOW + timedelta(seconds=20)), NOW)))
-    lister.start()
-    assert listing.wait(10)
-    monkeypatch.setattr(orders, "_listing", real_listing)
-    writer = threading.Thread(
-        target=lambda: orders.cancel_order(make_context(merchant, NOW + timedelta(seconds=10)), "A"))
-    writer.start()
-    writer.join(PAUSED_LISTING_WAIT)  # done unless it waits for the listing
-    release.set()
-    for thread in (lister, writer):
-        thread.join(10)
-        assert not thread.is_alive()
+    first = race_behind_listing(
+        lambda: poll_orders(make_context(merchant, NOW + timedelta(seconds=20)), NOW),
+        lambda: orders.cancel_order(make_context(merchant, NOW + timedelta(seconds=10)), "A"),
+        listing, release, lambda: monkeypatch.setattr(orders, "_listing", real_listing))
     second = poll_orders(make_context(merchant, NOW + timedelta(seconds=30)), NOW + timedelta(seconds=20))
     assert {**first, **second} == {"A": "Cancelled"}, (first, second)
 
@@ -230,22 +240,12 @@ def test_an_inbound_shipment_that_waited_for_a_listing_is_stamped_no_earlier_tha
         release.wait(10)
 
     monkeypatch.setattr(inbound, "settle_changes", held)
-    first: set = set()
-    lister = threading.Thread(target=lambda: first.update(
-        poll_shipments(make_context(merchant, NOW + timedelta(seconds=20)), NOW)))
-    lister.start()
-    assert listing.wait(10)
-    monkeypatch.setattr(inbound, "settle_changes", real_settle)
-    writer = threading.Thread(target=lambda: create_shipment(make_context(merchant, NOW + timedelta(seconds=10)),
-                                                             "FBA-A"))
-    writer.start()
-    writer.join(PAUSED_LISTING_WAIT)  # done unless it waits for the listing
-    release.set()
-    for thread in (lister, writer):
-        thread.join(10)
-        assert not thread.is_alive()
+    first = race_behind_listing(
+        lambda: {"seen": poll_shipments(make_context(merchant, NOW + timedelta(seconds=20)), NOW)},
+        lambda: create_shipment(make_context(merchant, NOW + timedelta(seconds=10)), "FBA-A"),
+        listing, release, lambda: monkeypatch.setattr(inbound, "settle_changes", real_settle))
     second = poll_shipments(make_context(merchant, NOW + timedelta(seconds=30)), NOW + timedelta(seconds=20))
-    assert first | second == {"FBA-A"}, (first, second)
+    assert first["seen"] | second == {"FBA-A"}, (first, second)
     (shipment,) = inbound.list_shipments(make_context(merchant, NOW + timedelta(seconds=30)), statuses=[],
                                          created_before=None, created_after=None, after_id=None, limit=1)
     assert shipment.created_at == NOW + timedelta(seconds=10)  # CreateDate: still when it was created
